@@ -1,0 +1,106 @@
+"""What every CLI command shares: the fleet and state-directory options, error reporting, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from mfp_console.errors import FileProblemsError, MfpError, RuleRefusal
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "add_fleet_options",
+    "default_state_dir",
+    "report_errors",
+    "state_dir_for",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
+T = TypeVar("T")
+
+
+def add_fleet_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """Adds ``--fleet`` and ``--state-dir`` (every command has them).
+
+    Sub-commands suppress their defaults so that ``mfp-console --fleet F fleet status`` keeps ``F``.
+    """
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--fleet",
+        metavar="FILE",
+        default=default,
+        help="fleet file (YAML); the built-in default fleet when omitted",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        type=Path,
+        default=default,
+        help="where machine databases and certificates live (default: a folder per fleet in the user data dir)",
+    )
+
+
+def default_state_dir(fleet: str | None) -> Path:
+    """The state directory used when ``--state-dir`` is not given: one folder per fleet file."""
+    from platformdirs import user_data_dir
+
+    base = Path(user_data_dir("mfp-console", appauthor=False)) / "fleets"
+    if fleet is None or fleet == "default":
+        return base / "default"
+    path = Path(fleet).resolve()
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
+    return base / f"{path.stem}-{digest}"
+
+
+def state_dir_for(args: argparse.Namespace) -> Path:
+    """The state directory for parsed arguments."""
+    return args.state_dir if args.state_dir is not None else default_state_dir(args.fleet)
+
+
+def report_errors(run: Callable[[], int], err: TextIO | None = None) -> int:
+    """Runs a command and turns project errors into a message and an exit code (never a traceback).
+
+    Returns:
+        The command's exit code; 2 for invalid files, 1 for refusals and other failures, 130 on Ctrl-C.
+    """
+    err = err or sys.stderr
+    try:
+        return run()
+    except FileProblemsError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=err)
+        return EXIT_INVALID
+    except RuleRefusal as exc:
+        print(f"refused: {exc}", file=err)
+        return EXIT_FAILED
+    except MfpError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+
+
+def run_async(main: Callable[[], Awaitable[T]]) -> T:
+    """Runs a coroutine function to completion on a fresh event loop."""
+    return asyncio.run(main())  # type: ignore[arg-type]
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], out: TextIO | None = None) -> None:
+    """Prints rows as an aligned plain-text table."""
+    out = out or sys.stdout
+    widths = [max(len(title), *(len(str(r.get(key, ""))) for r in rows)) if rows else len(title)
+              for key, title in columns]
+    print("  ".join(title.ljust(w) for (_, title), w in zip(columns, widths)).rstrip(), file=out)
+    for row in rows:
+        print("  ".join(str(row.get(key, "")).ljust(w) for (key, _), w in zip(columns, widths)).rstrip(), file=out)

@@ -1,0 +1,293 @@
+"""How a client applies received device information and restores it (DID-13 to DID-17, DID-20).
+
+Each category has its own rule: the address book is replaced wholesale (DID-13), Department IDs are
+merged by ID keeping the client's counters (DID-14), printer settings and paper types are overwritten
+(DID-15), settings/registration values are overwritten item by item except the ones never delivered
+(DID-16). Across categories, DID-17 clears the inbox URL Send settings when exactly one of
+``<Address Book>`` and ``<Settings/Registration Value>`` is applied or restored.
+
+Everything here is a pure function from old values to new ones; the engine writes the result, its
+restore point and its log entry in one transaction (M-04).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mfp_console.domain.device_info import (
+    AddressBook,
+    Category,
+    DepartmentId,
+    DepartmentIds,
+    DeviceInformation,
+    InboxUrlSend,
+    PageCounts,
+    PaperType,
+    SettingValue,
+)
+from mfp_console.errors import RuleRefusal
+
+__all__ = [
+    "NON_DELIVERABLE_KEYS",
+    "AppliedUpdate",
+    "RestorePoint",
+    "apply_received",
+    "restore_categories",
+    "restore_point_of",
+    "setting_is_deliverable",
+]
+
+_DID = "Management Settings/Device Management/Device Information Distribution Settings"
+
+NON_DELIVERABLE_KEYS: frozenset[str] = frozenset(
+    {
+        "Management Settings/Device Management/Device Name",
+        "Management Settings/Device Management/Location",
+        "Management Settings/User Management/System Manager ID",
+        "Management Settings/User Management/System Manager PIN",
+        "Management Settings/Device Management/Key and Certificate Settings",
+        f"{_DID}/Register Destinations",
+        f"{_DID}/Set Auto Distribution",
+        f"{_DID}/Restrict Receiving Device Information",
+        f"{_DID}/Restrict Receiving for Each Function",
+    }
+)
+"""Settings keys DID-16 never overwrites, whatever their ``deliverable`` flag says: device name,
+location, System Manager ID/PIN, TLS key and certificate, the destination list, auto distribution and
+the receiving settings."""
+
+_INBOX_PAIR = frozenset({Category.ADDRESS_BOOK, Category.SETTINGS_VALUES})
+
+
+def setting_is_deliverable(item: SettingValue) -> bool:
+    """True when DID-16 lets a host's value overwrite this item."""
+    return item.deliverable and item.key not in NON_DELIVERABLE_KEYS
+
+
+@dataclass(frozen=True)
+class AppliedUpdate:
+    """The result of applying received (or restored) categories to a client.
+
+    Attributes:
+        info: The client's device information after the update.
+        changed: Categories whose value differs from before.
+        inbox_changed: True when the inbox URL Send settings differ from before (DID-17).
+        outcomes: One sentence per applied category, for the communication log.
+    """
+
+    info: DeviceInformation
+    changed: frozenset[Category]
+    inbox_changed: bool
+    outcomes: dict[Category, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestorePoint:
+    """The one-level restore point of DID-20: category values and inbox as they were before an update.
+
+    Attributes:
+        categories: The value of each category just before it was last applied.
+        inbox: The inbox URL Send settings just before the update, or None when it did not change them.
+    """
+
+    categories: Mapping[Category, Any]
+    inbox: InboxUrlSend | None = None
+
+
+def restore_point_of(before: DeviceInformation, update: AppliedUpdate) -> RestorePoint:
+    """Captures what DID-20 needs to undo ``update``: the old value of every applied category."""
+    return RestorePoint(
+        {c: before.category(c) for c in Category if c in update.outcomes},
+        before.inbox_url_send if update.inbox_changed else None,
+    )
+
+
+def apply_received(
+    client: DeviceInformation,
+    host_bundle: Mapping[Category, Any],
+    accepted: Collection[Category],
+    *,
+    include_network: bool,
+    card_reader_mismatch: bool,
+) -> AppliedUpdate:
+    """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17).
+
+    Args:
+        client: The client's device information before the update.
+        host_bundle: The host's value of each category it sent.
+        accepted: The categories the client accepted (see ``receiving.decide_offer``).
+        include_network: ``<Network Settings>`` was ``<Include>`` (DID-03).
+        card_reader_mismatch: Exactly one of host and client has a card reader fitted (DID-14).
+
+    Returns:
+        The new data, which categories changed, whether the inbox changed, and one outcome per category.
+
+    Raises:
+        ValueError: when an accepted category is missing from ``host_bundle``.
+    """
+    accepted_set = set(accepted)
+    applied = tuple(c for c in Category if c in accepted_set)
+    missing = [c.label for c in applied if c not in host_bundle]
+    if missing:
+        raise ValueError(f"accepted categories missing from the host's data: {', '.join(missing)}")
+    info = client
+    outcomes: dict[Category, str] = {}
+    for category in applied:
+        value, outcomes[category] = _apply_one(
+            category, client.category(category), host_bundle[category],
+            include_network=include_network, card_reader_mismatch=card_reader_mismatch,
+        )
+        info = info.with_category(category, value)
+    info = _apply_inbox_rule(info, set(applied), restored=None)
+    return _result(client, info, outcomes)
+
+
+def restore_categories(
+    current: DeviceInformation,
+    restore_point: Mapping[Category, Any],
+    restore_inbox: InboxUrlSend | None,
+    picked: Collection[Category],
+) -> AppliedUpdate:
+    """Returns the picked categories to their restore point (DID-20), mirroring DID-17 for the inbox.
+
+    Restoring exactly one of ``<Address Book>`` and ``<Settings/Registration Value>`` clears the inbox
+    URL Send settings; restoring both puts back ``restore_inbox`` (or keeps the current inbox when the
+    update did not change it). The caller removes the used categories from its restore point.
+
+    Args:
+        current: The client's device information now.
+        restore_point: The value of each category just before the most recent update.
+        restore_inbox: The inbox URL Send settings before that update, or None when it kept them.
+        picked: The categories picked on ``<Restore Data>``.
+
+    Raises:
+        RuleRefusal: (``DID-20``) when nothing is picked, or a picked category has no restore point
+            (it was never updated, or it was restored already).
+    """
+    picked_set = set(picked)
+    chosen = tuple(c for c in Category if c in picked_set)
+    if not chosen:
+        raise RuleRefusal("Pick at least one category to restore, then press <Execute>", "DID-20")
+    missing = [f"<{c.label}>" for c in chosen if c not in restore_point]
+    if missing:
+        raise RuleRefusal(
+            f"There is nothing to restore for {', '.join(missing)}: only the data from just before "
+            "the most recent update can be restored, and it was restored already or never updated",
+            "DID-20",
+        )
+    info = current
+    outcomes: dict[Category, str] = {}
+    for category in chosen:
+        info = info.with_category(category, restore_point[category])
+        outcomes[category] = "restored to the data from before the most recent update"
+    info = _apply_inbox_rule(info, set(chosen), restored=restore_inbox)
+    return _result(current, info, outcomes)
+
+
+def _apply_inbox_rule(
+    info: DeviceInformation, applied: set[Category], restored: InboxUrlSend | None
+) -> DeviceInformation:
+    """DID-17: exactly one of the pair clears the inbox; both together keep (or restore) it."""
+    both_or_none = _INBOX_PAIR <= applied or not (_INBOX_PAIR & applied)
+    if not both_or_none:
+        return replace(info, inbox_url_send=InboxUrlSend())
+    if _INBOX_PAIR <= applied and restored is not None:
+        return replace(info, inbox_url_send=restored)
+    return info
+
+
+def _result(
+    before: DeviceInformation, after: DeviceInformation, outcomes: dict[Category, str]
+) -> AppliedUpdate:
+    changed = frozenset(c for c in Category if before.category(c) != after.category(c))
+    return AppliedUpdate(after, changed, before.inbox_url_send != after.inbox_url_send, outcomes)
+
+
+def _apply_one(
+    category: Category, mine: Any, theirs: Any, *, include_network: bool, card_reader_mismatch: bool
+) -> tuple[Any, str]:
+    if category is Category.ADDRESS_BOOK:
+        return _address_book(theirs)
+    if category is Category.DEPARTMENT_ID:
+        return _department_ids(mine, theirs, card_reader_mismatch)
+    if category is Category.PRINTER_SETTINGS:
+        settings = tuple(theirs)
+        return settings, f"overwritten with the host's {len(settings)} printer settings"
+    if category is Category.PAPER_INFORMATION:
+        papers: tuple[PaperType, ...] = tuple(theirs)
+        return papers, f"user-defined paper types replaced by the host's {len(papers)}"
+    return _settings_values(mine, theirs, include_network)
+
+
+def _address_book(host: AddressBook) -> tuple[AddressBook, str]:
+    """DID-13: the client ends with exactly the host's entries, forwarding and favourites."""
+    return host, (
+        f"replaced wholesale: {len(host.entries)} entries, {len(host.forwarding)} forwarding "
+        f"settings, {len(host.favourites)} favorite settings"
+    )
+
+
+def _department_ids(
+    client: DepartmentIds, host: DepartmentIds, card_reader_mismatch: bool
+) -> tuple[DepartmentIds, str]:
+    """DID-14: merge by ID; only the System Manager information when card readers differ."""
+    if card_reader_mismatch:
+        merged = DepartmentIds(host.system_manager, client.departments)
+        return merged, (
+            "System Manager information applied; Department IDs left unchanged because a card reader "
+            "is fitted on only one of host and client"
+        )
+    mine = client.by_id()
+    departments: list[DepartmentId] = []
+    kept = added = 0
+    for dept in host.departments:
+        if dept.dept_id in mine:
+            kept += 1
+            counters = mine[dept.dept_id].counters
+        else:
+            added += 1
+            counters = PageCounts()
+        departments.append(DepartmentId(dept.dept_id, dept.password_hash, dept.limits, counters))
+    host_ids = {d.dept_id for d in host.departments}
+    deleted = sum(1 for d in client.departments if d.dept_id not in host_ids)
+    merged = DepartmentIds(host.system_manager, tuple(departments))
+    return merged, (
+        f"System Manager information applied; Department IDs: {kept} updated (counters kept), "
+        f"{added} added (counters 0), {deleted} deleted"
+    )
+
+
+def _settings_values(
+    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool
+) -> tuple[tuple[SettingValue, ...], str]:
+    """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing."""
+    host_by_key = {s.key: s for s in host}
+    client_keys = {s.key for s in client}
+
+    def taken(item: SettingValue) -> bool:
+        return setting_is_deliverable(item) and (include_network or not item.network)
+
+    result: list[SettingValue] = []
+    overwritten = kept = skipped_network = 0
+    for mine in client:
+        theirs = host_by_key.get(mine.key)
+        if theirs is None:
+            result.append(mine)
+            continue
+        if not (setting_is_deliverable(mine) and setting_is_deliverable(theirs)):
+            kept += 1
+            result.append(mine)
+        elif (mine.network or theirs.network) and not include_network:
+            skipped_network += 1
+            result.append(mine)
+        else:
+            overwritten += 1
+            result.append(SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
+    added = [s for s in host if s.key not in client_keys and taken(s)]
+    result.extend(added)
+    text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"
+    if skipped_network:
+        text += f", {skipped_network} network settings kept (<Exclude>)"
+    return tuple(result), text

@@ -1,0 +1,168 @@
+"""A client's ``<Receiving Settings>`` and its answer to an offered distribution (DID-18, DID-19, DID-10).
+
+:func:`decide_offer` is what a client answers when a host offers categories: refuse all (busy, another
+series) or accept the categories its ``<Restrict Receiving for Each Function>`` switches allow. The order
+of the checks is the order a person would ask: is the machine free, is the sender one we take data from,
+which categories do we want. A partial acceptance is not an error (DID-05): the distribution ends ``OK``
+and the log names the refused categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mfp_console.domain.device_info import Category
+from mfp_console.domain.machine import Activity
+
+__all__ = [
+    "CODE_BUSY",
+    "CODE_MODEL",
+    "CODE_REFUSED",
+    "RESTRICTED_REASON",
+    "OfferDecision",
+    "ReceivingSettings",
+    "decide_offer",
+]
+
+CODE_BUSY = "E-BUSY"
+CODE_MODEL = "E-MODEL"
+CODE_REFUSED = "E-REFUSED"
+
+RESTRICTED_REASON = "restricted by <Restrict Receiving for Each Function>"
+"""Why a category switched ``<On>`` under DID-19 is refused."""
+
+
+@dataclass(frozen=True)
+class ReceivingSettings:
+    """The client side's ``<Receiving Settings>`` (DID-18, DID-19).
+
+    Attributes:
+        restrict_model: ``<Restrict Receiving Device Information>``; ``<On>`` (True, the default)
+            refuses data from a host of another series.
+        restricted_categories: Categories switched ``<On>`` under ``<Restrict Receiving for Each
+            Function>``, i.e. not applied even when sent (default: none).
+    """
+
+    restrict_model: bool = True
+    restricted_categories: frozenset[Category] = frozenset()
+
+    def restricts(self, category: Category) -> bool:
+        """True when ``category`` is switched ``<On>`` under ``<Restrict Receiving for Each Function>``."""
+        return category in self.restricted_categories
+
+    def with_restriction(self, category: Category, on: bool) -> ReceivingSettings:
+        """Returns a copy with one ``<Restrict Receiving for Each Function>`` switch set."""
+        chosen = set(self.restricted_categories)
+        if on:
+            chosen.add(category)
+        else:
+            chosen.discard(category)
+        return ReceivingSettings(self.restrict_model, frozenset(chosen))
+
+    def to_json(self) -> dict[str, Any]:
+        """Encodes the settings (categories in panel order)."""
+        return {
+            "restrict_model": self.restrict_model,
+            "restricted_categories": [c.value for c in Category if c in self.restricted_categories],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReceivingSettings:
+        """Decodes settings; raises ``KeyError``/``ValueError``/``TypeError`` on bad data."""
+        restrict = data["restrict_model"]
+        if not isinstance(restrict, bool):
+            raise TypeError(f"restrict_model must be true or false, got {restrict!r}")
+        return cls(restrict, frozenset(Category(v) for v in data["restricted_categories"]))
+
+
+@dataclass(frozen=True)
+class OfferDecision:
+    """A client's answer to an offer of categories.
+
+    Attributes:
+        accepted: Categories the client will apply, in panel order.
+        refused: ``(category, reason)`` pairs for every offered category not accepted.
+        code: ``""`` when the distribution goes ahead, else ``E-BUSY``, ``E-MODEL`` or ``E-REFUSED``.
+        reason: A sentence for the log when ``code`` is set, else empty.
+    """
+
+    accepted: tuple[Category, ...]
+    refused: tuple[tuple[Category, str], ...] = ()
+    code: str = ""
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the client goes on to receive the accepted categories."""
+        return not self.code
+
+    @property
+    def refused_categories(self) -> tuple[Category, ...]:
+        """The refused categories, without reasons."""
+        return tuple(c for c, _ in self.refused)
+
+    def refused_reason(self, category: Category) -> str | None:
+        """Why ``category`` was refused, or None when it was not."""
+        return dict(self.refused).get(category)
+
+    def log_text(self) -> str:
+        """One line for the communication log, e.g. ``refused <Printer Settings> (restricted by …)``."""
+        if self.code:
+            return f"{self.code}: {self.reason}"
+        if not self.refused:
+            return "accepted " + ", ".join(f"<{c.label}>" for c in self.accepted)
+        refused = "; ".join(f"<{c.label}> ({why})" for c, why in self.refused)
+        return "accepted " + ", ".join(f"<{c.label}>" for c in self.accepted) + f"; refused {refused}"
+
+
+def decide_offer(
+    *,
+    host_series: str,
+    client_series: str,
+    offered: Collection[Category],
+    settings: ReceivingSettings,
+    client_activity: Activity,
+) -> OfferDecision:
+    """Decides what a client takes from an offer (DID-10, DID-18, DID-19, DID-05).
+
+    Args:
+        host_series: The sending machine's series, e.g. ``iR-ADV C5500``.
+        client_series: This machine's series.
+        offered: The categories the host sends.
+        settings: This machine's ``<Receiving Settings>``.
+        client_activity: What this machine is doing now.
+
+    Returns:
+        The decision. ``code`` is ``E-BUSY`` when the client is busy (nothing is applied), ``E-MODEL`` when
+        the series differ while ``<Restrict Receiving Device Information>`` is ``<On>``, ``E-REFUSED``
+        when no offered category is allowed, else empty with the allowed categories accepted.
+    """
+    offered_set = set(offered)
+    in_order = tuple(c for c in Category if c in offered_set)
+    if client_activity.is_busy:
+        reason = f"the client is busy ({client_activity.value}); nothing was applied"
+        return _refuse_all(in_order, CODE_BUSY, reason)
+    if settings.restrict_model and _series_key(host_series) != _series_key(client_series):
+        reason = (
+            f"the host's series {host_series!r} differs from this machine's series {client_series!r} "
+            "and <Restrict Receiving Device Information> is <On>"
+        )
+        return _refuse_all(in_order, CODE_MODEL, reason)
+    accepted = tuple(c for c in in_order if not settings.restricts(c))
+    refused = tuple((c, RESTRICTED_REASON) for c in in_order if settings.restricts(c))
+    if not in_order:
+        return OfferDecision((), (), CODE_REFUSED, "the host offered no category")
+    if not accepted:
+        reason = "every offered category is " + RESTRICTED_REASON
+        return OfferDecision((), refused, CODE_REFUSED, reason)
+    return OfferDecision(accepted, refused)
+
+
+def _refuse_all(offered: tuple[Category, ...], code: str, reason: str) -> OfferDecision:
+    return OfferDecision((), tuple((c, reason) for c in offered), code, reason)
+
+
+def _series_key(series: str) -> str:
+    return " ".join(series.split()).casefold()

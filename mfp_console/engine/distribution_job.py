@@ -1,0 +1,295 @@
+"""The host side of Device Information Distribution: one manual or scheduled run to many destinations.
+
+A :class:`DistributionJob` encodes the host's bundle once (JSON text, chunk frames and digest), then serves
+its destinations in list order, one at a time or ``concurrency`` at once (DID-06). Each destination's
+``<Status>`` moves ``Waiting`` → ``Distributing`` → ``OK`` / ``NG <code>`` / ``Canceled`` (DID-04, DID-05) and
+every change is published on the bus. ``cancel()`` leaves destinations already transferring to finish with
+their real result and marks the others ``Canceled`` (DID-07).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
+from mfp_console.engine.channel import PeerClosed, PeerError
+from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
+from mfp_console.engine.outbound import open_conversation
+from mfp_console.errors import ProtocolError, TransportError
+from mfp_console.protocol import encode_frame, make_proof
+from mfp_console.protocol.messages import (
+    Apply,
+    Auth,
+    AuthResult,
+    Bye,
+    Chunk,
+    Offer,
+    OfferReply,
+    Result,
+    bundle_digest,
+    split_text,
+)
+from mfp_console.store.communication_log import LogEntry
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+    from mfp_console.engine.machine import Machine
+
+__all__ = ["Bundle", "DestinationResult", "DistributionJob", "JobStatus", "StatusKind"]
+
+
+class StatusKind(enum.Enum):
+    """The values of a destination's ``<Status>`` cell (DID-05)."""
+
+    WAITING = "Waiting"
+    DISTRIBUTING = "Distributing"
+    OK = "OK"
+    NG = "NG"
+    CANCELED = "Canceled"
+
+    @property
+    def final(self) -> bool:
+        """True once the destination is done."""
+        return self in (StatusKind.OK, StatusKind.NG, StatusKind.CANCELED)
+
+
+@dataclass(frozen=True)
+class DestinationResult:
+    """A destination's status, with its error code when ``NG`` and a line of detail."""
+
+    destination: str
+    kind: StatusKind
+    code: str = ""
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        """What the ``<Status>`` cell shows, e.g. ``NG E-AUTH``."""
+        return f"{self.kind.value} {self.code}".strip()
+
+
+class JobStatus(enum.Enum):
+    """A job's life."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The host's data for one job, encoded once for every destination.
+
+    Attributes:
+        categories: The categories sent.
+        include_network: ``<Network Settings>`` ``<Include>``.
+        text: The JSON text of the categories.
+        frames: The chunk frames, encoded once.
+        digest: SHA-256 of the text.
+    """
+
+    categories: tuple[Category, ...]
+    include_network: bool
+    text: str
+    frames: tuple[bytes, ...]
+    digest: str
+
+    @classmethod
+    def build(cls, info: DeviceInformation, categories: Sequence[Category], include_network: bool,
+              chunk_chars: int) -> Bundle:
+        """Encodes the host's categories (network settings only with ``<Include>``, DID-03)."""
+        ordered = tuple(c for c in Category if c in set(categories))
+        data = {}
+        for category in ordered:
+            value = info.category(category)
+            if category is Category.SETTINGS_VALUES and not include_network:
+                value = tuple(s for s in value if not s.network)
+            data[category.value] = category_to_json(category, value)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        frames = tuple(
+            encode_frame(Chunk(seq=i, text=piece).to_wire()) for i, piece in enumerate(split_text(text, chunk_chars))
+        )
+        return cls(ordered, include_network, text, frames, bundle_digest(text))
+
+    @property
+    def size(self) -> int:
+        """Bytes of the encoded text."""
+        return len(self.text.encode())
+
+
+@dataclass
+class DistributionJob:
+    """One distribution run from ``host`` to ``destinations`` (names of registered destinations)."""
+
+    fleet: Fleet
+    host: Machine
+    job_id: int
+    bundle: Bundle
+    destinations: tuple[str, ...]
+    targets: dict[str, str]
+    concurrency: int = 1
+    trigger: str = "manual"
+    results: dict[str, DestinationResult] = field(default_factory=dict)
+    status: JobStatus = JobStatus.RUNNING
+    started_at: datetime | None = None
+    _canceled: bool = False
+
+    def __post_init__(self) -> None:
+        for name in self.destinations:
+            self.results[name] = DestinationResult(name, StatusKind.WAITING)
+
+    @property
+    def canceled(self) -> bool:
+        """True once ``<Cancel>`` was pressed."""
+        return self._canceled
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(destinations done, destinations in all)."""
+        return sum(1 for r in self.results.values() if r.kind.final), len(self.results)
+
+    def cancel(self) -> None:
+        """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish."""
+        self._canceled = True
+
+    async def run(self) -> dict[str, DestinationResult]:
+        """Serves every destination and returns the final statuses."""
+        fleet = self.fleet
+        self.started_at = fleet.clock.now()
+        fleet.bus.publish(
+            DistributionStarted(
+                at=self.started_at,
+                machine=self.host.name,
+                job_id=self.job_id,
+                destinations=self.destinations,
+                categories=tuple(c.label for c in self.bundle.categories),
+                trigger=self.trigger,
+            )
+        )
+        queue = list(self.destinations)
+        queue.reverse()
+
+        async def worker() -> None:
+            while queue:
+                name = queue.pop()
+                if self._canceled:
+                    self._set(DestinationResult(name, StatusKind.CANCELED, detail="canceled before it started"))
+                    continue
+                await self._serve(name)
+
+        workers = max(1, min(self.concurrency, len(self.destinations) or 1))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        self.status = JobStatus.FINISHED
+        fleet.bus.publish(
+            DistributionFinished(
+                at=fleet.clock.now(),
+                machine=self.host.name,
+                job_id=self.job_id,
+                results=tuple((n, self.results[n].text) for n in self.destinations),
+            )
+        )
+        return self.results
+
+    def _set(self, result: DestinationResult) -> None:
+        self.results[result.destination] = result
+        self.fleet.bus.publish(
+            DestinationStatusChanged(
+                at=self.fleet.clock.now(),
+                machine=self.host.name,
+                job_id=self.job_id,
+                destination=result.destination,
+                status=result.text,
+                detail=result.detail,
+            )
+        )
+
+    async def _serve(self, name: str) -> None:
+        start = self.fleet.clock.now()
+        self._set(DestinationResult(name, StatusKind.DISTRIBUTING))
+        try:
+            result = await self._converse(name, self.targets.get(name, ""))
+        except asyncio.CancelledError:
+            result = DestinationResult(name, StatusKind.NG, "E-INTERRUPTED", "the host stopped")
+            self._finish(name, start, result)
+            raise
+        self._finish(name, start, result)
+
+    def _finish(self, name: str, start: datetime, result: DestinationResult) -> None:
+        self._set(result)
+        entry = LogEntry(
+            start,
+            self.fleet.clock.now(),
+            "Delivered",
+            name,
+            tuple(c.label for c in self.bundle.categories),
+            "OK" if result.kind is StatusKind.OK else "NG",
+            result.code if result.kind is StatusKind.NG else "",
+            result.detail,
+        )
+        try:
+            self.host.store.append_log(entry)
+        except Exception:  # the host may have been powered off mid-run; the status is still reported
+            pass
+
+    async def _converse(self, name: str, target: str) -> DestinationResult:
+        """One conversation with one client; never raises for the client's refusal, it reports it."""
+        if not target:
+            return DestinationResult(name, StatusKind.NG, "E-UNREACH", "no machine answers at that address")
+        fleet, host, bundle = self.fleet, self.host, self.bundle
+        try:
+            opened = await open_conversation(fleet, host, target, "distribution")
+        except TransportError as exc:
+            return DestinationResult(name, StatusKind.NG, _code(exc.code), str(exc))
+        except ProtocolError as exc:
+            return DestinationResult(name, StatusKind.NG, "E-PROTOCOL", str(exc))
+        channel = opened.channel
+        transferring = False
+        try:
+            proof = make_proof(host.secret.auth_key, opened.welcome.challenge, host.name, target)
+            await channel.send(Auth(proof=proof))
+            auth = await channel.expect(AuthResult)
+            if not auth.ok:
+                return DestinationResult(name, StatusKind.NG, auth.code or "E-AUTH", auth.reason)
+            await channel.send(
+                Offer(
+                    job_id=self.job_id,
+                    categories=tuple(c.value for c in bundle.categories),
+                    include_network=bundle.include_network,
+                    total_bytes=bundle.size,
+                    chunk_count=len(bundle.frames),
+                    card_reader=host.identity.options.card_reader,
+                )
+            )
+            reply = await channel.expect(OfferReply)
+            if reply.code:
+                return DestinationResult(name, StatusKind.NG, reply.code, reply.reason)
+            transferring = True
+            for frame in bundle.frames:
+                await channel.send_encoded(Chunk, frame)
+            await channel.send(Apply(sha256=bundle.digest))
+            result = await channel.expect(Result)
+            await channel.send(Bye())
+            if result.code == "OK":
+                return DestinationResult(name, StatusKind.OK, "", result.detail)
+            return DestinationResult(name, StatusKind.NG, result.error or "E-PROTOCOL", result.detail)
+        except PeerError as exc:
+            code = exc.code if exc.code.startswith("E-") else "E-PROTOCOL"
+            return DestinationResult(name, StatusKind.NG, code, exc.reason)
+        except (PeerClosed, TransportError) as exc:
+            code = "E-INTERRUPTED" if transferring or isinstance(exc, PeerClosed) else _code(exc.code)
+            return DestinationResult(name, StatusKind.NG, code, f"link lost: {exc}")
+        except ProtocolError as exc:
+            await channel.send_error("E-PROTOCOL", str(exc))
+            return DestinationResult(name, StatusKind.NG, "E-PROTOCOL", str(exc))
+        finally:
+            await channel.close()
+
+
+def _code(code: str) -> str:
+    known = {"E-UNREACH", "E-TLS", "E-AUTH", "E-MODEL", "E-BUSY", "E-REFUSED", "E-INTERRUPTED", "E-PROTOCOL"}
+    return code if code in known else "E-PROTOCOL"

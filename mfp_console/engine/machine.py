@@ -1,0 +1,258 @@
+"""One simulated machine: its identity, durable data, power/activity/error state, listener and panel session.
+
+A :class:`Machine` owns its :class:`~mfp_console.store.MachineStore` and its TLS listener. What a machine
+can *do* over the wire lives in function classes (ping here; distribution and sync in their own modules)
+which register a responder for a conversation purpose. Every state change is written to the store and
+published on the bus, so the panel, the fleet view and scenario transcripts see the same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from mfp_console.domain.device_info import DeviceInformation
+from mfp_console.domain.machine import Activity, MachineState, PowerState
+from mfp_console.engine.channel import Channel, PeerClosed, PeerError
+from mfp_console.engine.events import ConnectionRefused, MachineStateChanged
+from mfp_console.engine.fleet_file import MachineSpec
+from mfp_console.engine.panel_session import PanelSession, SystemManagerSecret
+from mfp_console.engine.transport import TlsListener, TlsStream
+from mfp_console.errors import MachineBusy, MachineUnavailable, MfpError, RemoteProtocolError, TransportError
+from mfp_console.protocol import Role
+from mfp_console.protocol.messages import Hello, Welcome
+from mfp_console.store import MachineStore
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+
+__all__ = ["Machine", "Responder"]
+
+_log = logging.getLogger(__name__)
+
+Responder = Callable[[Channel, Hello, Welcome], Awaitable[None]]
+"""Serves one conversation of a purpose after the hello/welcome exchange."""
+
+
+class Machine:
+    """A machine of the fleet.
+
+    Args:
+        spec: What the fleet file says about it.
+        store: Its open database.
+        fleet: The fleet it belongs to (clock, bus, PKI, name resolution).
+    """
+
+    def __init__(self, spec: MachineSpec, store: MachineStore, fleet: Fleet) -> None:
+        self.spec = spec
+        self.store = store
+        self.fleet = fleet
+        self.state = store.load_state() or MachineState()
+        self.panel = PanelSession(fleet.lockout_policy)
+        self.listener: TlsListener | None = None
+        self.responders: dict[str, Responder] = {}
+        self.conversations: set[asyncio.Task[Any]] = set()
+        """Incoming conversations being served; a power cut cancels them (DID-12)."""
+        self.functions: dict[str, Any] = {}
+        self.secret = SystemManagerSecret.from_json(store.get_config("system_manager"))
+        if store.update_marker() is not None and not self.state.error_code:
+            # DID-12: an update was cut off; the data is the old data, the panel asks for service.
+            self.state = replace(self.state, error_code="E-UPDATE", activity=Activity.IDLE)
+            store.save_state(self.state)
+        elif self.state.activity is Activity.UPDATING:
+            self.state = replace(self.state, activity=Activity.IDLE)
+
+    # --- identity -----------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The machine's name in the fleet."""
+        return self.spec.name
+
+    @property
+    def identity(self):  # noqa: ANN201 - MachineIdentity, kept short for callers
+        """Model, series, options, functions."""
+        return self.spec.identity
+
+    @property
+    def device_info(self) -> DeviceInformation:
+        """The machine's current device information (from its store)."""
+        return self.store.load_device_info()
+
+    # --- state --------------------------------------------------------------------------------------
+
+    def _set_state(self, what: str, **changes: Any) -> None:
+        old = self.state
+        new = replace(old, **changes)
+        if new == old:
+            return
+        self.state = new
+        self.store.save_state(new)
+        old_text, new_text = _state_text(old, what), _state_text(new, what)
+        self.fleet.bus.publish(
+            MachineStateChanged(at=self.fleet.clock.now(), machine=self.name, what=what, old=old_text, new=new_text)
+        )
+
+    def set_power(self, power: PowerState) -> None:
+        """Turns the machine On, Off or to Sleep (M-06); Off also logs the panel out."""
+        was_off = self.state.power is PowerState.OFF
+        if power is PowerState.OFF:
+            self.panel.logout()
+            for task in list(self.conversations):
+                task.cancel()  # a power cut ends every conversation at once (DID-12)
+            if self.state.activity is Activity.UPDATING:
+                self._set_state("activity", activity=Activity.IDLE)
+        self._set_state("power", power=power)
+        if was_off and power is not PowerState.OFF and self.store.update_marker() is not None:
+            self._set_state("error", error_code="E-UPDATE")  # DID-12: the update was cut off
+        self._sync_listener()
+
+    def set_activity(self, activity: Activity) -> None:
+        """Sets what the machine is doing (Printing makes it busy, DID-10)."""
+        self._set_state("activity", activity=activity)
+
+    def set_error(self, code: str) -> None:
+        """Shows (or with an empty code, clears) an error on the panel."""
+        self._set_state("error", error_code=code)
+        if not code:
+            self.store.clear_update_marker()
+
+    def set_network_cut(self, cut: bool) -> None:
+        """Cuts or restores the machine's network link (M-06)."""
+        self._set_state("network", network_cut=cut)
+        self._sync_listener()
+
+    def set_tls_configured(self, configured: bool) -> None:
+        """Records whether the machine has a TLS key and certificate (DID-09)."""
+        self._set_state("tls", tls_configured=configured)
+        if self.listener is not None:
+            self.listener.set_identity(self.fleet.pki_identity(self.name) if configured else None)
+
+    def wake(self) -> None:
+        """A connection arrived while asleep: the machine wakes (M-06)."""
+        if self.state.power is PowerState.SLEEP:
+            self.set_power(PowerState.ON)
+
+    def require_operable(self, what: str) -> None:
+        """Raises when the panel cannot be used now (off, updating, or another exclusive activity)."""
+        if self.state.power is PowerState.OFF:
+            raise MachineUnavailable(f"{self.name} is off", "M-06")
+        if self.state.activity is Activity.UPDATING:
+            raise MachineBusy(f"{self.name} is applying received settings; {what} waits until it ends", "DID-11")
+
+    def change_system_manager(self, manager_id: str, pin: str) -> None:
+        """Changes the System Manager ID and PIN (M-02 validation); the PIN itself is never stored."""
+        self.secret = SystemManagerSecret.from_id_pin(manager_id, pin)
+        self.store.set_config("system_manager", self.secret.to_json())
+        self._set_state_note("System Manager ID/PIN changed")
+
+    def _set_state_note(self, note: str) -> None:
+        from mfp_console.engine.events import DataChanged
+
+        self.fleet.bus.publish(DataChanged(at=self.fleet.clock.now(), machine=self.name, what="system_manager", detail=note))
+
+    # --- network ------------------------------------------------------------------------------------
+
+    async def start_listener(self, host: str, port: int) -> None:
+        """Opens the machine's TLS listener."""
+        identity = self.fleet.pki_identity(self.name) if self.state.tls_configured else None
+        self.listener = TlsListener(
+            name=self.name,
+            identity=identity,
+            ca_pem=self.fleet.ca_pem,
+            handler=self._serve,
+            on_refused=self._on_refused,
+            on_opened=self.fleet.on_connection_opened(self.name),
+            revoked=self.fleet.revoked_serials,
+            handshake_timeout=self.fleet.handshake_timeout,
+        )
+        await self.listener.start(host, port)
+        self._sync_listener()
+
+    def _sync_listener(self) -> None:
+        if self.listener is None:
+            return
+        if self.state.reachable:
+            self.listener.resume()
+        else:
+            self.listener.pause()
+
+    async def close(self) -> None:
+        """Closes the listener and the store."""
+        if self.listener is not None:
+            await self.listener.close()
+            self.listener = None
+        self.store.close()
+
+    def _on_refused(self, peer: str, code: str, reason: str) -> None:
+        _log.info("%s refused %s: %s (%s)", self.name, peer, reason, code)
+        self.fleet.bus.publish(
+            ConnectionRefused(at=self.fleet.clock.now(), machine=self.name, peer=peer, code=code, reason=reason)
+        )
+
+    async def _serve(self, stream: TlsStream) -> None:
+        """Serves one incoming conversation: hello, welcome, then the purpose's responder."""
+        channel = Channel(
+            stream, Role.RESPONDER, timeout=self.fleet.conversation_timeout, on_progress=self.fleet.note_progress
+        )
+        peer = stream.peer_name or "?"
+        try:
+            hello = await channel.expect(Hello)
+            if hello.machine != stream.peer_name:
+                raise RemoteProtocolError(
+                    f"peer certificate names {stream.peer_name!r} but hello claims {hello.machine!r}"
+                )
+            responder = self.responders.get(hello.purpose)
+            if responder is None:
+                await channel.send_error("E-REFUSED", f"{self.name} does not serve {hello.purpose!r}")
+                self._on_refused(peer, "E-REFUSED", f"no {hello.purpose} function")
+                return
+            self.wake()
+            ident = self.identity
+            welcome = Welcome(
+                machine=self.name,
+                model=ident.model,
+                series=ident.series,
+                firmware=ident.firmware,
+                challenge=secrets.token_hex(32),
+            )
+            await channel.send(welcome)
+            self.fleet.track_conversation(+1)
+            task = asyncio.current_task()
+            if task is not None:
+                self.conversations.add(task)
+            try:
+                await responder(channel, hello, welcome)
+            finally:
+                self.fleet.track_conversation(-1)
+                if task is not None:
+                    self.conversations.discard(task)
+        except RemoteProtocolError as exc:
+            await channel.send_error("E-PROTOCOL", str(exc))
+            self._on_refused(peer, "E-PROTOCOL", str(exc))
+        except (PeerClosed, PeerError) as exc:
+            _log.debug("%s: conversation with %s ended: %s", self.name, peer, exc)
+        except TransportError as exc:
+            self._on_refused(peer, exc.code, str(exc))
+        except MfpError as exc:
+            await channel.send_error("E-REFUSED", str(exc))
+        finally:
+            await channel.close()
+
+    def __repr__(self) -> str:
+        s = self.state
+        return f"<Machine {self.name} {s.power.value} {s.activity.value} {s.error_code or '-'}>"
+
+
+def _state_text(state: MachineState, what: str) -> str:
+    return {
+        "power": state.power.value,
+        "activity": state.activity.value,
+        "error": state.error_code or "none",
+        "network": "cut" if state.network_cut else "connected",
+        "tls": "configured" if state.tls_configured else "removed",
+    }[what]

@@ -1,0 +1,71 @@
+"""Opening a conversation from one machine to another: resolve, dial with mutual TLS, hello, welcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mfp_console.engine.channel import Channel
+from mfp_console.engine.transport import dial
+from mfp_console.errors import TransportError
+from mfp_console.protocol import Role
+from mfp_console.protocol.messages import Hello, Welcome
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+    from mfp_console.engine.machine import Machine
+
+__all__ = ["OpenConversation", "open_conversation"]
+
+
+@dataclass
+class OpenConversation:
+    """A conversation that passed hello/welcome: the channel and what the peer said about itself."""
+
+    channel: Channel
+    welcome: Welcome
+
+
+async def open_conversation(fleet: Fleet, source: Machine, target: str, purpose: str) -> OpenConversation:
+    """Dials ``target`` from ``source`` and exchanges hello/welcome.
+
+    Raises:
+        TransportError: ``E-UNREACH`` when the target cannot be reached (off, cut off, not running, or the
+            source itself is off or cut off), ``E-TLS`` when either side has no TLS key or the handshake
+            fails, ``E-PROTOCOL`` or the peer's code when the exchange breaks off.
+    """
+    if not source.state.reachable:
+        raise TransportError(f"{source.name} is off or cut off from the network", "E-UNREACH")
+    identity = fleet.pki_identity(source.name) if source.state.tls_configured else None
+    if identity is None:
+        raise TransportError(f"{source.name} has no TLS key and certificate", "E-TLS")
+    try:
+        host, port = fleet.address_of(target)
+    except Exception as exc:
+        raise TransportError(str(exc), "E-UNREACH") from None
+    stream = await dial(
+        host,
+        port,
+        identity=identity,
+        ca_pem=fleet.ca_pem,
+        expected_peer=target,
+        timeout=fleet.handshake_timeout,
+        revoked=fleet.revoked_serials,
+    )
+    channel = Channel(stream, Role.INITIATOR, timeout=fleet.conversation_timeout, on_progress=fleet.note_progress)
+    ident = source.identity
+    try:
+        await channel.send(
+            Hello(
+                machine=source.name,
+                model=ident.model,
+                series=ident.series,
+                firmware=ident.firmware,
+                purpose=purpose,
+            )
+        )
+        welcome = await channel.expect(Welcome)
+    except BaseException:
+        await channel.close()
+        raise
+    return OpenConversation(channel, welcome)

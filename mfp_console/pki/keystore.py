@@ -1,0 +1,268 @@
+"""The fleet's PKI on disk: the CA, one key and certificate per machine, and the revocation list.
+
+Layout of the directory (created on first start, reused afterwards)::
+
+    ca.crt  ca.key                  the fleet CA (key mode 0600, certificate 0644)
+    machines/<name>.crt  <name>.key one identity per machine
+    pki-state.json                  revoked serials, and machines whose key was removed on purpose
+
+Every file is written atomically: a temporary file in the same directory, created with its final
+mode, fsynced, then renamed over the old one, so a kill at any moment leaves the old file or the new
+one (M-04). A machine's key is written before its certificate; a lone key or certificate left by a
+crash is treated as missing and re-issued.
+
+A machine whose key was removed (the panel's "remove TLS key" fault, DID-09) is remembered in
+``pki-state.json`` so that a restart does not quietly give it a new identity.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mfp_console.errors import ConfigError, StoreError
+from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity, validate_machine_name
+
+__all__ = ["FleetPki", "load_or_create_fleet_pki", "write_atomically"]
+
+log = logging.getLogger(__name__)
+
+KEY_MODE = 0o600
+CERT_MODE = 0o644
+STATE_FILE = "pki-state.json"
+DEFAULT_CA_NAME = "mfp-console fleet CA"
+
+
+def write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Replaces ``path`` with ``data`` so that readers see the old or the new file, never a mix.
+
+    The temporary file is created with ``mode`` from the start (a key is never readable by others,
+    not even for a moment), fsynced, renamed over ``path``, and the directory is fsynced.
+
+    Raises:
+        StoreError: The file could not be written.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            os.fchmod(fd, mode)  # the umask may have narrowed the mode given to open
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+@dataclass
+class FleetPki:
+    """The fleet's CA, its machine identities and its revocation list, kept in one directory.
+
+    Use :func:`load_or_create_fleet_pki` to get one. Every change is written to disk before the
+    method returns.
+
+    Attributes:
+        directory: Where the files live.
+        ca: The fleet CA.
+        identities: Machine name to identity, for machines that have a key and certificate.
+    """
+
+    directory: Path
+    ca: FleetCA
+    identities: dict[str, MachineIdentityCert] = field(default_factory=dict)
+    _revoked: set[int] = field(default_factory=set)
+    _without_identity: set[str] = field(default_factory=set)
+
+    @property
+    def ca_pem(self) -> bytes:
+        """The CA certificate every machine trusts."""
+        return self.ca.cert_pem
+
+    @property
+    def revoked_serials(self) -> set[int]:
+        """The revoked certificate serials (a copy: change it with :meth:`revoke`)."""
+        return set(self._revoked)
+
+    def is_revoked(self, serial: int) -> bool:
+        """Returns True when ``serial`` is on the revocation list."""
+        return serial in self._revoked
+
+    def revoke(self, serial: int) -> None:
+        """Adds ``serial`` to the revocation list and saves it."""
+        if serial not in self._revoked:
+            self._revoked.add(serial)
+            self._save_state()
+
+    def identity(self, machine_name: str) -> MachineIdentityCert | None:
+        """Returns the machine's identity, or None when it has no TLS key and certificate."""
+        return self.identities.get(machine_name)
+
+    def has_identity(self, machine_name: str) -> bool:
+        """Returns True when the machine has a TLS key and certificate."""
+        return machine_name in self.identities
+
+    def remove_identity(self, machine_name: str) -> None:
+        """Deletes the machine's key and certificate (DID-09 fault); a restart does not re-issue them.
+
+        The certificate is not revoked: without its key nobody can present it.
+        """
+        self._without_identity.add(machine_name)
+        self._save_state()
+        for path in self._paths(machine_name):
+            path.unlink(missing_ok=True)
+        self.identities.pop(machine_name, None)
+
+    def regenerate_identity(
+        self, machine_name: str, now: datetime, *, revoke_previous: bool = True
+    ) -> MachineIdentityCert:
+        """Issues the machine a new key and certificate, replacing any it had.
+
+        Args:
+            machine_name: The machine.
+            now: The issuing time.
+            revoke_previous: Put the replaced certificate's serial on the revocation list.
+        """
+        previous = self.identities.get(machine_name)
+        identity = self._issue(machine_name, now)
+        if machine_name in self._without_identity:
+            self._without_identity.discard(machine_name)
+            self._save_state()
+        if previous is not None and revoke_previous:
+            self.revoke(previous.serial)
+        return identity
+
+    def ensure_identities(self, machine_names: Iterable[str], now: datetime) -> list[str]:
+        """Issues identities to listed machines that have none (and whose key was not removed).
+
+        Returns:
+            The names of the machines that got a new identity.
+        """
+        issued = []
+        for name in machine_names:
+            if name not in self.identities and name not in self._without_identity:
+                self._issue(name, now)
+                issued.append(name)
+        return issued
+
+    def _paths(self, machine_name: str) -> tuple[Path, Path]:
+        validate_machine_name(machine_name)
+        base = self.directory / "machines"
+        return base / f"{machine_name}.key", base / f"{machine_name}.crt"
+
+    def _issue(self, machine_name: str, now: datetime) -> MachineIdentityCert:
+        identity = issue_identity(self.ca, machine_name, now)
+        key_path, cert_path = self._paths(machine_name)
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(key_path, identity.key_pem, KEY_MODE)
+        write_atomically(cert_path, identity.cert_pem, CERT_MODE)
+        self.identities[machine_name] = identity
+        return identity
+
+    def _save_state(self) -> None:
+        state = {
+            "version": 1,
+            "revoked_serials": sorted(self._revoked),
+            "machines_without_identity": sorted(self._without_identity),
+        }
+        text = json.dumps(state, indent=2) + "\n"
+        write_atomically(self.directory / STATE_FILE, text.encode("utf-8"), CERT_MODE)
+
+    def _load_identity(self, machine_name: str) -> MachineIdentityCert | None:
+        key_path, cert_path = self._paths(machine_name)
+        if not (key_path.exists() and cert_path.exists()):
+            return None
+        try:
+            identity = MachineIdentityCert.from_pem(cert_path.read_bytes(), key_path.read_bytes())
+        except (OSError, ConfigError) as exc:
+            log.warning("identity of %s cannot be read (%s); issuing a new one", machine_name, exc)
+            return None
+        if identity.machine_name != machine_name or not self.ca.signed(identity.certificate()):
+            log.warning("identity of %s does not belong to this fleet CA; issuing a new one",
+                        machine_name)
+            return None
+        return identity
+
+
+def _usable(name: str) -> bool:
+    try:
+        validate_machine_name(name)
+    except ConfigError:
+        return False
+    return True
+
+
+def _load_state(path: Path) -> tuple[set[int], set[str]]:
+    if not path.exists():
+        return set(), set()
+    try:
+        state = json.loads(path.read_text("utf-8"))
+        revoked = {int(serial) for serial in state.get("revoked_serials", [])}
+        removed = {str(name) for name in state.get("machines_without_identity", [])}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise StoreError(f"{path} cannot be read: {exc}") from exc
+    return revoked, removed
+
+
+def load_or_create_fleet_pki(
+    directory: str | os.PathLike[str],
+    machine_names: Iterable[str],
+    now: datetime,
+    *,
+    ca_common_name: str = DEFAULT_CA_NAME,
+) -> FleetPki:
+    """Opens the fleet PKI in ``directory``, creating the CA and any missing identity.
+
+    On first start the CA and an identity per machine are created; afterwards they are reused, and a
+    machine newly added to ``machine_names`` gets its identity. Identities on disk for machines not
+    listed are kept (a fleet file may list them again).
+
+    Args:
+        directory: The PKI directory (created when missing, mode 0700).
+        machine_names: The fleet's machines.
+        now: The issuing time for anything created now (use wall-clock time: OpenSSL checks it).
+        ca_common_name: The CA's common name when it is created.
+
+    Raises:
+        StoreError: Files exist but cannot be read or written.
+        ConfigError: A machine name cannot be used in a certificate.
+    """
+    root = Path(directory)
+    names = [validate_machine_name(name) for name in machine_names]
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (root / "machines").mkdir(mode=0o700, exist_ok=True)
+    cert_path, key_path = root / "ca.crt", root / "ca.key"
+    if cert_path.exists() and key_path.exists():
+        try:
+            ca = FleetCA.from_pem(cert_path.read_bytes(), key_path.read_bytes())
+        except (OSError, ConfigError) as exc:
+            raise StoreError(f"the fleet CA in {root} cannot be loaded: {exc}") from exc
+    else:
+        ca = FleetCA.create(ca_common_name, now)
+        cert_pem, key_pem = ca.to_pem()
+        write_atomically(key_path, key_pem, KEY_MODE)
+        write_atomically(cert_path, cert_pem, CERT_MODE)
+    revoked, removed = _load_state(root / STATE_FILE)
+    pki = FleetPki(root, ca, {}, revoked, removed)
+    on_disk = {path.stem for path in (root / "machines").glob("*.crt") if _usable(path.stem)}
+    for name in sorted(on_disk | set(names)):
+        identity = pki._load_identity(name)
+        if identity is not None:
+            pki.identities[name] = identity
+    pki.ensure_identities(names, now)
+    return pki

@@ -1,0 +1,223 @@
+"""A TLS 1.3 byte stream run by hand: an ``ssl.SSLObject`` over memory BIOs on a non-blocking socket.
+
+asyncio's TLS transports hide handshake failures and keep a 256 KiB buffer per side and connection.
+Running the TLS state machine ourselves keeps a link to a few kilobytes, lets the caller see the
+first bytes a peer sends before any TLS happens, and lets OpenSSL's alert reach the peer when a
+handshake fails (so the other end learns *why*). :mod:`mfp_console.engine.transport` builds its
+listener and dialer on :class:`TlsStream`; the underscore methods are for it alone.
+
+A stream closed properly by the peer (TLS close_notify) reads as ``b""``; a link lost any other way
+(reset, cut, the peer vanished mid-record) raises :class:`~mfp_console.errors.TransportError` with
+code ``E-INTERRUPTED`` (DID-05).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+
+from mfp_console.errors import TransportError
+from mfp_console.pki.tls import PeerCertificate, peer_certificate
+
+__all__ = ["E_INTERRUPTED", "TlsStream"]
+
+E_INTERRUPTED = "E-INTERRUPTED"
+CHUNK = 16 * 1024  # one TLS record at most
+LINE_LIMIT = 200
+
+
+class TlsStream:
+    """One open mutual-TLS 1.3 link to a peer machine (usable as ``async with``).
+
+    Attributes:
+        peer: What the peer's verified certificate says (machine name, serial, subject).
+        peer_address: ``host:port`` of the peer socket.
+    """
+
+    def __init__(self, sock: socket.socket, context: ssl.SSLContext, server_side: bool,
+                 server_hostname: str | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._sock = sock
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._ssl = context.wrap_bio(self._incoming, self._outgoing, server_side, server_hostname)
+        self._read_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+        self._pending = bytearray()
+        self._closed = False
+        self._aborted = False
+        self.bytes_received = 0
+        self.peer: PeerCertificate | None = None
+        try:
+            host, port = sock.getpeername()[:2]
+            self.peer_address = f"{host}:{port}"
+        except OSError:
+            self.peer_address = "?"
+
+    @property
+    def peer_name(self) -> str:
+        """The machine named by the peer's certificate."""
+        return self.peer.machine_name if self.peer else ""
+
+    @property
+    def peer_serial(self) -> int:
+        """The serial number of the peer's certificate."""
+        return self.peer.serial if self.peer else 0
+
+    @property
+    def peer_subject(self) -> str:
+        """The subject of the peer's certificate (RFC 4514)."""
+        return self.peer.subject if self.peer else ""
+
+    @property
+    def tls_version(self) -> str:
+        """The negotiated protocol, e.g. ``"TLSv1.3"``."""
+        return self._ssl.version() or ""
+
+    @property
+    def cipher(self) -> str:
+        """The negotiated cipher suite, e.g. ``"TLS_AES_256_GCM_SHA384"``."""
+        info = self._ssl.cipher()
+        return info[0] if info else ""
+
+    async def send(self, data: bytes) -> None:
+        """Sends ``data`` whole.
+
+        Raises:
+            TransportError: ``E-INTERRUPTED`` when the link is lost or closed.
+        """
+        self._check_open()
+        try:
+            view = memoryview(data)
+            for start in range(0, len(view), CHUNK * 4):
+                self._ssl.write(view[start : start + CHUNK * 4])
+                await self._flush()
+        except (ssl.SSLError, OSError) as exc:
+            raise self._lost(exc) from exc
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        """Returns the next bytes, at most ``max_bytes``; ``b""`` once the peer closed properly.
+
+        Raises:
+            TransportError: ``E-INTERRUPTED`` when the link is lost (peer vanished, reset, cut).
+        """
+        self._check_open()
+        try:
+            return await self._receive(max_bytes)
+        except ssl.SSLZeroReturnError:
+            return b""
+        except (ssl.SSLError, OSError, EOFError) as exc:
+            raise self._lost(exc) from exc
+
+    async def close(self) -> None:
+        """Says goodbye (TLS close_notify) and closes the socket; closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self._aborted:
+            with contextlib.suppress(ssl.SSLError, OSError, ValueError):
+                self._ssl.unwrap()  # queues close_notify; raises want-read, which is fine
+            self._send_now()
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes any coroutine still waiting on it
+        async with self._read_lock, self._write_lock:
+            self._sock.close()
+
+    def abort(self) -> None:
+        """Cuts the link at once, as a power cut or a pulled cable would (no TLS goodbye)."""
+        self._aborted = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    async def __aenter__(self) -> TlsStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<TlsStream peer={self.peer_name or '?'} at {self.peer_address}>"
+
+    # -- the TLS machinery --------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            who = self.peer_name or self.peer_address
+            raise TransportError(f"the link with {who} is already closed", E_INTERRUPTED)
+
+    def _lost(self, exc: BaseException) -> TransportError:
+        why = "the link was cut" if self._aborted else (str(exc) or type(exc).__name__)
+        who = self.peer_name or self.peer_address
+        return TransportError(f"connection with {who} lost: {why}", E_INTERRUPTED)
+
+    async def _flush(self) -> None:
+        async with self._write_lock:
+            data = self._outgoing.read()
+            if data:
+                await self._loop.sock_sendall(self._sock, data)
+
+    def _send_now(self) -> None:
+        """Sends what is queued without waiting (an alert or a goodbye: best effort)."""
+        data = self._outgoing.read()
+        if data:
+            with contextlib.suppress(OSError):
+                self._sock.send(data)
+
+    async def _fill(self) -> bytes:
+        async with self._read_lock:
+            data = await self._loop.sock_recv(self._sock, CHUNK)
+        if data:
+            self.bytes_received += len(data)
+            self._incoming.write(data)
+        else:
+            self._incoming.write_eof()
+        return data
+
+    async def _handshake(self) -> None:
+        while True:
+            try:
+                self._ssl.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                await self._flush()
+                if not await self._fill() and self._incoming.eof:
+                    with contextlib.suppress(ssl.SSLWantReadError):
+                        self._ssl.do_handshake()
+                    raise ConnectionResetError("connection closed during the TLS handshake")
+            except ssl.SSLError:
+                self._send_now()  # let the peer read OpenSSL's alert, so it learns why
+                raise
+        await self._flush()
+        self.peer = peer_certificate(self._ssl)
+
+    async def _receive(self, max_bytes: int) -> bytes:
+        if self._pending:
+            data = bytes(self._pending[:max_bytes])
+            del self._pending[:max_bytes]
+            return data
+        while True:
+            try:
+                return self._ssl.read(max_bytes)
+            except ssl.SSLWantReadError:
+                if not await self._fill():
+                    with contextlib.suppress(ssl.SSLWantReadError):
+                        return self._ssl.read(max_bytes)  # raises: EOF without goodbye
+                    raise ConnectionResetError("connection closed")
+
+    async def _send_line(self, line: str) -> None:
+        self._ssl.write(line.encode("ascii") + b"\n")
+        await self._flush()
+
+    async def _read_line(self) -> bytes:
+        while b"\n" not in self._pending:
+            if len(self._pending) > LINE_LIMIT:
+                raise ValueError("greeting line too long")
+            chunk = await self._receive(CHUNK)
+            if not chunk:
+                raise EOFError("connection closed before the greeting")
+            self._pending += chunk
+        line, _, rest = bytes(self._pending).partition(b"\n")
+        self._pending = bytearray(rest)
+        return line

@@ -1,0 +1,249 @@
+r"""Length-prefixed JSON frames: the byte layer every conversation between machines runs on.
+
+A frame is a 4-byte big-endian unsigned length followed by that many bytes of UTF-8 JSON, whose top
+level must be an object. Nothing here knows about message types or order; that is
+:mod:`mfp_console.protocol.messages` and :mod:`mfp_console.protocol.conversation`.
+
+The decoder is deliberately strict and defensive because its input comes from another machine:
+
+* the size limit is checked from the 4-byte header alone, so an oversized frame is refused before a
+  single byte of its body is buffered;
+* JSON that Python would accept but other peers might not (``NaN``/``Infinity``, duplicate keys, lone
+  surrogate escapes such as ``"\ud800"``) is refused, so every decoded frame can be re-encoded;
+* every failure, including pathological nesting and over-long integers, surfaces as
+  :class:`~mfp_console.errors.RemoteProtocolError` and leaves the decoder failed for good, because the
+  byte stream has no resynchronisation point after a bad frame.
+
+Buffering uses one ``bytearray`` and a read offset; consumed bytes are dropped only once they are at
+least half the buffer, so decoding a stream costs O(n) however it is cut into pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from typing import Any, NoReturn
+
+from mfp_console.errors import LocalProtocolError, RemoteProtocolError
+
+__all__ = [
+    "DEFAULT_MAX_FRAME",
+    "HEADER_SIZE",
+    "FrameDecoder",
+    "encode_frame",
+    "json_kind",
+]
+
+DEFAULT_MAX_FRAME = 1024 * 1024
+"""The largest frame body (in bytes, header excluded) a decoder accepts unless told otherwise."""
+
+_HEADER = struct.Struct(">I")
+HEADER_SIZE = _HEADER.size
+"""Bytes in a frame header (the body's length)."""
+
+_MAX_WIRE_LENGTH = 2**32 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode_frame(obj: dict[str, Any]) -> bytes:
+    r"""Encodes one JSON object as a frame.
+
+    The JSON is compact (no spaces after separators), keeps key order and writes non-ASCII text as
+    UTF-8 rather than ``\u`` escapes, so a frame's size is close to its text's size.
+
+    Args:
+        obj: The frame body; must be a JSON-serialisable ``dict``.
+
+    Returns:
+        The header followed by the UTF-8 body.
+
+    Raises:
+        LocalProtocolError: ``obj`` is not a dict, holds something JSON cannot carry (a set, NaN, a lone
+            surrogate), or is too large for a 4-byte length.
+    """
+    if not isinstance(obj, dict):
+        raise LocalProtocolError(f"a frame body must be a JSON object, not {type(obj).__name__}")
+    try:
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        body = text.encode("utf-8")
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise LocalProtocolError(f"cannot encode frame body: {exc}") from exc
+    if len(body) > _MAX_WIRE_LENGTH:
+        raise LocalProtocolError(f"frame of {len(body)} bytes does not fit a 4-byte length")
+    return _HEADER.pack(len(body)) + body
+
+
+class FrameDecoder:
+    """Turns a byte stream, fed in pieces of any size, into decoded frame bodies.
+
+    Example:
+        >>> decoder = FrameDecoder()
+        >>> decoder.feed(encode_frame({"a": 1})[:3])
+        >>> decoder.next_frame() is None
+        True
+        >>> decoder.feed(encode_frame({"a": 1})[3:])
+        >>> decoder.next_frame()
+        {'a': 1}
+    """
+
+    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        """Creates an empty decoder.
+
+        Args:
+            max_frame: The largest body accepted, in bytes (header excluded).
+
+        Raises:
+            ValueError: ``max_frame`` is not a positive integer.
+        """
+        if isinstance(max_frame, bool) or not isinstance(max_frame, int) or max_frame < 1:
+            raise ValueError(f"max_frame must be a positive integer, got {max_frame!r}")
+        self._max_frame = max_frame
+        self._buffer = bytearray()
+        self._offset = 0
+        self._failure: RemoteProtocolError | None = None
+
+    @property
+    def max_frame(self) -> int:
+        """The largest body this decoder accepts, in bytes."""
+        return self._max_frame
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet returned as a frame (a partial frame, or frames not yet read)."""
+        return len(self._buffer) - self._offset
+
+    @property
+    def failed(self) -> bool:
+        """True once the stream was found invalid; the decoder then refuses all further work."""
+        return self._failure is not None
+
+    def feed(self, data: bytes) -> None:
+        """Appends received bytes; call :meth:`next_frame` until it returns ``None`` afterwards.
+
+        Raises:
+            RemoteProtocolError: The decoder already failed.
+        """
+        self._raise_if_failed()
+        if self._offset and self._offset * 2 >= len(self._buffer):
+            # Dropping the consumed prefix only when it is at least half the buffer keeps the copying
+            # amortised O(1) per byte, whatever the sizes of the pieces fed in.
+            del self._buffer[: self._offset]
+            self._offset = 0
+        self._buffer += data
+
+    def next_frame(self) -> dict[str, Any] | None:
+        """Returns the next complete frame body, or ``None`` when more bytes are needed.
+
+        Raises:
+            RemoteProtocolError: The frame is empty, larger than the limit, not UTF-8, not JSON, or
+                not a JSON object. The decoder stays failed afterwards.
+        """
+        self._raise_if_failed()
+        available = len(self._buffer) - self._offset
+        if available < HEADER_SIZE:
+            return None
+        (length,) = _HEADER.unpack_from(self._buffer, self._offset)
+        if length == 0:
+            self._fail("frame of 0 bytes: a frame must carry a JSON object")
+        if length > self._max_frame:
+            self._fail(f"frame of {length} bytes exceeds the {self._max_frame}-byte limit")
+        if available - HEADER_SIZE < length:
+            return None
+        start = self._offset + HEADER_SIZE
+        body = self._buffer[start : start + length]  # one copy of this frame only
+        self._offset = start + length
+        return self._decode_body(body)
+
+    def _decode_body(self, body: bytearray) -> dict[str, Any]:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self._fail(f"frame body is not valid UTF-8 (byte {exc.start}: {exc.reason})")
+        try:
+            obj = json.loads(
+                text, parse_constant=_refuse_constant, object_pairs_hook=_object_without_duplicates
+            )
+        except _DuplicateKey as exc:
+            self._fail(f"frame body repeats the key {exc.key!r}")
+        except _BadConstant as exc:
+            self._fail(f"frame body uses {exc.name}, which JSON does not allow")
+        except json.JSONDecodeError as exc:
+            self._fail(f"frame body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+        except RecursionError:
+            self._fail("frame body is nested too deeply")
+        except ValueError as exc:  # e.g. an integer longer than the interpreter's digit limit
+            self._fail(f"frame body is not acceptable JSON ({exc})")
+        if not isinstance(obj, dict):
+            self._fail(f"frame body must be a JSON object, got {json_kind(obj)}")
+        if _has_lone_surrogate(obj):
+            self._fail("frame body contains a lone UTF-16 surrogate escape")
+        return obj
+
+    def _fail(self, message: str) -> NoReturn:
+        self._failure = RemoteProtocolError(message)
+        raise self._failure
+
+    def _raise_if_failed(self) -> None:
+        if self._failure is not None:
+            raise RemoteProtocolError(f"the frame stream already failed: {self._failure}")
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+class _BadConstant(Exception):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(name)
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _BadConstant(name)
+
+
+def _has_lone_surrogate(obj: Any) -> bool:
+    # Iterative so that a deeply nested (but parseable) body cannot exhaust the Python stack.
+    pending = [obj]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def json_kind(obj: Any) -> str:
+    """Names a decoded JSON value the way a person reading JSON would (``an array``, ``a string`` …)."""
+    if obj is None:
+        return "null"
+    if isinstance(obj, bool):
+        return "a boolean"
+    if isinstance(obj, (int, float)):
+        return "a number"
+    if isinstance(obj, str):
+        return "a string"
+    if isinstance(obj, (list, tuple)):
+        return "an array"
+    if isinstance(obj, dict):
+        return "an object"
+    return f"a {type(obj).__name__}"

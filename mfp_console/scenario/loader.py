@@ -1,0 +1,141 @@
+"""Reads a scenario file into a validated :class:`~mfp_console.scenario.model.Scenario`.
+
+Reading happens in two passes over the text. PyYAML's C loader first composes the node tree, which this
+module walks for what the located values cannot tell any more: keys written twice in one mapping (YAML
+keeps the last one silently) and the last line of every step (for quoting a step in a failure). Then
+:func:`mfp_console.yaml_source.load_located` builds the located values the validator reads. Tabs used for
+indentation are reported on every line they occur, before YAML's own, vaguer, complaint.
+
+Every problem of a file is collected and raised together as one
+:class:`~mfp_console.errors.FileProblemsError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mfp_console.errors import FileProblem, FileProblemsError
+from mfp_console.yaml_source import load_located
+
+__all__ = ["load_scenario", "load_scenario_text", "looks_like_scenario"]
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+
+def looks_like_scenario(text: str) -> bool:
+    """True when a YAML text has a top-level ``steps:`` key (a cheap test used to pick files to collect)."""
+    return any(line.startswith("steps:") or line.startswith("steps :") for line in text.splitlines())
+
+
+def load_scenario(path: Path | str):  # noqa: ANN201 - Scenario; imported lazily to keep this module light
+    """Reads, parses and validates a scenario file.
+
+    Raises:
+        FileProblemsError: Every problem found, each with ``file:line:column``.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FileProblemsError([FileProblem(str(path), 0, 0, f"cannot read file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise FileProblemsError([FileProblem(str(path), 0, 0, f"not UTF-8 text: {exc.reason}")]) from None
+    return load_scenario_text(text, str(path))
+
+
+def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario
+    """Parses and validates scenario text; ``path`` names it in messages and anchors relative fleet files."""
+    from mfp_console.scenario.validate import build_scenario
+
+    lines = tuple(text.splitlines())
+    problems = _tab_problems(lines, path)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        problems.extend(_syntax_problem(exc, path, problems))
+        raise FileProblemsError(problems) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
+        raise FileProblemsError([*problems, FileProblem(path, 0, 0, f"YAML error: {exc}")]) from None
+    if node is None:
+        raise FileProblemsError([*problems, FileProblem(path, 1, 1, "the file is empty; a scenario needs 'name' and 'steps'")])
+    problems.extend(_duplicate_keys(node, path))
+    doc = load_located(text, path)
+    return build_scenario(doc, path, lines, _step_end_lines(node, lines), problems)
+
+
+def _tab_problems(lines: Sequence[str], path: str) -> list[FileProblem]:
+    out = []
+    for number, line in enumerate(lines, start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            out.append(FileProblem(path, number, indent.index("\t") + 1,
+                                   "a tab is used for indentation; YAML needs spaces", "indent with spaces"))
+    return out
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, known: list[FileProblem]) -> list[FileProblem]:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    if any(p.line == line for p in known):
+        return []  # the tab already explains this line
+    problem = exc.problem or exc.context or "invalid YAML"
+    hint = ""
+    if "mapping values are not allowed" in problem:
+        hint = "a value containing ': ' must be quoted, or a key is indented wrongly"
+    elif "expected <block end>" in problem or "expected <block end>" in str(exc.context or ""):
+        hint = "check the indentation of this line against the lines above"
+    elif "could not find expected ':'" in problem:
+        hint = "a key needs ':' after it"
+    return [FileProblem(path, line, column, f"YAML syntax error: {problem}", hint)]
+
+
+def _duplicate_keys(node: yaml.Node, path: str) -> list[FileProblem]:
+    out: list[FileProblem] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value
+                    if key in seen:
+                        out.append(FileProblem(
+                            path, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                            f"key {key!r} is written twice in this mapping (first on line {seen[key]}); "
+                            "YAML would keep only the last one",
+                            "remove one, or make it a separate step",
+                        ))
+                    else:
+                        seen[key] = key_node.start_mark.line + 1
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return out
+
+
+def _step_end_lines(node: yaml.Node, lines: Sequence[str]) -> list[int]:
+    """The last line (1-based) of each item of the top-level ``steps`` list, trailing blanks/comments cut."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == "steps":
+            if not isinstance(value_node, yaml.SequenceNode):
+                return []
+            ends = []
+            for item in value_node.value:
+                end = item.end_mark
+                last = end.line if end.column == 0 else end.line + 1
+                first = item.start_mark.line + 1
+                while last > first and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
+                    last -= 1
+                ends.append(max(first, last))
+            return ends
+    return []

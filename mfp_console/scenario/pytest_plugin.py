@@ -1,0 +1,3 @@
+"""pytest plugin entry point for scenario files (collection is added by the scenario layer)."""
+
+from __future__ import annotations

@@ -1,0 +1,127 @@
+"""The ``<Communication Log>`` of a machine (DID-23): entries as values, and how they are stored.
+
+An entry is written in the same transaction as the change it reports (an update's log entry goes with the
+update), so :func:`insert_log_entry` takes the open connection rather than opening its own transaction.
+Times are stored as ISO 8601 strings exactly as the caller's ``datetime`` gives them (with its offset when
+it has one); "newest first" means most recently written first.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+__all__ = ["DELIVERED", "RECEIVED", "RESULTS", "LogEntry", "insert_log_entry", "select_log_entries"]
+
+DELIVERED: Final = "Delivered"
+"""The type of a host's entry (DID-23)."""
+
+RECEIVED: Final = "Received"
+"""The type of a client's entry (DID-23)."""
+
+RESULTS: Final = ("OK", "NG")
+"""The results an entry may carry."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the communication log.
+
+    Attributes:
+        start: When the exchange started (machine time).
+        end: When it ended.
+        kind: ``Delivered`` on the host, ``Received`` on the client; other words (``Restore``, ``Auto``)
+            for the machine's own events.
+        peer: The machine the data went to or came from.
+        contents: The data contents, e.g. category labels.
+        result: ``OK`` or ``NG``.
+        code: The error code with ``NG`` (``E-AUTH`` …), empty with ``OK``.
+        detail: Free text, e.g. which categories the client refused.
+    """
+
+    start: datetime
+    end: datetime
+    kind: str
+    peer: str
+    contents: tuple[str, ...] = ()
+    result: str = "OK"
+    code: str = ""
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.result not in RESULTS:
+            raise ValueError(f"a log entry's result is OK or NG, not {self.result!r}")
+        if not isinstance(self.contents, tuple):
+            object.__setattr__(self, "contents", tuple(self.contents))
+
+    @property
+    def ok(self) -> bool:
+        """True for a successful exchange."""
+        return self.result == "OK"
+
+
+def insert_log_entry(connection: sqlite3.Connection, entry: LogEntry) -> None:
+    """Appends ``entry``; the caller owns the transaction (or relies on a single-row autocommit)."""
+    connection.execute(
+        "INSERT INTO communication_log (started_at, ended_at, kind, peer, contents, result, code, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            entry.start.isoformat(),
+            entry.end.isoformat(),
+            entry.kind,
+            entry.peer,
+            json.dumps(list(entry.contents), ensure_ascii=False),
+            entry.result,
+            entry.code,
+            entry.detail,
+        ),
+    )
+
+
+def select_log_entries(
+    connection: sqlite3.Connection,
+    *,
+    kind: str | None = None,
+    peer: str | None = None,
+    result: str | None = None,
+    limit: int | None = None,
+) -> list[LogEntry]:
+    """Returns the entries matching every given filter, newest first.
+
+    Raises:
+        ValueError: A stored row cannot be decoded (the caller reports it as a store error).
+    """
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, value in (("kind", kind), ("peer", peer), ("result", result)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    sql = "SELECT started_at, ended_at, kind, peer, contents, result, code, detail FROM communication_log"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(max(0, int(limit)))
+    return [_decode(row) for row in connection.execute(sql, params)]
+
+
+def _decode(row: tuple[str, str, str, str, str, str, str, str]) -> LogEntry:
+    started, ended, kind, peer, contents, result, code, detail = row
+    decoded = json.loads(contents)
+    if not isinstance(decoded, list):
+        raise ValueError(f"log contents must be a list, not {type(decoded).__name__}")
+    return LogEntry(
+        start=datetime.fromisoformat(started),
+        end=datetime.fromisoformat(ended),
+        kind=kind,
+        peer=peer,
+        contents=tuple(str(c) for c in decoded),
+        result=result,
+        code=code,
+        detail=detail,
+    )

@@ -1,0 +1,410 @@
+"""A machine's durable data in its own SQLite database: device information, updates and restore points,
+communication log, state, configuration documents and personalized data.
+
+The promise kept here is M-04 (and architecture promise 5): a machine's data survives a power cycle and a
+restart of the program, and no operation leaves it half-changed. An update (DID-11…17) is two commits:
+:meth:`MachineStore.mark_update_started` records a durable marker, then :meth:`MachineStore.apply_update`
+writes the changed categories, their restore point, the log entry and the marker's removal in one
+transaction. A power cut between the two leaves the old data and the marker, which the machine shows as
+``E-UPDATE`` (DID-12); a power cut during the second leaves exactly the same, because the transaction
+never committed.
+
+Reads of device information are frequent (every panel screen, every distribution), so the decoded
+:class:`DeviceInformation` is kept in memory and dropped on every write, committed or rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrlSend
+from mfp_console.domain.device_info import category_to_json, inbox_to_json
+from mfp_console.domain.machine import Activity, MachineState, PowerState
+from mfp_console.errors import StoreError
+from mfp_console.store import user_data
+from mfp_console.store.communication_log import LogEntry, insert_log_entry, select_log_entries
+from mfp_console.store.database import Database
+from mfp_console.store.device_info_rows import (
+    decode_device_info,
+    decode_payload,
+    device_rows,
+    dumps,
+    key_label,
+)
+from mfp_console.store.schema import INBOX_KEY
+from mfp_console.store.user_data import Sharing, UserItem, UserRecord
+
+__all__ = ["MachineStore", "RestoreOutcome"]
+
+_DECODE_ERRORS = (ValueError, TypeError, KeyError)
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    """What :meth:`MachineStore.restore` did (DID-20).
+
+    Attributes:
+        info: The device information after the restore.
+        restored: The picked categories that came back from their restore point.
+        missing: The picked categories that had no restore point (nothing to restore).
+        inbox_restored: True when inbox URL Send settings came back from their restore point.
+    """
+
+    info: DeviceInformation
+    restored: frozenset[Category]
+    missing: frozenset[Category]
+    inbox_restored: bool = False
+
+    @property
+    def nothing_restored(self) -> bool:
+        """True when no picked category had a restore point."""
+        return not self.restored and not self.inbox_restored
+
+
+class MachineStore:
+    """One machine's database. Open with :meth:`open`; use from one thread; close when done."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._info: DeviceInformation | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> MachineStore:
+        """Opens the database at ``path``, creating the file, its directory and its schema when needed.
+
+        Raises:
+            StoreError: The database cannot be opened or was written by a newer version.
+        """
+        return cls(Database.open(path))
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._db.path
+
+    def close(self) -> None:
+        """Closes the database; closing twice is harmless."""
+        self._info = None
+        self._db.close()
+
+    def __enter__(self) -> MachineStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def check_integrity(self) -> list[str]:
+        """Runs SQLite's integrity check; returns the problems found (empty when sound)."""
+        return self._db.check_integrity()
+
+    # --- device information -------------------------------------------------------------------------
+
+    def has_device_info(self) -> bool:
+        """True once the machine's device information was seeded."""
+        with self._db.guard("read device information"):
+            return self._db.connection.execute("SELECT 1 FROM device_info LIMIT 1").fetchone() is not None
+
+    def load_device_info(self) -> DeviceInformation:
+        """Returns the machine's device information (cached until the next write).
+
+        Raises:
+            StoreError: Nothing was seeded, a category is missing, or a stored value cannot be decoded.
+        """
+        if self._info is None:
+            with self._db.guard("read device information"):
+                rows = dict(self._db.connection.execute("SELECT category, payload FROM device_info"))
+            with self._decoding("device information"):
+                self._info = decode_device_info(rows)
+        return self._info
+
+    def seed(self, info: DeviceInformation) -> None:
+        """Writes the whole device information of a new machine in one transaction.
+
+        Raises:
+            StoreError: The machine already has device information (seeding never overwrites it).
+        """
+        with self._writing_device_info(), self._db.transaction("seed device information") as conn:
+            if conn.execute("SELECT 1 FROM device_info LIMIT 1").fetchone() is not None:
+                raise StoreError(f"{self.path}: device information is already stored; not seeding again")
+            conn.executemany(
+                "INSERT INTO device_info (category, payload) VALUES (?, ?)", device_rows(info, Category, True)
+            )
+
+    def save_category(self, category: Category, value: Any) -> None:
+        """Replaces one category's value (a change made on the panel; no restore point is kept)."""
+        with self._writing_device_info(), self._db.guard(f"save {category.label}"):
+            self._db.connection.execute(
+                "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
+                (category.value, dumps(category_to_json(category, value))),
+            )
+
+    def save_inbox(self, value: InboxUrlSend) -> None:
+        """Replaces the inbox URL Send settings."""
+        with self._writing_device_info(), self._db.guard("save inbox URL Send settings"):
+            self._db.connection.execute(
+                "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
+                (INBOX_KEY, dumps(inbox_to_json(value))),
+            )
+
+    # --- updates and restore points (DID-11…17, DID-20) ----------------------------------------------
+
+    def mark_update_started(self, job_info: Mapping[str, Any]) -> None:
+        """Commits a durable "update in progress" marker holding ``job_info`` (DID-11, DID-12)."""
+        with self._db.guard("mark the update as started"):
+            self._db.connection.execute(
+                "INSERT OR REPLACE INTO update_marker (id, job) VALUES (1, ?)", (dumps(dict(job_info)),)
+            )
+
+    def update_marker(self) -> dict[str, Any] | None:
+        """Returns the marker's job information, or None; non-None after a crash mid-update (E-UPDATE)."""
+        with self._db.guard("read the update marker"):
+            row = self._db.connection.execute("SELECT job FROM update_marker WHERE id = 1").fetchone()
+        return None if row is None else self._loads(row[0], "the update marker")
+
+    def clear_update_marker(self) -> None:
+        """Removes the update marker (the error was cleared from the fault panel)."""
+        with self._db.guard("clear the update marker"):
+            self._db.connection.execute("DELETE FROM update_marker")
+
+    def apply_update(
+        self,
+        new_info: DeviceInformation,
+        changed: Collection[Category],
+        inbox_changed: bool,
+        log_entry: LogEntry,
+    ) -> None:
+        """Applies received data in one transaction (M-04, DID-12…17, DID-20, DID-23).
+
+        Writes the new value of each changed category (and of inbox URL Send settings when
+        ``inbox_changed``), makes the previous stored values of exactly those the restore point (replacing
+        older restore points of the same categories; others keep theirs), appends ``log_entry`` and removes
+        the update marker. Either all of it is stored or none of it.
+
+        Args:
+            new_info: The device information after the update (the engine applied the merge rules).
+            changed: The categories the update changes.
+            inbox_changed: True when the update changes inbox URL Send settings (DID-17).
+            log_entry: The ``Received`` entry reporting the update.
+        """
+        categories = [c for c in Category if c in set(changed)]
+        keys = [c.value for c in categories] + ([INBOX_KEY] if inbox_changed else [])
+        saved_at = log_entry.end.isoformat()
+        with self._writing_device_info(), self._db.transaction("apply the update") as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO restore_point (category, payload, saved_at)"
+                " SELECT category, payload, ? FROM device_info WHERE category = ?",
+                [(saved_at, key) for key in keys],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
+                device_rows(new_info, categories, inbox_changed),
+            )
+            insert_log_entry(conn, log_entry)
+            conn.execute("DELETE FROM update_marker")
+
+    def restore(
+        self,
+        categories: Collection[Category],
+        log_entry: LogEntry | None = None,
+        *,
+        restore_inbox: bool = False,
+        set_inbox: InboxUrlSend | None = None,
+    ) -> RestoreOutcome:
+        """Returns each picked category to its restore point, using the point up (DID-20); one transaction.
+
+        Args:
+            categories: The categories picked on ``<Restore Data>``.
+            log_entry: An entry to append in the same transaction (appended whatever was found; check
+                :meth:`restore_point_categories` first to word it).
+            restore_inbox: Also return inbox URL Send settings to their restore point, when one exists.
+            set_inbox: Instead, write this inbox value (e.g. cleared settings, DID-17).
+
+        Returns:
+            The device information afterwards, and which picked categories were restored or had nothing.
+
+        Raises:
+            ValueError: Both ``restore_inbox`` and ``set_inbox`` were given.
+        """
+        if restore_inbox and set_inbox is not None:
+            raise ValueError("restore_inbox and set_inbox exclude each other")
+        picked = [c for c in Category if c in set(categories)]
+        restored: set[Category] = set()
+        inbox_restored = False
+        with self._writing_device_info(), self._db.transaction("restore data") as conn:
+            keys = [c.value for c in picked] + ([INBOX_KEY] if restore_inbox else [])
+            for key in keys:
+                row = conn.execute("SELECT payload FROM restore_point WHERE category = ?", (key,)).fetchone()
+                if row is None:
+                    continue
+                conn.execute("UPDATE device_info SET payload = ? WHERE category = ?", (row[0], key))
+                conn.execute("DELETE FROM restore_point WHERE category = ?", (key,))
+                if key == INBOX_KEY:
+                    inbox_restored = True
+                else:
+                    restored.add(Category(key))
+            if set_inbox is not None:
+                conn.execute(
+                    "UPDATE device_info SET payload = ? WHERE category = ?",
+                    (dumps(inbox_to_json(set_inbox)), INBOX_KEY),
+                )
+            if log_entry is not None:
+                insert_log_entry(conn, log_entry)
+        return RestoreOutcome(
+            self.load_device_info(), frozenset(restored), frozenset(picked) - restored, inbox_restored
+        )
+
+    def restore_point_categories(self) -> set[Category]:
+        """Returns the categories that have a restore point."""
+        with self._db.guard("read the restore point"):
+            rows = self._db.connection.execute("SELECT category FROM restore_point").fetchall()
+        return {Category(key) for (key,) in rows if key != INBOX_KEY}
+
+    def restore_point_value(self, category: Category) -> Any | None:
+        """Returns the value ``category`` would be restored to, or None when it has no restore point."""
+        payload = self._restore_point_payload(category.value)
+        return None if payload is None else self._decode(category.value, payload)
+
+    def restore_point_inbox(self) -> InboxUrlSend | None:
+        """Returns the inbox URL Send settings a restore could bring back, or None."""
+        payload = self._restore_point_payload(INBOX_KEY)
+        return None if payload is None else self._decode(INBOX_KEY, payload)
+
+    def _restore_point_payload(self, key: str) -> str | None:
+        with self._db.guard("read the restore point"):
+            row = self._db.connection.execute(
+                "SELECT payload FROM restore_point WHERE category = ?", (key,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    # --- communication log (DID-23) ------------------------------------------------------------------
+
+    def append_log(self, entry: LogEntry) -> None:
+        """Appends one entry to the communication log."""
+        with self._db.guard("write the communication log"):
+            insert_log_entry(self._db.connection, entry)
+
+    def read_log(
+        self,
+        kind: str | None = None,
+        peer: str | None = None,
+        result: str | None = None,
+        limit: int | None = None,
+    ) -> list[LogEntry]:
+        """Returns the log entries matching every given filter, newest first, at most ``limit`` of them."""
+        with self._db.guard("read the communication log"), self._decoding("the communication log"):
+            return select_log_entries(self._db.connection, kind=kind, peer=peer, result=result, limit=limit)
+
+    # --- machine state -------------------------------------------------------------------------------
+
+    def load_state(self) -> MachineState | None:
+        """Returns the stored machine state, or None when none was saved yet."""
+        with self._db.guard("read the machine state"):
+            row = self._db.connection.execute(
+                "SELECT power, activity, error_code, network_cut, tls_configured FROM machine_state"
+            ).fetchone()
+        if row is None:
+            return None
+        with self._decoding("the machine state"):
+            return MachineState(PowerState(row[0]), Activity(row[1]), row[2], bool(row[3]), bool(row[4]))
+
+    def save_state(self, state: MachineState) -> None:
+        """Stores the machine state (power, activity, error code, network cut, TLS configured)."""
+        with self._db.guard("save the machine state"):
+            self._db.connection.execute(
+                "INSERT OR REPLACE INTO machine_state"
+                " (id, power, activity, error_code, network_cut, tls_configured) VALUES (1, ?, ?, ?, ?, ?)",
+                (
+                    state.power.value,
+                    state.activity.value,
+                    state.error_code,
+                    int(state.network_cut),
+                    int(state.tls_configured),
+                ),
+            )
+
+    # --- configuration documents ---------------------------------------------------------------------
+
+    def get_config(self, key: str, default: Any = None) -> Any:
+        """Returns the JSON document stored under ``key`` (a fresh copy), or ``default``."""
+        with self._db.guard(f"read configuration {key!r}"):
+            row = self._db.connection.execute("SELECT value FROM config WHERE key = ?", (key,)).fetchone()
+        return default if row is None else self._loads(row[0], f"configuration {key!r}")
+
+    def set_config(self, key: str, value: Any) -> None:
+        """Stores ``value`` (JSON-serializable) under ``key``."""
+        self.set_configs({key: value})
+
+    def set_configs(self, values: Mapping[str, Any]) -> None:
+        """Stores several documents in one transaction."""
+        rows = [(key, dumps(value)) for key, value in values.items()]
+        with self._db.transaction("save configuration") as conn:
+            conn.executemany("INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)", rows)
+
+    # --- personalized data (SYNC) --------------------------------------------------------------------
+
+    def put_user_items(
+        self, user: str, items: Mapping[str, Any], now: datetime, sharing: Sharing | None = None
+    ) -> dict[str, int]:
+        """Writes items of ``user`` in one transaction, bumping versions; returns the new versions."""
+        with self._db.transaction(f"save user data of {user!r}") as conn:
+            return user_data.put_user_items(conn, user, items, now, sharing)
+
+    def user_items(self, user: str) -> dict[str, UserItem]:
+        """Returns ``user``'s items keyed by item name (empty for an unknown user)."""
+        with self._db.guard(f"read user data of {user!r}"), self._decoding(f"user data of {user!r}"):
+            return user_data.select_user_items(self._db.connection, user)
+
+    def replace_user(self, user: str, items: Mapping[str, UserItem], now: datetime) -> None:
+        """Replaces all of ``user``'s items by ``items`` with their versions, in one transaction (SYNC-05)."""
+        with self._db.transaction(f"replace user data of {user!r}") as conn:
+            user_data.replace_user(conn, user, items, now)
+
+    def list_users(self) -> list[UserRecord]:
+        """Returns every user, least recently seen first (SYNC-03)."""
+        with self._db.guard("read users"), self._decoding("users"):
+            return user_data.list_users(self._db.connection)
+
+    def delete_user(self, user: str) -> bool:
+        """Deletes ``user`` and all their items; returns False when unknown."""
+        with self._db.transaction(f"delete user {user!r}") as conn:
+            return user_data.delete_user(conn, user)
+
+    def touch_login(self, user: str, now: datetime) -> None:
+        """Records ``user``'s login at ``now`` (creating the user when new)."""
+        with self._db.guard(f"record the login of {user!r}"):
+            user_data.touch_login(self._db.connection, user, now)
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing_device_info(self) -> Iterator[None]:
+        # Dropped before and after, so a failed or rolled-back write never leaves a stale cache.
+        self._info = None
+        try:
+            yield
+        finally:
+            self._info = None
+
+    @contextmanager
+    def _decoding(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except _DECODE_ERRORS as exc:
+            raise StoreError(f"{self.path}: {what} cannot be decoded: {exc!r}") from exc
+
+    def _loads(self, text: str, what: str) -> Any:
+        with self._decoding(what):
+            return json.loads(text)
+
+    def _decode(self, key: str, payload: str) -> Any:
+        with self._decoding(key_label(key)):
+            return decode_payload(key, payload)

@@ -1,0 +1,393 @@
+"""The mfp-console Textual app and :func:`create_app`, the one factory the CLI, the pilot tests, the snapshot
+tests and the scenario runner build it with.
+
+The app owns no machine state. It starts the fleet in its own event loop when it mounts (and stops it
+when it ends), shows one :class:`~mfp_console.tui.widgets.machine_panel.MachinePanel` per machine the
+operator has walked to, and routes the messages the :class:`~mfp_console.tui.bridge.EventBridge` posts
+down to its views ("attributes down, messages up").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from mfp_console.clock import Clock, RealClock
+from mfp_console.domain.menu import iter_nodes, path_of
+from mfp_console.engine.events import DataChanged
+from mfp_console.engine.fleet import Fleet
+from mfp_console.engine.fleet_file import load_fleet_file
+from mfp_console.errors import ConfigError, MfpError
+from mfp_console.tui.bridge import EventBridge
+from mfp_console.tui.commands import PanelCommands
+from mfp_console.tui.messages import EngineEventPosted, MachineChanged
+from mfp_console.tui.screens.help import HelpScreen
+from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
+from mfp_console.tui.widgets.clock_face import ClockFace
+from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label, inject_fault
+from mfp_console.tui.widgets.fleet_views import EventLog, FleetView, LinkTracker, MachineSwitcher
+from mfp_console.tui.widgets.machine_panel import MachinePanel
+
+__all__ = ["MfpConsoleApp", "create_app"]
+
+NARROW_WIDTH = 110
+NARROW_HEIGHT = 34
+PaletteCommand = tuple[str, Callable[[], Any], str]
+
+
+class MfpConsoleApp(App[int]):
+    """The touch panel in front of the fleet.
+
+    Args:
+        fleet: The fleet (started on mount unless it is running already).
+        machine: The machine the operator stands at first.
+        theme: ``dark``, ``light`` or a Textual theme name.
+        still: Freeze what moves on its own (cursor blink, press highlight, animations) for snapshots.
+        screenshot_dir: Where ``F12`` saves SVG screenshots (the working directory by default).
+    """
+
+    TITLE = "mfp-console"
+    CSS_PATH = "panel.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {PanelCommands}
+    BINDINGS: ClassVar = [
+        Binding("f1", "help", "Help"),
+        Binding("escape", "back", "Back"),
+        Binding("f2", "home", "Settings/Registration"),
+        Binding("f3", "next_machine", "Next machine"),
+        Binding("f4", "login_toggle", "Log in/out"),
+        Binding("f6", "toggle_side", "Side"),
+        Binding("f7", "toggle_bottom", "Fleet/log"),
+        Binding("f8", "toggle_theme", "Theme"),
+        Binding("f9", "next_event", "Next event"),
+        Binding("f12", "save_svg", "Screenshot"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        fleet: Fleet,
+        *,
+        machine: str,
+        theme: str | None = None,
+        still: bool = False,
+        screenshot_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.fleet = fleet
+        self.machine = machine
+        """The machine the operator stands at."""
+        self.still = still
+        self.screenshot_dir = screenshot_dir
+        self.links = LinkTracker()
+        self.bridge = EventBridge(fleet.bus, self)
+        self._owns_fleet = False
+        self._wanted_theme = theme_name(theme)
+        self.started = False
+        """True once the fleet runs and the panels are shown."""
+        if still:
+            self.animation_level = "none"
+
+    # --- life cycle ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Starting the fleet…"), id="starting")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self._wanted_theme
+        self.bridge.open()
+        if not self.fleet.machines:
+            try:
+                await self.fleet.start()
+            except MfpError as exc:
+                self.exit(1, message=f"the fleet could not start: {exc}")
+                return
+            self._owns_fleet = True
+        await self.query_one("#starting").remove()
+        await self.mount(*self._layout(), before=self.query_one(Footer))
+        await self.switch_machine(self.machine)
+        self._fit_layout()
+        self.set_interval(1.0, self._tick, name="lockout countdown")
+        self.started = True
+
+    async def on_unmount(self) -> None:
+        self.bridge.close()
+        if self._owns_fleet:
+            await self.fleet.stop()
+
+    def _layout(self) -> list[Any]:
+        top = Horizontal(
+            ContentSwitcher(id="panels"),
+            VerticalScroll(
+                ClockFace(self.fleet.clock, id="clock"),
+                MachineSwitcher(self.fleet, self.machine, id="switcher"),
+                FaultPanel(self.fleet, self.machine, id="faults"),
+                id="side",
+            ),
+            id="top",
+        )
+        bottom = Horizontal(
+            FleetView(self.fleet, self.links, id="fleet-view"),
+            EventLog(id="event-log"),
+            id="bottom",
+        )
+        return [top, bottom]
+
+    def on_resize(self) -> None:
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        """Below about 110×34 the side column and the bottom views give way to the panel (F6/F7 show them)."""
+        narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
+        if narrow != self.screen.has_class("-narrow") or not self.screen.has_class("-fitted"):
+            self.screen.set_class(narrow, "-narrow")
+            self.screen.add_class("-fitted")
+            for widget_id in ("#side", "#bottom"):
+                for widget in self.query(widget_id):
+                    widget.display = not narrow
+
+    # --- machines -----------------------------------------------------------------------------------
+
+    def panel(self, machine: str) -> MachinePanel:
+        """The panel of ``machine`` (it must have been shown once)."""
+        return self.query_one(f"#panel-{machine}", MachinePanel)
+
+    @property
+    def current_panel(self) -> MachinePanel:
+        """The panel of the machine the operator stands at."""
+        return self.panel(self.machine)
+
+    async def switch_machine(self, machine: str) -> None:
+        """Walks to ``machine``: shows its own panel, in its own state (UI-02)."""
+        self.fleet.spec.machine(machine)
+        switcher = self.query_one("#panels", ContentSwitcher)
+        if not self.query(f"#panel-{machine}"):
+            await switcher.add_content(MachinePanel(self.fleet, machine, id=f"panel-{machine}"))
+        self.machine = machine
+        switcher.current = f"panel-{machine}"
+        self.sub_title = machine
+        self.query_one(MachineSwitcher).choose(machine)
+        self.query_one(FaultPanel).follow(machine)
+        panel = self.current_panel
+        panel.refresh_state()
+        panel.refresh_data()
+        focusable = panel.query("#page-holder TouchButton, #page-holder DataTable")
+        if focusable:
+            focusable.first().focus()
+
+    # --- engine messages ----------------------------------------------------------------------------
+
+    def on_engine_event_posted(self, message: EngineEventPosted) -> None:
+        event = message.event
+        self.links.note(event)
+        for log in self.query(EventLog):
+            log.add(event)
+        if isinstance(event, DataChanged) and self.query(f"#panel-{event.machine}"):
+            self.panel(event.machine).refresh_data()
+
+    def on_machine_changed(self, message: MachineChanged) -> None:
+        name = message.machine
+        if not self.started or name not in self.fleet.machines:
+            return
+        self.query_one(FleetView).show_machine(name)
+        self.query_one(MachineSwitcher).show_machine(name)
+        self.query_one(FaultPanel).show_machine(name)
+        if self.query(f"#panel-{name}"):
+            self.panel(name).refresh_state()
+
+    @on(MachineSwitcher.Chosen)
+    @on(FleetView.Chosen)
+    async def _walk(self, message: MachineSwitcher.Chosen | FleetView.Chosen) -> None:
+        await self.switch_machine(message.machine)
+
+    @on(ClockFace.Advance)
+    async def _advance(self, message: ClockFace.Advance) -> None:
+        await self.advance_clock(message.seconds)
+
+    async def advance_clock(self, seconds: float | None = None) -> None:
+        """Under a virtual clock: to the next scheduled event (``None``) or ``seconds`` on (UI-05)."""
+        if not self.fleet.clock.is_virtual:
+            self.notify("The clock is real: it cannot be moved.", severity="warning")
+            return
+        try:
+            if seconds is None:
+                if await self.fleet.advance_to_next() is None:
+                    self.notify("Nothing is scheduled.", title="Clock")
+            else:
+                await self.fleet.advance(seconds)
+        except MfpError as exc:
+            self.notify(str(exc), severity="error")
+        self.clock_moved()
+
+    def clock_moved(self) -> None:
+        """Repaints what depends on machine time (clock, lockout countdowns)."""
+        for clock in self.query(ClockFace):
+            clock.tick()
+        for panel in self.query(MachinePanel):
+            panel.refresh_state()
+        if isinstance(self.screen, LoginDialog):
+            self.screen.refresh_lock()
+
+    def _tick(self) -> None:
+        if self.started and self.fleet.lock_seconds_left(self.machine) > 0:
+            self.current_panel.refresh_state()
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    async def action_back(self) -> None:
+        if self.started:
+            await self.current_panel.back()
+
+    async def action_home(self) -> None:
+        if self.started:
+            await self.current_panel.home()
+
+    async def action_next_machine(self) -> None:
+        names = self.fleet.spec.names
+        await self.switch_machine(names[(names.index(self.machine) + 1) % len(names)])
+
+    def action_login_toggle(self) -> None:
+        panel = self.current_panel
+        if self.fleet.is_admin(self.machine):
+            panel.log_out()
+        else:
+            panel.log_in()
+
+    def action_toggle_side(self) -> None:
+        side = self.query_one("#side")
+        side.display = not side.display
+
+    def action_toggle_bottom(self) -> None:
+        bottom = self.query_one("#bottom")
+        bottom.display = not bottom.display
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name
+
+    async def action_next_event(self) -> None:
+        await self.advance_clock(None)
+
+    def action_save_svg(self) -> None:
+        now = self.fleet.clock.now()
+        name = f"mfp-console-{self.machine}-{now:%Y%m%dT%H%M%S}.svg"
+        path = self.save_screenshot(name, str(self.screenshot_dir or Path.cwd()))
+        self.notify(path, title="Screenshot saved")
+
+    def action_help(self) -> None:
+        keys = [(self.get_key_display(b), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
+        keys += [("ctrl+p", "Command palette"), ("tab/shift+tab", "Next/previous control"),
+                 ("arrows", "Move between touch buttons"), ("enter", "Touch the focused button")]
+        self.push_screen(HelpScreen(keys))
+
+    # --- command palette ----------------------------------------------------------------------------
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands for the palette: machines, menu nodes, faults, clock, theme, screenshot."""
+        commands: list[PaletteCommand] = []
+        for name in self.fleet.spec.names:
+            commands.append((f"Go to machine {name}", _call(self.switch_machine, name), "Walk to its panel (UI-02)"))
+        for node in iter_nodes():
+            labels = " › ".join(path_of(node.key)[1:]) or node.label
+            commands.append((f"Open {labels}", _call(self._open_node, node.key), f"on {self.machine}'s panel"))
+        for name in self.fleet.machines:
+            for fault in FAULTS:
+                if fault == "pin":
+                    continue
+                label = fault_label(self.fleet, name, fault)
+                commands.append((f"Fault: {label} on {name}", _call(self._inject, name, fault), "UI-04"))
+        if self.fleet.clock.is_virtual:
+            commands.append(("Clock: jump to the next scheduled event", self.action_next_event, "UI-05"))
+            commands.append(("Clock: advance 1 minute", _call(self.advance_clock, 60.0), "UI-05"))
+        commands.append(("Toggle light/dark theme", self.action_toggle_theme, ""))
+        commands.append(("Save screenshot (SVG)", self.action_save_svg, ""))
+        return commands
+
+    async def _open_node(self, key: str) -> None:
+        await self.current_panel.go_to(key)
+
+    def _inject(self, machine: str, fault: str) -> None:
+        self.query_one(FaultPanel).follow(machine)
+        self.query_one(f"#fault-{fault}").press()  # type: ignore[attr-defined]
+
+
+def _call(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    def call() -> Any:
+        return func(*args)
+
+    return call
+
+
+def create_app(
+    fleet_file: Path | str | None = None,
+    state_dir: Path | str | None = None,
+    clock: Clock | None = None,
+    *,
+    machine: str = "host",
+    fleet: Fleet | None = None,
+    theme: str | None = None,
+    for_tests: bool = False,
+    screenshot_dir: Path | None = None,
+) -> MfpConsoleApp:
+    """Builds the panel app; the CLI, the tests, the snapshot tests and the scenario runner all call this.
+
+    Args:
+        fleet_file: Fleet file (YAML); the built-in default fleet when None. Ignored when ``fleet`` is given.
+        state_dir: Where machine data and the PKI live; the user data directory's per-fleet folder when None.
+        clock: The fleet's clock; a real clock in the fleet's time zone when None.
+        machine: The machine the operator stands at first (the fleet's first distribution host when the
+            fleet has no machine of that name and the default was kept).
+        fleet: An existing fleet to show instead of loading ``fleet_file`` (started on mount if not running;
+            the app stops only a fleet it started).
+        theme: ``dark`` (default), ``light`` or a Textual theme name.
+        for_tests: Freeze cursor blink, press highlight and animations (deterministic snapshots).
+        screenshot_dir: Where the screenshot action writes SVG files.
+
+    Raises:
+        ConfigError: The fleet file is invalid or names no such machine.
+    """
+    if fleet is None:
+        spec = load_fleet_file(fleet_file)
+        if clock is None:
+            clock = RealClock(_zone(spec.settings.timezone))
+        fleet = Fleet(spec, Path(state_dir) if state_dir is not None else _default_state_dir(fleet_file), clock)
+    if machine not in fleet.spec.names:
+        if machine != "host":
+            try:
+                fleet.spec.machine(machine)
+            except KeyError as exc:
+                raise ConfigError(str(exc.args[0])) from None
+        machine = fleet.default_host()
+    return MfpConsoleApp(fleet, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir)
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {name!r} in the fleet file") from None
+
+
+def _default_state_dir(fleet_file: Path | str | None) -> Path:
+    """The per-fleet state folder the CLI uses too (kept in step with ``cli.common.default_state_dir``)."""
+    import hashlib
+
+    from platformdirs import user_data_dir
+
+    base = Path(user_data_dir("mfp-console", appauthor=False)) / "fleets"
+    if fleet_file is None or str(fleet_file) == "default":
+        return base / "default"
+    path = Path(fleet_file).resolve()
+    return base / f"{path.stem}-{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"

@@ -1,0 +1,1 @@
+"""Widgets of the touch panel and of the views around it."""

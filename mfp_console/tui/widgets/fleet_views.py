@@ -1,0 +1,203 @@
+"""Views of the whole fleet: the machine switcher (UI-02), the fleet view and its links (UI-03), the event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, DataTable, RichLog
+
+from mfp_console.domain.machine import Activity, PowerState
+from mfp_console.engine.events import (
+    DestinationStatusChanged,
+    DistributionFinished,
+    EngineEvent,
+    MachineStarted,
+)
+from mfp_console.tui.widgets.touch import TouchButton
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+
+__all__ = ["EventLog", "FleetView", "LinkTracker", "MachineSwitcher", "log_line"]
+
+
+class LinkTracker:
+    """Which machines talk to which right now, from distribution status events (the fleet view's links)."""
+
+    def __init__(self) -> None:
+        self._active: set[tuple[str, str]] = set()
+
+    def note(self, event: EngineEvent) -> None:
+        """Updates the links from one engine event."""
+        if isinstance(event, DestinationStatusChanged):
+            link = (event.machine, event.destination)
+            if event.status == "Distributing":
+                self._active.add(link)
+            else:
+                self._active.discard(link)
+        elif isinstance(event, DistributionFinished):
+            self._active = {link for link in self._active if link[0] != event.machine}
+
+    def links_of(self, name: str) -> str:
+        """``→client-a`` for a sender, ``←host`` for a receiver; empty when idle."""
+        out = [f"→{dest}" for src, dest in sorted(self._active) if src == name]
+        out += [f"←{src}" for src, dest in sorted(self._active) if dest == name]
+        return " ".join(out)
+
+
+class MachineSwitcher(Grid):
+    """One button per machine; touching one walks to that machine's panel (UI-02)."""
+
+    DEFAULT_CSS = """
+    MachineSwitcher { grid-size: 3; grid-gutter: 0 1; height: auto; padding: 0 1; }
+    MachineSwitcher > TouchButton { width: 100%; }
+    MachineSwitcher > TouchButton.-off { text-style: dim; }
+    MachineSwitcher > TouchButton.-fault { color: $text-error; }
+    MachineSwitcher > TouchButton.-busy { color: $text-warning; }
+    """
+
+    class Chosen(Message):
+        """The operator walked to ``machine``."""
+
+        def __init__(self, machine: str) -> None:
+            super().__init__()
+            self.machine = machine
+
+    def __init__(self, fleet: Fleet, current: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.fleet = fleet
+        self.current = current
+        self.border_title = "Machines"
+
+    def compose(self) -> ComposeResult:
+        for name in self.fleet.spec.names:
+            yield TouchButton(name, key=name, id=f"switch-{name}", compact=True, classes="switch-key")
+
+    def on_mount(self) -> None:
+        for name in self.fleet.spec.names:
+            self.show_machine(name)
+
+    def choose(self, machine: str) -> None:
+        """Marks ``machine`` as the one the operator stands at."""
+        self.current = machine
+        for button in self.query(".switch-key").results(TouchButton):
+            button.variant = "primary" if button.key == machine else "default"
+
+    def show_machine(self, name: str) -> None:
+        """Colours ``name``'s button by its state."""
+        buttons = self.query(f"#switch-{name}")
+        if not buttons or name not in self.fleet.machines:
+            return
+        button = buttons.first(TouchButton)
+        state = self.fleet.machine(name).state
+        button.variant = "primary" if name == self.current else "default"
+        button.set_class(state.power is not PowerState.ON, "-off")
+        button.set_class(bool(state.error_code) or state.network_cut, "-fault")
+        button.set_class(state.activity is not Activity.IDLE, "-busy")
+
+    @on(Button.Pressed, ".switch-key")
+    def _chosen(self, event: Button.Pressed) -> None:
+        event.stop()
+        assert isinstance(event.button, TouchButton)
+        self.post_message(self.Chosen(event.button.key))
+
+
+_COLUMNS = (
+    ("machine", "Machine"), ("model", "Model"), ("functions", "Functions"), ("power", "Power"),
+    ("activity", "Activity"), ("error", "Error"), ("network", "Network"), ("tls", "TLS"), ("links", "Links"),
+)
+
+
+class FleetView(DataTable[str]):
+    """Every machine, its functions, power/activity/error, network, TLS and links in use, live (UI-03).
+
+    Selecting a row walks to that machine.
+    """
+
+    DEFAULT_CSS = """
+    FleetView { height: 1fr; }
+    """
+
+    def __init__(self, fleet: Fleet, links: LinkTracker, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, id=id)
+        self.fleet = fleet
+        self.links = links
+        self.border_title = "Fleet"
+
+    def on_mount(self) -> None:
+        for key, title in _COLUMNS:
+            self.add_column(title, key=key)
+        for name in self.fleet.spec.names:
+            self.add_row(*self._cells(name), key=name)
+
+    def _cells(self, name: str) -> list[str | Content]:
+        spec = self.fleet.spec.machine(name)
+        functions = ", ".join(sorted(f.label for f in spec.identity.functions))
+        machine = self.fleet.machines.get(name)
+        if machine is None:
+            return [name, spec.identity.model, functions, "?", "?", "", "?", "?", ""]
+        s = machine.state
+        return [
+            name,
+            spec.identity.model,
+            functions,
+            s.power.value,
+            s.activity.value,
+            Content.styled(s.error_code, "bold $text-error") if s.error_code else "",
+            "cut" if s.network_cut else "connected",
+            "ok" if s.tls_configured else "removed",
+            self.links.links_of(name),
+        ]
+
+    def show_machine(self, name: str) -> None:
+        """Re-reads one machine's row."""
+        if name not in self.fleet.spec.names:
+            return
+        for (key, _), cell in zip(_COLUMNS, self._cells(name)):
+            self.update_cell(name, key, cell, update_width=True)
+
+    class Chosen(Message):
+        """A fleet row was selected."""
+
+        def __init__(self, machine: str) -> None:
+            super().__init__()
+            self.machine = machine
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.post_message(self.Chosen(event.row_key.value))
+
+
+def log_line(event: EngineEvent) -> str:
+    """The event log's line for ``event``: machine time and summary.
+
+    A listener's port is left out: it changes at every start and says nothing to the operator.
+    """
+    stamp = event.at.strftime("%H:%M:%S") if isinstance(event.at, datetime) else "--:--:--"
+    summary = f"{event.machine} started (mutual-TLS listener on loopback)" if isinstance(event, MachineStarted) \
+        else event.summary()
+    return f"{stamp}  {summary}"
+
+
+class EventLog(RichLog):
+    """What happens in the fleet, as it happens (UI-03)."""
+
+    DEFAULT_CSS = """
+    EventLog { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, max_lines=2000, wrap=True, markup=False, highlight=False)
+        self.border_title = "Event log"
+
+    def add(self, event: EngineEvent) -> None:
+        """Appends one event."""
+        self.write(Content(log_line(event)))

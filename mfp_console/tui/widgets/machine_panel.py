@@ -1,0 +1,213 @@
+"""One machine's touch panel: header, ``Settings/Registration`` key, breadcrumb, page, action bar.
+
+Each machine of the fleet gets its own :class:`MachinePanel`, kept while the operator walks to other
+machines, so a panel stays where it was left (UI-02). Who is logged in is never kept here: it is asked
+from the engine (``fleet.is_admin``) each time the panel is painted. The curtain covers the page while the
+machine is off, asleep, updating (DID-11) or in error (DID-12).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical
+from textual.widgets import Button
+
+from mfp_console.domain.machine import PowerState
+from mfp_console.domain.menu import MENU_TREE, FeatureStatus, MenuNode, breadcrumb, node_by_key, nodes_to
+from mfp_console.errors import RuleRefusal
+from mfp_console.tui.pages import PanelPage, page_type_for
+from mfp_console.tui.screens.dialogs import refusal_box
+from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.widgets.panel_parts import ActionBar, Curtain, HeaderFacts, KeyRow, PanelHeader
+from mfp_console.tui.widgets.touch import TouchButton
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+
+__all__ = ["MachinePanel"]
+
+
+class MachinePanel(Vertical):
+    """The touch panel of ``machine``.
+
+    Args:
+        fleet: The fleet facade.
+        machine: The machine's name.
+    """
+
+    DEFAULT_CSS = """
+    MachinePanel { height: 1fr; border: round $primary; }
+    MachinePanel:focus-within { border: round $accent; }
+    MachinePanel #page-holder { height: 1fr; }
+    MachinePanel.-covered #page-holder { display: none; }
+    """
+
+    def __init__(self, fleet: Fleet, machine: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="machine-panel")
+        self.fleet = fleet
+        self.machine = machine
+        self.path: tuple[str, ...] = (MENU_TREE.key,)
+        """Menu keys from ``Settings/Registration`` down to the node shown."""
+
+    # --- composition --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield PanelHeader()
+        yield KeyRow()
+        yield Curtain()
+        yield Container(id="page-holder")
+        yield ActionBar()
+
+    async def on_mount(self) -> None:
+        self.border_title = f"{self.machine} — touch panel"
+        await self._show_page()
+        self.refresh_state()
+
+    @property
+    def node(self) -> MenuNode:
+        """The node shown."""
+        return node_by_key(self.path[-1])
+
+    @property
+    def page(self) -> PanelPage | None:
+        """The page shown."""
+        pages = self.query_one("#page-holder").query(PanelPage)
+        return pages.first() if pages else None
+
+    def path_labels(self) -> tuple[str, ...]:
+        """Labels from ``Settings/Registration`` to the node shown (without angle brackets)."""
+        return tuple(node_by_key(key).label for key in self.path)
+
+    # --- state --------------------------------------------------------------------------------------
+
+    def refresh_state(self) -> None:
+        """Re-reads the machine's state and login from the engine and paints header, curtain and bar."""
+        machine = self.fleet.machine(self.machine)
+        admin = self.fleet.is_admin(self.machine)
+        facts = HeaderFacts(machine.identity, machine.state, admin, self.fleet.lock_seconds_left(self.machine))
+        self.query_one(PanelHeader).show(facts)
+        covered = self.query_one(Curtain).show(machine.state)
+        self.set_class(covered, "-covered")
+        self.query_one("#settings-key", TouchButton).disabled = covered
+        self._paint_bar(covered)
+        if not admin and any(node_by_key(k).needs_admin for k in self.path):
+            # Logged out (or powered off) inside an Administrator menu: the panel returns to the top.
+            self.path = (MENU_TREE.key,)
+            self.call_next(self._show_page)
+
+    def refresh_data(self) -> None:
+        """Re-reads the page's data (the machine's data changed)."""
+        page = self.page
+        if page is not None:
+            page.refresh_data()
+
+    def _paint_bar(self, covered: bool) -> None:
+        page = self.page
+        actions = set(page.BAR) if page is not None else {"back"}
+        if len(self.path) == 1:
+            actions.discard("back")
+        self.query_one(ActionBar).enable(frozenset(actions), all_off=covered)
+
+    # --- navigation ---------------------------------------------------------------------------------
+
+    async def _show_page(self) -> None:
+        node = self.node
+        holder = self.query_one("#page-holder")
+        await holder.remove_children()
+        page_type = page_type_for(node.key, not node.is_screen, node.feature is FeatureStatus.PLANNED)
+        page = page_type(self.fleet, self.machine, node)
+        await holder.mount(page)
+        self.query_one(KeyRow).show(breadcrumb(node.key))
+        self._paint_bar(self.has_class("-covered"))
+        focused = self.screen.focused
+        if focused is None or self in focused.ancestors_with_self:
+            first = page.query("TouchButton, DataTable, Input")
+            if first:
+                first.first().focus()
+
+    async def go_to(self, key: str) -> bool:
+        """Opens the node ``key`` from wherever the panel is, asking for a login first when needed (M-03).
+
+        Returns:
+            True when the node is shown now; False when a login dialog was opened first (the node opens
+            once the login succeeds) or the panel cannot be used.
+        """
+        target = nodes_to(key)
+        if self.has_class("-covered"):
+            return False
+        if any(n.needs_admin for n in target) and not self.fleet.is_admin(self.machine):
+            self._ask_login(key)
+            return False
+        self.path = tuple(n.key for n in target)
+        await self._show_page()
+        return True
+
+    def _ask_login(self, then_key: str) -> None:
+        async def logged_in(ok: bool | None) -> None:
+            self.refresh_state()
+            if ok:
+                await self.go_to(then_key)
+
+        self.app.push_screen(LoginDialog(self.fleet, self.machine), logged_in)
+
+    async def back(self) -> None:
+        """``<Back>``: one level up (nothing at the top)."""
+        if len(self.path) > 1:
+            self.path = self.path[:-1]
+            await self._show_page()
+
+    async def home(self) -> None:
+        """The ``Settings/Registration`` key: the top of the menu."""
+        await self.go_to(MENU_TREE.key)
+
+    def log_in(self) -> None:
+        """Opens the login dialog (the panel stays where it is)."""
+        if not self.fleet.is_admin(self.machine):
+            self.app.push_screen(LoginDialog(self.fleet, self.machine), lambda _: self.refresh_state())
+
+    def log_out(self) -> None:
+        """Logs out whoever is logged in at this machine."""
+        try:
+            self.fleet.logout(self.machine)
+        except RuleRefusal as exc:
+            self.app.push_screen(refusal_box(exc))
+        self.refresh_state()
+
+    # --- input --------------------------------------------------------------------------------------
+
+    @on(PanelPage.OpenNode)
+    async def _open_child(self, event: PanelPage.OpenNode) -> None:
+        event.stop()
+        await self.go_to(event.key)
+
+    @on(ActionBar.Used)
+    async def _bar(self, event: ActionBar.Used) -> None:
+        event.stop()
+        page = self.page
+        if event.action != "back" and page is not None and page.bar_pressed(event.action):
+            return
+        await self.back()
+
+    @on(Button.Pressed, "#settings-key")
+    async def _settings_key(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.home()
+
+    @on(Button.Pressed, "#login-key")
+    def _login_key(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.fleet.is_admin(self.machine):
+            self.log_out()
+        else:
+            self.log_in()
+
+    @on(Button.Pressed, "#wake-key")
+    def _wake(self, event: Button.Pressed) -> None:
+        event.stop()
+        try:
+            self.fleet.power(self.machine, PowerState.ON)
+        except RuleRefusal as exc:
+            self.app.push_screen(refusal_box(exc))

@@ -1,0 +1,199 @@
+"""The fixed parts of a machine's panel: header, ``Settings/Registration`` key row, curtain, action bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from mfp_console.domain.machine import Activity, MachineIdentity, MachineState, PowerState
+from mfp_console.tui.widgets.touch import TouchButton
+
+__all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader"]
+
+BAR_ACTIONS = ("back", "next", "ok", "cancel")
+_BAR_LABELS = {"back": "<Back>", "next": "<Next>", "ok": "<OK>", "cancel": "<Cancel>"}
+
+
+@dataclass(frozen=True)
+class HeaderFacts:
+    """What the header shows, read from the facade in one go."""
+
+    identity: MachineIdentity
+    state: MachineState
+    admin: bool
+    lock_seconds: float
+
+    @property
+    def state_line(self) -> str:
+        """``Power On · Idle · no error · network connected · TLS configured``."""
+        s = self.state
+        parts = [f"Power {s.power.value}", s.activity.value, f"Error {s.error_code}" if s.error_code else "no error"]
+        parts.append("network cut" if s.network_cut else "network connected")
+        parts.append("TLS configured" if s.tls_configured else "no TLS key")
+        return " · ".join(parts)
+
+    @property
+    def role(self) -> str:
+        """``Administrator``, ``Logins locked m:ss`` or ``Not logged in``."""
+        if self.admin:
+            return "Administrator"
+        if self.lock_seconds > 0:
+            return f"Logins locked {format_countdown(self.lock_seconds)}"
+        return "Not logged in"
+
+
+def format_countdown(seconds: float) -> str:
+    """``4:59`` for 299 s (rounded up: a lock with 0.2 s left still shows 0:01)."""
+    whole = int(-(-seconds // 1))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class PanelHeader(Horizontal):
+    """The machine you stand at, its model, its state and who is logged in, with ``<Log In>``/``<Log Out>``."""
+
+    DEFAULT_CSS = """
+    PanelHeader { height: 3; background: $primary-muted; color: $text; padding: 0 1; }
+    PanelHeader > Vertical { width: 1fr; height: 3; }
+    PanelHeader #machine-line { text-style: bold; }
+    PanelHeader #state-line { color: $text-muted; }
+    PanelHeader #role { width: auto; padding: 0 1; content-align: center middle; height: 3; }
+    PanelHeader #login-key { width: 14; }
+    PanelHeader.-admin #role { color: $text-success; text-style: bold; }
+    PanelHeader.-fault #state-line { color: $text-error; text-style: bold; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(id="machine-line")
+            yield Static(id="state-line")
+        yield Static(id="role")
+        yield TouchButton("<Log In>", key="login", id="login-key", compact=True)
+
+    def show(self, facts: HeaderFacts) -> None:
+        """Paints the header from ``facts``."""
+        ident = facts.identity
+        self.query_one("#machine-line", Static).update(
+            Content(f"{ident.name} · {ident.model} ({ident.series}) · {ident.location}")
+        )
+        self.query_one("#state-line", Static).update(Content(facts.state_line))
+        self.query_one("#role", Static).update(Content(facts.role))
+        key = self.query_one("#login-key", TouchButton)
+        key.key = "logout" if facts.admin else "login"
+        key.plain_label = "<Log Out>" if facts.admin else "<Log In>"
+        key.label = Content(key.plain_label)
+        key.disabled = facts.state.power is PowerState.OFF
+        self.set_class(facts.admin, "-admin")
+        s = facts.state
+        self.set_class(bool(s.error_code) or s.power is PowerState.OFF or s.network_cut, "-fault")
+
+
+class KeyRow(Horizontal):
+    """The ``Settings/Registration`` key and the breadcrumb of the menu path."""
+
+    DEFAULT_CSS = """
+    KeyRow { height: auto; min-height: 3; padding: 0 1; }
+    KeyRow #settings-key { width: 25; }
+    KeyRow #breadcrumb { width: 1fr; padding: 1 1 0 1; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TouchButton("Settings/Registration", key="settings", id="settings-key", variant="primary")
+        yield Static(id="breadcrumb")
+
+    def show(self, breadcrumb: str) -> None:
+        """Shows the path, e.g. ``Settings/Registration › <Management Settings>``."""
+        self.query_one("#breadcrumb", Static).update(Content(breadcrumb))
+
+
+class Curtain(Vertical):
+    """What covers the panel when it cannot be used: power off, sleep, the setting-update screen (DID-11),
+    or an error such as ``E-UPDATE`` (DID-12)."""
+
+    DEFAULT_CSS = """
+    Curtain { height: 1fr; align: center middle; display: none; }
+    Curtain.-shown { display: block; }
+    Curtain > Static { width: 100%; content-align: center middle; text-align: center; height: auto; padding: 1 2; }
+    Curtain #curtain-title { text-style: bold; }
+    Curtain.-updating #curtain-title { color: $text-warning; }
+    Curtain.-error #curtain-title { color: $text-error; }
+    Curtain > TouchButton { margin: 1 0 0 0; }
+    Curtain > Horizontal { height: auto; align: center middle; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="curtain-title")
+        yield Static(id="curtain-text")
+        with Horizontal():
+            yield TouchButton("<Wake Up>", key="wake", id="wake-key")
+
+    def show(self, state: MachineState) -> bool:
+        """Covers the panel when ``state`` needs it; returns True when covered."""
+        title, text, kind = _curtain_for(state)
+        for name in ("-off", "-sleep", "-updating", "-error"):
+            self.remove_class(name)
+        self.set_class(bool(kind), "-shown")
+        if kind:
+            self.add_class(f"-{kind}")
+            self.query_one("#curtain-title", Static).update(Content(title))
+            self.query_one("#curtain-text", Static).update(Content(text))
+        self.query_one("#wake-key").display = kind == "sleep"
+        return bool(kind)
+
+
+def _curtain_for(state: MachineState) -> tuple[str, str, str]:
+    if state.power is PowerState.OFF:
+        return ("Main power is off", "The panel is dark. Turn the machine on from the fault panel.", "off")
+    if state.activity is Activity.UPDATING:
+        return (
+            "Updating settings…",
+            "The machine is applying device information it received. Every operation waits until the "
+            "update ends. Do not turn off the main power. (DID-11)",
+            "updating",
+        )
+    if state.error_code:
+        return (
+            f"Error {state.error_code}",
+            "Call your service representative. (Clear the error from the fault panel.) (DID-12)",
+            "error",
+        )
+    if state.power is PowerState.SLEEP:
+        return ("Sleep mode", "Touch the panel to wake the machine up.", "sleep")
+    return ("", "", "")
+
+
+class ActionBar(Horizontal):
+    """The ``<Back>``/``<Next>``/``<OK>``/``<Cancel>`` bar; each page says which of them it uses."""
+
+    DEFAULT_CSS = """
+    ActionBar { height: 3; dock: bottom; padding: 0 1; background: $panel; }
+    ActionBar > TouchButton { width: 1fr; margin: 0 1; }
+    """
+
+    class Used(Message):
+        """A bar button was pressed."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
+
+    def compose(self) -> ComposeResult:
+        for action in BAR_ACTIONS:
+            variant = "primary" if action == "ok" else "default"
+            yield TouchButton(_BAR_LABELS[action], key=action, id=f"bar-{action}", variant=variant)
+
+    def enable(self, actions: frozenset[str], *, all_off: bool = False) -> None:
+        """Enables the bar buttons in ``actions`` (none when ``all_off``)."""
+        for button in self.query(TouchButton):
+            button.disabled = all_off or button.key not in actions
+
+    @on(Button.Pressed)
+    def _used(self, event: Button.Pressed) -> None:
+        event.stop()
+        if isinstance(event.button, TouchButton):
+            self.post_message(self.Used(event.button.key))

@@ -1,0 +1,1 @@
+"""Tests of mfp_console.protocol: the sans-IO wire protocol."""

@@ -1,0 +1,1 @@
+"""Tests of mfp_console.store: per-machine SQLite stores."""

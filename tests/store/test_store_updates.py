@@ -1,0 +1,175 @@
+"""Updates, the update marker and restore points: DID-11, DID-12, DID-13…17, DID-20, DID-23, M-04."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from mfp_console.domain.device_info import Category, InboxUrlSend
+from mfp_console.errors import StoreError
+from mfp_console.store import RECEIVED, LogEntry, MachineStore
+
+from .sample_data import info_generations, machine_time, make_info
+
+ALL = tuple(Category)
+
+
+def received(generation: int, contents: tuple[str, ...] = ("Address Book",)) -> LogEntry:
+    """The client's log entry for the update to ``generation``."""
+    return LogEntry(
+        machine_time(generation), machine_time(generation, 3), RECEIVED, "host", contents, "OK", "",
+        f"gen={generation}",
+    )
+
+
+@pytest.fixture
+def seeded(store: MachineStore) -> MachineStore:
+    """A store seeded with generation 1."""
+    store.seed(make_info(1))
+    return store
+
+
+def test_apply_update_writes_data_restore_point_and_log_together(seeded: MachineStore) -> None:
+    """DID-13/15, DID-20, DID-23: new values, the previous values as restore point, and the log entry."""
+    seeded.mark_update_started({"job": 7, "host": "host"})
+    changed = {Category.ADDRESS_BOOK, Category.PAPER_INFORMATION}
+    new = make_info(1).with_category(Category.ADDRESS_BOOK, make_info(2).address_book)
+    new = new.with_category(Category.PAPER_INFORMATION, make_info(2).paper_types)
+    seeded.apply_update(new, changed, False, received(2))
+
+    assert seeded.load_device_info() == new
+    assert seeded.restore_point_categories() == changed
+    assert seeded.restore_point_value(Category.ADDRESS_BOOK) == make_info(1).address_book
+    assert seeded.restore_point_value(Category.PAPER_INFORMATION) == make_info(1).paper_types
+    assert seeded.restore_point_value(Category.PRINTER_SETTINGS) is None
+    assert seeded.restore_point_inbox() is None
+    assert seeded.read_log() == [received(2)]
+    assert seeded.update_marker() is None
+
+
+def test_later_update_replaces_only_its_own_restore_points(seeded: MachineStore) -> None:
+    """DID-20: one level per category; an update replaces the restore point of the categories it changes."""
+    seeded.apply_update(make_info(2), ALL, True, received(2))
+    seeded.apply_update(
+        make_info(2).with_category(Category.ADDRESS_BOOK, make_info(3).address_book),
+        [Category.ADDRESS_BOOK], False, received(3),
+    )
+    gens = {c: info_generations_of_restore_point(seeded, c) for c in Category}
+    assert gens[Category.ADDRESS_BOOK] == {2}
+    assert all(g == {1} for c, g in gens.items() if c is not Category.ADDRESS_BOOK)
+    assert seeded.restore_point_inbox() == make_info(1).inbox_url_send
+
+
+def info_generations_of_restore_point(store: MachineStore, category: Category) -> set[int]:
+    """The generations found in ``category``'s restore point."""
+    value = store.restore_point_value(category)
+    return info_generations(make_info(0).with_category(category, value))[category.value]
+
+
+@pytest.mark.parametrize("how", ["sqlite trigger", "monkeypatched log insert"])
+def test_failed_update_leaves_everything_as_before(
+    seeded: MachineStore, store_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """M-04, DID-12: a failure at the log insert, after data and restore point were written, undoes all."""
+    seeded.apply_update(make_info(2), ALL, True, received(2))
+    seeded.mark_update_started({"job": 3})
+    if how == "sqlite trigger":
+        with sqlite3.connect(store_path) as raw:
+            raw.execute(
+                "CREATE TRIGGER fail_log BEFORE INSERT ON communication_log"
+                " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            )
+        expected_error: type[Exception] = StoreError
+    else:
+        def broken_insert(*_args: object) -> None:
+            raise RuntimeError("injected failure")
+
+        monkeypatch.setattr("mfp_console.store.machine_store.insert_log_entry", broken_insert)
+        expected_error = RuntimeError
+
+    with pytest.raises(expected_error, match="injected failure"):
+        seeded.apply_update(make_info(3), ALL, True, received(3))
+
+    assert_still_generation_2(seeded)
+    monkeypatch.undo()
+    with MachineStore.open(store_path) as reopened:
+        assert_still_generation_2(reopened)
+
+
+def assert_still_generation_2(store: MachineStore) -> None:
+    """Data from generation 2, restore point from 1, one log entry, the marker of the failed job."""
+    assert store.load_device_info() == make_info(2)
+    restore_point = {c: store.restore_point_value(c) for c in Category}
+    assert restore_point == {c: make_info(1).category(c) for c in Category}
+    assert store.restore_point_inbox() == make_info(1).inbox_url_send
+    assert store.read_log() == [received(2)]
+    assert store.update_marker() == {"job": 3}
+
+
+def test_store_error_names_the_database_file(seeded: MachineStore, store_path: Path) -> None:
+    """A wrapped SQLite failure says which machine's database failed."""
+    with sqlite3.connect(store_path) as raw:
+        raw.execute(
+            "CREATE TRIGGER fail_log BEFORE INSERT ON communication_log BEGIN SELECT RAISE(ABORT, 'x'); END"
+        )
+    with pytest.raises(StoreError, match=r"client-a\.sqlite3: could not apply the update"):
+        seeded.apply_update(make_info(2), ALL, False, received(2))
+
+
+def test_marker_survives_reopen_and_data_is_from_before(seeded: MachineStore, store_path: Path) -> None:
+    """DID-11/12: a crash after the update started leaves the marker (E-UPDATE) and the old data."""
+    seeded.mark_update_started({"job": 9, "from": "host", "categories": ["address_book"]})
+    seeded.close()
+    with MachineStore.open(store_path) as store:
+        assert store.update_marker() == {"job": 9, "from": "host", "categories": ["address_book"]}
+        assert store.load_device_info() == make_info(1)
+        store.clear_update_marker()
+    with MachineStore.open(store_path) as store:
+        assert store.update_marker() is None
+
+
+def test_restore_uses_the_point_up(seeded: MachineStore) -> None:
+    """DID-20: restore brings back the picked categories; a second restore has nothing."""
+    seeded.apply_update(make_info(2), ALL, True, received(2))
+    first = seeded.restore([Category.ADDRESS_BOOK, Category.SETTINGS_VALUES], restore_inbox=True)
+    assert first.restored == {Category.ADDRESS_BOOK, Category.SETTINGS_VALUES}
+    assert first.missing == frozenset()
+    assert first.inbox_restored
+    assert first.info.address_book == make_info(1).address_book
+    assert first.info.settings_values == make_info(1).settings_values
+    assert first.info.paper_types == make_info(2).paper_types
+    assert first.info.inbox_url_send == make_info(1).inbox_url_send
+    assert seeded.load_device_info() == first.info
+    assert seeded.restore_point_categories() == set(ALL) - {Category.ADDRESS_BOOK, Category.SETTINGS_VALUES}
+
+    second = seeded.restore([Category.ADDRESS_BOOK, Category.PAPER_INFORMATION], restore_inbox=True)
+    assert second.restored == {Category.PAPER_INFORMATION}
+    assert second.missing == {Category.ADDRESS_BOOK}
+    assert not second.inbox_restored
+    third = seeded.restore([Category.ADDRESS_BOOK])
+    assert third.nothing_restored and third.missing == {Category.ADDRESS_BOOK}
+    assert third.info == seeded.load_device_info()
+
+
+def test_restore_can_clear_inbox_and_logs_in_same_transaction(seeded: MachineStore, store_path: Path) -> None:
+    """DID-17: restoring address book alone lets the caller clear inbox URL Send in the same transaction."""
+    seeded.apply_update(make_info(2), ALL, True, received(2))
+    entry = LogEntry(machine_time(5), machine_time(5, 1), "Restore", "client-a", ("Address Book",))
+    outcome = seeded.restore([Category.ADDRESS_BOOK], entry, set_inbox=InboxUrlSend())
+    assert outcome.info.inbox_url_send.is_clear
+    assert seeded.restore_point_inbox() == make_info(1).inbox_url_send  # still there for a later restore
+    with MachineStore.open(store_path) as again:
+        assert again.read_log(kind="Restore") == [entry]
+        assert again.load_device_info().inbox_url_send.is_clear
+    with pytest.raises(ValueError):
+        seeded.restore([Category.ADDRESS_BOOK], restore_inbox=True, set_inbox=InboxUrlSend())
+
+
+def test_update_without_inbox_change_keeps_inbox_restore_point_absent(seeded: MachineStore) -> None:
+    """DID-17: the inbox restore point is only taken when the update changed inbox settings."""
+    seeded.apply_update(make_info(2), [Category.ADDRESS_BOOK, Category.SETTINGS_VALUES], False, received(2))
+    assert seeded.restore_point_inbox() is None
+    assert seeded.load_device_info().inbox_url_send == make_info(1).inbox_url_send
+    assert not seeded.restore([], restore_inbox=True).inbox_restored
