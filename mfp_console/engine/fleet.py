@@ -31,6 +31,7 @@ from mfp_console.engine.events import ConnectionOpened, MachineStarted, MachineS
 from mfp_console.engine.fleet_file import FleetSpec, MachineSpec, load_fleet_file
 from mfp_console.engine.machine import Machine
 from mfp_console.engine.distribution_ops import DistributionOperations, attach_distribution
+from mfp_console.engine.import_export import ImportExportOperations
 from mfp_console.engine.panel_ops import PanelOperations
 from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.engine.ping import PingResult, ping_machine, serve_ping
@@ -66,7 +67,7 @@ class MachineStatus:
         return dict(self.__dict__)
 
 
-class Fleet(PanelOperations, DistributionOperations):
+class Fleet(PanelOperations, DistributionOperations, ImportExportOperations):
     """The simulated fleet.
 
     Args:

@@ -131,7 +131,7 @@ def _step_end_lines(node: yaml.Node, lines: Sequence[str]) -> list[int]:
                 return []
             ends = []
             for item in value_node.value:
-                end = item.end_mark
+                end = _last_end(item)
                 last = end.line if end.column == 0 else end.line + 1
                 first = item.start_mark.line + 1
                 while last > first and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
@@ -139,3 +139,12 @@ def _step_end_lines(node: yaml.Node, lines: Sequence[str]) -> list[int]:
                 ends.append(max(first, last))
             return ends
     return []
+
+
+def _last_end(node: yaml.Node) -> yaml.Mark:
+    """Where a node's own text ends: a block collection "ends" at the next token, so descend to its last
+    value, whose end is exact."""
+    while not getattr(node, "flow_style", True) and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return node.end_mark

@@ -9,6 +9,7 @@ machines validated in place) so that machine names can be checked against it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
@@ -125,11 +126,21 @@ def _read_covers(doc: Any, reader: Reader) -> tuple[str, ...]:
         mark = reader.item_mark(value, index) if isinstance(value, list) else reader.value_mark(doc, "covers")
         rule = str(item).strip() if isinstance(item, str) else item
         if not isinstance(rule, str) or rule not in KNOWN_RULE_IDS:
-            hint = nearest(str(item).upper(), sorted(KNOWN_RULE_IDS))
+            hint = rule_hint(str(item))
             reader.add(mark, f"unknown rule ID {item!r} in 'covers'", hint)
             continue
         out.append(rule)
     return tuple(out)
+
+
+def rule_hint(written: str) -> str:
+    """``did you mean …`` for a rule ID: ``did-4`` → ``DID-04``, else the nearest known ID."""
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s*-?\s*(\d+)\s*", written)
+    if match:
+        candidate = f"{match.group(1).upper()}-{int(match.group(2)):02d}"
+        if candidate in KNOWN_RULE_IDS:
+            return f"did you mean {candidate!r}?"
+    return nearest(written.upper(), sorted(KNOWN_RULE_IDS))
 
 
 def _read_fleet(doc: Any, path: str, problems: Problems) -> tuple[FleetSpec | None, str, list[FileProblem]]:
@@ -261,6 +272,9 @@ def _read_step(item: Any, mark: Mark, reader: Reader, tz: tzinfo, clock: datetim
             reader.add(mark, f"step '{word}' needs a value, e.g. '- {word}: …'")
         else:
             reader.add(mark, f"unknown step {word!r}", nearest(word, STEP_KINDS))
+        return None
+    if item is None:
+        reader.add(mark, f"empty step; write a step like {_EXAMPLE}")
         return None
     if not isinstance(item, dict):
         reader.add(mark, f"each step is a mapping with one key, like {_EXAMPLE}; got {type(item).__name__}")

@@ -59,16 +59,16 @@ class MfpConsoleApp(App[int]):
     CSS_PATH = "panel.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {PanelCommands}
     BINDINGS: ClassVar = [
-        Binding("f1", "help", "Help"),
-        Binding("escape", "back", "Back"),
-        Binding("f2", "home", "Settings/Registration"),
-        Binding("f3", "next_machine", "Next machine"),
-        Binding("f4", "login_toggle", "Log in/out"),
-        Binding("f6", "toggle_side", "Side"),
-        Binding("f7", "toggle_bottom", "Fleet/log"),
-        Binding("f8", "toggle_theme", "Theme"),
-        Binding("f9", "next_event", "Next event"),
-        Binding("f12", "save_svg", "Screenshot"),
+        Binding("f1", "help", "Help", tooltip="Keys and how the screen is laid out"),
+        Binding("escape", "back", "Back", tooltip="<Back>: one menu level up"),
+        Binding("f2", "home", "Settings", tooltip="The Settings/Registration key"),
+        Binding("f3", "next_machine", "Machine", tooltip="Walk to the next machine of the fleet"),
+        Binding("f4", "login_toggle", "Login", tooltip="Log in (System Manager ID and PIN) or out"),
+        Binding("f6", "toggle_side", "Side", tooltip="Show/hide clock, machines and faults"),
+        Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log"),
+        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme"),
+        Binding("f9", "next_event", "Next event", tooltip="Virtual clock: jump to the next scheduled event"),
+        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -90,6 +90,7 @@ class MfpConsoleApp(App[int]):
         self.links = LinkTracker()
         self.bridge = EventBridge(fleet.bus, self)
         self._owns_fleet = False
+        self._narrow: bool | None = None
         self._wanted_theme = theme_name(theme)
         self.started = False
         """True once the fleet runs and the panels are shown."""
@@ -149,13 +150,14 @@ class MfpConsoleApp(App[int]):
 
     def _fit_layout(self) -> None:
         """Below about 110×34 the side column and the bottom views give way to the panel (F6/F7 show them)."""
+        if not self.query("#side"):
+            return
         narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
-        if narrow != self.screen.has_class("-narrow") or not self.screen.has_class("-fitted"):
+        if narrow != self._narrow:
+            self._narrow = narrow
             self.screen.set_class(narrow, "-narrow")
-            self.screen.add_class("-fitted")
             for widget_id in ("#side", "#bottom"):
-                for widget in self.query(widget_id):
-                    widget.display = not narrow
+                self.query_one(widget_id).display = not narrow
 
     # --- machines -----------------------------------------------------------------------------------
 
@@ -285,7 +287,7 @@ class MfpConsoleApp(App[int]):
         self.notify(path, title="Screenshot saved")
 
     def action_help(self) -> None:
-        keys = [(self.get_key_display(b), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
+        keys = [(self.get_key_display(b), b.tooltip or b.description) for b in self.BINDINGS if isinstance(b, Binding)]
         keys += [("ctrl+p", "Command palette"), ("tab/shift+tab", "Next/previous control"),
                  ("arrows", "Move between touch buttons"), ("enter", "Touch the focused button")]
         self.push_screen(HelpScreen(keys))

@@ -270,3 +270,44 @@ async def test_thirty_virtual_days_of_schedules_run_quickly(fleet: Fleet, clock:
         categories=frozenset({Category.PAPER_INFORMATION}), destinations=("client-a",)))
     await fleet.advance(timedelta(days=30).total_seconds())
     assert len(fleet.communication_log("host", kind="Delivered")) == 30
+
+
+async def test_did24_import_export_round_trip_with_preview(fleet: Fleet, tmp_path: Path) -> None:
+    fleet.login_admin("host", *ADMIN)
+    fleet.login_admin("client-a", *ADMIN)
+    exported = await fleet.export_device_info("host", tmp_path / "host.json")
+    preview = fleet.preview_import("client-a", exported)
+    assert preview.source_machine == "host"
+    assert any("Address Book" in line and "will be overwritten" in line for line in preview.lines())
+    await fleet.import_device_info("client-a", exported, [Category.ADDRESS_BOOK])
+    assert fleet.device_info("client-a").address_book == fleet.device_info("host").address_book
+    assert fleet.restorable_categories("client-a") == {Category.ADDRESS_BOOK}
+
+
+async def test_did24_distribution_and_import_export_exclude_each_other(fleet: Fleet, tmp_path: Path) -> None:
+    fleet.spec = replace(fleet.spec, settings=replace(fleet.spec.settings, update_seconds_per_mib=600.0))
+    fleet.login_admin("host", *ADMIN)
+    job = fleet.start_manual_distribution("host", ALL, ["client-a"])
+    with pytest.raises(MachineBusy) as info:
+        await fleet.export_device_info("host", tmp_path / "x.json")
+    assert info.value.rule_id == "DID-24" and "distribution" in info.value.reason
+    await fleet.settle()
+    await fleet.advance(3600)
+    assert job.results["client-a"].text == "OK"
+    export = fleet.spawn(fleet.export_device_info("host", tmp_path / "y.json"))
+    await fleet.settle()
+    assert fleet.machine("host").state.activity is Activity.IMPORT_EXPORT
+    with pytest.raises(MachineBusy) as info:
+        fleet.start_manual_distribution("host", ALL, ["client-a"])
+    assert info.value.rule_id == "DID-24"
+    await fleet.advance(3600)
+    assert export.done() and (tmp_path / "y.json").exists()
+
+
+async def test_import_refuses_a_file_that_is_not_an_export(fleet: Fleet, tmp_path: Path) -> None:
+    from mfp_console.errors import ConfigError
+
+    fleet.login_admin("client-a", *ADMIN)
+    (tmp_path / "bad.json").write_text('{"format": "something else"}')
+    with pytest.raises(ConfigError, match="not an mfp-console device information export"):
+        await fleet.import_device_info("client-a", tmp_path / "bad.json")

@@ -41,7 +41,7 @@ class AddressBookPage(PanelPage):
         table.add_column("No.", key="number", width=5)
         table.add_column("Name", key="name", width=24)
         table.add_column("Type", key="kind", width=7)
-        table.add_column("Address", key="address")
+        table.add_column("Address", key="address", width=30)
         table.add_column("Fav.", key="favourite", width=4)
         yield table
         with Horizontal(classes="page-keys"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
@@ -22,12 +22,14 @@ class CertificatePage(PanelPage):
     """The TLS key and certificate with ``<Generate Key>`` and ``<Delete>``."""
 
     DEFAULT_CSS = """
-    CertificatePage #cert-facts { height: auto; padding: 0 0 1 0; }
+    CertificatePage #cert-scroll { height: 1fr; }
+    CertificatePage #cert-facts { height: auto; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.node.panel_label), classes="page-title")
-        yield Static(id="cert-facts")
+        with VerticalScroll(id="cert-scroll"):
+            yield Static(id="cert-facts")
         with Horizontal(classes="page-keys"):
             yield TouchButton("<Generate Key>", key="generate", id="generate-key")
             yield TouchButton("<Delete>", key="delete", id="delete-key", variant="error")

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, DataTable, RichLog
 
-from mfp_console.domain.machine import Activity, PowerState
+from mfp_console.domain.machine import Activity, Function, PowerState
 from mfp_console.engine.events import (
     DestinationStatusChanged,
     DistributionFinished,
@@ -109,9 +109,18 @@ class MachineSwitcher(Grid):
 
 
 _COLUMNS = (
-    ("machine", "Machine"), ("model", "Model"), ("functions", "Functions"), ("power", "Power"),
-    ("activity", "Activity"), ("error", "Error"), ("network", "Network"), ("tls", "TLS"), ("links", "Links"),
+    ("machine", "Machine"), ("power", "Power"), ("activity", "Activity"), ("error", "Error"), ("network", "Net"),
+    ("tls", "TLS"), ("links", "Links"), ("functions", "Functions"),
 )
+
+
+def functions_text(functions: frozenset[Function]) -> str:
+    """``DID send+recv, Sync srv``: a machine's functions, short enough for the fleet view."""
+    did = [word for f, word in ((Function.DISTRIBUTION_SENDER, "send"), (Function.DISTRIBUTION_RECEIVER, "recv"))
+           if f in functions]
+    sync = [word for f, word in ((Function.SYNC_SERVER, "srv"), (Function.SYNC_CLIENT, "cli")) if f in functions]
+    parts = ([f"DID {'+'.join(did)}"] if did else []) + ([f"Sync {'+'.join(sync)}"] if sync else [])
+    return ", ".join(parts) or "-"
 
 
 class FleetView(DataTable[str]):
@@ -138,21 +147,20 @@ class FleetView(DataTable[str]):
 
     def _cells(self, name: str) -> list[str | Content]:
         spec = self.fleet.spec.machine(name)
-        functions = ", ".join(sorted(f.label for f in spec.identity.functions))
+        functions = functions_text(spec.identity.functions)
         machine = self.fleet.machines.get(name)
         if machine is None:
-            return [name, spec.identity.model, functions, "?", "?", "", "?", "?", ""]
+            return [name, "?", "?", "", "?", "?", "", functions]
         s = machine.state
         return [
             name,
-            spec.identity.model,
-            functions,
             s.power.value,
             s.activity.value,
             Content.styled(s.error_code, "bold $text-error") if s.error_code else "",
-            "cut" if s.network_cut else "connected",
-            "ok" if s.tls_configured else "removed",
+            Content.styled("cut", "bold $text-error") if s.network_cut else "ok",
+            "ok" if s.tls_configured else Content.styled("none", "bold $text-error"),
             self.links.links_of(name),
+            functions,
         ]
 
     def show_machine(self, name: str) -> None:
@@ -182,8 +190,7 @@ def log_line(event: EngineEvent) -> str:
     A listener's port is left out: it changes at every start and says nothing to the operator.
     """
     stamp = event.at.strftime("%H:%M:%S") if isinstance(event.at, datetime) else "--:--:--"
-    summary = f"{event.machine} started (mutual-TLS listener on loopback)" if isinstance(event, MachineStarted) \
-        else event.summary()
+    summary = f"{event.machine} started" if isinstance(event, MachineStarted) else event.summary()
     return f"{stamp}  {summary}"
 
 
@@ -200,4 +207,4 @@ class EventLog(RichLog):
 
     def add(self, event: EngineEvent) -> None:
         """Appends one event."""
-        self.write(Content(log_line(event)))
+        self.write(log_line(event))

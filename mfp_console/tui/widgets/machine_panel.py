@@ -40,7 +40,6 @@ class MachinePanel(Vertical):
 
     DEFAULT_CSS = """
     MachinePanel { height: 1fr; border: round $primary; }
-    MachinePanel:focus-within { border: round $accent; }
     MachinePanel #page-holder { height: 1fr; }
     MachinePanel.-covered #page-holder { display: none; }
     """

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
@@ -31,12 +31,15 @@ class HeaderFacts:
 
     @property
     def state_line(self) -> str:
-        """``Power On · Idle · no error · network connected · TLS configured``."""
+        """``Power On · Idle · No error · Network OK · TLS OK``."""
         s = self.state
-        parts = [f"Power {s.power.value}", s.activity.value, f"Error {s.error_code}" if s.error_code else "no error"]
-        parts.append("network cut" if s.network_cut else "network connected")
-        parts.append("TLS configured" if s.tls_configured else "no TLS key")
-        return " · ".join(parts)
+        return " · ".join((
+            f"Power {s.power.value}",
+            s.activity.value,
+            f"Error {s.error_code}" if s.error_code else "No error",
+            "Network cut" if s.network_cut else "Network OK",
+            "TLS OK" if s.tls_configured else "No TLS key",
+        ))
 
     @property
     def role(self) -> str:
@@ -54,25 +57,25 @@ def format_countdown(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-class PanelHeader(Horizontal):
+class PanelHeader(Grid):
     """The machine you stand at, its model, its state and who is logged in, with ``<Log In>``/``<Log Out>``."""
 
     DEFAULT_CSS = """
-    PanelHeader { height: 3; background: $primary-muted; color: $text; padding: 0 1; }
-    PanelHeader > Vertical { width: 1fr; height: 3; }
+    PanelHeader { height: 2; background: $primary-muted; color: $text; padding: 0 1;
+        grid-size: 2; grid-columns: 1fr 16; }
+    PanelHeader > Static { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     PanelHeader #machine-line { text-style: bold; }
     PanelHeader #state-line { color: $text-muted; }
-    PanelHeader #role { width: auto; padding: 0 1; content-align: center middle; height: 3; }
-    PanelHeader #login-key { width: 14; }
+    PanelHeader #role { content-align: right middle; }
+    PanelHeader #login-key { width: 16; }
     PanelHeader.-admin #role { color: $text-success; text-style: bold; }
     PanelHeader.-fault #state-line { color: $text-error; text-style: bold; }
     """
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(id="machine-line")
-            yield Static(id="state-line")
+        yield Static(id="machine-line")
         yield Static(id="role")
+        yield Static(id="state-line")
         yield TouchButton("<Log In>", key="login", id="login-key", compact=True)
 
     def show(self, facts: HeaderFacts) -> None:

@@ -74,7 +74,9 @@ class TouchButton(Button):
 
     def on_mount(self) -> None:
         if _still(self):
+            # Snapshots must not depend on timing: no press highlight, no tooltip popping up under the mouse.
             self.active_effect_duration = 0
+            self.tooltip = None
 
 
 class PanelInput(Input):

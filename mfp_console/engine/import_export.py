@@ -1,0 +1,234 @@
+"""``<Data Management>`` › ``<Import/Export>``: a machine's device information to and from a file.
+
+The file format is documented in ``docs/import-export.md``: a versioned JSON document holding the five
+distribution categories and the inbox URL Send settings, with the machine, model and series it came from.
+An import first shows what it will overwrite (:meth:`ImportExportOperations.preview_import`), then writes
+the picked categories in one transaction together with a restore point and a log entry.
+
+Import/export and distribution exclude each other on the same machine (DID-24); while a client
+synchronizes personalized data, import/export is refused too (SYNC-12).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mfp_console.domain.device_info import (
+    Category,
+    DeviceInformation,
+    category_from_json,
+    category_to_json,
+    inbox_from_json,
+    inbox_to_json,
+)
+from mfp_console.domain.machine import Activity
+from mfp_console.engine.events import DataChanged
+from mfp_console.errors import ConfigError, MachineBusy
+from mfp_console.store.communication_log import LogEntry
+
+if TYPE_CHECKING:
+    from mfp_console.engine.machine import Machine
+
+__all__ = ["EXPORT_FORMAT", "EXPORT_VERSION", "ImportExportOperations", "ImportPreview", "read_export_file"]
+
+EXPORT_FORMAT = "mfp-console/device-information"
+EXPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CategoryChange:
+    """One line of an import preview: what a category holds now and what the file would put there."""
+
+    category: Category
+    current_items: int
+    file_items: int
+    identical: bool
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import will overwrite, shown before the operator confirms."""
+
+    path: str
+    source_machine: str
+    source_model: str
+    source_series: str
+    exported_at: str
+    changes: tuple[CategoryChange, ...]
+
+    def lines(self) -> list[str]:
+        """Human-readable lines for the confirmation dialog."""
+        out = [f"File from {self.source_machine} ({self.source_model}), exported {self.exported_at}"]
+        for change in self.changes:
+            verdict = "no change" if change.identical else "will be overwritten"
+            out.append(
+                f"<{change.category.label}>: {change.current_items} item(s) now, "
+                f"{change.file_items} in the file — {verdict}"
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A parsed export file."""
+
+    machine: str
+    model: str
+    series: str
+    exported_at: str
+    categories: dict[Category, Any]
+    inbox: Any
+
+
+def _count(category: Category, value: Any) -> int:
+    if category is Category.ADDRESS_BOOK:
+        return len(value.entries)
+    if category is Category.DEPARTMENT_ID:
+        return len(value.departments)
+    return len(value)
+
+
+def read_export_file(path: Path) -> ExportFile:
+    """Reads and validates an export file.
+
+    Raises:
+        ConfigError: The file cannot be read, is not an mfp-console export, or has another version.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not an export file (not JSON: {exc})") from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ConfigError(f"{path}: not an mfp-console device information export")
+    if data.get("version") != EXPORT_VERSION:
+        raise ConfigError(
+            f"{path}: export format version {data.get('version')!r} is not supported (this version reads {EXPORT_VERSION})"
+        )
+    try:
+        categories = {Category(key): category_from_json(Category(key), value)
+                      for key, value in data["categories"].items()}
+        inbox = inbox_from_json(data["inbox_url_send"]) if data.get("inbox_url_send") else None
+        return ExportFile(str(data["machine"]), str(data["model"]), str(data["series"]), str(data["exported_at"]),
+                          categories, inbox)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{path}: the export file is damaged ({exc})") from None
+
+
+class ImportExportOperations:
+    """Import/export actions of the fleet facade (mixed into ``Fleet``)."""
+
+    clock: Any
+    bus: Any
+    spec: Any
+
+    def machine(self, name: str) -> Machine:  # pragma: no cover - provided by Fleet
+        raise NotImplementedError
+
+    def require_admin(self, name: str, rule_id: str = "M-03") -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def current_job(self, host: str) -> Any:  # pragma: no cover - provided by DistributionOperations
+        raise NotImplementedError
+
+    def _check_import_export_allowed(self, name: str) -> Machine:
+        """DID-24 (and SYNC-12): refuses import/export while a distribution or sync runs on the machine."""
+        self.require_admin(name, "M-03")
+        machine = self.machine(name)
+        machine.require_operable("import/export")
+        if self.current_job(name) is not None:
+            raise MachineBusy("a distribution is running on this machine: import/export must wait", "DID-24")
+        if machine.conversations:
+            raise MachineBusy("this machine is receiving a distribution: import/export must wait", "DID-24")
+        if machine.state.activity is Activity.IMPORT_EXPORT:
+            raise MachineBusy("an import/export is already running on this machine", "DID-24")
+        sync_check = getattr(self, "require_no_sync_for_import_export", None)
+        if sync_check is not None:
+            sync_check(name)
+        return machine
+
+    async def export_device_info(self, name: str, path: Path,
+                                 categories: Collection[Category] | None = None) -> Path:
+        """Exports the machine's device information to ``path`` (written atomically)."""
+        machine = self._check_import_export_allowed(name)
+        picked = [c for c in Category if categories is None or c in set(categories)]
+        info = machine.device_info
+        document = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "machine": name,
+            "model": machine.identity.model,
+            "series": machine.identity.series,
+            "exported_at": self.clock.now().isoformat(),
+            "categories": {c.value: category_to_json(c, info.category(c)) for c in picked},
+            "inbox_url_send": inbox_to_json(info.inbox_url_send),
+        }
+        text = json.dumps(document, ensure_ascii=False, indent=1)
+        await self._busy_for(machine, len(text))
+        _write_atomically(Path(path), text)
+        now = self.clock.now()
+        machine.store.append_log(LogEntry(now, now, "Export", str(path), tuple(c.label for c in picked)))
+        return Path(path)
+
+    def preview_import(self, name: str, path: Path) -> ImportPreview:
+        """Shows what importing ``path`` would overwrite on the machine (nothing is written)."""
+        export = read_export_file(Path(path))
+        info = self.machine(name).device_info
+        changes = tuple(
+            CategoryChange(c, _count(c, info.category(c)), _count(c, value), info.category(c) == value)
+            for c, value in sorted(export.categories.items(), key=lambda kv: list(Category).index(kv[0]))
+        )
+        return ImportPreview(str(path), export.machine, export.model, export.series, export.exported_at, changes)
+
+    async def import_device_info(self, name: str, path: Path,
+                                 categories: Collection[Category] | None = None) -> list[Category]:
+        """Imports the picked categories of ``path`` (all in the file by default) after confirmation.
+
+        The new data, a restore point and a log entry are written in one transaction.
+        """
+        machine = self._check_import_export_allowed(name)
+        export = read_export_file(Path(path))
+        picked = [c for c in Category if c in export.categories and (categories is None or c in set(categories))]
+        if not picked:
+            raise ConfigError(f"{path}: holds none of the picked categories")
+        await self._busy_for(machine, Path(path).stat().st_size)
+        info: DeviceInformation = machine.device_info
+        for category in picked:
+            info = info.with_category(category, export.categories[category])
+        now = self.clock.now()
+        entry = LogEntry(now, now, "Import", export.machine, tuple(c.label for c in picked), "OK", "",
+                         f"imported from {Path(path).name}")
+        machine.store.apply_update(info, picked, False, entry)
+        self.bus.publish(DataChanged(at=now, machine=name, what="device_information",
+                                     detail="imported " + ", ".join(f"<{c.label}>" for c in picked)))
+        return picked
+
+    async def _busy_for(self, machine: Machine, size: int) -> None:
+        """Import/Export takes machine time like an update (DID-11 rate); the machine is busy meanwhile."""
+        machine.set_activity(Activity.IMPORT_EXPORT)
+        try:
+            await self.clock.sleep(self.spec.settings.update_seconds_per_mib * size / (1024 * 1024))
+        finally:
+            if machine.state.activity is Activity.IMPORT_EXPORT:
+                machine.set_activity(Activity.IDLE)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

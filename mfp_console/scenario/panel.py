@@ -1,0 +1,138 @@
+"""The scenario runner's view of the touch panel: the app from ``create_app`` driven by ``PanelDriver``.
+
+The scenario layer never imports Textual. It builds the app with the TUI's factory, runs it headless with
+``app.run_test()`` (a pilot, as fast as possible) or in the terminal with ``app.run_async(auto_pilot=…)``
+(the same pilot, paced for an audience), and acts only through :class:`mfp_console.tui.driver.PanelDriver`.
+The TUI modules are imported lazily, so a build without the panel still validates and runs engine-only
+scenarios.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["PanelSurface", "PanelUnavailable", "headless_panel", "live_panel", "panel_available"]
+
+T = TypeVar("T")
+
+HEADLESS_SIZE = (120, 40)
+_READY_PAUSES = 200
+
+
+class PanelUnavailable(RuntimeError):
+    """The touch panel (``mfp_console.tui``) is not part of this build."""
+
+
+def _tui() -> tuple[Callable[..., Any], type]:
+    try:
+        from mfp_console.tui.app import create_app
+        from mfp_console.tui.driver import PanelDriver
+    except ImportError as exc:  # pragma: no cover - depends on the build
+        raise PanelUnavailable(f"the touch panel is not available in this build ({exc})") from None
+    return create_app, PanelDriver
+
+
+def panel_available() -> bool:
+    """True when the app factory and the panel driver can be imported."""
+    try:
+        _tui()
+    except PanelUnavailable:
+        return False
+    return True
+
+
+class PanelSurface:
+    """One running app and its driver, as the runner uses them.
+
+    Args:
+        app: The app from ``create_app``.
+        driver: A ``PanelDriver`` over the app's pilot.
+        live: True when a person watches (steps are announced on screen).
+    """
+
+    def __init__(self, app: Any, driver: Any, *, live: bool = False) -> None:
+        self.app = app
+        self.driver = driver
+        self.live = live
+
+    @property
+    def machine(self) -> str:
+        """The machine the operator stands at."""
+        return str(self.app.machine)
+
+    async def settle(self) -> None:
+        """Lets the app process what the engine posted (events, state changes)."""
+        moved = getattr(self.app, "clock_moved", None)
+        if moved is not None:
+            moved()
+        await self.driver.pilot.pause()
+
+    def text(self) -> str:
+        """The panel's visible text."""
+        return str(self.driver.visible_text())
+
+    async def save_svg(self, path: Path) -> Path:
+        """Saves the screen as SVG."""
+        return Path(await self.driver.save_svg(path))
+
+    def announce(self, text: str, *, title: str = "", seconds: float = 3.0, warning: bool = False) -> None:
+        """Shows a line to the audience: the app's scenario hook when it has one, else a notification."""
+        hook = getattr(self.app, "show_scenario_step", None)
+        if hook is not None:
+            hook(text, title=title)
+            return
+        self.app.notify(text, title=title, timeout=seconds, severity="warning" if warning else "information",
+                        markup=False)
+
+
+async def _wait_until_started(app: Any, pilot: Any) -> None:
+    for _ in range(_READY_PAUSES):
+        if getattr(app, "started", True):
+            return
+        await pilot.pause()
+    raise PanelUnavailable("the panel did not finish starting")
+
+
+@asynccontextmanager
+async def headless_panel(fleet: Any, machine: str, screenshot_dir: Path | None = None,
+                         size: tuple[int, int] = HEADLESS_SIZE) -> AsyncIterator[PanelSurface]:
+    """Runs the app headless over ``fleet`` (already started) and yields its surface."""
+    create_app, driver_class = _tui()
+    app = create_app(fleet=fleet, machine=machine, for_tests=True, screenshot_dir=screenshot_dir)
+    async with app.run_test(size=size) as pilot:
+        await _wait_until_started(app, pilot)
+        yield PanelSurface(app, driver_class(app, pilot))
+
+
+async def live_panel(fleet: Any, machine: str, body: Callable[[PanelSurface], Awaitable[T]],
+                     *, keep_open: bool = True, headless: bool = False) -> T:
+    """Runs the app in the terminal and ``body`` on it as an auto-pilot; returns what ``body`` returns.
+
+    With ``keep_open`` the app stays up after ``body`` until the presenter quits (``ctrl+q``).
+    """
+    create_app, driver_class = _tui()
+    app = create_app(fleet=fleet, machine=machine)
+    box: dict[str, Any] = {}
+
+    async def auto_pilot(pilot: Any) -> None:
+        await _wait_until_started(app, pilot)
+        surface = PanelSurface(app, driver_class(app, pilot), live=True)
+        try:
+            box["result"] = await body(surface)
+        except BaseException as exc:  # handed back to the caller after the app closed
+            box["error"] = exc
+            app.exit(1)
+            return
+        if not keep_open:
+            app.exit(0)
+
+    await app.run_async(auto_pilot=auto_pilot, headless=headless)
+    if "error" in box:
+        raise box["error"]
+    if "result" not in box:
+        raise asyncio.CancelledError("the panel was closed before the scenario finished")
+    return box["result"]  # type: ignore[no-any-return]

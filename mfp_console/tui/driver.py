@@ -1,0 +1,248 @@
+"""A small driver of the panel for scenarios and tests: walk to a machine, log in, touch buttons by label.
+
+It works through the Textual pilot the way a person would: it clicks (a click is a touch) the button
+whose label is on screen, types into fields, and reads the screen's text back. It never edits widget
+state directly; the one shortcut is typing, which is delivered as a paste into the focused field (one
+event instead of one key press per character, ~0.1–0.2 s each under the pilot).
+
+Labels match with or without angle brackets, case-insensitively: ``press("management settings")``
+touches ``<Management Settings>``. A label not on screen raises :class:`PanelDriverError` listing the
+labels that are.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from textual import events
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
+
+from mfp_console.errors import MfpError
+from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton, same_label
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from mfp_console.tui.app import MfpConsoleApp
+
+__all__ = ["PanelDriver", "PanelDriverError", "screen_text"]
+
+
+class PanelDriverError(MfpError):
+    """The driver could not do what it was asked (a label not on screen, a login refused …)."""
+
+
+def screen_text(app: MfpConsoleApp) -> str:
+    """The plain text of what the terminal shows now (modal dialogs over the screen below them)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False, color_system=None)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)
+
+
+def _label_of(widget: Widget) -> str:
+    if isinstance(widget, TouchButton):
+        return widget.plain_label
+    if isinstance(widget, (Button, RadioButton, Checkbox)):
+        return widget.label.plain
+    return ""
+
+
+class PanelDriver:
+    """Drives ``app`` through ``pilot``.
+
+    Args:
+        app: An app from :func:`~mfp_console.tui.app.create_app`, running under ``pilot``.
+        pilot: The pilot of ``app.run_test()``.
+    """
+
+    def __init__(self, app: MfpConsoleApp, pilot: Pilot[int]) -> None:
+        self.app = app
+        self.pilot = pilot
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def visible_text(self) -> str:
+        """Everything the screen shows, as plain text."""
+        return screen_text(self.app)
+
+    def current_path(self) -> tuple[str, ...]:
+        """The current machine's menu path, e.g. ``("Settings/Registration", "Management Settings")``."""
+        return self.app.current_panel.path_labels()
+
+    async def save_svg(self, path: Path | str) -> Path:
+        """Saves what the screen shows as an SVG file; returns its path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await self.pilot.pause()
+        target.write_text(self.app.export_screenshot(), encoding="utf-8")
+        return target
+
+    # --- finding controls ---------------------------------------------------------------------------
+
+    def _visible(self, kinds: tuple[type[Widget], ...]) -> list[Widget]:
+        screen = self.app.screen
+        return [w for w in screen.query("*") if isinstance(w, kinds) and w.display and _shown(w)]
+
+    def visible_labels(self) -> list[str]:
+        """Labels of the buttons the operator can see and touch now."""
+        return [_label_of(w) for w in self._visible((Button, RadioButton, Checkbox)) if not w.disabled]
+
+    def _find_button(self, label: str) -> Widget:
+        matches = [w for w in self._visible((Button, RadioButton, Checkbox)) if same_label(_label_of(w), label)]
+        enabled = [w for w in matches if not w.disabled]
+        if enabled:
+            return enabled[0]
+        if matches:
+            raise PanelDriverError(f"{label!r} is on screen but disabled now")
+        raise PanelDriverError(
+            f"no button {label!r} on screen; visible: {', '.join(repr(t) for t in self.visible_labels())}"
+        )
+
+    async def _touch(self, widget: Widget) -> None:
+        widget.scroll_visible(animate=False, immediate=True)
+        await self.pilot.pause()
+        if not await self.pilot.click(widget):
+            raise PanelDriverError(f"{_label_of(widget) or widget!r} is covered by something else")
+        await self.pilot.pause()
+
+    # --- acting -------------------------------------------------------------------------------------
+
+    async def press(self, label: str) -> None:
+        """Touches the visible button labelled ``label`` (angle brackets optional, case ignored)."""
+        await self._touch(self._find_button(label))
+
+    async def press_path(self, labels: Sequence[str]) -> None:
+        """Touches ``Settings/Registration`` and then each label in turn.
+
+        Raises:
+            PanelDriverError: A label is not on screen (e.g. a login is needed first: log in, then retry).
+        """
+        await self.press("Settings/Registration")
+        items = list(labels)
+        if items and same_label(items[0], "Settings/Registration"):
+            items = items[1:]
+        for label in items:
+            await self.press(label)
+            if isinstance(self.app.screen, LoginDialog):
+                raise PanelDriverError(f"{label!r} asks for an Administrator login (M-03): call login() first")
+
+    async def at(self, machine: str) -> None:
+        """Walks to ``machine`` (its switcher button; the F3 key when the side column is hidden)."""
+        if machine == self.app.machine:
+            return
+        self.app.fleet.spec.machine(machine)
+        buttons = [b for b in self._visible((TouchButton,)) if isinstance(b, TouchButton) and b.id == f"switch-{machine}"]
+        if buttons:
+            await self._touch(buttons[0])
+        else:
+            for _ in self.app.fleet.spec.names:
+                if self.app.machine == machine:
+                    break
+                await self.pilot.press("f3")
+        if self.app.machine != machine:
+            raise PanelDriverError(f"could not walk to {machine}")
+
+    async def login(self, manager_id: str, pin: str) -> bool:
+        """Logs the Administrator in at the current machine with the keypad dialog.
+
+        Returns:
+            True when logged in; False when the panel refused (wrong PIN, locked): the dialog stays
+            open showing why (read it with :meth:`visible_text`).
+        """
+        if not isinstance(self.app.screen, LoginDialog):
+            if self.app.fleet.is_admin(self.app.machine):
+                return True
+            await self.press("Log In")
+        if self.app.screen.query_one("#manager-id", Input).value != manager_id:
+            await self.type_into("System Manager ID", manager_id)
+        await self.type_into("System Manager PIN", pin)
+        login_key = self.app.screen.query_one("#login-ok", TouchButton)
+        if login_key.disabled:
+            return False
+        await self._touch(login_key)
+        return self.app.fleet.is_admin(self.app.machine)
+
+    async def logout(self) -> None:
+        """Logs out at the current machine (``<Log Out>`` in the header)."""
+        if self.app.fleet.is_admin(self.app.machine):
+            await self.press("Log Out")
+
+    async def set_toggle(self, label: str, on: bool) -> None:
+        """Sets the ``<On>``/``<Off>`` toggle called ``label``."""
+        toggles = [t for t in self._visible((OnOffToggle,)) if isinstance(t, OnOffToggle) and same_label(t.label, label)]
+        if not toggles:
+            names = [t.label for t in self._visible((OnOffToggle,)) if isinstance(t, OnOffToggle)]
+            raise PanelDriverError(f"no toggle {label!r} on screen; visible toggles: {names}")
+        toggle = toggles[0]
+        if toggle.value != on:
+            await self._touch(toggle.query_one(".toggle-on" if on else ".toggle-off"))
+
+    async def tick(self, items: Iterable[str]) -> None:
+        """Ticks the check boxes (or selection-list options) labelled ``items``; others are left alone."""
+        for item in items:
+            boxes = [b for b in self._visible((Checkbox,)) if same_label(_label_of(b), item)]
+            if boxes:
+                box = boxes[0]
+                assert isinstance(box, Checkbox)
+                if not box.value:
+                    await self._touch(box)
+                continue
+            for selection in self._visible((SelectionList,)):
+                assert isinstance(selection, SelectionList)
+                for index in range(selection.option_count):
+                    option = selection.get_option_at_index(index)
+                    if same_label(str(option.prompt), item):
+                        selection.focus()
+                        selection.highlighted = index
+                        await self.pilot.pause()
+                        if option.value not in selection.selected:
+                            await self.pilot.press("space")
+                        break
+                else:
+                    continue
+                break
+            else:
+                raise PanelDriverError(f"nothing to tick called {item!r} on screen")
+
+    async def type_into(self, field_label: str, text: str) -> None:
+        """Replaces the text of the field labelled ``field_label`` (its border title or placeholder)."""
+        fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
+        if not fields:
+            names = [getattr(f, "field_label", "") or f.placeholder for f in self._visible((Input,))
+                     if isinstance(f, Input)]
+            raise PanelDriverError(f"no field {field_label!r} on screen; visible fields: {names}")
+        field = fields[0]
+        await self._touch(field)
+        if field.value:
+            await self.pilot.press("ctrl+a", "backspace")
+        if text:
+            self.app.post_message(events.Paste(text))
+            await self.pilot.pause()
+        if field.value != text and not field.restrict:
+            raise PanelDriverError(f"field {field_label!r} holds {field.value!r}, not {text!r}")
+
+
+def _field_matches(field: Input, label: str) -> bool:
+    names = [field.placeholder, str(field.border_title or "")]
+    if isinstance(field, PanelInput):
+        names.append(field.field_label)
+    return any(name and same_label(name, label) for name in names)
+
+
+def _shown(widget: Widget) -> bool:
+    """True when the widget and all its ancestors are displayed (not hidden by ``display: none``)."""
+    node: object = widget
+    while isinstance(node, Widget):
+        if not node.display or not node.visible:
+            return False
+        node = node.parent
+    return widget.region.area > 0 or widget.virtual_region.area > 0
+

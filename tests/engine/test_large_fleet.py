@@ -1,0 +1,53 @@
+"""Large fleets: a distribution to 1,000 machines in one process, with bounded memory (DID-06)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mfp_console.clock import VirtualClock
+from mfp_console.domain.device_info import Category
+from mfp_console.engine.fleet import Fleet
+
+pytestmark = pytest.mark.slow
+
+
+def _rss_mib() -> float:
+    with open(f"/proc/{os.getpid()}/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def _fleet_file(tmp_path: Path, count: int, concurrency: int) -> Path:
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        f"fleet: {{destination_limit: {count}, concurrency: {concurrency}}}\n"
+        "machines:\n  - {name: host, model: iR-ADV C5560, series: iR-ADV C5500, "
+        "functions: [distribution_sender], seed: host}\n"
+        f"generate:\n  count: {count}\n  name_format: 'rx-{{n:04d}}'\n"
+        "  template: {model: iR-ADV C5535, series: iR-ADV C5500, functions: [distribution_receiver], seed: empty}\n"
+    )
+    return path
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads RSS from /proc")
+async def test_did06_distribution_to_1000_machines_with_concurrency(tmp_path: Path, clock: VirtualClock) -> None:
+    """DID-06 (D): N at once for large fleets; every other rule holds, memory stays bounded."""
+    fleet = Fleet.from_file(_fleet_file(tmp_path, 1000, 8), tmp_path / "state", clock)
+    await fleet.start()
+    try:
+        fleet.login_admin("host", "7654321", "7654321")
+        before = _rss_mib()
+        job = fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PAPER_INFORMATION],
+                                              fleet.destinations("host").names())
+        await fleet.settle(timeout=300)
+        grown = _rss_mib() - before
+        assert [r.text for r in job.results.values()] == ["OK"] * 1000
+        assert grown < 200, f"memory grew by {grown:.0f} MiB for 1,000 destinations"
+        host_book = fleet.device_info("host").address_book
+        assert fleet.device_info("rx-0001").address_book == host_book
+        assert fleet.device_info("rx-1000").address_book == host_book
+        assert len(fleet.communication_log("host", kind="Delivered")) == 1000
+    finally:
+        await fleet.stop()
