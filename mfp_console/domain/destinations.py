@@ -174,10 +174,20 @@ class DestinationList:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DestinationList:
         """Decodes a list, checking the same rules as :meth:`add`."""
-        result = cls((), int(data.get("limit", DEFAULT_DESTINATION_LIMIT)))
-        for item in data["destinations"]:
-            result = result.add(Destination.from_json(item))
-        return result
+        limit = int(data.get("limit", DEFAULT_DESTINATION_LIMIT))
+        destinations = tuple(Destination.from_json(item) for item in data["destinations"])
+        by_address: dict[tuple[str, int], Destination] = {}
+        by_name: dict[str, Destination] = {}
+        for destination in destinations:
+            # The same refusals as add(), in one pass: a stored list of 1,000 must not cost n² checks.
+            clash = by_address.get(destination.address_key) or by_name.get(destination.name.casefold())
+            if clash is not None:
+                cls((clash,), limit + 1).add(destination)  # raises with add()'s own message
+            by_address[destination.address_key] = destination
+            by_name[destination.name.casefold()] = destination
+        if len(destinations) > limit:
+            cls(destinations[:limit], limit).add(destinations[limit])  # raises "at most … destinations"
+        return cls(destinations, limit)
 
 
 def auto_search(

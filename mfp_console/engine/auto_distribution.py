@@ -10,14 +10,12 @@ retried: they wait for the next set time like every other destination (DID-22).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from apscheduler.triggers.cron import CronTrigger
-
-from mfp_console.clock import TimerHandle
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.schedule import AutoDistribution, ScheduleMode
+from mfp_console.engine.cron_timer import CronTimer, next_cron_time
 from mfp_console.engine.events import ScheduleFired
 from mfp_console.store.communication_log import LogEntry
 
@@ -35,54 +33,26 @@ def next_fire_time(schedule: AutoDistribution, after: datetime) -> datetime | No
     """The first set time strictly after ``after`` (slots at the same minute count once, DID-22)."""
     if schedule.mode is ScheduleMode.OFF:
         return None
-    best: datetime | None = None
-    probe = after + timedelta(microseconds=1)
-    for fields in schedule.cron_fields():
-        trigger = CronTrigger(timezone=after.tzinfo, second=0, **fields)
-        when = trigger.get_next_fire_time(None, probe)
-        if when is not None and (best is None or when < best):
-            best = when
-    return best
+    return next_cron_time(schedule.cron_fields(), after)
 
 
-class AutoDistributionTimer:
+class AutoDistributionTimer(CronTimer):
     """Keeps one pending clock timer for a host's saved auto distribution."""
 
     def __init__(self, fleet: Fleet, host: Machine) -> None:
+        super().__init__(fleet.clock, f"{host.name} auto distribution")
         self.fleet = fleet
         self.host = host
-        self.handle: TimerHandle | None = None
 
     def schedule(self) -> AutoDistribution:
         """The host's saved schedule (``<Off>`` when none)."""
         data = self.host.store.get_config(AUTO_DISTRIBUTION_KEY)
         return AutoDistribution.from_json(data) if data else AutoDistribution()
 
-    def rearm(self, after: datetime | None = None) -> datetime | None:
-        """Cancels the pending timer and sets the next one; returns its time."""
-        if self.handle is not None:
-            self.handle.cancel()
-            self.handle = None
-        when = next_fire_time(self.schedule(), after or self.fleet.clock.now())
-        if when is not None:
-            self.handle = self.fleet.clock.call_at(
-                when, lambda: self._fire(when), f"{self.host.name} auto distribution {when:%a %H:%M}"
-            )
-        return when
+    def next_after(self, after: datetime) -> datetime | None:
+        return next_fire_time(self.schedule(), after)
 
-    def stop(self) -> None:
-        """Cancels the pending timer."""
-        if self.handle is not None:
-            self.handle.cancel()
-            self.handle = None
-
-    @property
-    def next_time(self) -> datetime | None:
-        """When the next auto distribution is due."""
-        return self.handle.when if self.handle is not None else None
-
-    def _fire(self, when: datetime) -> None:
-        self.handle = None
+    def fire(self, when: datetime) -> None:
         slot = f"{when:%a %H%M}"
         skipped = self._skip_reason()
         self.fleet.bus.publish(ScheduleFired(at=self.fleet.clock.now(), machine=self.host.name, slot=slot,
@@ -104,7 +74,6 @@ class AutoDistributionTimer:
                 include_network=schedule.include_network,
                 trigger="auto",
             )
-        self.rearm(when)
 
     def _skip_reason(self) -> str:
         if self.host.state.power is PowerState.OFF:

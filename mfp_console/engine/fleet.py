@@ -35,12 +35,13 @@ from mfp_console.engine.import_export import ImportExportOperations
 from mfp_console.engine.panel_ops import PanelOperations
 from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.engine.ping import PingResult, ping_machine, serve_ping
+from mfp_console.engine.sync_ops import SyncOperations, attach_sync
 from mfp_console.errors import ConfigError, MachineUnavailable, MfpError
 from mfp_console.pki import FleetPki, load_or_create_fleet_pki
 from mfp_console.store import MachineStore
-from mfp_console.store.paths import machine_database_path
+from mfp_console.store.paths import default_state_dir, machine_database_path
 
-__all__ = ["Fleet", "MachineStatus"]
+__all__ = ["Fleet", "MachineStatus", "default_state_dir", "raise_open_file_limit"]
 
 _log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class MachineStatus:
         return dict(self.__dict__)
 
 
-class Fleet(PanelOperations, DistributionOperations, ImportExportOperations):
+class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, SyncOperations):
     """The simulated fleet.
 
     Args:
@@ -124,6 +125,8 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations):
         they are dialled at the address they published.
         """
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
+        raise_open_file_limit(4 * len(self.spec.machines) + 256)
         now = self.pki_now or datetime.now(timezone.utc)
         self.pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names, now)
         names = [n for n in self.spec.names if only is None or n in only]
@@ -227,6 +230,10 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations):
     def revoked_serials(self) -> set[int]:
         """Serial numbers of revoked certificates (M-05)."""
         return set(self.pki.revoked_serials) if self.pki else set()
+
+    def is_running(self, name: str) -> bool:
+        """True when machine ``name`` runs in this process."""
+        return name in self.machines
 
     def status(self) -> list[MachineStatus]:
         """Every machine's status row, in fleet-file order."""
@@ -415,6 +422,10 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations):
         machine = self.machine(name)
         machine.change_system_manager(manager_id or machine.secret.manager_id, pin)
 
+    def set_error(self, name: str, code: str) -> None:
+        """Shows an error code on a machine's panel (an empty code clears it)."""
+        self.machine(name).set_error(code)
+
     def clear_error(self, name: str) -> None:
         """Clears the error shown on a machine's panel."""
         self.machine(name).set_error("")
@@ -451,7 +462,7 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations):
         return str(data["host"]), int(data["port"])
 
 
-_FUNCTION_ATTACHERS: list[Callable[[Fleet, Machine], None]] = [attach_distribution]
+_FUNCTION_ATTACHERS: list[Callable[[Fleet, Machine], None]] = [attach_distribution, attach_sync]
 
 
 def register_function(attach: Callable[[Fleet, Machine], None]) -> Callable[[Fleet, Machine], None]:
@@ -488,6 +499,26 @@ def _split_address(address: str) -> tuple[str, int]:
 
 def _is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def raise_open_file_limit(wanted: int) -> int:
+    """Raises the soft open-file limit towards ``wanted`` (at most the hard limit); returns the soft limit.
+
+    A 1,000-machine fleet needs ~4,100 descriptors where many systems default to a soft limit of 1,024.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on this platform
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+        except (ValueError, OSError):
+            pass
+    return int(soft)
 
 
 def _pid_alive(pid: int) -> bool:

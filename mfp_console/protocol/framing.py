@@ -44,6 +44,7 @@ HEADER_SIZE = _HEADER.size
 
 _MAX_WIRE_LENGTH = 2**32 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def encode_frame(obj: dict[str, Any]) -> bytes:
@@ -176,7 +177,9 @@ class FrameDecoder:
             self._fail(f"frame body is not acceptable JSON ({exc})")
         if not isinstance(obj, dict):
             self._fail(f"frame body must be a JSON object, got {json_kind(obj)}")
-        if _has_lone_surrogate(obj):
+        # A lone surrogate can only come from a \\uD800-\\uDFFF escape in the text; skip the walk when
+        # there is none (it would otherwise visit every string of every frame).
+        if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(obj):
             self._fail("frame body contains a lone UTF-16 surrogate escape")
         return obj
 

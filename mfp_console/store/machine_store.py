@@ -181,6 +181,8 @@ class MachineStore:
         changed: Collection[Category],
         inbox_changed: bool,
         log_entry: LogEntry,
+        *,
+        encoded: Mapping[Category, str] | None = None,
     ) -> None:
         """Applies received data in one transaction (M-04, DID-12…17, DID-20, DID-23).
 
@@ -194,6 +196,9 @@ class MachineStore:
             changed: The categories the update changes.
             inbox_changed: True when the update changes inbox URL Send settings (DID-17).
             log_entry: The ``Received`` entry reporting the update.
+            encoded: Payload text already at hand for some changed categories, stored as it is: it must
+                decode to exactly that category's value in ``new_info`` (a received category kept whole
+                arrives as the same JSON the store writes, so encoding it again would only cost time).
         """
         categories = [c for c in Category if c in set(changed)]
         keys = [c.value for c in categories] + ([INBOX_KEY] if inbox_changed else [])
@@ -206,7 +211,7 @@ class MachineStore:
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
-                device_rows(new_info, categories, inbox_changed),
+                device_rows(new_info, categories, inbox_changed, encoded),
             )
             insert_log_entry(conn, log_entry)
             conn.execute("DELETE FROM update_marker")
@@ -367,6 +372,14 @@ class MachineStore:
         """Replaces all of ``user``'s items by ``items`` with their versions, in one transaction (SYNC-05)."""
         with self._db.transaction(f"replace user data of {user!r}") as conn:
             user_data.replace_user(conn, user, items, now)
+
+    def replace_users(self, users: Mapping[str, Mapping[str, UserItem]], now: datetime) -> None:
+        """Replaces the items of many users at once, in one transaction (a sync join or catch-up)."""
+        if not users:
+            return
+        with self._db.transaction(f"replace user data of {len(users)} users") as conn:
+            for user, items in users.items():
+                user_data.replace_user(conn, user, items, now)
 
     def list_users(self) -> list[UserRecord]:
         """Returns every user, least recently seen first (SYNC-03)."""

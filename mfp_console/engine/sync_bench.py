@@ -1,0 +1,160 @@
+"""Synchronization at scale, measured on the real clock: convergence and one change's latency.
+
+:func:`run_sync_bench` builds a fleet of one server and ``clients`` clients in ``state_dir``, gives the
+server ``users`` users with a realistic handful of items each, starts every client at once and times
+until every client holds every user (convergence); then it changes one item on one client ``changes``
+times and times until another client has it (latency). :func:`run_sync_bare_tls` is the baseline: the
+same bytes sent over bare mutual-TLS connections to the same number of receivers. The benchmark command
+calls both (in a child process of its own) and reports the ratio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mfp_console.clock import RealClock
+from mfp_console.domain.machine import Function
+from mfp_console.engine.fleet import Fleet
+from mfp_console.engine.fleet_file import FleetSpec, load_fleet_file
+from mfp_console.store.user_data import Sharing, UserItem
+
+__all__ = ["bench_fleet_spec", "bench_user_items", "run_sync_bare_tls", "run_sync_bench"]
+
+ADMIN = ("7654321", "7654321")
+_BOUND_S = 600.0
+
+
+def bench_fleet_spec(clients: int) -> FleetSpec:
+    """The default fleet's server (``host``) with ``clients`` sync clients shaped like ``client-a``."""
+    spec = load_fleet_file(None)
+    host = spec.machine("host")
+    template = spec.machine("client-a")
+    machines = [host]
+    for n in range(1, clients + 1):
+        identity = replace(template.identity, name=f"sync-{n:02d}", serial=f"QKS{n:05d}",
+                           functions=frozenset({Function.SYNC_CLIENT}))
+        machines.append(replace(template, identity=identity))
+    return replace(spec, machines=tuple(machines))
+
+
+def bench_user_items(n: int) -> dict[str, Any]:
+    """A user's items as an office user might have them: language, buttons, addresses, keychain."""
+    return {
+        "display_language": {"language": "English", "keyboard": "English (US)"},
+        "accessibility": {"key_repeat": "Normal", "invert_colors": n % 7 == 0},
+        "personal_buttons": [{"label": f"Scan to user{n} #{i}", "function": "Scan and Send"} for i in range(3)],
+        "home_screen": {"layout": "Standard", "timeline": True},
+        "personal_address_list": [
+            {"name": f"Contact {n}-{i}", "address": f"contact{n}.{i}@example.com", "type": "E-Mail"} for i in range(8)
+        ],
+        "shortcuts": [{"label": "2-sided copy", "function": "Copy"}],
+        "keychain": [{"destination": 1, "account": f"user{n}"}],
+    }
+
+
+async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, changes: int = 20) -> dict[str, Any]:
+    """Convergence of ``users`` users to ``clients`` clients, then ``changes`` single-change latencies."""
+    fleet = Fleet(bench_fleet_spec(clients), Path(state_dir), RealClock(timezone.utc),
+                  handshake_timeout=10.0, conversation_timeout=60.0)
+    await fleet.start()
+    try:
+        names = [n for n in fleet.spec.names if n != "host"]
+        for name in ["host", *names]:
+            fleet.login_admin(name, *ADMIN)
+        fleet.start_sync_server("host")
+        server = fleet.machine("host").functions["sync_server"]
+        now = fleet.clock.now()
+        for n in range(users):
+            items = {k: UserItem(v, 1, Sharing.SHARED, now) for k, v in bench_user_items(n).items()}
+            server.data.put_user(f"user{n:04d}", items, now, now)
+        wire_bytes = len(json.dumps(server.records_for(names[0]), separators=(",", ":")).encode()) * clients
+
+        began = time.perf_counter()
+        for name in names:
+            fleet.start_sync_client(name)
+        async with asyncio.timeout(_BOUND_S):
+            await fleet.settle(timeout=_BOUND_S)
+        converge_s = time.perf_counter() - began
+        complete = sum(1 for name in names if len(fleet.users_on(name)) == users)
+
+        source, watcher = names[0], names[-1]
+        fleet.login_user(source, "user0000")
+        await fleet.settle()
+        latencies = []
+        for i in range(changes):
+            began = time.perf_counter()
+            version = fleet.add_personal_button(source, "user0000", f"change {i}")
+            watch = fleet.machine(watcher).store
+            async with asyncio.timeout(30):
+                while (watch.user_items("user0000")["personal_buttons"].version or 0) < version:
+                    await asyncio.sleep(0.0002)
+            latencies.append((time.perf_counter() - began) * 1000)
+            await fleet.settle()
+        return {
+            "users": users,
+            "clients": clients,
+            "converge_s": converge_s,
+            "clients_complete": complete,
+            "wire_bytes": wire_bytes,
+            "latency_ms_median": statistics.median(latencies) if latencies else None,
+            "latency_ms_max": max(latencies) if latencies else None,
+            "latencies_ms": latencies,
+        }
+    finally:
+        await fleet.stop()
+
+
+async def run_sync_bare_tls(state_dir: Path, wire_bytes: int, clients: int = 9) -> dict[str, Any]:
+    """The baseline: ``wire_bytes`` in all, split evenly, over ``clients`` bare mutual-TLS connections at once."""
+    from mfp_console.pki import load_or_create_fleet_pki
+    from mfp_console.pki.tls import client_context, server_context
+
+    names = [f"sync-{n:02d}" for n in range(1, clients + 1)]
+    pki = load_or_create_fleet_pki(Path(state_dir) / "pki-bare", ["host", *names], datetime.now(timezone.utc))
+    share = max(1, wire_bytes // clients)
+    payload = b"x" * share
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        got = 0
+        while got < share:
+            data = await reader.read(256 * 1024)
+            if not data:
+                break
+            got += len(data)
+        writer.write(b"OK")
+        await writer.drain()
+        writer.close()
+
+    servers, ports = [], {}
+    for name in names:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_context(pki.identity(name), pki.ca_pem))
+        servers.append(server)
+        ports[name] = server.sockets[0].getsockname()[1]
+    context = client_context(pki.identity("host"), pki.ca_pem)
+
+    async def send(name: str) -> bool:
+        reader, writer = await asyncio.open_connection("127.0.0.1", ports[name], ssl=context, server_hostname=name)
+        writer.write(payload)
+        await writer.drain()
+        ok = await reader.read(2) == b"OK"
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+        return ok
+
+    began = time.perf_counter()
+    async with asyncio.timeout(_BOUND_S):
+        results = await asyncio.gather(*(send(name) for name in names))
+    wall = time.perf_counter() - began
+    for server in servers:
+        server.close()
+    return {"clients": clients, "wire_bytes": share * clients, "wall_s": wall, "failures": results.count(False)}

@@ -1,0 +1,617 @@
+"""The sync client function: joins the server, keeps the machine's users in step, survives losing it.
+
+The client reads its connection settings when it starts — when ``<Start>`` is pressed or the machine
+restarts — so a changed ``[Destination Server Address:]`` waits for the next start (SYNC-20). A blank
+address searches the machines within ``[Search Depth (Router):]`` for the one running server;
+``localhost:8443`` is the server machine's own client function (SYNC-01).
+
+A start is a fresh beginning: every user the server has replaces the client's copy (SYNC-05), and users
+only the client has are offered to the server (SYNC-06, SYNC-07). While the session is open, a change a
+user makes here is pushed at once and the server pushes other machines' changes here. When the server
+cannot be reached the client logs ``Warning``, keeps its data (users go on working with it), remembers
+what changed, retries every :data:`RETRY_SECONDS` of machine time and catches up when it gets through
+(SYNC-14); a refusal is logged as ``Error`` and not retried until the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mfp_console.clock import TimerHandle
+from mfp_console.domain.machine import Function
+from mfp_console.domain.sync_items import CommonItem, FIRMWARE_LIMITED_ITEMS, PersonalItem, firmware_below
+from mfp_console.domain.sync_settings import SyncClientSettings
+from mfp_console.engine.events import DataChanged, MachineStateChanged
+from mfp_console.engine.outbound import open_conversation
+from mfp_console.engine.sync_link import SyncLink, record
+from mfp_console.engine.sync_log import sync_log
+from mfp_console.engine.sync_server import DELETED, DEVICE, LOGIN, SHARING, auth_settings_of
+from mfp_console.errors import MfpError, TransportError
+from mfp_console.protocol.messages import Message, SyncJoin, SyncJoinReply, SyncLeave, SyncPush
+from mfp_console.store.user_data import Sharing, UserItem
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+    from mfp_console.engine.machine import Machine
+
+__all__ = ["RETRY_SECONDS", "SyncClient"]
+
+_log = logging.getLogger(__name__)
+
+RUN_KEY = "sync_client"
+SETTINGS_KEY = "sync_client_settings"
+PENDING_KEY = "sync_pending"
+COMMON_KEY = "sync_common"
+DESTINATIONS_KEY = "connection_destinations"
+MALFUNCTION_KEY = "sync_malfunction"
+RANGES_KEY = "sync_sharing_ranges"
+RETRY_SECONDS = 60.0
+"""Machine seconds between attempts to reach an unreachable server."""
+_ITEMS = {i.value for i in PersonalItem}
+_COMMON = {c.value for c in CommonItem}
+
+
+class SyncClient:
+    """The client function of one machine."""
+
+    def __init__(self, fleet: Fleet, machine: Machine) -> None:
+        self.fleet = fleet
+        self.machine = machine
+        self.link: SyncLink | None = None
+        self.server = ""
+        self.state = "Stopped"
+        self.effective: SyncClientSettings | None = None
+        self.synced = False
+        self.fresh_start = True
+        self.last_sync: datetime | None = None
+        self._retry: TimerHandle | None = None
+        self._connecting: asyncio.Task[Any] | None = None
+        self._watcher: asyncio.Task[Any] | None = None
+        self._warned = False
+        self._closed = False
+        self._subscription = fleet.bus.subscribe(MachineStateChanged, self._on_state)
+        if self.running:  # the program restarted: like a machine restart, the client starts afresh (SYNC-20)
+            self.effective = self.settings()
+            self._save_pending({})
+            self.state = "Connecting"
+            fleet.track_conversation(+1)  # the fleet is not quiescent until the attempt is under way
+
+            def resume() -> None:
+                try:
+                    self.connect_soon()
+                finally:
+                    fleet.track_conversation(-1)
+
+            asyncio.get_running_loop().call_soon(resume)
+
+    # --- settings and life cycle ----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while the client function is started (kept across restarts)."""
+        return bool((self.machine.store.get_config(RUN_KEY) or {}).get("running", False))
+
+    def settings(self) -> SyncClientSettings:
+        """The stored connection settings (what the next start uses)."""
+        data = self.machine.store.get_config(SETTINGS_KEY)
+        return SyncClientSettings.from_json(data) if data else SyncClientSettings()
+
+    @property
+    def settings_pending(self) -> bool:
+        """True when stored settings differ from those in effect (they wait for a restart, SYNC-20)."""
+        return self.running and self.effective is not None and self.effective != self.settings()
+
+    @property
+    def withheld(self) -> frozenset[PersonalItem]:
+        """Items this machine does not synchronize because its firmware is old (SYNC-17)."""
+        if firmware_below(self.machine.identity.firmware, self.machine.spec.sync_min_firmware):
+            return FIRMWARE_LIMITED_ITEMS
+        return frozenset()
+
+    def start(self) -> None:
+        """``<Start>``: reads the connection settings and starts synchronizing."""
+        self.machine.store.set_config(RUN_KEY, {"running": True})
+        sync_log(self.machine, "Info", "client function started")
+        self._begin()
+
+    def _begin(self) -> None:
+        """A start of the client function (``<Start>`` or a restart): settings and SYNC-05 apply afresh."""
+        self.effective = self.settings()
+        self.fresh_start = True
+        self._save_pending({})
+        self._warned = False
+        self.state = "Connecting"
+        self.connect_soon()
+
+    def stop(self) -> None:
+        """``<Stop>``: tells the server (which then stops counting this machine, SYNC-02) and disconnects."""
+        self.machine.store.set_config(RUN_KEY, {"running": False})
+        self._cancel_retry()
+        if self.link is not None and not self.link.closed.is_set() and self.synced:
+            self.link.leave("stopped")
+            sync_log(self.machine, "Info", f"client function stopped; {self.server} was told", self.server)
+        else:
+            if self.link is not None:
+                self.link.abort("stopped")
+            sync_log(self.machine, "Warning", "client function stopped while not connected: the server counts "
+                     "this machine until its synchronization is stopped there too (SYNC-02)")
+        self.link = None
+        self.synced = False
+        self.state = "Stopped"
+
+    def close(self) -> None:
+        """The machine stops: cut the session, cancel timers and tasks."""
+        self._closed = True
+        self._subscription.close()
+        self._cancel_retry()
+        for task in (self._connecting, self._watcher):
+            if task is not None:
+                task.cancel()
+        if self.link is not None:
+            self.link.abort("the machine stopped")
+
+    # --- connecting ---------------------------------------------------------------------------------------
+
+    def connect_soon(self) -> None:
+        """Starts a connection attempt unless one is open, under way, or impossible now."""
+        self._retry = None
+        me = self.machine
+        if self._closed or not self.running or not me.state.reachable or me.state.error_code:
+            return
+        if self.link is not None and not self.link.closed.is_set():
+            return
+        if self._connecting is not None and not self._connecting.done():
+            return
+        self.fleet.track_conversation(+1)  # released once the session is set up (or failed)
+        self._connecting = asyncio.get_running_loop().create_task(self._connect(), name=f"sync join {me.name}")
+
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
+    def _schedule_retry(self) -> None:
+        self._cancel_retry()
+        if self.running:
+            self._retry = self.fleet.clock.call_later(RETRY_SECONDS, self.connect_soon,
+                                                      f"{self.machine.name} sync retry")
+
+    async def _connect(self) -> None:
+        me = self.machine
+        try:
+            target = await self._resolve()
+            opened = await open_conversation(self.fleet, me, target, "sync")
+            channel = opened.channel
+            try:
+                await channel.send(self._join_message())
+                reply = await channel.expect(SyncJoinReply)
+            except BaseException:
+                await channel.close()
+                raise
+            if not reply.ok:
+                await channel.close()
+                self._refused(target, reply.code, reply.reason)
+                return
+            self.server = target
+            link = SyncLink(self.fleet, channel, me.name, target, self._handle)
+            self.link = link
+            link.start()
+            self._begin_session(link)
+            self._watcher = asyncio.get_running_loop().create_task(self._watch(link), name=f"sync watch {me.name}")
+        except asyncio.CancelledError:
+            raise
+        except (MfpError, OSError) as exc:
+            if not self._closed:
+                self._unreachable(str(exc))
+        finally:
+            self.fleet.track_conversation(-1)
+
+    def _join_message(self) -> SyncJoin:
+        me = self.machine
+        host, port = self.fleet.address_of(me.name)
+        return SyncJoin(
+            device_name=me.name,
+            product_name=me.identity.model,
+            location=me.identity.location,
+            address=f"{host}:{port}",
+            firmware=me.identity.firmware,
+            auth_settings_digest=auth_settings_of(me).digest(),
+            role="server/client" if self.effective and self.effective.server.is_localhost else "client",
+        )
+
+    async def _resolve(self) -> str:
+        """The machine the settings point at (searching when blank)."""
+        settings = self.effective or self.settings()
+        address = settings.server
+        me = self.machine
+        if address.is_localhost:
+            if Function.SYNC_SERVER not in me.identity.functions:
+                raise TransportError("localhost:8443 names this machine, which has no server function", "E-UNREACH")
+            return me.name
+        if not address.search:
+            wanted = address.host.casefold()
+            for name in self.fleet.spec.names:
+                if name.casefold() == wanted:
+                    return name
+            raise TransportError(f"no machine answers at {address}", "E-UNREACH")
+        found = []
+        for spec in self.fleet.spec.machines:
+            if Function.SYNC_SERVER not in spec.identity.functions:
+                continue
+            hops = abs(spec.identity.router_distance - me.identity.router_distance)
+            if hops > settings.search_depth and spec.name != me.name:
+                continue
+            if await self._probe(spec.name):
+                found.append(spec.name)
+        if len(found) > 1:
+            raise TransportError(f"more than one sync server found ({', '.join(found)}): type the server's address",
+                                 "E-UNREACH")
+        if not found:
+            raise TransportError(f"no sync server found within {settings.search_depth} router(s)", "E-UNREACH")
+        return found[0]
+
+    async def _probe(self, name: str) -> bool:
+        try:
+            opened = await open_conversation(self.fleet, self.machine, name, "sync")
+        except (MfpError, OSError):
+            return False
+        channel = opened.channel
+        try:
+            join = self._join_message()
+            await channel.send(SyncJoin(join.device_name, join.product_name, join.location, join.address,
+                                        join.firmware, join.auth_settings_digest, "search"))
+            reply = await channel.expect(SyncJoinReply)
+            if reply.ok:
+                await channel.send(SyncLeave(reason="search only"))
+            return reply.ok
+        except (MfpError, OSError):
+            return False
+        finally:
+            await channel.close()
+
+    def _refused(self, server: str, code: str, reason: str) -> None:
+        if code == "E-NOSERVER":
+            self._unreachable(f"{server}: {reason}")
+            return
+        self.state = "Error"
+        sync_log(self.machine, "Error", f"the server refused this machine ({code}): {reason}", server)
+
+    def _unreachable(self, reason: str) -> None:
+        self.state = "Disconnected"
+        if not self._warned:
+            self._warned = True
+            sync_log(self.machine, "Warning", f"cannot reach the sync server ({reason}); working with the cached "
+                     f"data and retrying every {RETRY_SECONDS:g} s", self.server)
+        self._schedule_retry()
+
+    async def _watch(self, link: SyncLink) -> None:
+        reason = await link.wait_closed()
+        if self._closed:
+            return
+        if self.link is link:
+            self.link = None
+            self.synced = False
+            if self.running:
+                self.state = "Disconnected"
+                self._warned = False
+                if self.machine.state.reachable and not self.machine.state.error_code:
+                    self._unreachable(f"lost the connection: {reason}")
+
+    # --- the session ----------------------------------------------------------------------------------
+
+    def device_profile(self) -> dict[str, Any]:
+        """What the server's device list learns about this machine (SYNC-13, SYNC-15, SYNC-16, SYNC-17)."""
+        me = self.machine
+        profile = {
+            "destinations": list(me.store.get_config(DESTINATIONS_KEY) or []),
+            "withheld": sorted(i.value for i in self.withheld),
+            "power": me.state.power.value,
+        }
+        if me.store.get_config(MALFUNCTION_KEY):
+            profile["reset_device_specific"] = True
+        return profile
+
+    def send_profile(self) -> None:
+        """Pushes the device profile when it changed (power, connection destinations)."""
+        if self.link is not None and not self.link.closed.is_set():
+            profile = self.device_profile()
+            reset = bool(profile.get("reset_device_specific"))
+            self.link.push([record("", DEVICE, profile)],
+                           on_ack=(lambda: self.machine.store.set_config(MALFUNCTION_KEY, False)) if reset else None)
+
+    def _begin_session(self, link: SyncLink) -> None:
+        self.state = "Synchronizing"
+        self.send_profile()
+        link.pull((), self._on_everything)
+
+    async def _on_everything(self, records: list[dict[str, Any]]) -> None:
+        """The server's full answer: SYNC-05 on a start, catch-up after a lost connection (SYNC-14).
+
+        Stored user by user, letting other work (the panel) run between every few users.
+        """
+        me, store, now = self.machine, self.machine.store, self.fleet.clock.now()
+        withheld = {i.value for i in self.withheld}
+        server: dict[str, dict[str, dict[str, Any]]] = {}
+        for rec in records:
+            user, item = rec["user"], rec["item"]
+            if user == "":
+                if item in _COMMON:
+                    self._store_common(item, rec)
+                elif item == SHARING:
+                    store.set_config(RANGES_KEY, dict(rec["value"]))
+                continue
+            items = server.setdefault(user, {})
+            if item != LOGIN and item not in withheld:
+                items[item] = rec
+        pending = self._pending()
+        push: list[dict[str, Any]] = []
+        local_users = {u.user: u for u in store.list_users()}
+        replacements: dict[str, dict[str, UserItem]] = {}
+        for count, (user, items) in enumerate(server.items()):
+            if count % 50 == 49:
+                await asyncio.sleep(0)
+            local = store.user_items(user) if user in local_users else {}
+            mine = pending.get(user, {})
+            new: dict[str, UserItem] = {}
+            for item, rec in items.items():
+                base = mine.get(item)
+                if base is not None and base == int(rec["version"]) and item in local:
+                    new[item] = local[item]  # changed here while away and not since on the server: ours goes up
+                    push.append(self._change_record(user, item, local[item], base))
+                else:
+                    new[item] = _user_item(rec, now)
+            for item, it in local.items():
+                if item in new:
+                    continue
+                if item in withheld:
+                    new[item] = it  # old firmware: never synchronized, stays as it is here (SYNC-17)
+                elif not self.fresh_start and item in mine:
+                    new[item] = it
+                    push.append(self._change_record(user, item, it, mine[item]))
+            if new != local:
+                replacements[user] = new
+        store.replace_users(replacements, now)
+        self._announce(replacements)
+        registered = 0
+        for user, info in local_users.items():
+            if user in server:
+                continue
+            registered += 1
+            push.extend(self._register_records(user, info.last_login))
+        # Changes made while this answer was being stored are still pending: they go up now.
+        later = self._pending()
+        for user, items in pending.items():
+            for item in items:
+                later.get(user, {}).pop(item, None)
+        self._save_pending(later)
+        for user, items in later.items():
+            stored = store.user_items(user)
+            push.extend(self._change_record(user, i, stored[i], base) for i, base in items.items() if i in stored)
+        self.fresh_start = False
+        self.synced = True
+        self.state = "Synchronized"
+        self.last_sync = now
+        if push:
+            assert self.link is not None
+            sent: dict[str, dict[str, int]] = {}
+            for rec in push:
+                if "base" in rec:
+                    sent.setdefault(rec["user"], {})[rec["item"]] = int(rec["version"])
+            self.link.push(push, on_ack=lambda: [self._taken(u, items) for u, items in sent.items()])
+        self._warned = False
+        sync_log(me, "Info", f"synchronized with {self.server}: {len(server)} users from the server, "
+                 f"{registered} registered from here", self.server)
+
+    def _register_records(self, user: str, last_login: datetime | None) -> list[dict[str, Any]]:
+        withheld = {i.value for i in self.withheld}
+        out = [record(user, LOGIN, last_login.isoformat() if last_login else "")]
+        for item, it in self.machine.store.user_items(user).items():
+            if item in withheld or item not in _ITEMS:
+                continue
+            out.append(record(user, item, it.value, it.version, it.sharing.value, register=True))
+        return out
+
+    def _change_record(self, user: str, item: str, it: UserItem, base: int) -> dict[str, Any]:
+        return record(user, item, it.value, it.version, it.sharing.value, base=base)
+
+    def _handle(self, link: SyncLink, message: Message) -> None:
+        if isinstance(message, SyncPush):
+            self.apply_pushed(message.records)
+            link.ack(len(message.records))
+            self.last_sync = self.fleet.clock.now()
+
+    def apply_pushed(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Stores the server's copies pushed here (the server's copy wins over a change not yet taken)."""
+        store, now = self.machine.store, self.fleet.clock.now()
+        withheld = {i.value for i in self.withheld}
+        by_user: dict[str, list[Mapping[str, Any]]] = {}
+        for rec in records:
+            user, item = rec["user"], rec["item"]
+            if user == "":
+                if item in _COMMON:
+                    self._store_common(item, rec)
+            elif item == DELETED:
+                store.delete_user(user)
+                self._drop_pending(user, None)
+                if rec["value"].get("reason") == "limit":
+                    sync_log(self.machine, "Error", f"the server's user limit ({rec['value'].get('limit')}) was "
+                             f"exceeded: the settings of {user} were deleted (SYNC-03)", self.server)
+            elif item in _ITEMS and item not in withheld:
+                by_user.setdefault(user, []).append(rec)
+        pending = self._pending()
+        changed_users: dict[str, dict[str, UserItem]] = {}
+        for user, recs in by_user.items():
+            items = store.user_items(user)
+            mine = pending.get(user, {})
+            changed = False
+            for rec in recs:
+                item, version = rec["item"], int(rec["version"])
+                local = items.get(item)
+                if local is not None:
+                    base = mine.get(item)
+                    if base is not None and version <= base:
+                        continue  # our change, based on this version or a later one, is on its way up
+                    if base is None and version < local.version:
+                        continue  # an older copy than the one already here (a stale answer)
+                items[item] = _user_item(rec, now)
+                mine.pop(item, None)
+                changed = True
+            if changed:
+                changed_users[user] = items
+        store.replace_users(changed_users, now)
+        self._announce(changed_users)
+        self._save_pending(pending)
+
+    def _announce(self, users: dict[str, Any]) -> None:
+        """Tells the panel that personalized data arrived from the server (one event per batch)."""
+        if users:
+            self.machine.fleet.bus.publish(DataChanged(
+                at=self.machine.fleet.clock.now(), machine=self.machine.name, what="personal_data",
+                detail=f"from the sync server: {', '.join(sorted(users)[:3])}{' …' if len(users) > 3 else ''}",
+            ))
+
+    def sharing_of(self, item: str) -> Sharing | None:
+        """The item's sharing range as the server last said (None when unknown or not synchronizing)."""
+        if not self.running:
+            return None
+        value = (self.machine.store.get_config(RANGES_KEY) or {}).get(item)
+        return Sharing(value) if value else None
+
+    def _store_common(self, item: str, rec: Mapping[str, Any]) -> None:
+        common = dict(self.machine.store.get_config(COMMON_KEY) or {})
+        common[item] = {"value": rec["value"], "version": int(rec["version"])}
+        self.machine.store.set_config(COMMON_KEY, common)
+
+    # --- changes made here -------------------------------------------------------------------------------
+
+    def changed(self, user: str, items: Mapping[str, int], before: Mapping[str, int]) -> None:
+        """Items of ``user`` changed here (new versions, versions before); pushed now or when back online."""
+        if not self.running:
+            return
+        withheld = {i.value for i in self.withheld}
+        wanted = {i: v for i, v in items.items() if i not in withheld}
+        if not wanted:
+            return
+        pending = self._pending()
+        mine = pending.setdefault(user, {})
+        for item in wanted:
+            mine.setdefault(item, before.get(item, 0))
+        self._save_pending(pending)
+        if self.link is not None and self.synced and not self.link.closed.is_set():
+            stored = self.machine.store.user_items(user)
+            recs = [self._change_record(user, i, stored[i], mine[i]) for i in wanted if i in stored]
+            sent = {i: stored[i].version for i in wanted if i in stored}
+            self.link.push(recs, on_ack=lambda: self._taken(user, sent))
+
+    def _taken(self, user: str, sent: Mapping[str, int]) -> None:
+        stored = self.machine.store.user_items(user)
+        pending = self._pending()
+        mine = pending.get(user, {})
+        for item, version in sent.items():
+            if item in mine and item in stored and stored[item].version == version:
+                del mine[item]
+        if not mine:
+            pending.pop(user, None)
+        self._save_pending(pending)
+        self.last_sync = self.fleet.clock.now()
+
+    def changed_common(self, item: str, value: Any, base: int, version: int) -> None:
+        """A shared non-personal setting changed here (SYNC-09)."""
+        if self.link is not None and self.synced and not self.link.closed.is_set():
+            self.link.push([record("", item, value, version, base=base)])
+
+    def logged_in(self, user: str) -> None:
+        """A user logged in here: the server learns the time (SYNC-03) and sends the freshest copy."""
+        if self.link is None or not self.synced or self.link.closed.is_set():
+            return
+        now = self.fleet.clock.now()
+        self.link.push([record(user, LOGIN, now.isoformat())])
+        self.link.pull((user,), lambda recs: self._on_user(user, recs))
+
+    def _on_user(self, user: str, records: list[dict[str, Any]]) -> None:
+        data = [r for r in records if r["item"] != LOGIN]
+        if data:
+            self.apply_pushed(data)
+        elif self.machine.store.user_items(user) and self.link is not None:
+            # The server has no data for this user (deleted there, SYNC-07): this machine's copy registers.
+            self.link.push(self._register_records(user, self.fleet.clock.now()))
+
+    # --- pending changes -----------------------------------------------------------------------------
+
+    def _pending(self) -> dict[str, dict[str, int]]:
+        return {u: dict(v) for u, v in (self.machine.store.get_config(PENDING_KEY) or {}).items()}
+
+    def _save_pending(self, pending: Mapping[str, Mapping[str, int]]) -> None:
+        self.machine.store.set_config(PENDING_KEY, {u: dict(v) for u, v in pending.items() if v})
+
+    def _drop_pending(self, user: str, item: str | None) -> None:
+        pending = self._pending()
+        if user not in pending:
+            return
+        if item is None:
+            del pending[user]
+        else:
+            pending[user].pop(item, None)
+        self._save_pending(pending)
+
+    @property
+    def pending_changes(self) -> int:
+        """Changes made here that the server has not taken yet."""
+        return sum(len(v) for v in self._pending().values())
+
+    # --- faults ----------------------------------------------------------------------------------------
+
+    def malfunction(self) -> int:
+        """SYNC-11: device-specific data cannot be recovered: it returns to defaults here and on the server."""
+        store, now = self.machine.store, self.fleet.clock.now()
+        reset = 0
+        for info in store.list_users():
+            items = store.user_items(info.user)
+            kept = {k: v for k, v in items.items() if v.sharing is not Sharing.DEVICE_SPECIFIC}
+            if len(kept) != len(items):
+                reset += len(items) - len(kept)
+                store.replace_user(info.user, kept, now)
+        store.set_config(MALFUNCTION_KEY, True)
+        if self.link is not None:
+            self.link.abort("the machine malfunctioned")
+        return reset
+
+    def _on_state(self, event: MachineStateChanged) -> None:
+        if event.machine != self.machine.name:
+            return
+        if not self.running:
+            return
+        if event.what == "power":
+            if event.new == "Off":
+                self._cancel_retry()
+                if self.link is not None:
+                    self.link.abort("the machine was switched off")
+                self.state = "Disconnected"
+            elif event.old == "Off":
+                sync_log(self.machine, "Info", "the machine restarted: the client function starts with its "
+                         "connection settings (SYNC-20)")
+                self._begin()
+            else:
+                self.send_profile()
+        elif event.what == "network":
+            if event.new == "cut":
+                if self.link is not None:
+                    self.link.abort("the network link was cut")
+            else:
+                self._cancel_retry()
+                self.connect_soon()
+        elif event.what == "error":
+            if event.new == "none":
+                self.connect_soon()
+            elif self.link is not None:
+                self.link.abort(f"error {event.new}")
+
+
+def _user_item(rec: Mapping[str, Any], now: datetime) -> UserItem:
+    sharing = Sharing.DEVICE_SPECIFIC if rec.get("range") == "device_specific" else Sharing.SHARED
+    return UserItem(rec["value"], int(rec["version"]), sharing, now)
+

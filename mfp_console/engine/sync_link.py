@@ -1,0 +1,287 @@
+"""One open synchronization connection: ordered sending, acknowledgements, and "work in flight" accounting.
+
+Both ends of a sync session (the client that dialled and the server that answered) hold a
+:class:`SyncLink`. After the join either end may pull, push, answer or leave at any time, so each link
+runs one reader task that hands every message to its owner, and one writer task that sends queued
+messages in order. Queuing is synchronous: a handler that queues a push to three clients and then an
+acknowledgement never lets another message slip in between.
+
+Virtual time and open connections: a session stays open for hours of machine time, so it must not keep
+the fleet "busy" (``Fleet.settle`` would never return). A link therefore counts only *messages that await
+an answer*: a push until its :class:`SyncAck`, a pull until its end-of-data record. When nothing awaits an
+answer the fleet is quiescent even though connections are open, and a virtual clock may jump.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mfp_console.engine.channel import Channel
+from mfp_console.errors import MfpError
+from mfp_console.protocol.framing import encode_frame
+from mfp_console.protocol.messages import Message, SyncAck, SyncData, SyncLeave, SyncPull, SyncPush
+
+if TYPE_CHECKING:
+    from mfp_console.engine.fleet import Fleet
+
+__all__ = ["END", "SyncLink", "encode_batches", "record"]
+
+_log = logging.getLogger(__name__)
+
+END = "@end"
+"""Item of the record that closes the answer to a :class:`SyncPull` (its value is the record count)."""
+
+CLOSE_GRACE_S = 0.05
+"""Real seconds the fleet counts as busy after a session ends, for the peer to notice (see ``_close``)."""
+
+BATCH_BYTES = 256 * 1024
+"""Approximate JSON bytes per :class:`SyncPush`/:class:`SyncData` (well under the 1 MiB frame limit)."""
+
+
+def record(user: str, item: str, value: Any, version: int = 0, sharing: str = "shared", **extra: Any) -> dict[str, Any]:
+    """One wire record (see ``RECORD_KEYS`` of the protocol); ``extra`` adds keys such as ``base``."""
+    data = {"user": user, "item": item, "value": value, "version": version, "range": sharing}
+    data.update(extra)
+    return data
+
+
+def encode_batches(kind: type[SyncPush] | type[SyncData], records: Sequence[dict[str, Any]],
+                   limit: int = BATCH_BYTES) -> list[bytes]:
+    """Encodes records as frames of ``kind`` of roughly ``limit`` bytes each (a record is never split).
+
+    Records are encoded once, batch by batch (never one by one): a batch that comes out much larger than
+    ``limit`` is cut in half and encoded again.
+    """
+    frames: list[bytes] = []
+    step = 512
+    index = 0
+    while index < len(records):
+        chunk = records[index : index + step]
+        frame = encode_frame(kind(records=tuple(chunk)).to_wire())
+        if len(frame) > 2 * limit and len(chunk) > 1:
+            step = max(1, len(chunk) // 2)
+            continue
+        frames.append(frame)
+        index += len(chunk)
+        if len(frame) < limit // 2:
+            step *= 2
+    return frames
+
+
+Handler = Callable[["SyncLink", Message], Awaitable[None] | None]
+
+
+class SyncLink:
+    """A sync session's connection as one end sees it.
+
+    Args:
+        fleet: For the clock-free progress and in-flight accounting.
+        channel: The channel after a successful join.
+        local: This machine's name.
+        peer: The other machine's name.
+        handler: Called with every message except acknowledgements (which the link settles itself).
+    """
+
+    def __init__(self, fleet: Fleet, channel: Channel, local: str, peer: str, handler: Handler) -> None:
+        self.fleet = fleet
+        self.channel = channel
+        self.local = local
+        self.peer = peer
+        self._handler = handler
+        self._queue: deque[tuple[Message | tuple[type[Message], bytes], str]] = deque()
+        self._wake = asyncio.Event()
+        # ("push", callback) per push sent and ("pull", None) per pull sent, in order
+        self._awaiting: deque[tuple[str, Callable[[], None] | None]] = deque()
+        self._pulls: deque[Callable[[list[dict[str, Any]]], Awaitable[None] | None]] = deque()
+        self._pull_records: list[dict[str, Any]] = []
+        self._held = 0
+        self.closed = asyncio.Event()
+        self.close_reason = ""
+        self.leave_reason = ""
+        self._tasks: list[asyncio.Task[Any]] = []
+        channel.timeout = None  # type: ignore[assignment]  # an idle session waits for hours
+
+    # --- accounting -----------------------------------------------------------------------------------
+
+    def _hold(self) -> None:
+        self._held += 1
+        self.fleet.track_conversation(+1)
+
+    def _release(self, count: int = 1) -> None:
+        count = min(count, self._held)
+        if count > 0:
+            self._held -= count
+            self.fleet.track_conversation(-count)
+
+    @property
+    def awaiting(self) -> int:
+        """Messages sent or queued that still await their answer."""
+        return self._held
+
+    # --- sending (synchronous queueing) ---------------------------------------------------------------
+
+    def push(self, records: Iterable[dict[str, Any]], on_ack: Callable[[], None] | None = None) -> int:
+        """Queues the records as pushes (in batches); each counts as in flight until acknowledged.
+
+        ``on_ack`` runs once the peer acknowledged the last batch.
+        """
+        records = list(records)
+        frames = encode_batches(SyncPush, records)
+        for index, frame in enumerate(frames):
+            callback = on_ack if index == len(frames) - 1 else None
+            self._enqueue((SyncPush, frame), "push", callback)
+        return len(records)
+
+    def pull(self, users: Sequence[str], on_data: Callable[[list[dict[str, Any]]], Awaitable[None] | None]) -> None:
+        """Queues a pull; ``on_data`` gets every record of the answer once its end arrives."""
+        self._pulls.append(on_data)
+        self._enqueue(SyncPull(users=tuple(users)), "pull")
+
+    def answer(self, records: Sequence[dict[str, Any]]) -> None:
+        """Queues the answer to a pull: data batches and the closing end-of-data record."""
+        self.answer_frames(encode_batches(SyncData, records), len(records))
+
+    def answer_frames(self, frames: Sequence[bytes], count: int) -> None:
+        """Queues an answer already encoded (the same frames serve every device that holds the same data)."""
+        for frame in frames:
+            self._enqueue((SyncData, frame), "")
+        self._enqueue(SyncData(records=(record("", END, count),)), "")
+
+    def ack(self, count: int) -> None:
+        """Queues the acknowledgement of a push."""
+        self._enqueue(SyncAck(count=count), "")
+
+    def leave(self, reason: str) -> None:
+        """Queues the end of the session; the link closes once it is sent."""
+        self._enqueue(SyncLeave(reason=reason), "leave")
+
+    def _enqueue(self, message: Message | tuple[type[Message], bytes], expects: str,
+                 on_ack: Callable[[], None] | None = None) -> None:
+        if self.closed.is_set():
+            return
+        if expects in ("push", "pull"):
+            self._awaiting.append((expects, on_ack))
+            self._hold()
+        elif expects == "leave":
+            self._hold()  # until sent: the session then closes, which releases everything held
+        self._queue.append((message, expects))
+        self._wake.set()
+
+    # --- running --------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Starts the reader and writer tasks (not tracked as fleet work: an idle session is quiescent)."""
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._read(), name=f"sync {self.local}<-{self.peer}"),
+            loop.create_task(self._write(), name=f"sync {self.local}->{self.peer}"),
+        ]
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                while not self._queue:
+                    self._wake.clear()
+                    await self._wake.wait()
+                message, expects = self._queue.popleft()
+                if isinstance(message, tuple):
+                    await self.channel.send_encoded(*message)
+                else:
+                    await self.channel.send(message)
+                if expects == "leave":
+                    self._close("left: " + getattr(message, "reason", ""))
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the peer went away; the reader notices too
+            self._close(f"send failed: {exc}")
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                message = await self.channel.receive()
+                self.fleet.note_progress()
+                if isinstance(message, SyncAck):
+                    self._settle("push")
+                elif isinstance(message, SyncData):
+                    await self._collect(message.records)
+                elif isinstance(message, SyncLeave):
+                    self.leave_reason = message.reason or "left"
+                    self._close(f"the peer left: {self.leave_reason}")
+                    return
+                else:
+                    result = self._handler(self, message)
+                    if result is not None:
+                        await result
+        except asyncio.CancelledError:
+            raise
+        except MfpError as exc:
+            self._close(str(exc))
+        except Exception as exc:  # pragma: no cover - a bug; close the session rather than hang it
+            _log.exception("%s: sync session with %s failed", self.local, self.peer)
+            self._close(f"internal error: {exc!r}")
+
+    async def _collect(self, records: Sequence[dict[str, Any]]) -> None:
+        for rec in records:
+            if rec.get("user") == "" and rec.get("item") == END:
+                gathered, self._pull_records = self._pull_records, []
+                callback = self._pulls.popleft() if self._pulls else None
+                try:
+                    if callback is not None:
+                        result = callback(gathered)
+                        if result is not None:
+                            await result
+                finally:
+                    self._settle("pull")
+            else:
+                self._pull_records.append(rec)
+
+    def _settle(self, kind: str) -> None:
+        for entry in self._awaiting:
+            if entry[0] == kind:
+                self._awaiting.remove(entry)
+                try:
+                    if entry[1] is not None:
+                        entry[1]()
+                finally:
+                    self._release()
+                return
+
+    def _close(self, reason: str) -> None:
+        if self.closed.is_set():
+            return
+        self.close_reason = reason
+        self.closed.set()
+        self._release(self._held)
+        self._queue.clear()
+        self._awaiting.clear()
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        self.fleet.note_progress()
+        # The peer learns of the end only when its reader wakes up: keep the fleet busy for a moment so
+        # that ``settle`` does not return before it has (a few loop turns on loopback; bounded).
+        self.fleet.track_conversation(+1)
+        asyncio.get_running_loop().call_later(CLOSE_GRACE_S, self.fleet.track_conversation, -1)
+
+    def abort(self, reason: str) -> None:
+        """Drops the connection at once (power cut, network cut, malfunction)."""
+        try:
+            self.channel.stream.abort()
+        except Exception:  # already gone
+            pass
+        self._close(reason)
+
+    async def wait_closed(self) -> str:
+        """Waits until the session ends; returns why."""
+        await self.closed.wait()
+        await self.channel.close()
+        return self.close_reason
+
+    def __repr__(self) -> str:
+        return f"<SyncLink {self.local}<->{self.peer} awaiting={self._held} closed={self.closed.is_set()}>"

@@ -1,0 +1,238 @@
+"""The sync server's Remote UI screens as fleet-facade methods: devices, users, sharing, backup, server change.
+
+:class:`SyncServerOperations` is a base of :class:`~mfp_console.engine.sync_ops.SyncOperations` (and so of
+the fleet). Every change here needs an Administrator logged in at the server's panel (M-03); the Remote UI
+of the real machine asks for the same rights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mfp_console.domain.machine import Function
+from mfp_console.domain.sync_items import PersonalItem, SharingRange
+from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
+from mfp_console.domain.sync_rules import keychain_order_problem, sharing_change_problem
+from mfp_console.domain.sync_settings import BackupSchedule, BackupTarget, DeviceRow, DeviceState
+from mfp_console.engine.sync_backup import SCHEDULE_KEY, backup_folder, read_backup, replicate, write_backup
+from mfp_console.engine.sync_log import sync_log
+from mfp_console.errors import RuleRefusal
+
+if TYPE_CHECKING:
+    from mfp_console.engine.machine import Machine
+    from mfp_console.engine.sync_server import SyncServer
+
+__all__ = ["CHANGE_KEY", "SyncServerOperations"]
+
+CHANGE_KEY = "sync_server_change"
+
+
+class SyncServerOperations:
+    """The server-side sync screens of the fleet facade."""
+
+    clock: Any
+    bus: Any
+    spec: Any
+    state_dir: Path
+    machines: dict[str, Any]
+
+    # --- provided by Fleet / SyncOperations --------------------------------------------------------------
+    def machine(self, name: str) -> Machine:  # pragma: no cover
+        raise NotImplementedError
+
+    def require_admin(self, name: str, rule_id: str = "M-03") -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _server(self, name: str) -> SyncServer:  # pragma: no cover
+        raise NotImplementedError
+
+    def _running_clients(self) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def connection_destinations(self, name: str) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- the server's Remote UI screens -----------------------------------------------------------------
+
+    def sync_device_list(self, server: str) -> list[DeviceRow]:
+        """``[Check Device Information]`` (SYNC-15) with the keychain-order warning (SYNC-16)."""
+        srv = self._server(server)
+        reference = self.connection_destinations(server)
+        rows = []
+        for name, entry in sorted(srv.registered().items()):
+            link = srv.links.get(name)
+            if link is not None and not link.closed.is_set():
+                state = DeviceState.SYNCHRONIZING if link.awaiting else DeviceState.SYNCHRONIZED
+                if entry.get("power") == "Sleep":
+                    state = DeviceState.PAUSED
+            else:
+                state = DeviceState.DISCONNECTED
+            notes = []
+            destinations = entry.get("destinations")
+            if destinations is not None and name != server:
+                problem = keychain_order_problem(server, reference, destinations)
+                if problem:
+                    notes.append(problem + " (SYNC-16)")
+            if entry.get("withheld"):
+                notes.append(f"firmware {entry.get('firmware')}: {', '.join(entry['withheld'])} not synchronized (SYNC-17)")
+            last = srv.last_sync.get(name)
+            rows.append(DeviceRow(entry.get("device_name", name), entry.get("product_name", ""), entry.get("location", ""),
+                                  entry.get("address", ""), entry.get("role", "Client"), state, last,
+                                  entry.get("firmware", ""), tuple(notes)))
+        return rows
+
+    def sync_users(self, server: str) -> list[str]:
+        """``[User Data]``: the users whose data the server keeps (empty search lists all), oldest first."""
+        return self._server(server).data.oldest_first()
+
+    def server_copy(self, server: str, user: str) -> dict[str, Any]:
+        """The server's copies of one user's items (keys ``item`` or ``item@device``)."""
+        return {k: v.value for k, v in self._server(server).data.users.get(user, {}).items()}
+
+    def delete_user_data(self, server: str, users: Sequence[str]) -> list[str]:
+        """``[Delete User Data]`` › ``[Yes]`` (SYNC-07; Administrator); returns the users deleted."""
+        self.require_admin(server)
+        return self._server(server).delete_users(list(users))
+
+    def stop_client_from_server(self, server: str, client: str) -> None:
+        """Stops a broken client's synchronization from the server; it no longer counts (SYNC-02)."""
+        self.require_admin(server)
+        srv = self._server(server)
+        link = srv.links.get(client)
+        if link is not None:
+            link.abort("stopped from the server")
+        if not srv.unregister(client, "stopped from the server"):
+            raise RuleRefusal(f"{client} is not synchronizing with {server}", "SYNC-02")
+
+    def sharing_ranges(self, server: str) -> dict[PersonalItem, SharingRange]:
+        """``[Data Sharing Details]`` (SYNC-10)."""
+        return self._server(server).data.sharing()
+
+    def set_sharing_range(self, server: str, item: PersonalItem | str, sharing: SharingRange | str) -> None:
+        """Changes an item's sharing range: only while every client is stopped (SYNC-10; Administrator)."""
+        self.require_admin(server)
+        srv = self._server(server)
+        problem = sharing_change_problem(list(srv.registered()))
+        if problem:
+            raise RuleRefusal(problem, "SYNC-10")
+        srv.change_sharing(PersonalItem(item).value, SharingRange(sharing))
+
+    # --- backup, restore, replication (SYNC-18) ----------------------------------------------------------
+
+    def backup_sync_data(self, server: str, target: str = "device") -> Path:
+        """Backs up the server's synchronization data now (to its storage or ``smb://host/share``)."""
+        self.require_admin(server)
+        srv = self._server(server)
+        parsed = BackupTarget.parse(target)
+        change = self.server_change()
+        if change is not None and server == change.old:
+            running = self._running_clients()
+            if running:
+                raise RuleRefusal(f"changing the server from {change.old} to {change.new}: step 1 \"stop "
+                                  f"synchronization on every client\" must come first (still running: "
+                                  f"{', '.join(running)})", "SYNC-19")
+            change = change.complete(ChangeStep.STOP_CLIENTS)
+        path = write_backup(self, srv, parsed)  # type: ignore[arg-type]
+        if change is not None and server == change.old:
+            self._save_change(change.complete(ChangeStep.BACK_UP, str(path)))
+        sync_log(srv.machine, "Info", f"synchronization data backed up to {parsed}: {path.name}")
+        return path
+
+    def restore_sync_data(self, server: str, path: Path | str | None = None) -> int:
+        """Restores the server's data from a backup (only while every client is stopped); returns the users."""
+        self.require_admin(server)
+        srv = self._server(server)
+        change = self.server_change()
+        if change is not None and server == change.new:
+            change.require(ChangeStep.RESTORE)
+            path = path or change.backup
+        running = sorted(set(self._running_clients()) | set(srv.registered()))
+        if running:
+            raise RuleRefusal(f"a restore needs every client stopped (still synchronizing: {', '.join(running)})",
+                              "SYNC-18")
+        if not path:
+            last = self.machine(server).store.get_config("sync_last_backup") or {}
+            path = last.get("path", "")
+        if not path:
+            raise RuleRefusal("no backup to restore: pick a backup file", "SYNC-18")
+        dump = read_backup(Path(path))
+        try:
+            count = srv.data.load_dump(dump, self.clock.now())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RuleRefusal(f"{path}: {exc}", "SYNC-18") from None
+        if change is not None and server == change.new:
+            self._save_change(change.complete(ChangeStep.RESTORE))
+        sync_log(srv.machine, "Info", f"restored {count} users from {Path(path).name}")
+        return count
+
+    def sync_backups(self, server: str, target: str = "device") -> list[Path]:
+        """The backup files of ``server`` at ``target``, newest first (what ``restore`` can pick)."""
+        folder = backup_folder(self.state_dir, server, BackupTarget.parse(target))
+        return sorted(folder.glob(f"sync-{server}-*.json"), reverse=True) if folder.is_dir() else []
+
+    def sync_backup_schedule(self, server: str) -> BackupSchedule:
+        """The saved backup schedule."""
+        timer = self.machine(server).functions.get("sync_backup")
+        return timer.schedule() if timer is not None else BackupSchedule()
+
+    def set_sync_backup_schedule(self, server: str, schedule: BackupSchedule) -> datetime | None:
+        """Saves the backup schedule (Administrator); returns the next backup time."""
+        self.require_admin(server)
+        self._server(server)
+        machine = self.machine(server)
+        machine.store.set_config(SCHEDULE_KEY, schedule.to_json())
+        return machine.functions["sync_backup"].rearm()
+
+    def set_sync_replica(self, server: str, replica: str) -> None:
+        """Names the machine that receives replicas (empty: none); they are sent with each scheduled backup."""
+        self.require_admin(server)
+        self._server(server)
+        if replica:
+            self.spec.machine(replica)
+            if Function.SYNC_SERVER not in self.spec.machine(replica).identity.functions:
+                raise RuleRefusal(f"{replica} has no server function and cannot hold a replica", "SYNC-18")
+        self.machine(server).store.set_config("sync_replica_target", {"machine": replica})
+
+    async def replicate_sync_data(self, server: str, replica: str | None = None) -> int:
+        """Replicates the server's data to ``replica`` (or the saved one) now; returns the users sent."""
+        self.require_admin(server)
+        srv = self._server(server)
+        target = replica or (self.machine(server).store.get_config("sync_replica_target") or {}).get("machine", "")
+        if not target:
+            raise RuleRefusal("name a machine to replicate to", "SYNC-18")
+        return await replicate(self, srv, target)  # type: ignore[arg-type]
+
+    # --- changing the server (SYNC-19) -----------------------------------------------------------------
+
+    def begin_server_change(self, old: str, new: str) -> ServerChange:
+        """Starts the server change procedure from ``old`` to ``new`` (Administrator at ``old``)."""
+        self.require_admin(old)
+        if not self._server(old).running:
+            raise RuleRefusal(f"{old} does not run the sync server", "SYNC-19")
+        self._server(new)
+        if old == new:
+            raise RuleRefusal("the new server must be another machine", "SYNC-19")
+        change = ServerChange(old, new)
+        self._save_change(change)
+        return change
+
+    def server_change(self) -> ServerChange | None:
+        """The server change in progress (None when none); step 1 is done once no client runs."""
+        change: ServerChange | None = getattr(self, "_sync_server_change", None)
+        if change is not None and ChangeStep.STOP_CLIENTS not in change.done and not self._running_clients():
+            change = change.complete(ChangeStep.STOP_CLIENTS)
+            self._save_change(change)
+        return change
+
+    def _save_change(self, change: ServerChange | None) -> None:
+        self._sync_server_change = change
+        for machine in self.machines.values():
+            if machine.functions.get("sync_server") is not None:
+                try:
+                    machine.store.set_config(CHANGE_KEY, change.to_json() if change else None)
+                except Exception:  # pragma: no cover - a machine closing
+                    pass
+

@@ -1,0 +1,72 @@
+"""Helpers for the synchronization tests: the default fleet (host = sync server, client-a..d = clients)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mfp_console.engine.fleet import Fleet
+
+ADMIN = ("7654321", "7654321")
+
+
+def admin(fleet: Fleet, *names: str) -> None:
+    """Logs the Administrator in at each machine."""
+    for name in names:
+        if not fleet.is_admin(name):
+            fleet.login_admin(name, *ADMIN)
+
+
+async def start_sync(fleet: Fleet, clients: Iterable[str] = ("client-a", "client-b"), server: str = "host") -> None:
+    """Starts the server and the clients (blank address: each searches for the server) and settles."""
+    clients = list(clients)
+    admin(fleet, server, *clients)
+    if not fleet.sync_status(server).server_running:
+        fleet.start_sync_server(server)
+    for name in clients:
+        if name == server:
+            fleet.set_sync_client_settings(name, "localhost:8443")
+        fleet.start_sync_client(name)
+    await fleet.settle()
+
+
+def as_user(fleet: Fleet, machine: str, user: str) -> None:
+    """Walks up to ``machine`` and logs in as ``user``."""
+    fleet.login_user(machine, user)
+
+
+def fleet_spec(extra_clients: int = 0, **changes: dict):
+    """The default fleet's spec, with ``extra_clients`` more clients like client-a and per-machine changes.
+
+    ``changes`` maps a machine name (``client_a`` for ``client-a``) to MachineSpec fields, where
+    ``functions`` and ``firmware`` change the identity.
+    """
+    from dataclasses import replace
+
+    from mfp_console.domain.machine import Function
+    from mfp_console.engine.fleet_file import load_fleet_file
+
+    spec = load_fleet_file(None)
+    machines = list(spec.machines)
+    template = spec.machine("client-a")
+    for n in range(1, extra_clients + 1):
+        identity = replace(template.identity, name=f"client-x{n:02d}", serial=f"QKX{n:05d}")
+        machines.append(replace(template, identity=identity))
+    out = []
+    for machine in machines:
+        change = dict(changes.get(machine.name.replace("-", "_"), {}))
+        identity_change = {}
+        if "functions" in change:
+            identity_change["functions"] = frozenset(Function(f) for f in change.pop("functions"))
+        if "firmware" in change:
+            identity_change["firmware"] = change.pop("firmware")
+        if identity_change:
+            machine = replace(machine, identity=replace(machine.identity, **identity_change))
+        out.append(replace(machine, **change) if change else machine)
+    return replace(spec, machines=tuple(out))
+
+
+async def started(spec, tmp_path, clock) -> Fleet:
+    """A started fleet from a spec (stop it when done)."""
+    fleet = Fleet(spec, tmp_path / "state", clock, handshake_timeout=2.0, conversation_timeout=10.0)
+    await fleet.start()
+    return fleet

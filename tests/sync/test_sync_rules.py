@@ -1,0 +1,123 @@
+"""Pure rules of Personalized Data Synchronization (no sockets): addresses, joins, limits, procedure."""
+
+from __future__ import annotations
+
+import pytest
+
+from mfp_console.domain.sync_items import PersonalItem, check_item_value, firmware_below, keychain_targets
+from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
+from mfp_console.domain.sync_rules import (
+    accept_change,
+    admission_problem,
+    keychain_order_problem,
+    plan_join,
+    sharing_change_problem,
+    users_to_evict,
+)
+from mfp_console.domain.sync_settings import AuthSettings, BackupSchedule, BackupMode, BackupTarget, ServerAddress
+from mfp_console.errors import RuleRefusal
+
+
+@pytest.mark.parametrize("text, host", [
+    ("", ""), ("192.168.18.138", "192.168.18.138"), ("v4.server.canon.com:8443", "v4.server.canon.com"),
+    ("fe80::65f0:82cb:b3d6:e6bc", "fe80::65f0:82cb:b3d6:e6bc"), ("[fe80::65f0:82cb:b3d6:e6bc]:8443", "fe80::65f0:82cb:b3d6:e6bc"),
+    ("localhost:8443", "localhost"),
+])
+def test_sync01_server_address_forms(text: str, host: str) -> None:
+    address = ServerAddress.parse(text)
+    assert address.host == host and address.port == 8443
+    assert address.search == (text == "")
+    assert address.is_localhost == (host == "localhost")
+
+
+@pytest.mark.parametrize("text", ["host:443", "[fe80::1]:80", "host:84430", "host:abc", "[fe80::1"])
+def test_sync01_a_port_other_than_8443_is_refused(text: str) -> None:
+    with pytest.raises(RuleRefusal) as info:
+        ServerAddress.parse(text)
+    assert info.value.rule_id == "SYNC-01"
+
+
+def test_sync02_ten_machines_including_the_server() -> None:
+    nine = {f"c{i}" for i in range(9)}
+    assert admission_problem("srv", nine - {"c8"}, "c8") == ""
+    assert "at most 10 machines" in admission_problem("srv", nine, "c9")
+    assert admission_problem("srv", nine, "c3") == ""  # already counted
+    assert admission_problem("srv", nine, "srv") == ""  # the server's own client is the same machine
+
+
+def test_sync03_the_least_recently_logged_in_users_go_first() -> None:
+    oldest_first = [f"u{i}" for i in range(1003)]
+    assert users_to_evict(oldest_first, 1000) == ["u0", "u1", "u2"]
+    assert users_to_evict(oldest_first, 1000, keep={"u1"}) == ["u0", "u2", "u3"]
+    assert users_to_evict(oldest_first[:1000], 1000) == []
+
+
+def test_sync04_settings_digest_compares_department_ids_only_when_groups_are_department_ids() -> None:
+    a = AuthSettings(True, True, False, ("0000101",))
+    b = AuthSettings(True, True, False, ("0000777",))
+    assert a.digest() == b.digest()
+    assert AuthSettings(True, True, True, ("0000101",)).digest() != AuthSettings(True, True, True, ("0000777",)).digest()
+    assert AuthSettings(False, True).digest() != AuthSettings(True, True).digest()
+
+
+def test_sync05_sync06_sync07_join_plan() -> None:
+    plan = plan_join(server_users={"ann", "bob"}, client_users={"bob", "cy"})
+    assert plan.take_server_copy == {"bob"}  # SYNC-05
+    assert plan.register == {"cy"}  # SYNC-06 (and SYNC-07 once deleted on the server)
+    assert plan.receive == {"ann"}
+
+
+def test_versions_a_change_based_on_an_old_version_loses() -> None:
+    assert accept_change(None, 0) and accept_change(4, 4)
+    assert not accept_change(5, 4)
+
+
+def test_sync08_item_values_are_checked() -> None:
+    check_item_value(PersonalItem.PERSONAL_ADDRESS_LIST, [{"name": "B", "address": "b@x", "type": "E-Mail"}])
+    with pytest.raises(ValueError):
+        check_item_value(PersonalItem.DISPLAY_LANGUAGE, {"language": "Klingon"})
+    with pytest.raises(ValueError):
+        check_item_value(PersonalItem.KEYCHAIN, [{"destination": 0, "account": "a"}])
+
+
+def test_sync10_sharing_changes_only_with_every_client_stopped() -> None:
+    assert sharing_change_problem([]) == ""
+    assert "client-a" in sharing_change_problem(["client-a"])
+
+
+def test_sync16_keychain_entries_follow_registration_numbers() -> None:
+    keychain = [{"destination": 2, "account": "alice"}]
+    assert keychain_targets(keychain, ["fs-a", "fs-b"]) == [(2, "alice", "fs-b")]
+    assert keychain_targets(keychain, ["fs-b", "fs-a"]) == [(2, "alice", "fs-a")]
+    assert "#1 reaches fs-b here but fs-a on host" in keychain_order_problem("host", ["fs-a", "fs-b"], ["fs-b", "fs-a"])
+    assert keychain_order_problem("host", ["fs-a"], ["fs-a"]) == ""
+
+
+def test_sync17_firmware_comparison() -> None:
+    assert firmware_below("88.12", "93.01") and not firmware_below("93.01", "93.01")
+    assert not firmware_below("88.12", "")
+
+
+def test_sync18_backup_targets_and_schedules() -> None:
+    assert BackupTarget.parse("").path_parts() == ("sync-backup",)
+    smb = BackupTarget.parse("smb://nas/backups/mfp")
+    assert smb.path_parts() == ("smb", "nas", "backups", "mfp") and str(smb) == "smb://nas/backups/mfp"
+    for bad in ("smb://nas", "ftp://x/y", "smb://nas/../etc"):
+        with pytest.raises(RuleRefusal):
+            BackupTarget.parse(bad)
+    assert BackupSchedule(BackupMode.WEEKLY, "0230", "Mon").cron_fields() == {"hour": 2, "minute": 30, "day_of_week": "mon"}
+    with pytest.raises(RuleRefusal):
+        BackupSchedule(BackupMode.DAILY, "2400")
+
+
+def test_sync19_steps_out_of_order_name_the_missing_step() -> None:
+    change = ServerChange("host", "client-a")
+    with pytest.raises(RuleRefusal) as info:
+        change.require(ChangeStep.STOP_SERVER)
+    assert info.value.rule_id == "SYNC-19"
+    assert 'step 1 "stop synchronization on every client"' in info.value.reason
+    change = change.complete(ChangeStep.STOP_CLIENTS).complete(ChangeStep.BACK_UP, "b.json")
+    change.require(ChangeStep.STOP_SERVER)
+    with pytest.raises(RuleRefusal, match="step 3"):
+        change.require(ChangeStep.RESTORE)
+    assert ServerChange.from_json(change.to_json()) == change
