@@ -3,7 +3,7 @@
 Each check returns None when it holds, or a :class:`Mismatch` saying what was expected and what was found,
 in the words a trainer would use ("client-b: NG E-AUTH" vs "client-b: OK"). Data comparisons follow the
 rules of what a distribution changes: ``settings_values`` compares the deliverable, non-network values
-(DID-16), ``network_settings`` the network ones (DID-03), and ``department_ids`` compares IDs, passwords,
+(DID-16), ``network_settings`` the deliverable network ones (DID-03), and ``department_ids`` compares IDs, passwords,
 limits and the System Manager information but not the counters, which a client keeps (DID-14).
 """
 
@@ -74,13 +74,13 @@ def data_value(info: DeviceInformation, item: str) -> Any:
         return (depts.system_manager,
                 tuple((d.dept_id, d.password_hash, d.limits) for d in depts.departments))
     if item == "printer_settings":
-        return tuple(info.printer_settings)
+        return dict(info.printer_settings)
     if item == "paper_types":
         return tuple(info.paper_types)
     if item == "settings_values":
-        return tuple((s.key, s.value) for s in info.settings_values if s.deliverable and not s.network)
+        return {s.key: s.value for s in info.settings_values if s.deliverable and not s.network}
     if item == "network_settings":
-        return tuple((s.key, s.value) for s in info.settings_values if s.network)
+        return {s.key: s.value for s in info.settings_values if s.network and s.deliverable}
     if item == "inbox_url_send":
         return info.inbox_url_send
     raise KeyError(item)
@@ -113,7 +113,7 @@ def _names(info: DeviceInformation, item: str) -> set[str]:
     if item == "paper_types":
         return {p.name for p in info.paper_types}
     if item in ("printer_settings", "settings_values", "network_settings"):
-        return {f"{k}={v}" for k, v in data_value(info, item)}
+        return {f"{k}={v}" for k, v in data_value(info, item).items()}
     return set()
 
 
@@ -265,15 +265,27 @@ def _check_panel(c: m.PanelCheck, obs: Observer) -> Mismatch | None:
     if text is None:
         return Mismatch("no panel is running", "a panel", "engine-only run")
     flat = " ".join(text.split()).lower()
-    missing = [t for t in c.visible if " ".join(t.split()).lower() not in flat]
-    present = [t for t in c.absent if " ".join(t.split()).lower() in flat]
+    lines = [" ".join(line.split()).lower() for line in text.splitlines()]
+
+    def shown(wanted: str) -> bool:
+        folded = " ".join(wanted.split()).lower()
+        return folded in flat or any(folded in line or f"<{folded}>" == line for line in lines)
+
+    missing = [t for t in c.visible if not shown(t)]
+    present = [t for t in c.absent if shown(t)]
     if not missing and not present:
         return None
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    excerpt = " | ".join(lines[:12])
+    excerpt = _plain_screen(text)
     expected = "; ".join([*(f"shows {t!r}" for t in c.visible), *(f"does not show {t!r}" for t in c.absent)])
     problem = f"not shown: {missing}" if missing else f"shown although it should not be: {present}"
     return Mismatch(f"the panel text differs ({problem})", expected, f"the panel shows: {excerpt}")
+
+
+def _plain_screen(text: str, limit: int = 400) -> str:
+    """The screen's words without box drawing, in one line, cut at ``limit`` characters."""
+    words = "".join(" " if "\u2500" <= ch <= "\u259f" else ch for ch in text).split()
+    flat = " ".join(words)
+    return flat if len(flat) <= limit else flat[:limit] + " …"
 
 
 def state_value(fleet: Any, machine: str, field: str) -> str:
@@ -322,6 +334,15 @@ def _check_refused(c: m.RefusedCheck, obs: Observer) -> Mismatch | None:
     return None
 
 
+def _check_destinations(c: m.DestinationsCheck, obs: Observer) -> Mismatch | None:
+    host = c.host or obs.last_host()
+    got = tuple(obs.fleet.destinations(host).names())
+    if got == c.names:
+        return None
+    return Mismatch(f"the destinations registered on {host} differ", ", ".join(c.names) or "none",
+                    ", ".join(got) or "none")
+
+
 _CHECKS: dict[type, Callable[[Any, Observer], Mismatch | None]] = {
     m.StatusCheck: _check_status,
     m.DataCheck: _check_data,
@@ -331,7 +352,15 @@ _CHECKS: dict[type, Callable[[Any, Observer], Mismatch | None]] = {
     m.StateCheck: _check_state,
     m.RestorableCheck: _check_restorable,
     m.RefusedCheck: _check_refused,
+    m.DestinationsCheck: _check_destinations,
+    m.SyncCheck: lambda c, obs: _check_sync(c, obs),
 }
+
+
+def _check_sync(c: m.SyncCheck, obs: Observer) -> Mismatch | None:
+    from mfp_console.scenario.sync_play import check_sync  # issue 6: synchronization facts
+
+    return check_sync(c, obs.fleet)
 
 
 def check(item: m.Check, obs: Observer) -> Mismatch | None:

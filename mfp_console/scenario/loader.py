@@ -59,7 +59,7 @@ def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        problems.extend(_syntax_problem(exc, path, problems))
+        problems.extend(_syntax_problem(exc, path, problems, lines))
         raise FileProblemsError(problems) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
         raise FileProblemsError([*problems, FileProblem(path, 0, 0, f"YAML error: {exc}")]) from None
@@ -76,16 +76,24 @@ def _tab_problems(lines: Sequence[str], path: str) -> list[FileProblem]:
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             out.append(FileProblem(path, number, indent.index("\t") + 1,
-                                   "a tab is used for indentation; YAML needs spaces", "indent with spaces"))
+                                   "a tab is used for indentation; YAML needs spaces"))
     return out
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, known: list[FileProblem]) -> list[FileProblem]:
-    mark = exc.problem_mark or exc.context_mark
+def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, known: list[FileProblem],
+                    lines: Sequence[str]) -> list[FileProblem]:
+    problem_mark, context_mark = exc.problem_mark, exc.context_mark
+    mark = problem_mark or context_mark
+    last = max((n for n, text in enumerate(lines, start=1) if text.strip()), default=1)
+    if mark is not None and context_mark is not None and mark.line + 1 > last:
+        mark = context_mark  # the file ended first: point at what was left open
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     if any(p.line == line for p in known):
         return []  # the tab already explains this line
     problem = exc.problem or exc.context or "invalid YAML"
+    message = f"YAML syntax error: {problem}"
+    if exc.context and context_mark is not None and exc.problem:
+        message += f" ({exc.context} that starts on line {context_mark.line + 1}, column {context_mark.column + 1})"
     hint = ""
     if "mapping values are not allowed" in problem:
         hint = "a value containing ': ' must be quoted, or a key is indented wrongly"
@@ -93,7 +101,11 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, known: list[FileProble
         hint = "check the indentation of this line against the lines above"
     elif "could not find expected ':'" in problem:
         hint = "a key needs ':' after it"
-    return [FileProblem(path, line, column, f"YAML syntax error: {problem}", hint)]
+    elif "expected ',' or '}'" in problem:
+        hint = "close the '{' or separate items with ','"
+    elif "expected ',' or ']'" in problem:
+        hint = "close the '[' or separate items with ','"
+    return [FileProblem(path, line, column, message, hint)]
 
 
 def _duplicate_keys(node: yaml.Node, path: str) -> list[FileProblem]:

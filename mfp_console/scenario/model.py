@@ -26,6 +26,9 @@ __all__ = [
     "DataCheck",
     "DataExpectation",
     "DepartmentCheck",
+    "DestinationChange",
+    "Destinations",
+    "DestinationsCheck",
     "Distribute",
     "Expect",
     "Goto",
@@ -45,6 +48,9 @@ __all__ = [
     "StateCheck",
     "StatusCheck",
     "Step",
+    "SyncAction",
+    "SyncCheck",
+    "SyncStep",
     "Tick",
     "TypeText",
     "Wait",
@@ -223,11 +229,59 @@ class AutoDistributionStep:
 
 
 @dataclass(frozen=True)
+class DestinationChange:
+    """One change to a host's registered destinations: ``register`` (name, address), ``delete`` (name) or
+    ``search`` (depth; registers what auto search finds)."""
+
+    what: str
+    name: str = ""
+    address: str = ""
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """``<Register Destinations>`` through the fleet facade, changes applied in the written order."""
+
+    host: str
+    changes: tuple[DestinationChange, ...]
+
+
+@dataclass(frozen=True)
 class Restore:
     """``<Restore Data>`` through the fleet facade."""
 
     machine: str
     categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True)
+class SyncAction:
+    """One Personalized Data Synchronization action of a ``sync`` step, e.g. ``start_client client-a``.
+
+    Attributes:
+        action: The action's name (``start_server``, ``login``, ``add_address`` …, see the vocabulary).
+        args: Its arguments as (name, value) pairs, checked by the validator.
+    """
+
+    action: str
+    args: tuple[tuple[str, object], ...] = ()
+
+    def get(self, key: str, default: object = None) -> object:
+        """The argument ``key`` (``default`` when not written)."""
+        return dict(self.args).get(key, default)
+
+    def describe(self) -> str:
+        """A short line for transcripts: ``start client client-a``, ``login alice at client-a``."""
+        values = ", ".join(f"{k}={v}" for k, v in self.args)
+        return f"{self.action.replace('_', ' ')} ({values})" if values else self.action.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class SyncStep:
+    """Synchronization actions through the fleet facade (SYNC-01…SYNC-20), applied in the written order."""
+
+    actions: tuple[SyncAction, ...]
 
 
 # --- expectations ------------------------------------------------------------------------------------
@@ -318,6 +372,25 @@ class RestorableCheck:
 
 
 @dataclass(frozen=True)
+class DestinationsCheck:
+    """The host's registered destinations, exactly and in list order."""
+
+    names: tuple[str, ...]
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class SyncCheck:
+    """Facts of synchronization on one machine (``machine``) or server (``server``), all of which must hold."""
+
+    fields: tuple[tuple[str, object], ...]
+
+    def get(self, key: str, default: object = None) -> object:
+        """The expected value of ``key`` (``default`` when not written)."""
+        return dict(self.fields).get(key, default)
+
+
+@dataclass(frozen=True)
 class RefusedCheck:
     """The previous step was refused (by ``rule``, with ``contains`` in its message)."""
 
@@ -326,7 +399,8 @@ class RefusedCheck:
 
 
 Check = Union[
-    StatusCheck, DataCheck, DepartmentCheck, LogCheck, PanelCheck, StateCheck, RestorableCheck, RefusedCheck
+    StatusCheck, DataCheck, DepartmentCheck, LogCheck, PanelCheck, StateCheck, RestorableCheck, RefusedCheck,
+    DestinationsCheck, SyncCheck,
 ]
 
 
@@ -346,7 +420,7 @@ class Note:
 
 Action = Union[
     At, Login, Logout, Press, SetToggles, Tick, TypeText, World, Advance, Goto, NextEvent, Wait, Distribute,
-    Cancel, Receiving, AutoDistributionStep, Restore, Expect, Note,
+    Cancel, Receiving, AutoDistributionStep, Restore, Destinations, Expect, Note, SyncStep,
 ]
 
 

@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mfp_console.scenario.events import ScenarioAnnounced
+
 __all__ = ["PanelSurface", "PanelUnavailable", "headless_panel", "live_panel", "panel_available"]
 
 T = TypeVar("T")
@@ -64,29 +66,38 @@ class PanelSurface:
         """The machine the operator stands at."""
         return str(self.app.machine)
 
-    async def settle(self) -> None:
-        """Lets the app process what the engine posted (events, state changes)."""
+    async def settle(self, clock_moved: bool = False) -> None:
+        """Lets the app process what the engine posted (events, state changes); tells it when the
+        scenario moved machine time, so the clock and countdowns repaint."""
         moved = getattr(self.app, "clock_moved", None)
-        if moved is not None:
+        if clock_moved and moved is not None:
             moved()
         await self.driver.pilot.pause()
 
     def text(self) -> str:
-        """The panel's visible text."""
-        return str(self.driver.visible_text())
+        """The panel's visible text, then the labels of the visible buttons (a long label wraps on screen,
+        so it is matched whole from the list)."""
+        labels = getattr(self.driver, "visible_labels", lambda: [])()
+        return "\n".join([str(self.driver.visible_text()), *map(str, labels)])
 
     async def save_svg(self, path: Path) -> Path:
         """Saves the screen as SVG."""
         return Path(await self.driver.save_svg(path))
 
-    def announce(self, text: str, *, title: str = "", seconds: float = 3.0, warning: bool = False) -> None:
-        """Shows a line to the audience: the app's scenario hook when it has one, else a notification."""
+    def announce(self, text: str, *, title: str = "", toast: bool = False, seconds: float = 3.0,
+                 warning: bool = False) -> None:
+        """Shows a line to the audience: the app's scenario hook when it has one, else a line in the event
+        log (through the fleet's bus); ``toast`` also pops a notification (only when nothing is touched
+        next, since a toast covers buttons)."""
         hook = getattr(self.app, "show_scenario_step", None)
         if hook is not None:
             hook(text, title=title)
-            return
-        self.app.notify(text, title=title, timeout=seconds, severity="warning" if warning else "information",
-                        markup=False)
+        else:
+            fleet = self.app.fleet
+            fleet.bus.publish(ScenarioAnnounced(at=fleet.clock.now(), title=title, text=text))
+        if toast:
+            self.app.notify(text, title=title, timeout=seconds, severity="warning" if warning else "information",
+                            markup=False)
 
 
 async def _wait_until_started(app: Any, pilot: Any) -> None:

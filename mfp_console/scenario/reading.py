@@ -38,6 +38,8 @@ class Reader:
         self.problems = problems
         self.lines = lines
         self.machines = tuple(machines) if machines is not None else None
+        self.registered: set[str] = set()
+        """Destination names the scenario registers itself (they may differ from machine names)."""
 
     # --- where things are ---------------------------------------------------------------------------
 
@@ -157,6 +159,12 @@ class Reader:
             return MISSING
         return value
 
+    def destination(self, value: Any, mark: Mark | None, what: str) -> str | object:
+        """A destination name: a machine of the fleet (registered by default) or one the scenario registers."""
+        if isinstance(value, str) and value in self.registered:
+            return value
+        return self.machine(value, mark, what)
+
     def machine_at(self, mapping: Any, key: str, what: str, default: str | None = None) -> str | object:
         """The machine named by ``mapping[key]`` (or ``default`` when absent and a default exists)."""
         if key not in mapping:
@@ -167,7 +175,7 @@ class Reader:
         return self.machine(mapping[key], self.value_mark(mapping, key), f"'{key}' of {what}")
 
     def machines_list(self, mapping: Any, key: str, what: str) -> tuple[str, ...] | object:
-        """A list of machine names (a single name is a list of one)."""
+        """A list of destination names (a single name is a list of one)."""
         value = mapping.get(key)
         items = value if isinstance(value, list) else [value]
         if value is None or (isinstance(value, list) and not value):
@@ -177,7 +185,7 @@ class Reader:
         out = []
         for index, item in enumerate(items):
             mark = self.item_mark(value, index) if isinstance(value, list) else self.value_mark(mapping, key)
-            name = self.machine(item, mark, f"'{key}' of {what}")
+            name = self.destination(item, mark, f"'{key}' of {what}")
             if name is not MISSING:
                 out.append(name)
         return tuple(out) if len(out) == len(items) else MISSING

@@ -176,8 +176,13 @@ def describe_step(step: m.Step) -> str:
         return f"change <Receiving Settings> on {a.machine}"
     if isinstance(a, m.AutoDistributionStep):
         return f"set auto distribution on {a.host}: {a.mode}"
+    if isinstance(a, m.Destinations):
+        return f"change the destinations of {a.host}: " + ", ".join(
+            f"{c.what} {c.name or c.depth}" for c in a.changes)
     if isinstance(a, m.Restore):
         return f"restore {', '.join(c.label for c in a.categories)} on {a.machine}"
+    if isinstance(a, m.SyncStep):
+        return "sync: " + "; ".join(action.describe() for action in a.actions)
     if isinstance(a, m.Expect):
         return "expect " + ", ".join(type(c).__name__.removesuffix("Check").lower() for c in a.checks)
     if isinstance(a, m.Note):
@@ -192,6 +197,8 @@ async def run_scenario(
     speed: float = 1.0,
     artifacts: Path | None = None,
     keep_open: bool = True,
+    terminal: bool = True,
+    save_svg: bool = True,
     on_step: Callable[[StepOutcome], None] | None = None,
 ) -> Result:
     """Plays ``scenario`` on a fresh fleet and returns the result (never raises for a failing step).
@@ -202,6 +209,8 @@ async def run_scenario(
         speed: Live pace multiplier (2 = twice as fast).
         artifacts: Where the failure SVG goes (a temporary folder when None).
         keep_open: Live mode: keep the app open after the last step until the presenter quits.
+        terminal: Live mode: draw on the terminal (False plays the same paced run without output, for tests).
+        save_svg: Save the panel as SVG when a step fails.
         on_step: Called after each step (progress output).
     """
     if mode not in MODES:
@@ -215,6 +224,7 @@ async def run_scenario(
         clock = VirtualClock(scenario.clock)
         fleet = Fleet(scenario.fleet, Path(tmp) / "state", clock, handshake_timeout=5.0, conversation_timeout=30.0)
         player = _Player(scenario, fleet, mode, speed, artifacts, on_step)
+        player.want_svg = save_svg
         try:
             await fleet.start()
         except MfpError as exc:
@@ -226,10 +236,11 @@ async def run_scenario(
             elif mode == "headless":
                 if not panel_available():
                     raise PanelUnavailable("this scenario has panel steps but the panel is not available")
-                async with headless_panel(fleet, player.first_machine(), player.artifacts_dir()) as surface:
+                async with headless_panel(fleet, player.first_machine(), player.artifacts) as surface:
                     await player.play(surface)
             else:
-                await live_panel(fleet, player.first_machine(), player.play, keep_open=keep_open)
+                await live_panel(fleet, player.first_machine(), player.play, keep_open=keep_open,
+                                 headless=not terminal)
         except PanelUnavailable as exc:
             player.error = str(exc)
         finally:
@@ -253,6 +264,7 @@ class _Player:
         self.outcomes: list[StepOutcome] = []
         self.transcript: list[str] = []
         self.svg: Path | None = None
+        self.want_svg = True
         self.error = ""
         self.surface: PanelSurface | None = None
         self.initial: dict[str, DeviceInformation] = {}
@@ -321,17 +333,17 @@ class _Player:
                     self._record(StepOutcome(rest, SKIPPED))
                 if surface is not None and surface.live:
                     surface.announce(f"Step {step.index} (line {step.line}) failed: {exc.message}",
-                                     title="Scenario failed", seconds=30, warning=True)
+                                     title="Scenario failed", toast=True, seconds=60, warning=True)
                 return
             self._record(StepOutcome(step, PASSED, message, clock=self.fleet.clock.now(),
                                      seconds=time.perf_counter() - began))
             if surface is not None:
-                await surface.settle()
+                await surface.settle(isinstance(step.action, (m.Advance, m.Goto, m.NextEvent, m.Wait)))
                 if surface.live:
                     await self._pace(_LIVE_NOTE_SECONDS if isinstance(step.action, m.Note) else _LIVE_STEP_SECONDS)
         if surface is not None and surface.live:
             surface.announce(f"All {len(steps)} steps held. Press ctrl+q to leave.", title=self.scenario.name,
-                             seconds=60)
+                             toast=True, seconds=60)
 
     def _record(self, outcome: StepOutcome) -> None:
         self.outcomes.append(outcome)
@@ -355,6 +367,8 @@ class _Player:
         await asyncio.sleep(seconds / self.speed)
 
     async def _save_svg(self, step: m.Step) -> None:
+        if not self.want_svg:
+            return
         target = self.artifacts_dir() / f"{self.scenario.path.stem}-step{step.index}-line{step.line}.svg"
         try:
             if self.surface is not None:
@@ -409,8 +423,11 @@ class _Player:
                 raise StepFailed("nothing is scheduled: there is no next event to jump to")
         elif isinstance(a, m.Wait):
             await self._wait(a)
-        elif isinstance(a, (m.Distribute, m.Cancel, m.Receiving, m.AutoDistributionStep, m.Restore)):
+        elif isinstance(a, (m.Distribute, m.Cancel, m.Receiving, m.AutoDistributionStep, m.Restore,
+                            m.Destinations)):
             await self._engine(a)
+        elif isinstance(a, m.SyncStep):
+            await self._sync(a)
         else:
             await self._panel(a)
 
@@ -502,7 +519,21 @@ class _Player:
             await self._as_admin(a.host, lambda: fleet.set_auto_distribution(a.host, schedule))
         elif isinstance(a, m.Restore):
             await self._as_admin(a.machine, lambda: fleet.restore_data(a.machine, a.categories))
+        elif isinstance(a, m.Destinations):
+            for change in a.changes:
+                await self._as_admin(a.host, lambda c=change: _change_destinations(fleet, a.host, c))
         await fleet.settle()
+
+    async def _sync(self, a: m.SyncStep) -> None:
+        """Plays a ``sync`` step's actions in order (issue 6), settling the fleet after each."""
+        from mfp_console.scenario.sync_play import SyncStepProblem, play_sync_action
+
+        for action in a.actions:
+            try:
+                await play_sync_action(self.fleet, action, self.credentials)
+            except SyncStepProblem as exc:
+                raise StepFailed(str(exc)) from None
+            await self.fleet.settle()
 
     async def _panel(self, a: m.Action) -> None:
         surface = self.surface
@@ -552,6 +583,15 @@ class _Player:
             found: Mismatch | None = check(item, observer)
             if found is not None:
                 raise StepFailed(found.message, found.expected, found.actual)
+
+
+def _change_destinations(fleet: Fleet, host: str, change: m.DestinationChange) -> None:
+    if change.what == "register":
+        fleet.register_destination(host, change.name, change.address)
+    elif change.what == "delete":
+        fleet.delete_destination(host, change.name)
+    else:
+        fleet.register_found(host, fleet.search_destinations(host, change.depth))
 
 
 def _schedule(a: m.AutoDistributionStep) -> AutoDistribution:

@@ -24,7 +24,8 @@ from mfp_console.errors import FileProblem, FileProblemsError, RuleRefusal
 from mfp_console.scenario import model as m
 from mfp_console.scenario.reading import MISSING, Reader
 from mfp_console.scenario.timeparse import DurationError, Moment, parse_duration, parse_moment
-from mfp_console.scenario.validate_expect import read_condition, read_engine_step, read_expect
+from mfp_console.scenario.validate_engine import read_engine_step
+from mfp_console.scenario.validate_expect import read_condition, read_expect
 from mfp_console.scenario.vocabulary import (
     BUSY_ACTIVITIES,
     KNOWN_RULE_IDS,
@@ -251,6 +252,7 @@ def _read_steps(doc: Any, reader: Reader, ends: Sequence[int], tz: tzinfo, clock
     if not raw:
         reader.add(reader.key_mark(doc, "steps"), "'steps' is empty; a scenario needs at least one step")
         return []
+    reader.registered = _registered_names(raw)
     steps: list[m.Step] = []
     for index, item in enumerate(raw):
         mark = reader.item_mark(raw, index) or Mark(0, 0)
@@ -260,6 +262,18 @@ def _read_steps(doc: Any, reader: Reader, ends: Sequence[int], tz: tzinfo, clock
             kind, action, key_mark = read
             steps.append(m.Step(index + 1, kind, action, key_mark.line, key_mark.column, max(end, key_mark.line)))
     return steps
+
+
+def _registered_names(raw: list[Any]) -> set[str]:
+    """Destination names registered by the scenario's own ``destinations`` steps (usable anywhere)."""
+    names: set[str] = set()
+    for item in raw:
+        change = item.get("destinations") if isinstance(item, dict) else None
+        register = change.get("register") if isinstance(change, dict) else None
+        for entry in register if isinstance(register, list) else [register]:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                names.add(entry["name"])
+    return names
 
 
 def _read_step(item: Any, mark: Mark, reader: Reader, tz: tzinfo, clock: datetime,
@@ -411,8 +425,9 @@ def _read_set(value: Any, mark: Mark, reader: Reader) -> m.SetToggles | object:
         text = ("On" if raw else "Off") if isinstance(raw, bool) else str(raw).strip().strip("<>")
         match = next((a for a in allowed if a.lower() == text.lower()), None)
         if match is None:
+            shown = reader.written(raw, reader.value_mark(mapping, key))
             reader.add(reader.value_mark(mapping, key),
-                       f"{label!r} is {' or '.join(allowed)}, got {raw!r}", nearest(text, allowed))
+                       f"{label!r} is {' or '.join(allowed)}, got {shown!r}", nearest(shown, allowed))
             ok = False
             continue
         items.append((label, match))
@@ -424,7 +439,7 @@ def _read_tick(value: Any, mark: Mark, reader: Reader) -> m.Tick | object:
     if not items:
         reader.add(mark, "'tick' needs a list of items (destinations or categories)")
         return MISSING
-    known = [*(reader.machines or ()), *category_labels()]
+    known = [*(reader.machines or ()), *sorted(reader.registered), *category_labels()]
     out = []
     for index, item in enumerate(items):
         item_mark = reader.item_mark(value, index) if isinstance(value, list) else mark

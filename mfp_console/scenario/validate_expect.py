@@ -1,13 +1,10 @@
-"""Validation of the richer steps: ``expect`` (every kind), ``wait`` conditions and the engine shortcuts
-(``distribute``, ``cancel``, ``receiving``, ``auto_distribution``, ``restore``)."""
+"""Validation of ``expect`` (every kind) and of ``wait`` conditions."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from mfp_console.domain.schedule import WEEKDAYS, ScheduleMode, parse_start_time
-from mfp_console.errors import RuleRefusal
 from mfp_console.scenario import model as m
 from mfp_console.scenario.reading import MISSING, Reader
 from mfp_console.scenario.vocabulary import (
@@ -20,7 +17,7 @@ from mfp_console.scenario.vocabulary import (
 )
 from mfp_console.yaml_source import Mark, nearest
 
-__all__ = ["read_condition", "read_engine_step", "read_expect"]
+__all__ = ["read_condition", "read_expect", "status_word"]
 
 _CONDITION_FORMS = (
     "'distribution finished', 'distribution started', '<machine> is <On|Off|Sleep|Idle|Printing|…>', "
@@ -32,7 +29,7 @@ _TLS_WORDS = ("configured", "removed")
 _COUNTER_KEYS = ("total", "color", "black")
 
 
-def _status_word(value: Any, mark: Mark | None, reader: Reader, what: str) -> str | object:
+def status_word(value: Any, mark: Mark | None, reader: Reader, what: str) -> str | object:
     text = " ".join(str(value).split()) if value is not None else ""
     for word in STATUS_WORDS:
         if word.lower() == text.lower():
@@ -55,8 +52,8 @@ def read_condition(value: Any, mark: Mark | None, reader: Reader) -> m.Condition
     if lowered in ("distribution finished", "distribution started"):
         return m.Condition("distribution_" + lowered.split()[1], text=text)
     if match := re.fullmatch(r"(\S+) status is (.+)", text):
-        name = reader.machine(match.group(1), mark, "'until'")
-        status = _status_word(match.group(2), mark, reader, "'until'")
+        name = reader.destination(match.group(1), mark, "'until'")
+        status = status_word(match.group(2), mark, reader, "'until'")
         if name is MISSING or status is MISSING:
             return MISSING
         return m.Condition("status", name, status, text)  # type: ignore[arg-type]
@@ -92,144 +89,6 @@ def _state_word(word: str) -> tuple[str | None, str]:
     if lowered in ("connected", "reachable"):
         return "network", "connected"
     return None, ""
-
-
-# --- engine shortcuts --------------------------------------------------------------------------------
-
-
-def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_host: str) -> m.Action | object:
-    """Reads ``distribute``, ``cancel``, ``receiving``, ``auto_distribution`` or ``restore``."""
-    if kind == "cancel":
-        if value in (True, "") :
-            return m.Cancel(default_host)
-        name = reader.machine(value, mark, "'cancel'")
-        return MISSING if name is MISSING else m.Cancel(name)  # type: ignore[arg-type]
-    if kind == "distribute":
-        return _read_distribute(value, mark, reader, default_host)
-    if kind == "receiving":
-        return _read_receiving(value, mark, reader)
-    if kind == "auto_distribution":
-        return _read_auto(value, mark, reader, default_host)
-    if kind == "restore":
-        mapping = reader.mapping(value, mark, "'restore'", "{machine: client-a, categories: [Address Book]}")
-        if mapping is None:
-            return MISSING
-        reader.unknown_keys(mapping, ("machine", "categories"), "'restore'")
-        name = reader.machine_at(mapping, "machine", "'restore'")
-        categories = reader.categories(mapping, "categories", "'restore'")
-        if MISSING in (name, categories):
-            return MISSING
-        return m.Restore(name, categories)  # type: ignore[arg-type]
-    raise AssertionError(kind)  # pragma: no cover - STEP_KINDS and this dispatch agree
-
-
-def _read_credentials(mapping: Any, reader: Reader, what: str) -> tuple[str, str] | None | object:
-    if "login" not in mapping:
-        return None
-    login = reader.mapping(mapping["login"], reader.value_mark(mapping, "login"), f"'login' of {what}",
-                           '{id: "7654321", pin: "7654321"}')
-    if login is None:
-        return MISSING
-    reader.unknown_keys(login, ("id", "pin"), f"'login' of {what}")
-    manager_id = reader.quoted_digits(login, "id", f"'login' of {what}")
-    pin = reader.quoted_digits(login, "pin", f"'login' of {what}")
-    return MISSING if MISSING in (manager_id, pin) else (manager_id, pin)
-
-
-def _read_distribute(value: Any, mark: Mark, reader: Reader, default_host: str) -> m.Distribute | object:
-    mapping = reader.mapping(value, mark, "'distribute'", "{from: host, categories: [Address Book], to: [client-a]}")
-    if mapping is None:
-        return MISSING
-    reader.unknown_keys(mapping, ("from", "categories", "to", "include_network", "login"), "'distribute'")
-    host = reader.machine_at(mapping, "from", "'distribute'", default_host)
-    categories = reader.categories(mapping, "categories", "'distribute'")
-    to = reader.machines_list(mapping, "to", "'distribute'")
-    include = reader.boolean(mapping, "include_network", "'distribute'", False)
-    credentials = _read_credentials(mapping, reader, "'distribute'")
-    if MISSING in (host, categories, to, credentials):
-        return MISSING
-    return m.Distribute(host, categories, to, include, credentials)  # type: ignore[arg-type]
-
-
-def _read_receiving(value: Any, mark: Mark, reader: Reader) -> m.Receiving | object:
-    mapping = reader.mapping(value, mark, "'receiving'", "{machine: client-d, restrict_model: Off}")
-    if mapping is None:
-        return MISSING
-    reader.unknown_keys(mapping, ("machine", "restrict_model", "restrict"), "'receiving'")
-    name = reader.machine_at(mapping, "machine", "'receiving'")
-    restrict_model = None
-    if "restrict_model" in mapping:
-        restrict_model = reader.boolean(mapping, "restrict_model", "'receiving'", True)
-    restrict = []
-    if "restrict" in mapping:
-        switches = reader.mapping(mapping["restrict"], reader.value_mark(mapping, "restrict"),
-                                  "'restrict' of 'receiving'", "{Printer Settings: On}")
-        for key in switches or {}:
-            category = reader.category(key, reader.key_mark(switches, key), "'restrict'")
-            if category is not MISSING:
-                restrict.append((category, reader.boolean(switches, key, "'restrict'", False)))
-    if name is MISSING:
-        return MISSING
-    return m.Receiving(name, restrict_model, tuple(restrict))  # type: ignore[arg-type]
-
-
-def _start_times(raw: Any, mark: Mark | None, reader: Reader, what: str) -> tuple[str, ...] | object:
-    items = raw if isinstance(raw, list) else [raw]
-    out = []
-    for index, item in enumerate(items):
-        item_mark = reader.item_mark(raw, index) if isinstance(raw, list) else mark
-        written = reader.written(item, item_mark)
-        try:
-            parse_start_time(written)
-        except RuleRefusal as exc:
-            reader.add(item_mark, f"{what}: {exc.reason}")
-            return MISSING
-        out.append(written)
-    return tuple(out)
-
-
-def _read_auto(value: Any, mark: Mark, reader: Reader, default_host: str) -> m.AutoDistributionStep | object:
-    mapping = reader.mapping(value, mark, "'auto_distribution'",
-                             "{mode: Everyday, everyday: [\"0300\"], categories: [Address Book], to: [client-a]}")
-    if mapping is None:
-        return MISSING
-    reader.unknown_keys(mapping, ("from", "mode", "everyday", "days", "categories", "to", "include_network"),
-                        "'auto_distribution'")
-    host = reader.machine_at(mapping, "from", "'auto_distribution'", default_host)
-    raw_mode = mapping.get("mode", "Everyday")
-    raw_mode = "Off" if raw_mode is False else str(raw_mode)
-    modes = [mode.value for mode in ScheduleMode]
-    mode = next((v for v in modes if v.lower() == raw_mode.lower()), None)
-    if mode is None:
-        reader.add(reader.value_mark(mapping, "mode"), f"'mode' is {', '.join(modes)}; got {raw_mode!r}",
-                   nearest(raw_mode, modes))
-        return MISSING
-    if mode == "Off":
-        return MISSING if host is MISSING else m.AutoDistributionStep(host, mode)  # type: ignore[arg-type]
-    everyday: tuple[str, ...] | object = ()
-    days: list[tuple[str, tuple[str, ...]]] = []
-    if mode == "Everyday":
-        if "everyday" not in mapping:
-            reader.add(mark, "<Everyday> needs 'everyday': a list of start times like \"0300\"")
-            return MISSING
-        everyday = _start_times(mapping["everyday"], reader.value_mark(mapping, "everyday"), reader, "'everyday'")
-    else:
-        raw_days = reader.mapping(mapping.get("days"), reader.value_mark(mapping, "days") if "days" in mapping else mark,
-                                  "'days'", '{Mon: ["0300"], Thu: ["2100"]}')
-        for day, raw in (raw_days or {}).items():
-            label = next((w for w in WEEKDAYS if w.lower() == str(day).lower()[:3]), None)
-            if label is None:
-                reader.add(reader.key_mark(raw_days, day), f"unknown day {day!r}", nearest(str(day), WEEKDAYS))
-                continue
-            times = _start_times(raw, reader.value_mark(raw_days, day), reader, f"'{label}'")
-            if times is not MISSING:
-                days.append((label, times))  # type: ignore[arg-type]
-    categories = reader.categories(mapping, "categories", "'auto_distribution'")
-    to = reader.machines_list(mapping, "to", "'auto_distribution'")
-    include = reader.boolean(mapping, "include_network", "'auto_distribution'", False)
-    if MISSING in (host, everyday, categories, to):
-        return MISSING
-    return m.AutoDistributionStep(host, mode, everyday, tuple(days), categories, to, include)  # type: ignore[arg-type]
 
 
 # --- expectations ------------------------------------------------------------------------------------
@@ -273,8 +132,8 @@ def _expect_status(raw: Any, mark: Mark, reader: Reader) -> m.StatusCheck | obje
             ok = ok and name is not MISSING
             host = name if isinstance(name, str) else ""
             continue
-        name = reader.machine(dest, reader.key_mark(mapping, dest), "a destination of 'status'")
-        status = _status_word(value, reader.value_mark(mapping, dest), reader, f"status of {dest}")
+        name = reader.destination(dest, reader.key_mark(mapping, dest), "a destination of 'status'")
+        status = status_word(value, reader.value_mark(mapping, dest), reader, f"status of {dest}")
         if MISSING in (name, status):
             ok = False
             continue
@@ -482,6 +341,28 @@ def _expect_refused(raw: Any, mark: Mark, reader: Reader) -> m.RefusedCheck | ob
     return m.RefusedCheck(rule, str(mapping.get("contains", "")))
 
 
+def _expect_destinations(raw: Any, mark: Mark, reader: Reader) -> m.DestinationsCheck | object:
+    mapping = reader.mapping(raw, mark, "'destinations'", "{from: host, registered: [client-a, client-b]}")
+    if mapping is None:
+        return MISSING
+    reader.unknown_keys(mapping, ("from", "registered"), "'destinations'")
+    host = reader.machine_at(mapping, "from", "'destinations'", "")
+    value = mapping.get("registered")
+    if value is None:
+        reader.add(mark, "'destinations' needs 'registered': the destination names in list order")
+        return MISSING
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for index, item in enumerate(items):
+        imark = reader.item_mark(value, index) if isinstance(value, list) else reader.value_mark(mapping, "registered")
+        name = reader.destination(item, imark, "'registered'")
+        if name is not MISSING:
+            names.append(name)
+    if host is MISSING or len(names) != len(items):
+        return MISSING
+    return m.DestinationsCheck(tuple(names), host)  # type: ignore[arg-type]
+
+
 _READERS = {
     "status": _expect_status,
     "data": _expect_data,
@@ -491,4 +372,12 @@ _READERS = {
     "state": _expect_state,
     "restorable": _expect_restorable,
     "refused": _expect_refused,
+    "destinations": _expect_destinations,
+    "sync": lambda raw, mark, reader: _read_sync_check(raw, mark, reader),
 }
+
+
+def _read_sync_check(raw: Any, mark: Mark, reader: Reader) -> m.Check | object:
+    from mfp_console.scenario.validate_sync import read_sync_check  # issue 6: synchronization expectations
+
+    return read_sync_check(raw, mark, reader)

@@ -21,6 +21,8 @@ __all__ = [
     "SETTINGS_KEYS",
     "STATUS_WORDS",
     "STEP_KINDS",
+    "SYNC_ACTIONS",
+    "SYNC_EXPECT_FIELDS",
     "TOGGLE_LABELS",
     "TOP_LEVEL_KEYS",
     "WORLD_ACTIONS",
@@ -52,7 +54,7 @@ SETTINGS_KEYS = (
 PANEL_STEPS = ("at", "login", "logout", "press", "set", "tick", "type")
 """Steps a person does at a machine's panel; they always go through the real app."""
 
-ENGINE_STEPS = ("distribute", "cancel", "receiving", "auto_distribution", "restore")
+ENGINE_STEPS = ("distribute", "cancel", "receiving", "auto_distribution", "restore", "destinations", "sync")
 """Shortcuts that call the fleet facade directly (headless tests; no panel needed)."""
 
 TIME_STEPS = ("advance", "goto", "next_event", "wait")
@@ -76,7 +78,9 @@ WORLD_ACTIONS = (
     "clear_error",
 )
 
-EXPECT_KINDS = ("status", "data", "department", "log", "panel", "state", "restorable", "refused")
+EXPECT_KINDS = (
+    "status", "data", "department", "log", "panel", "state", "restorable", "refused", "destinations", "sync",
+)
 
 DATA_ITEMS = (
     "address_book",
@@ -132,3 +136,84 @@ TOGGLE_LABELS: dict[str, tuple[str, ...]] = {
 def category_labels() -> tuple[str, ...]:
     """The five category labels in panel order."""
     return tuple(category.label for category in Category)
+
+
+# --- Personalized Data Synchronization (issue 6) ---------------------------------------------------------
+
+SyncFields = dict[str, str]
+
+SYNC_ACTIONS: dict[str, tuple[str, SyncFields, tuple[str, ...]]] = {
+    # name: (field a bare value or list stands for, {field: kind}, required fields)
+    "start_server": ("machine", {"machine": "machine"}, ("machine",)),
+    "stop_server": ("machine", {"machine": "machine"}, ("machine",)),
+    "start_client": ("machine", {"machine": "machine"}, ("machine",)),
+    "stop_client": ("machine", {"machine": "machine"}, ("machine",)),
+    "restart": ("machine", {"machine": "machine"}, ("machine",)),
+    "logout": ("machine", {"machine": "machine"}, ("machine",)),
+    "malfunction": ("machine", {"machine": "machine"}, ("machine",)),
+    "client_settings": ("", {"machine": "machine", "address": "text?", "search_depth": "int"}, ("machine",)),
+    "login": ("", {"machine": "machine", "user": "text"}, ("machine", "user")),
+    "add_address": ("", {"machine": "machine", "user": "text", "name": "text", "address": "text",
+                         "type": "address_type"}, ("machine", "name", "address")),
+    "add_button": ("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
+                   ("machine", "label")),
+    "add_shortcut": ("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
+                     ("machine", "label")),
+    "add_group_address": ("", {"machine": "machine", "user": "text", "group": "text", "name": "text",
+                               "address": "text", "type": "address_type"}, ("machine", "group", "name", "address")),
+    "add_keychain": ("", {"machine": "machine", "user": "text", "destination": "text", "account": "text"},
+                     ("machine", "destination", "account")),
+    "set_item": ("", {"machine": "machine", "user": "text", "item": "item", "value": "any"},
+                 ("machine", "item", "value")),
+    "connection_destination": ("", {"machine": "machine", "name": "text"}, ("machine", "name")),
+    "common": ("", {"machine": "machine", "item": "common_item", "value": "any"}, ("machine", "item", "value")),
+    "sharing": ("", {"server": "machine", "item": "item", "range": "range"}, ("server", "item", "range")),
+    "delete_users": ("", {"server": "machine", "users": "texts"}, ("server", "users")),
+    "stop_client_from_server": ("", {"server": "machine", "client": "machine"}, ("server", "client")),
+    "backup": ("", {"server": "machine", "target": "text"}, ("server",)),
+    "restore_backup": ("", {"server": "machine", "path": "text"}, ("server",)),
+    "schedule": ("", {"server": "machine", "mode": "backup_mode", "start": "start_time", "weekday": "text",
+                      "target": "text"}, ("server", "mode")),
+    "replica": ("", {"server": "machine", "machine": "machine"}, ("server", "machine")),
+    "replicate": ("", {"server": "machine", "to": "machine"}, ("server",)),
+    "begin_server_change": ("", {"old": "machine", "new": "machine"}, ("old", "new")),
+    "user_limit_action": ("", {"machine": "machine", "action": "limit_action"}, ("machine", "action")),
+    "group_management": ("", {"machine": "machine", "by_department": "bool"}, ("machine", "by_department")),
+    "export": ("machine", {"machine": "machine"}, ("machine",)),
+}
+"""The actions of a ``sync:`` step (engine shortcuts of Personalized Data Synchronization)."""
+
+SYNC_EXPECT_FIELDS: SyncFields = {
+    "machine": "machine",
+    "server": "machine",
+    "user": "text",
+    "addresses": "texts",
+    "buttons": "texts",
+    "shortcuts": "texts",
+    "keychain": "texts",
+    "groups": "texts",
+    "display_language": "text",
+    "withheld": "items",
+    "keychain_targets": "texts?",
+    "users": "texts",
+    "has_users": "texts",
+    "lacks_users": "texts",
+    "log": "log",
+    "server_function": "running",
+    "client_function": "running",
+    "connected_to": "text",
+    "devices": "texts",
+    "device_state": "device_states",
+    "device_notes": "text",
+    "sharing": "ranges",
+    "user_limit_action": "limit_action",
+    "sleep_refused": "bool",
+    "backups": "int",
+    "backup_target": "text",
+    "server_change_next": "int_or_none",
+    "pending_changes": "int",
+    "logged_in": "text",
+    "settings_pending": "bool",
+    "common": "commons",
+}
+"""The keys of ``expect: {sync: …}``; ``machine`` or ``server`` names where to look."""

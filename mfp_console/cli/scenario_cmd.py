@@ -1,0 +1,124 @@
+"""``mfp-console check FILE...`` and ``mfp-console play FILE... [--headless] [--speed X] [--json]``.
+
+``check`` validates scenario files without running them and prints every problem of every file, each
+with ``file:line:column``, the offending line and the nearest valid word (exit 0 or 2). ``play`` runs
+them: in the terminal at a watchable pace, or ``--headless`` through the app's pilot as fast as it goes
+(exit 0 when every expectation held, 1 when one failed, 2 when a file is invalid; nothing is played
+while any file is invalid).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from mfp_console.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, run_async
+from mfp_console.errors import FileProblem, FileProblemsError
+
+__all__ = ["add_scenario_commands", "cmd_check", "cmd_play"]
+
+
+def add_scenario_commands(sub: argparse._SubParsersAction, add_options: Any) -> None:  # type: ignore[type-arg]
+    """Adds ``check`` and ``play`` (scenarios carry their own fleet, so the fleet options do not apply)."""
+    del add_options
+    check = sub.add_parser("check", help="validate scenario files without running them")
+    check.add_argument("files", nargs="+", metavar="FILE", type=Path, help="scenario files (YAML)")
+    check.set_defaults(func=cmd_check)
+    play = sub.add_parser("play", help="play scenario files on the panel (or headless) and check their expectations")
+    play.add_argument("files", nargs="+", metavar="FILE", type=Path, help="scenario files (YAML)")
+    play.add_argument("--headless", action="store_true", help="drive the app through its pilot, as fast as possible")
+    play.add_argument("--speed", type=_speed, default=1.0, metavar="X",
+                      help="live pace multiplier (2 = twice as fast; default 1)")
+    play.add_argument("--json", action="store_true", help="print the results as JSON")
+    play.add_argument("--svg-dir", type=Path, default=Path("scenario-failures"), metavar="DIR",
+                      help="where the panel's SVG is saved when an expectation fails (default: ./scenario-failures)")
+    play.set_defaults(func=cmd_play)
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--speed needs a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("--speed must be more than 0")
+    return value
+
+
+def _load_all(files: list[Path]) -> tuple[list[Any], list[FileProblem]]:
+    from mfp_console.scenario.loader import load_scenario
+
+    scenarios, problems = [], []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path))
+        except FileProblemsError as exc:
+            problems.extend(exc.problems)
+    return scenarios, problems
+
+
+def _print_problems(problems: list[FileProblem], files: list[Path], out: Any) -> None:
+    from mfp_console.scenario.excerpt import render_problems
+
+    print(render_problems(problems), file=out)
+    bad = len({p.path for p in problems})
+    print(f"\n{len(problems)} problem(s) in {bad} of {len(files)} file(s)", file=out)
+
+
+def _quiet_engine_log() -> None:
+    """The engine logs refusals (a removed TLS key, a cut link) as warnings; while a scenario plays they are
+    expected, they reach the result through the bus, and on a live terminal they would tear the panel."""
+    logger = logging.getLogger("mfp_console")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validates every file; prints all problems; exit 0 (all valid) or 2."""
+    scenarios, problems = _load_all(list(args.files))
+    if problems:
+        _print_problems(problems, list(args.files), sys.stdout)
+        return EXIT_INVALID
+    for scenario in scenarios:
+        covers = f", covers {', '.join(scenario.covers)}" if scenario.covers else ""
+        print(f"ok    {scenario.path}: {scenario.name!r} ({len(scenario.steps)} steps{covers})")
+    return EXIT_OK
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """Plays every file; exit 0 (all held), 1 (an expectation failed) or 2 (a file is invalid)."""
+    from mfp_console.scenario.report import failure_report, summary_line
+    from mfp_console.scenario.runner import run_scenario
+
+    files = list(args.files)
+    scenarios, problems = _load_all(files)
+    if problems:
+        _print_problems(problems, files, sys.stderr)
+        return EXIT_INVALID
+    _quiet_engine_log()
+    mode = "auto" if args.headless else "live"  # auto: engine-only unless the scenario has panel steps
+    if mode == "live" and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("not a terminal: playing headless", file=sys.stderr)
+        mode = "headless"
+    results = []
+    for index, scenario in enumerate(scenarios):
+        keep_open = index == len(scenarios) - 1
+        result = run_async(lambda s=scenario, k=keep_open: run_scenario(
+            s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k))
+        results.append(result)
+        if not args.json:
+            print(summary_line(result))
+            report = failure_report(result)
+            if report:
+                print(report)
+    passed = all(r.passed for r in results)
+    if args.json:
+        print(json.dumps({"passed": passed, "scenarios": [r.to_json() for r in results]}, indent=2))
+    elif len(results) > 1:
+        failed = sum(not r.passed for r in results)
+        print(f"\n{len(results) - failed} passed, {failed} failed")
+    return EXIT_OK if passed else EXIT_FAILED
