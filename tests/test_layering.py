@@ -13,7 +13,7 @@ FORBIDDEN = {
     "domain": {"asyncio", "ssl", "socket", "sqlite3", "textual", "apscheduler", "subprocess", "threading"},
     "protocol": {"asyncio", "ssl", "socket", "sqlite3", "textual", "apscheduler", "subprocess", "threading"},
     "engine": {"textual"},
-    "scenario": set(),  # scenario drives the panel through its pilot only via mfp_console.tui.app_factory
+    "scenario": set(),  # textual is checked separately: scenario drives the app only via tui.app.create_app
     "store": {"textual", "asyncio", "ssl"},
     "pki": {"textual", "sqlite3"},
 }

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from mfp_console.errors import FileProblemsError, MfpError, RuleRefusal
+from mfp_console.store.paths import default_state_dir
 
 __all__ = [
     "EXIT_FAILED",
@@ -48,18 +48,6 @@ def add_fleet_options(parser: argparse.ArgumentParser, *, top_level: bool = Fals
         default=default,
         help="where machine databases and certificates live (default: a folder per fleet in the user data dir)",
     )
-
-
-def default_state_dir(fleet: str | None) -> Path:
-    """The state directory used when ``--state-dir`` is not given: one folder per fleet file."""
-    from platformdirs import user_data_dir
-
-    base = Path(user_data_dir("mfp-console", appauthor=False)) / "fleets"
-    if fleet is None or fleet == "default":
-        return base / "default"
-    path = Path(fleet).resolve()
-    digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
-    return base / f"{path.stem}-{digest}"
 
 
 def state_dir_for(args: argparse.Namespace) -> Path:

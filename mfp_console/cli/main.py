@@ -10,6 +10,7 @@ from mfp_console import __version__
 from mfp_console.cli.common import EXIT_INVALID, add_fleet_options, report_errors
 from mfp_console.cli.fleet_cmd import add_fleet_commands
 from mfp_console.cli.machine_cmd import add_machine_command
+from mfp_console.cli.panel_cmd import add_panel_commands, add_panel_options
 
 __all__ = ["build_parser", "main"]
 
@@ -26,20 +27,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mfp-console {__version__}")
     add_fleet_options(parser, top_level=True)
+    add_panel_options(parser, top_level=True)
     parser.set_defaults(func=_cmd_panel)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_fleet_commands(sub, add_fleet_options)
     add_machine_command(sub, add_fleet_options)
+    add_panel_commands(sub, add_fleet_options)
     for extra in _optional_commands():
         extra(sub, add_fleet_options)
     return parser
 
 
 def _optional_commands():  # noqa: ANN202 - list of adders
-    """Commands whose modules may be absent in a partial build (panel, scenarios, bench)."""
+    """Commands whose modules may be absent in a partial build (scenarios, bench)."""
     adders = []
     for module_name, attr in (
-        ("mfp_console.cli.panel_cmd", "add_panel_commands"),
         ("mfp_console.cli.scenario_cmd", "add_scenario_commands"),
         ("mfp_console.cli.bench_cmd", "add_bench_command"),
     ):
@@ -54,13 +56,8 @@ def _optional_commands():  # noqa: ANN202 - list of adders
 
 
 def _cmd_panel(args: argparse.Namespace) -> int:
-    try:
-        from mfp_console.cli.panel_cmd import cmd_run
-    except ModuleNotFoundError:
-        from mfp_console.cli.fleet_cmd import cmd_status
+    from mfp_console.cli.panel_cmd import cmd_run
 
-        args.json = False
-        return cmd_status(args)
     return cmd_run(args)
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from mfp_console.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, state_dir_for
-from mfp_console.clock import Clock, RealClock, VirtualClock, parse_clock_time
+from mfp_console.clock import Clock, VirtualClock, parse_clock_time
 from mfp_console.errors import ConfigError
 
 __all__ = ["add_panel_commands", "add_panel_options", "cmd_run", "cmd_serve", "parse_clock_option"]

@@ -65,3 +65,20 @@ def machine_database_path(state_dir: Path, name: str) -> Path:
         ConfigError: The name cannot be used as a file name.
     """
     return Path(state_dir) / MACHINES_DIR / f"{validate_machine_name(name)}{DATABASE_SUFFIX}"
+
+
+def default_state_dir(fleet_file: Path | str | None) -> Path:
+    """The state directory used when none is given: one folder per fleet file in the user data directory.
+
+    The built-in default fleet uses ``<user data dir>/mfp-console/fleets/default``; a fleet file uses a
+    folder named after the file and a short hash of its absolute path, so two files never share one.
+    """
+    import hashlib
+
+    from platformdirs import user_data_dir
+
+    base = Path(user_data_dir("mfp-console", appauthor=False)) / "fleets"
+    if fleet_file is None or str(fleet_file) == "default":
+        return base / "default"
+    path = Path(fleet_file).resolve()
+    return base / f"{path.stem}-{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"

@@ -22,8 +22,8 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from mfp_console.clock import Clock, RealClock
 from mfp_console.domain.menu import iter_nodes, path_of
-from mfp_console.engine.events import DataChanged
-from mfp_console.engine.fleet import Fleet
+from mfp_console.engine.events import DataChanged, DestinationStatusChanged, SyncEvent
+from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.engine.fleet_file import load_fleet_file
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.tui.bridge import EventBridge
@@ -33,8 +33,9 @@ from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
-from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label, inject_fault
+from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
 from mfp_console.tui.widgets.fleet_views import EventLog, FleetView, LinkTracker, MachineSwitcher
+from mfp_console.tui.widgets.footer import PanelFooter
 from mfp_console.tui.widgets.machine_panel import MachinePanel
 
 __all__ = ["MfpConsoleApp", "create_app"]
@@ -64,12 +65,14 @@ class MfpConsoleApp(App[int]):
         Binding("f2", "home", "Settings", tooltip="The Settings/Registration key"),
         Binding("f3", "next_machine", "Machine", tooltip="Walk to the next machine of the fleet"),
         Binding("f4", "login_toggle", "Login", tooltip="Log in (System Manager ID and PIN) or out"),
+        Binding("f5", "user_login", "User", tooltip="Log in as a user, or open the user's personal settings",
+                show=False),
         Binding("f6", "toggle_side", "Side", tooltip="Show/hide clock, machines and faults"),
         Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log"),
-        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme"),
+        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme", show=False),
         Binding("f9", "next_event", "Next event", tooltip="Virtual clock: jump to the next scheduled event"),
-        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", show=False),
+        Binding("ctrl+q", "quit", "Quit", tooltip="Quit (the fleet stops with the panel)", priority=True),
     ]
 
     def __init__(
@@ -101,7 +104,7 @@ class MfpConsoleApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Starting the fleet…"), id="starting")
-        yield Footer()
+        yield PanelFooter()
 
     async def on_mount(self) -> None:
         for theme in THEMES:
@@ -109,14 +112,22 @@ class MfpConsoleApp(App[int]):
         self.theme = self._wanted_theme
         self.bridge.open()
         if not self.fleet.machines:
+            self._owns_fleet = True  # set first: a start that fails half-way is still stopped on exit
             try:
                 await self.fleet.start()
             except MfpError as exc:
                 self.exit(1, message=f"the fleet could not start: {exc}")
                 return
-            self._owns_fleet = True
+        if not self.fleet.machines:
+            self.exit(1, message=(
+                f"every machine of this fleet already runs in another process (state directory "
+                f"{self.fleet.state_dir}); stop it or use another --state-dir"
+            ))
+            return
         await self.query_one("#starting").remove()
         await self.mount(*self._layout(), before=self.query_one(Footer))
+        if self.machine not in self.fleet.machines and self.fleet.machines:
+            self.machine = next(iter(self.fleet.machines))  # the wanted one runs in another process
         await self.switch_machine(self.machine)
         self._fit_layout()
         self.set_interval(1.0, self._tick, name="lockout countdown")
@@ -173,6 +184,9 @@ class MfpConsoleApp(App[int]):
     async def switch_machine(self, machine: str) -> None:
         """Walks to ``machine``: shows its own panel, in its own state (UI-02)."""
         self.fleet.spec.machine(machine)
+        if machine not in self.fleet.machines:
+            self.notify(f"{machine} runs in another process: its panel is there.", severity="warning")
+            return
         switcher = self.query_one("#panels", ContentSwitcher)
         if not self.query(f"#panel-{machine}"):
             await switcher.add_content(MachinePanel(self.fleet, machine, id=f"panel-{machine}"))
@@ -195,11 +209,21 @@ class MfpConsoleApp(App[int]):
         self.links.note(event)
         for log in self.query(EventLog):
             log.add(event)
-        if isinstance(event, DataChanged) and self.query(f"#panel-{event.machine}"):
+        if isinstance(event, (DataChanged, SyncEvent)) and self.query(f"#panel-{event.machine}"):
             self.panel(event.machine).refresh_data()
+        if isinstance(event, (DataChanged, SyncEvent)):
+            refresh = getattr(self.screen, "refresh_data", None)  # an open Remote UI or personal screen
+            if callable(refresh):
+                refresh()
+        for name in _pages_to_tell(event):
+            if self.query(f"#panel-{name}"):
+                page = self.panel(name).page  # e.g. live <Status> cells (DID-04), a client's log (DID-23)
+                if page is not None:
+                    page.engine_event(event)
 
     def on_machine_changed(self, message: MachineChanged) -> None:
         name = message.machine
+        self.bridge.refreshed(name)
         if not self.started or name not in self.fleet.machines:
             return
         self.query_one(FleetView).show_machine(name)
@@ -247,24 +271,42 @@ class MfpConsoleApp(App[int]):
 
     # --- actions ------------------------------------------------------------------------------------
 
+    @property
+    def _panel_in_front(self) -> bool:
+        """True when the panel itself (not a dialog over it) takes the operator's keys."""
+        return self.started and self.screen is self.screen_stack[0]
+
     async def action_back(self) -> None:
-        if self.started:
+        if self._panel_in_front:
             await self.current_panel.back()
 
     async def action_home(self) -> None:
-        if self.started:
+        if self._panel_in_front:
             await self.current_panel.home()
 
     async def action_next_machine(self) -> None:
-        names = self.fleet.spec.names
+        if not self._panel_in_front:
+            return
+        names = [n for n in self.fleet.spec.names if n in self.fleet.machines]
         await self.switch_machine(names[(names.index(self.machine) + 1) % len(names)])
 
     def action_login_toggle(self) -> None:
+        if not self._panel_in_front:
+            return
         panel = self.current_panel
         if self.fleet.is_admin(self.machine):
             panel.log_out()
         else:
             panel.log_in()
+
+    def action_user_login(self) -> None:
+        """F5: a login user logs in (SYNC-08), or, when one is logged in, opens their personal settings."""
+        if self._panel_in_front:
+            self.current_panel.user_key()
+
+    def user_log_out(self) -> None:
+        """Logs out whoever is logged in at the current machine (the user, and the Administrator too)."""
+        self.current_panel.log_out()
 
     def action_toggle_side(self) -> None:
         side = self.query_one("#side")
@@ -308,6 +350,9 @@ class MfpConsoleApp(App[int]):
                     continue
                 label = fault_label(self.fleet, name, fault)
                 commands.append((f"Fault: {label} on {name}", _call(self._inject, name, fault), "UI-04"))
+        commands.append(("User: log in, or open personal settings", self.action_user_login,
+                         f"a login user at {self.machine} (SYNC-08)"))
+        commands.append(("User: log out", self.user_log_out, f"at {self.machine}"))
         if self.fleet.clock.is_virtual:
             commands.append(("Clock: jump to the next scheduled event", self.action_next_event, "UI-05"))
             commands.append(("Clock: advance 1 minute", _call(self.advance_clock, 60.0), "UI-05"))
@@ -319,8 +364,16 @@ class MfpConsoleApp(App[int]):
         await self.current_panel.go_to(key)
 
     def _inject(self, machine: str, fault: str) -> None:
-        self.query_one(FaultPanel).follow(machine)
-        self.query_one(f"#fault-{fault}").press()  # type: ignore[attr-defined]
+        self.query_one(FaultPanel).inject(machine, fault)
+
+
+def _pages_to_tell(event: Any) -> tuple[str, ...]:
+    """The machines whose open page hears of an engine event: its machine, and a destination's own."""
+    names = [event.machine] if event.machine else []
+    destination = getattr(event, "destination", "")
+    if isinstance(event, DestinationStatusChanged) and destination and destination != event.machine:
+        names.append(destination)
+    return tuple(names)
 
 
 def _call(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
@@ -362,7 +415,7 @@ def create_app(
         spec = load_fleet_file(fleet_file)
         if clock is None:
             clock = RealClock(_zone(spec.settings.timezone))
-        fleet = Fleet(spec, Path(state_dir) if state_dir is not None else _default_state_dir(fleet_file), clock)
+        fleet = Fleet(spec, Path(state_dir) if state_dir is not None else default_state_dir(fleet_file), clock)
     if machine not in fleet.spec.names:
         if machine != "host":
             try:
@@ -382,14 +435,3 @@ def _zone(name: str) -> Any:
         raise ConfigError(f"unknown time zone {name!r} in the fleet file") from None
 
 
-def _default_state_dir(fleet_file: Path | str | None) -> Path:
-    """The per-fleet state folder the CLI uses too (kept in step with ``cli.common.default_state_dir``)."""
-    import hashlib
-
-    from platformdirs import user_data_dir
-
-    base = Path(user_data_dir("mfp-console", appauthor=False)) / "fleets"
-    if fleet_file is None or str(fleet_file) == "default":
-        return base / "default"
-    path = Path(fleet_file).resolve()
-    return base / f"{path.stem}-{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"

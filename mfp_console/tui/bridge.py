@@ -2,8 +2,9 @@
 
 :class:`EventBridge` subscribes once to the fleet's bus and posts to the app: every event as an
 :class:`~mfp_console.tui.messages.EngineEventPosted` (the event log), and, for events that change what a
-machine looks like, a :class:`~mfp_console.tui.messages.MachineChanged` that replaces its waiting
-predecessor so a burst of engine activity costs one refresh per machine, not one per event.
+machine looks like, one :class:`~mfp_console.tui.messages.MachineChanged` per machine at a time: while one
+waits, further events for that machine post nothing (the waiting refresh will read them), so a burst of
+engine activity costs one refresh per machine, not one per event.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class EventBridge:
         self._bus = bus
         self._target = target
         self._subscription: Subscription | None = None
+        self._waiting: set[str] = set()
 
     def open(self) -> None:
         """Starts forwarding (idempotent)."""
@@ -68,11 +70,17 @@ class EventBridge:
             self._subscription.close()
             self._subscription = None
 
+    def refreshed(self, machine: str) -> None:
+        """Called by the app as it re-reads ``machine``: later events need a new message again."""
+        self._waiting.discard(machine)
+
     def _forward(self, event: EngineEvent) -> None:
         self._target.post_message(EngineEventPosted(event))
         if isinstance(event, _CHANGES_MACHINE):
             for name in _machines_of(event):
-                self._target.post_message(MachineChanged(name))
+                if name not in self._waiting:  # one refresh already waits: it will read this change too
+                    self._waiting.add(name)
+                    self._target.post_message(MachineChanged(name))
 
 
 def _machines_of(event: EngineEvent) -> tuple[str, ...]:

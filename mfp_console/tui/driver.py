@@ -24,6 +24,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
 from mfp_console.errors import MfpError
 from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.widgets.did_parts import TickTable
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton, same_label
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from mfp_console.tui.app import MfpConsoleApp
 
 __all__ = ["PanelDriver", "PanelDriverError", "screen_text"]
+
+_LAYOUT_TRIES = 20
+"""How many idle turns to wait for a field that is not laid out yet."""
 
 
 class PanelDriverError(MfpError):
@@ -107,17 +111,25 @@ class PanelDriver:
         )
 
     async def _touch(self, widget: Widget) -> None:
-        widget.scroll_visible(animate=False, immediate=True)
-        await self.pilot.pause()
+        if not widget.screen.region.contains_region(widget.region) or not widget.region.area:
+            widget.scroll_visible(animate=False, immediate=True)
+            await self.pilot.pause()
         if not await self.pilot.click(widget):
             raise PanelDriverError(f"{_label_of(widget) or widget!r} is covered by something else")
-        await self.pilot.pause()
 
     # --- acting -------------------------------------------------------------------------------------
 
     async def press(self, label: str) -> None:
         """Touches the visible button labelled ``label`` (angle brackets optional, case ignored)."""
-        await self._touch(self._find_button(label))
+        for _ in range(_LAYOUT_TRIES):  # a page just switched to may not be laid out yet on a loaded machine
+            try:
+                button = self._find_button(label)
+                break
+            except PanelDriverError:
+                await self.pilot.pause()
+        else:
+            button = self._find_button(label)  # raises, listing the visible labels
+        await self._touch(button)
 
     async def press_path(self, labels: Sequence[str]) -> None:
         """Touches ``Settings/Registration`` and then each label in turn.
@@ -125,7 +137,8 @@ class PanelDriver:
         Raises:
             PanelDriverError: A label is not on screen (e.g. a login is needed first: log in, then retry).
         """
-        await self.press("Settings/Registration")
+        if len(self.app.current_panel.path) > 1:
+            await self.press("Settings/Registration")
         items = list(labels)
         if items and same_label(items[0], "Settings/Registration"):
             items = items[1:]
@@ -139,6 +152,8 @@ class PanelDriver:
         if machine == self.app.machine:
             return
         self.app.fleet.spec.machine(machine)
+        if self.app.screen is not self.app.screen_stack[0]:
+            raise PanelDriverError(f"a dialog is open ({type(self.app.screen).__name__}): close it first")
         buttons = [b for b in self._visible((TouchButton,)) if isinstance(b, TouchButton) and b.id == f"switch-{machine}"]
         if buttons:
             await self._touch(buttons[0])
@@ -161,14 +176,33 @@ class PanelDriver:
             if self.app.fleet.is_admin(self.app.machine):
                 return True
             await self.press("Log In")
+        if self.app.screen.query_one("#login-ok", TouchButton).disabled:
+            return False  # logins are locked (M-03)
         if self.app.screen.query_one("#manager-id", Input).value != manager_id:
             await self.type_into("System Manager ID", manager_id)
         await self.type_into("System Manager PIN", pin)
-        login_key = self.app.screen.query_one("#login-ok", TouchButton)
-        if login_key.disabled:
-            return False
-        await self._touch(login_key)
+        await self.pilot.press("enter")  # Enter in the PIN field is <Log In>
         return self.app.fleet.is_admin(self.app.machine)
+
+    async def user_login(self, user: str, password: str = "") -> bool:
+        """Logs a login user in at the current machine (F5, the user login dialog, SYNC-08).
+
+        Returns:
+            True when ``user`` is logged in; the personal settings screen is open then.
+        """
+        from mfp_console.tui.screens.user_login import UserLoginDialog
+
+        if not isinstance(self.app.screen, UserLoginDialog):
+            if self.app.fleet.logged_in_user(self.app.machine) == user:
+                return True
+            await self.pilot.press("f5")
+        if not isinstance(self.app.screen, UserLoginDialog):
+            raise PanelDriverError("the user login dialog did not open (a user is logged in already?)")
+        await self.type_into("User Name", user)
+        if password:
+            await self.type_into("Password", password)
+        await self.press("Log In")
+        return self.app.fleet.logged_in_user(self.app.machine) == user
 
     async def logout(self) -> None:
         """Logs out at the current machine (``<Log Out>`` in the header)."""
@@ -186,7 +220,8 @@ class PanelDriver:
             await self._touch(toggle.query_one(".toggle-on" if on else ".toggle-off"))
 
     async def tick(self, items: Iterable[str]) -> None:
-        """Ticks the check boxes (or selection-list options) labelled ``items``; others are left alone."""
+        """Ticks the check boxes (or selection-list options, or rows of a list with ticks) labelled ``items``;
+        others are left alone."""
         for item in items:
             boxes = [b for b in self._visible((Checkbox,)) if same_label(_label_of(b), item)]
             if boxes:
@@ -194,6 +229,8 @@ class PanelDriver:
                 assert isinstance(box, Checkbox)
                 if not box.value:
                     await self._touch(box)
+                continue
+            if await self._tick_row(item):
                 continue
             for selection in self._visible((SelectionList,)):
                 assert isinstance(selection, SelectionList)
@@ -212,17 +249,44 @@ class PanelDriver:
             else:
                 raise PanelDriverError(f"nothing to tick called {item!r} on screen")
 
+    async def _tick_row(self, item: str) -> bool:
+        """Ticks the row ``item`` of a visible list with ticks (``TickTable``): highlight it, press space."""
+        for table in self._visible((TickTable,)):
+            assert isinstance(table, TickTable)
+            index = table.row_index(item)
+            if index is None:
+                continue
+            key = table.keys[index]
+            if not table.is_ticked(key):
+                table.focus()
+                table.move_cursor(row=index, animate=False)
+                await self.pilot.pause()
+                await self.pilot.press("space")
+            return True
+        return False
+
+    async def paste(self, text: str) -> None:
+        """Pastes ``text`` into whatever has the focus (e.g. the command palette's search field)."""
+        self.app.post_message(events.Paste(text))
+        await self.pilot.pause()
+
     async def type_into(self, field_label: str, text: str) -> None:
         """Replaces the text of the field labelled ``field_label`` (its border title or placeholder)."""
         fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
+        for _ in range(_LAYOUT_TRIES):  # a dialog just pushed may not be laid out yet on a loaded machine
+            if fields:
+                break
+            await self.pilot.pause()
+            fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
         if not fields:
             names = [getattr(f, "field_label", "") or f.placeholder for f in self._visible((Input,))
                      if isinstance(f, Input)]
             raise PanelDriverError(f"no field {field_label!r} on screen; visible fields: {names}")
         field = fields[0]
-        await self._touch(field)
+        if not field.has_focus:
+            await self._touch(field)
         if field.value:
-            await self.pilot.press("ctrl+a", "backspace")
+            await self.pilot.press("home", "ctrl+k")  # to the start, delete to the end
         if text:
             self.app.post_message(events.Paste(text))
             await self.pilot.pause()

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from mfp_console.tui.pages import address_book, certificate, settings, user_management  # noqa: F401
+from mfp_console.tui.pages import personal, sync, sync_remote  # noqa: F401  (SYNC: issue 6)
+from mfp_console.tui.pages import (  # noqa: F401  (DID: issue 4)
+    distribution,
+    distribution_auto,
+    distribution_log,
+    distribution_manual,
+    distribution_receiving,
+    import_export,
+)
 from mfp_console.tui.pages.base import PAGE_TYPES, PanelPage, register_page
 from mfp_console.tui.pages.menu import MenuPage, PlannedPage
 

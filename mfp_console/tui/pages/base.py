@@ -14,8 +14,8 @@ from textual.containers import Vertical
 from textual.message import Message
 
 from mfp_console.domain.menu import MenuNode
-from mfp_console.errors import RuleRefusal
-from mfp_console.tui.screens.dialogs import refusal_box
+from mfp_console.errors import MfpError, RuleRefusal
+from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
@@ -80,11 +80,32 @@ class PanelPage(Vertical):
         """Handles ``next``/``ok``/``cancel``; returns False to let the panel go back."""
         return False
 
+    def step_back(self) -> bool:
+        """``<Back>`` (or Escape) on a multi-step page: returns True when the page went one step back
+        itself, False to let the panel go one menu level up."""
+        return False
+
+    def engine_event(self, event: Any) -> None:
+        """An engine event about this page's machine (e.g. a destination's status changed, DID-04);
+        called by the app for the page shown on that machine's panel."""
+
+    def set_bar(self, actions: frozenset[str]) -> None:
+        """Changes which bar buttons the page uses now (a multi-step page's steps use different ones)."""
+        self.BAR = frozenset(actions)  # type: ignore[misc]
+        for ancestor in self.ancestors:
+            repaint = getattr(ancestor, "repaint_bar", None)
+            if repaint is not None:
+                repaint()
+                break
+
     def attempt(self, call: Callable[..., Any], *args: Any) -> bool:
         """Runs a facade call; a refusal shows a message box (with its rule ID). Returns success."""
         try:
             call(*args)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
+            return False
+        except MfpError as exc:  # e.g. a store that cannot be written: still a message, not a traceback
+            self.app.push_screen(MessageBox("Error", str(exc)))
             return False
         return True

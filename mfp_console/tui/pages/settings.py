@@ -196,7 +196,7 @@ class PrinterSettingsPage(_ValueTablePage):
         yield Static(Content(self.node.panel_label), classes="page-title")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="value-table")
         table.add_column("Setting", key="key", width=32)
-        table.add_column("Value", key="value")
+        table.add_column("Value", key="value", width=30)
         yield table
         with Horizontal(classes="page-keys"):
             yield TouchButton("<Change>", key="change", id="change-value")
@@ -244,8 +244,8 @@ class SettingsValuesPage(_ValueTablePage):
         if self.node.key == "settings_values":
             yield PanelInput("Filter", id="value-filter", placeholder="type part of a setting's path")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="value-table")
-        table.add_column("Setting", key="key")
-        table.add_column("Value", key="value", width=24)
+        table.add_column("Setting", key="key", width=36)
+        table.add_column("Value", key="value", width=20)
         table.add_column("Deliv.", key="deliverable", width=6)
         table.add_column("Net", key="network", width=3)
         yield table

@@ -77,10 +77,8 @@ class DepartmentIdPage(PanelPage):
         yield Static(Content(self.node.panel_label), classes="page-title", id="dept-title")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="dept-table")
         table.add_column("Department ID", key="id", width=13)
-        for title in ("Total", "Color", "B&W"):
-            table.add_column(f"Limit {title}", key=f"limit-{title}")
-        for title in ("Total", "Color", "B&W"):
-            table.add_column(f"Count {title}", key=f"count-{title}")
+        table.add_column("Limits Total/Color/B&W", key="limits", width=22)
+        table.add_column("Counters Total/Color/B&W", key="counters", width=24)
         yield table
         with Horizontal(classes="page-keys"):
             yield TouchButton("<Register>", key="register", id="register-dept")
@@ -99,8 +97,8 @@ class DepartmentIdPage(PanelPage):
             limits, counts = dept.limits, dept.counters
             table.add_row(
                 dept.dept_id,
-                *(_limit(v) for v in (limits.total, limits.color, limits.black)),
-                *(str(v) for v in (counts.total, counts.color, counts.black)),
+                " / ".join(_limit(v) for v in (limits.total, limits.color, limits.black)),
+                " / ".join(str(v) for v in (counts.total, counts.color, counts.black)),
                 key=dept.dept_id,
             )
         self.query_one("#dept-title", Static).update(

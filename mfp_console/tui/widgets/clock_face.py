@@ -26,7 +26,7 @@ class ClockFace(Vertical):
     DEFAULT_CSS = """
     ClockFace { height: auto; padding: 0 1; }
     ClockFace #clock-time { text-style: bold; }
-    ClockFace #clock-next { color: $text-muted; }
+    ClockFace #clock-next { color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     ClockFace > Horizontal { height: auto; }
     ClockFace > Horizontal > TouchButton { margin: 0 1 0 0; }
     """
@@ -62,7 +62,7 @@ class ClockFace(Vertical):
         now = self.clock.now()
         self.query_one("#clock-time", Static).update(Content(f"{now:%Y-%m-%d %H:%M:%S} {now:%Z}".rstrip()))
         head = self.clock.next_timer()
-        text = f"next: {head.when:%Y-%m-%d %H:%M:%S} {head.label}".rstrip() if head else "next: nothing scheduled"
+        text = f"next: {head.when:%Y-%m-%d %H:%M} {head.label}".rstrip() if head else "next: nothing scheduled"
         self.query_one("#clock-next", Static).update(Content(text))
 
     @on(Button.Pressed)

@@ -126,13 +126,14 @@ class FaultPanel(Vertical):
         if fault == "pin":
             def chosen(pin: str | None) -> None:
                 if pin is not None:
-                    self._inject(machine, fault, pin)
+                    self.inject(machine, fault, pin)
 
             self.app.push_screen(ChangePinDialog(machine), chosen)
         else:
-            self._inject(machine, fault)
+            self.inject(machine, fault)
 
-    def _inject(self, machine: str, fault: str, pin: str = "") -> None:
+    def inject(self, machine: str, fault: str, pin: str = "") -> None:
+        """Injects ``fault`` into ``machine``; a refusal shows as a message box."""
         try:
             done = inject_fault(self.fleet, machine, fault, pin=pin)
         except RuleRefusal as exc:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, DataTable, RichLog
+from textual.widgets import Button, DataTable, RichLog, Static
 
 from mfp_console.domain.machine import Activity, Function, PowerState
 from mfp_console.engine.events import (
@@ -51,6 +51,10 @@ class LinkTracker:
         return " ".join(out)
 
 
+MAX_SWITCH_KEYS = 24
+"""Above this many machines the switcher gives way to the fleet view (a virtualised table)."""
+
+
 class MachineSwitcher(Grid):
     """One button per machine; touching one walks to that machine's panel (UI-02)."""
 
@@ -76,7 +80,11 @@ class MachineSwitcher(Grid):
         self.border_title = "Machines"
 
     def compose(self) -> ComposeResult:
-        for name in self.fleet.spec.names:
+        names = self.fleet.spec.names
+        if len(names) > MAX_SWITCH_KEYS:
+            yield Static(Content(f"{len(names)} machines: select one in the fleet view (Enter) or with Ctrl+P."))
+            return
+        for name in names:
             yield TouchButton(name, key=name, id=f"switch-{name}", compact=True, classes="switch-key")
 
     def on_mount(self) -> None:

@@ -21,7 +21,7 @@ from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages import PanelPage, page_type_for
 from mfp_console.tui.screens.dialogs import refusal_box
 from mfp_console.tui.screens.login import LoginDialog
-from mfp_console.tui.widgets.panel_parts import ActionBar, Curtain, HeaderFacts, KeyRow, PanelHeader
+from mfp_console.tui.widgets.panel_parts import ActionBar, Curtain, HeaderFacts, KeyRow, PanelHeader, RoleLabel
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ class MachinePanel(Vertical):
         """Re-reads the machine's state and login from the engine and paints header, curtain and bar."""
         machine = self.fleet.machine(self.machine)
         admin = self.fleet.is_admin(self.machine)
-        facts = HeaderFacts(machine.identity, machine.state, admin, self.fleet.lock_seconds_left(self.machine))
+        facts = HeaderFacts(machine.identity, machine.state, admin, self.fleet.lock_seconds_left(self.machine),
+                            self.fleet.logged_in_user(self.machine))
         self.query_one(PanelHeader).show(facts)
         covered = self.query_one(Curtain).show(machine.state)
         self.set_class(covered, "-covered")
@@ -102,6 +103,10 @@ class MachinePanel(Vertical):
         page = self.page
         if page is not None:
             page.refresh_data()
+
+    def repaint_bar(self) -> None:
+        """Repaints the bar after the page changed the buttons it uses (:meth:`PanelPage.set_bar`)."""
+        self._paint_bar(self.has_class("-covered"))
 
     def _paint_bar(self, covered: bool) -> None:
         page = self.page
@@ -153,7 +158,10 @@ class MachinePanel(Vertical):
         self.app.push_screen(LoginDialog(self.fleet, self.machine), logged_in)
 
     async def back(self) -> None:
-        """``<Back>``: one level up (nothing at the top)."""
+        """``<Back>``: one step back on a multi-step page, else one level up (nothing at the top)."""
+        page = self.page
+        if page is not None and page.step_back():
+            return
         if len(self.path) > 1:
             self.path = self.path[:-1]
             await self._show_page()
@@ -174,6 +182,29 @@ class MachinePanel(Vertical):
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
         self.refresh_state()
+
+    def user_key(self) -> None:
+        """The user login key (F5, or touching who is logged in): log a user in, or open their personal
+        settings when one is logged in already (SYNC-08)."""
+        if self.has_class("-covered"):
+            return
+        from mfp_console.tui.pages.personal import PersonalDataScreen
+        from mfp_console.tui.screens.user_login import UserLoginDialog
+
+        def logged_in(ok: bool | None) -> None:
+            self.refresh_state()
+            if ok:
+                self.app.push_screen(PersonalDataScreen(self.fleet, self.machine), lambda _: self.refresh_state())
+
+        if self.fleet.logged_in_user(self.machine):
+            self.app.push_screen(PersonalDataScreen(self.fleet, self.machine), lambda _: self.refresh_state())
+        else:
+            self.app.push_screen(UserLoginDialog(self.fleet, self.machine), logged_in)
+
+    @on(RoleLabel.Touched)
+    def _role_touched(self, event: RoleLabel.Touched) -> None:
+        event.stop()
+        self.user_key()
 
     # --- input --------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 from mfp_console.domain.machine import Activity, MachineIdentity, MachineState, PowerState
 from mfp_console.tui.widgets.touch import TouchButton
 
-__all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader"]
+__all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader", "RoleLabel"]
 
 BAR_ACTIONS = ("back", "next", "ok", "cancel")
 _BAR_LABELS = {"back": "<Back>", "next": "<Next>", "ok": "<OK>", "cancel": "<Cancel>"}
@@ -28,6 +28,8 @@ class HeaderFacts:
     state: MachineState
     admin: bool
     lock_seconds: float
+    user: str = ""
+    """The login user at the panel (SYNC-08), empty when none."""
 
     @property
     def state_line(self) -> str:
@@ -43,11 +45,16 @@ class HeaderFacts:
 
     @property
     def role(self) -> str:
-        """``Administrator``, ``Logins locked m:ss`` or ``Not logged in``."""
+        """``Administrator``, ``User alice`` (a login user, SYNC-08), ``Locked m:ss`` (logins, M-03) or
+        ``Not logged in``."""
+        if self.admin and self.user:
+            return f"Admin + {self.user}"
         if self.admin:
             return "Administrator"
+        if self.user:
+            return f"User {self.user}"
         if self.lock_seconds > 0:
-            return f"Logins locked {format_countdown(self.lock_seconds)}"
+            return f"Locked {format_countdown(self.lock_seconds)}"
         return "Not logged in"
 
 
@@ -55,6 +62,16 @@ def format_countdown(seconds: float) -> str:
     """``4:59`` for 299 s (rounded up: a lock with 0.2 s left still shows 0:01)."""
     whole = int(-(-seconds // 1))
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+class RoleLabel(Static):
+    """Who is logged in; touching it opens the user login, or the user's personal settings (SYNC-08)."""
+
+    class Touched(Message):
+        """The role label was touched (clicked)."""
+
+    def on_click(self) -> None:
+        self.post_message(self.Touched())
 
 
 class PanelHeader(Grid):
@@ -69,12 +86,13 @@ class PanelHeader(Grid):
     PanelHeader #role { content-align: right middle; }
     PanelHeader #login-key { width: 16; }
     PanelHeader.-admin #role { color: $text-success; text-style: bold; }
+    PanelHeader.-user #role { color: $text-accent; text-style: bold; }
     PanelHeader.-fault #state-line { color: $text-error; text-style: bold; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="machine-line")
-        yield Static(id="role")
+        yield RoleLabel(id="role")
         yield Static(id="state-line")
         yield TouchButton("<Log In>", key="login", id="login-key", compact=True)
 
@@ -92,6 +110,7 @@ class PanelHeader(Grid):
         key.label = Content(key.plain_label)
         key.disabled = facts.state.power is PowerState.OFF
         self.set_class(facts.admin, "-admin")
+        self.set_class(bool(facts.user) and not facts.admin, "-user")
         s = facts.state
         self.set_class(bool(s.error_code) or s.power is PowerState.OFF or s.network_cut, "-fault")
 
@@ -100,17 +119,22 @@ class KeyRow(Horizontal):
     """The ``Settings/Registration`` key and the breadcrumb of the menu path."""
 
     DEFAULT_CSS = """
-    KeyRow { height: auto; min-height: 3; padding: 0 1; }
+    KeyRow { height: auto; padding: 0 1; margin: 1 0 0 0; }
     KeyRow #settings-key { width: 25; }
-    KeyRow #breadcrumb { width: 1fr; padding: 1 1 0 1; height: auto; }
+    KeyRow #breadcrumb { width: 1fr; padding: 0 1; height: auto; }
     """
 
+    breadcrumb = ""
+    """The path shown, e.g. ``Settings/Registration › <Management Settings>``."""
+
     def compose(self) -> ComposeResult:
-        yield TouchButton("Settings/Registration", key="settings", id="settings-key", variant="primary")
+        yield TouchButton("Settings/Registration", key="settings", id="settings-key", variant="primary",
+                          compact=True)
         yield Static(id="breadcrumb")
 
     def show(self, breadcrumb: str) -> None:
         """Shows the path, e.g. ``Settings/Registration › <Management Settings>``."""
+        self.breadcrumb = breadcrumb
         self.query_one("#breadcrumb", Static).update(Content(breadcrumb))
 
 

@@ -102,12 +102,17 @@ class OnOffToggle(Horizontal):
     Args:
         label: What the setting is called.
         value: True for On.
+        on_label: The first choice's label (``<Include>`` for ``<Network Settings>``, DID-03).
+        off_label: The second choice's label (``<Exclude>``).
+        compact: One line high (buttons without borders), for pages with many toggles.
     """
 
     DEFAULT_CSS = """
     OnOffToggle { height: auto; width: 1fr; }
     OnOffToggle > Label { width: 1fr; padding: 0 1; content-align: left middle; height: 3; }
     OnOffToggle > TouchButton { width: 10; }
+    OnOffToggle.-compact > Label { height: 1; }
+    OnOffToggle.-compact > TouchButton { width: 11; margin: 0 0 0 1; }
     """
 
     value: reactive[bool] = reactive(False, init=False)
@@ -125,15 +130,28 @@ class OnOffToggle(Horizontal):
         def control(self) -> OnOffToggle:
             return self.toggle
 
-    def __init__(self, label: str, value: bool = False, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(
+        self,
+        label: str,
+        value: bool = False,
+        *,
+        id: str | None = None,
+        on_label: str = "<On>",
+        off_label: str = "<Off>",
+        compact: bool = False,
+    ) -> None:
+        super().__init__(id=id, classes="-compact" if compact else None)
         self.label = label
+        self.on_label = on_label
+        """The label of the first choice (``<On>``, or e.g. ``<Include>``); choosing it sets ``value``."""
+        self.off_label = off_label
+        self.compact = compact
         self.set_reactive(OnOffToggle.value, value)
 
     def compose(self) -> ComposeResult:
         yield Label(Content(self.label))
-        yield TouchButton("<On>", key="on", classes="toggle-on")
-        yield TouchButton("<Off>", key="off", classes="toggle-off")
+        yield TouchButton(self.on_label, key="on", classes="toggle-on", compact=self.compact)
+        yield TouchButton(self.off_label, key="off", classes="toggle-off", compact=self.compact)
 
     def on_mount(self) -> None:
         self._paint()

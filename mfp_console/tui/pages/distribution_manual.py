@@ -1,0 +1,213 @@
+"""``<Manual Distribution>`` (DID-03..07): categories → ``<Next>`` → tick destinations →
+``<Start Manual Distribution>``; each destination's ``<Status>`` cell follows the engine's events live, a
+progress bar counts the destinations done, and ``<Cancel>`` lets the destination(s) already transferring
+finish while the others end ``Canceled`` (DID-07). Destinations not ticked keep their old status (DID-04).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, ProgressBar, Static
+
+from mfp_console.domain.device_info import Category
+from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
+from mfp_console.errors import RuleRefusal
+from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.screens.dialogs import refusal_box
+from mfp_console.tui.widgets.did_parts import CategoryToggles, DestinationStatusTable
+from mfp_console.tui.widgets.touch import TouchButton
+
+__all__ = ["ManualDistributionPage"]
+
+_CATEGORIES_BAR = frozenset({"back", "next"})
+_DESTINATIONS_BAR = frozenset({"back"})
+_RUNNING_BAR = frozenset({"back", "cancel"})
+
+
+@register_page("did.manual")
+class ManualDistributionPage(PanelPage):
+    """Two steps on one page: the categories, then the destinations with their live statuses."""
+
+    DEFAULT_CSS = """
+    ManualDistributionPage #manual-categories, ManualDistributionPage #manual-destinations { height: 1fr; }
+    ManualDistributionPage #manual-destinations { display: none; }
+    ManualDistributionPage.-destinations #manual-categories { display: none; }
+    ManualDistributionPage.-destinations #manual-destinations { display: block; }
+    ManualDistributionPage #manual-sending { height: auto; color: $text-muted; }
+    ManualDistributionPage #manual-progress-row { height: 1; }
+    ManualDistributionPage #manual-progress { width: auto; }
+    ManualDistributionPage #manual-progress Bar { width: 24; }
+    ManualDistributionPage #manual-run-line { width: 1fr; padding: 0 0 0 1; }
+    ManualDistributionPage #manual-keys > TouchButton { margin: 0 1 0 0; }
+    ManualDistributionPage #manual-keys { height: auto; }
+    """
+
+    BAR = _CATEGORIES_BAR
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="manual-categories"):
+            yield Static(Content(f"{self.node.panel_label} — 1/2: set the categories to send"),
+                         classes="page-title")
+            yield CategoryToggles(id="manual-toggles")
+            yield Static(Content("Then <Next> to choose the destinations."), classes="page-note")
+        with Vertical(id="manual-destinations"):
+            yield Static(id="manual-dest-title", classes="page-title")
+            yield DestinationStatusTable(id="manual-table")
+            yield Static(id="manual-sending")
+            with Horizontal(id="manual-progress-row"):
+                yield ProgressBar(total=1, show_eta=False, id="manual-progress")
+                yield Static(id="manual-run-line")
+            with Horizontal(id="manual-keys"):
+                yield TouchButton("<Select All>", key="all", id="manual-all")
+                yield TouchButton("<Clear Selection>", key="none", id="manual-none")
+                yield TouchButton("<Start Manual Distribution>", key="start", variant="primary", id="manual-start")
+
+    def on_mount(self) -> None:
+        running = self.fleet.current_job(self.machine)
+        if running is not None:  # the operator comes back to a run in progress: show it
+            self.query_one(CategoryToggles).set_values(running.bundle.categories, running.bundle.include_network)
+            self._show_destinations(ticked=running.destinations)
+        else:
+            self.set_bar(_CATEGORIES_BAR)
+
+    # --- steps --------------------------------------------------------------------------------------
+
+    @property
+    def step(self) -> str:
+        """``categories`` or ``destinations``."""
+        return "destinations" if self.has_class("-destinations") else "categories"
+
+    def bar_pressed(self, action: str) -> bool:
+        if action == "next" and self.step == "categories":
+            if not self.query_one(CategoryToggles).categories:
+                self.app.push_screen(refusal_box(RuleRefusal("Set at least one category to <On>", "DID-04")))
+                return True
+            self._show_destinations()
+            return True
+        if action == "cancel":
+            if self.attempt(self.fleet.cancel_distribution, self.machine):
+                self._paint_run()
+            return True
+        return False
+
+    def step_back(self) -> bool:
+        if self.step == "destinations":
+            self.remove_class("-destinations")
+            self.set_bar(_CATEGORIES_BAR)
+            toggles = self.query("#manual-toggles OnOffToggle TouchButton")
+            if toggles:
+                toggles.first().focus()
+            return True
+        return False
+
+    def _show_destinations(self, ticked: Any = None) -> None:
+        table = self.query_one(DestinationStatusTable)
+        keep = table.ticked if ticked is None else set(ticked)
+        table.show(self.fleet.destinations(self.machine), self._statuses(), keep)
+        self.add_class("-destinations")
+        self._paint_run()
+        table.focus()
+
+    def refresh_data(self) -> None:
+        if self.step == "destinations":
+            table = self.query_one(DestinationStatusTable)
+            table.show(self.fleet.destinations(self.machine), self._statuses(), table.ticked)
+            self._paint_run()
+
+    # --- the run ------------------------------------------------------------------------------------
+
+    def _statuses(self) -> dict[str, str]:
+        """The last status of every destination: the stored ones, then the most recent run's (DID-04)."""
+        statuses = self.fleet.destination_statuses(self.machine)
+        job = self.fleet.last_job(self.machine)
+        if job is not None:
+            statuses.update({name: result.text for name, result in job.results.items()})
+        return statuses
+
+    @on(DestinationStatusTable.Changed)
+    def _ticked(self) -> None:
+        self._paint_run()
+
+    @on(Button.Pressed, "#manual-all")
+    def _all(self) -> None:
+        self.query_one(DestinationStatusTable).set_all(True)
+
+    @on(Button.Pressed, "#manual-none")
+    def _none(self) -> None:
+        self.query_one(DestinationStatusTable).set_all(False)
+
+    @on(Button.Pressed, "#manual-start")
+    def _start(self) -> None:
+        toggles = self.query_one(CategoryToggles)
+        table = self.query_one(DestinationStatusTable)
+        picked = table.ticked_in_order()
+        if not picked:
+            self.app.push_screen(refusal_box(RuleRefusal("Tick at least one destination", "DID-04")))
+            return
+        if self.attempt(self.fleet.start_manual_distribution, self.machine, toggles.categories, picked,
+                        toggles.include_network):
+            job = self.fleet.current_job(self.machine)
+            if job is not None:
+                for name, result in job.results.items():
+                    table.set_status(name, result.text)
+            self._paint_run()
+
+    def engine_event(self, event: Any) -> None:
+        if self.step != "destinations":
+            return
+        table = self.query_one(DestinationStatusTable)
+        if isinstance(event, DestinationStatusChanged):
+            table.set_status(event.destination, event.status)
+            self._paint_run()
+        elif isinstance(event, DistributionStarted):
+            for name in event.destinations:
+                table.set_status(name, "Waiting")
+            self._paint_run()
+        elif isinstance(event, DistributionFinished):
+            for name, status in event.results:
+                table.set_status(name, status)
+            self._paint_run()
+
+    def _paint_run(self) -> None:
+        """Progress bar, the line under the list, the title and which keys work, from the engine's job."""
+        running = self.fleet.current_job(self.machine)
+        job = running or self.fleet.last_job(self.machine)
+        table = self.query_one(DestinationStatusTable)
+        bar = self.query_one("#manual-progress", ProgressBar)
+        toggles = self.query_one(CategoryToggles)
+        sent, include = toggles.categories, toggles.include_network
+        if running is not None:  # what is being sent, whatever the switches say now
+            sent, include = list(running.bundle.categories), running.bundle.include_network
+        categories = ", ".join(f"<{c.label}>" for c in sent)
+        if Category.SETTINGS_VALUES in sent:
+            categories += " (<Network Settings>: " + ("<Include>)" if include else "<Exclude>)")
+        self.query_one("#manual-dest-title", Static).update(Content(
+            f"{self.node.panel_label} — 2/2: tick the destinations"
+        ))
+        self.query_one("#manual-sending", Static).update(Content(
+            f"Sending {categories} · {len(table.ticked)} of {table.row_count} ticked"
+        ))
+        if job is None:
+            bar.update(total=1, progress=0)
+            line = "Nothing distributed yet."
+        else:
+            done, total = job.progress
+            bar.update(total=max(total, 1), progress=done)
+            counts: dict[str, int] = {}
+            for result in job.results.values():
+                word = result.kind.value
+                counts[word] = counts.get(word, 0) + 1
+            summary = ", ".join(f"{n} {word}" for word, n in counts.items())
+            if running is not None:
+                verb = "canceling" if job.canceled else "distributing"
+                line = f"#{job.job_id} {verb}: {done}/{total} done ({summary})"
+            else:
+                line = f"#{job.job_id} finished: {summary}"
+        self.query_one("#manual-run-line", Static).update(Content(line))
+        self.query_one("#manual-start", TouchButton).disabled = running is not None
+        self.set_bar(_RUNNING_BAR if running is not None and not running.canceled else _DESTINATIONS_BAR)

@@ -1,0 +1,249 @@
+"""Controls of the Device Information Distribution screens: a list with ticks (destinations, search results),
+the destination list with its live ``<Status>`` column (DID-04/05), and the five category switches with the
+``<Network Settings>`` question (DID-03).
+
+A :class:`TickTable` is a ``DataTable`` (virtualised: 100 destinations or more scroll smoothly) whose first
+column is a tick. Space or Enter on a row ticks or unticks it; so does touching a row that is already
+highlighted. :meth:`mfp_console.tui.driver.PanelDriver.tick` finds rows by their label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from mfp_console.domain.device_info import Category
+from mfp_console.tui.widgets.touch import OnOffToggle
+
+__all__ = [
+    "CategoryToggles",
+    "DestinationStatusTable",
+    "TickTable",
+    "report_path",
+    "status_cell",
+]
+
+TICKED = Content("[✔]")
+UNTICKED = Content("[ ]")
+NETWORK_LABEL = "<Network Settings>"
+
+
+def status_cell(text: str) -> Content:
+    """A ``<Status>`` cell: ``OK`` in the success colour, ``NG …`` in the error colour, the rest plain."""
+    if text == "OK":
+        return Content.styled(text, "bold $text-success")
+    if text.startswith("NG"):
+        return Content.styled(text, "bold $text-error")
+    if text in ("Distributing", "Canceled"):
+        return Content.styled(text, "$text-warning")
+    return Content(text or "-")
+
+
+def report_path(app: Any, stem: str, suffix: str = ".txt") -> Path:
+    """Where a ``<Print List>`` report or an export goes: the app's screenshot folder (the working
+    directory in the terminal), named after the machine time, e.g. ``host-destinations-20261120-0900.txt``."""
+    folder = Path(getattr(app, "screenshot_dir", None) or Path.cwd())
+    now = app.fleet.clock.now()
+    return folder / f"{stem}-{now:%Y%m%d-%H%M}{suffix}"
+
+
+class TickTable(DataTable[Any]):
+    """Rows with a tick in the first column; the row key is the label :meth:`PanelDriver.tick` matches.
+
+    Args:
+        columns: ``(key, label, width)`` of the columns after the tick (width 0: sized to the content).
+    """
+
+    BINDINGS: ClassVar = [Binding("space", "toggle_tick", "Tick", show=False)]
+
+    class Changed(Message):
+        """The ticked rows changed."""
+
+        def __init__(self, table: TickTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> TickTable:
+            return self.table
+
+    def __init__(self, columns: Sequence[tuple[str, str, int]], *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, id=id)
+        self.add_column(Content("✔"), key="tick", width=3)
+        for key, label, width in columns:
+            self.add_column(Content(label), key=key, width=width or None)
+        self.ticked: set[str] = set()
+        """Keys of the ticked rows."""
+        self._order: list[str] = []
+
+    # --- content ------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: Iterable[tuple[str, Sequence[Any]]], ticked: Collection[str] = ()) -> None:
+        """Replaces the rows: ``(key, cells after the tick)``; ``ticked`` keys start ticked."""
+        keep = self.cursor_row
+        self.clear()
+        self._order = []
+        self.ticked = set(ticked)
+        for key, cells in rows:
+            self._order.append(key)
+            self.add_row(TICKED if key in self.ticked else UNTICKED, *cells, key=key)
+        self.ticked &= set(self._order)
+        if self._order:
+            self.move_cursor(row=min(max(keep, 0), len(self._order) - 1))
+
+    @property
+    def keys(self) -> list[str]:
+        """Row keys in list order."""
+        return list(self._order)
+
+    def ticked_in_order(self) -> list[str]:
+        """The ticked keys, in list order (DID-06 serves them in this order)."""
+        return [key for key in self._order if key in self.ticked]
+
+    def row_index(self, label: str) -> int | None:
+        """The index of the row whose key is ``label`` (case ignored), or None."""
+        wanted = label.strip().strip("<>").casefold()
+        for index, key in enumerate(self._order):
+            if key.casefold() == wanted:
+                return index
+        return None
+
+    def is_ticked(self, key: str) -> bool:
+        """True when the row ``key`` is ticked."""
+        return key in self.ticked
+
+    def set_tick(self, key: str, ticked: bool) -> None:
+        """Ticks or unticks one row."""
+        if key not in self._order:
+            return
+        if ticked:
+            self.ticked.add(key)
+        else:
+            self.ticked.discard(key)
+        self.update_cell(key, "tick", TICKED if ticked else UNTICKED)
+        self.post_message(self.Changed(self))
+
+    def set_all(self, ticked: bool) -> None:
+        """``<Select All>`` / ``<Clear Selection>``."""
+        self.ticked = set(self._order) if ticked else set()
+        for key in self._order:
+            self.update_cell(key, "tick", TICKED if ticked else UNTICKED)
+        self.post_message(self.Changed(self))
+
+    # --- input --------------------------------------------------------------------------------------
+
+    def _cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def action_toggle_tick(self) -> None:
+        key = self._cursor_key()
+        if key is not None:
+            self.set_tick(key, key not in self.ticked)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_toggle_tick()
+
+
+class DestinationStatusTable(TickTable):
+    """The host's destinations with a tick, name, address and the live ``<Status>`` cell (DID-04/05)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__((("name", "Name", 16), ("address", "Address", 18), ("status", "<Status>", 18)), id=id)
+
+    def show(self, destinations: Iterable[Any], statuses: Mapping[str, str], ticked: Collection[str] = ()) -> None:
+        """Fills the list from the registered destinations and their last statuses."""
+        rows = []
+        for dest in destinations:
+            address = dest.address if not dest.port else f"{dest.address}:{dest.port}"
+            rows.append((dest.name, (Content(dest.name), Content(address), status_cell(statuses.get(dest.name, "")))))
+        self.set_rows(rows, ticked)
+
+    def set_status(self, name: str, text: str) -> None:
+        """Changes one ``<Status>`` cell (a row not in the list is ignored)."""
+        if name in self._order:
+            self.update_cell(name, "status", status_cell(text))
+
+
+class CategoryToggles(Vertical):
+    """The five categories, each ``<On>``/``<Off>``, and ``<Network Settings>`` ``<Include>``/``<Exclude>``,
+    asked only while ``<Settings/Registration Value>`` is ``<On>`` (DID-03; Exclude by default).
+
+    Args:
+        chosen: The categories that start ``<On>``.
+        include_network: Whether ``<Include>`` starts chosen.
+        network_question: False on screens where the question does not apply (receiving restrictions).
+    """
+
+    DEFAULT_CSS = """
+    CategoryToggles { height: auto; }
+    CategoryToggles > OnOffToggle { margin: 0 0 1 0; }
+    CategoryToggles #network-toggle { margin: 0 0 0 4; }
+    CategoryToggles #network-note { color: $text-muted; padding: 0 0 0 5; height: auto; }
+    """
+
+    def __init__(self, chosen: Collection[Category] = (), include_network: bool = False, *,
+                 network_question: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._chosen = set(chosen)
+        self._include = include_network
+        self._network_question = network_question
+
+    def compose(self) -> ComposeResult:
+        for category in Category:
+            yield OnOffToggle(f"<{category.label}>", category in self._chosen, id=f"cat-{category.value}",
+                              compact=True)
+            if category is Category.SETTINGS_VALUES and self._network_question:
+                yield OnOffToggle(NETWORK_LABEL, self._include, id="network-toggle", on_label="<Include>",
+                                  off_label="<Exclude>", compact=True)
+                yield Static(Content("Network settings reach the clients only with <Include> (DID-03)."),
+                             id="network-note")
+
+    def on_mount(self) -> None:
+        self._show_question()
+
+    @on(OnOffToggle.Changed)
+    def _changed(self, event: OnOffToggle.Changed) -> None:
+        if event.toggle.id == f"cat-{Category.SETTINGS_VALUES.value}":
+            self._show_question()
+
+    def _show_question(self) -> None:
+        if not self._network_question:
+            return
+        asked = self.query_one(f"#cat-{Category.SETTINGS_VALUES.value}", OnOffToggle).value
+        self.query_one("#network-toggle").display = asked
+        self.query_one("#network-note").display = asked
+        if not asked:
+            self.query_one("#network-toggle", OnOffToggle).value = False  # asked again next time: Exclude
+
+    @property
+    def categories(self) -> list[Category]:
+        """The categories switched ``<On>``, in panel order."""
+        return [c for c in Category if self.query_one(f"#cat-{c.value}", OnOffToggle).value]
+
+    @property
+    def include_network(self) -> bool:
+        """``<Network Settings>`` ``<Include>`` (only while ``<Settings/Registration Value>`` is ``<On>``)."""
+        if not self._network_question or Category.SETTINGS_VALUES not in self.categories:
+            return False
+        return self.query_one("#network-toggle", OnOffToggle).value
+
+    def set_values(self, chosen: Collection[Category], include_network: bool = False) -> None:
+        """Sets every switch."""
+        for category in Category:
+            self.query_one(f"#cat-{category.value}", OnOffToggle).value = category in chosen
+        if self._network_question:
+            self._show_question()
+            self.query_one("#network-toggle", OnOffToggle).value = include_network

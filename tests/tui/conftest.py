@@ -1,0 +1,47 @@
+"""Fixtures of the panel tests: the app from the real factory on a fresh state directory, a virtual clock at
+2026-11-20 09:00 UTC and a fixed fleet PKI (so fingerprints and validity on screen never change)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mfp_console.clock import VirtualClock
+from mfp_console.tui.app import MfpConsoleApp, create_app
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+FIXED_PKI = Path(__file__).resolve().parent / "fixtures" / "pki"
+SIZE = (120, 40)
+SMALL = (80, 24)
+
+
+def prepare_state_dir(root: Path) -> Path:
+    """A state directory holding a copy of the fixed PKI (the layout of ``mfp_console.pki.keystore``)."""
+    state = root / "state"
+    shutil.copytree(FIXED_PKI, state / "pki")
+    for path in (state / "pki").rglob("*"):
+        if path.suffix == ".key":
+            os.chmod(path, 0o600)
+        elif path.is_dir():
+            os.chmod(path, 0o700)
+    os.chmod(state / "pki", 0o700)
+    return state
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., MfpConsoleApp]:
+    """Builds the app with :func:`create_app` (as the CLI does) on a virtual clock, frozen for tests."""
+    counter = iter(range(100))
+
+    def make(**kwargs: Any) -> MfpConsoleApp:
+        root = tmp_path / f"run{next(counter)}"
+        kwargs.setdefault("screenshot_dir", root)
+        return create_app(None, prepare_state_dir(root), VirtualClock(START), for_tests=True, **kwargs)
+
+    return make

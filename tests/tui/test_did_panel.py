@@ -1,0 +1,348 @@
+"""Pilot tests of the Device Information Distribution screens (issue 4, panel side).
+
+Each test works the panel the way an operator does (``PanelDriver``: touches, ticks, typing) and asserts on
+the engine's state through the fleet facade (destinations, statuses, schedules, receiving settings, device
+information), not only on the screen. The conversations are real mutual-TLS exchanges between the fleet's
+machines; time is the virtual clock of ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mfp_console.domain.device_info import Category
+from mfp_console.domain.receiving import ReceivingSettings
+from mfp_console.domain.schedule import ScheduleMode
+from mfp_console.tui.driver import PanelDriver
+from mfp_console.tui.widgets.did_parts import DestinationStatusTable, TickTable
+from tests.tui.conftest import SIZE
+
+PIN = "7654321"
+DID = ["Management Settings", "Device Management", "Device Information Distribution Settings"]
+
+
+def slow_updates(app, seconds_per_mib: float = 6000.0):
+    """A client spends machine time applying data (DID-11), so an update can be caught in progress."""
+    spec = app.fleet.spec
+    app.fleet.spec = replace(spec, settings=replace(spec.settings, update_seconds_per_mib=seconds_per_mib))
+    return app
+
+
+async def open_did(driver: PanelDriver, *labels: str) -> None:
+    assert await driver.login(PIN, PIN)
+    await driver.press_path([*DID, *labels])
+
+
+async def quiet(driver: PanelDriver) -> None:
+    """Lets the engine finish (or park on machine time) and the panel show what it posted."""
+    await driver.app.fleet.settle()
+    await driver.pilot.pause()
+
+
+def status_cells(app) -> dict[str, str]:
+    table = app.screen.query_one(DestinationStatusTable)
+    return {key: str(table.get_cell(key, "status")) for key in table.keys}
+
+
+class TestRegisterDestinations:
+    """DID-02 on the host: by hand (duplicates refused with rule and reason), auto search, details, delete,
+    print list; DID-01: the screens sit under the Administrator login."""
+
+    async def test_did02_register_duplicate_details_delete_and_print(self, make_app, tmp_path: Path) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            await driver.press("Management Settings")
+            assert "System Manager ID" in driver.visible_text()  # DID-01: the login comes first
+            assert await driver.login(PIN, PIN)
+            await driver.press_path([*DID, "Register Destinations"])
+            assert "4 of 100 registered" in driver.visible_text()
+
+            await driver.press("Register")
+            await driver.type_into("Name", "second-a")
+            await driver.type_into("Address", "CLIENT-A")
+            await driver.press("OK")
+            text = driver.visible_text()
+            assert "Refused (DID-02)" in text and "already registered as 'client-a'" in text
+            await driver.press("OK")  # the refusal; the form stays open to be corrected
+            await driver.type_into("Name", "branch-printer")
+            await driver.type_into("Address", "192.0.2.15")
+            await driver.press("OK")
+            assert app.fleet.destinations("host").names()[-1] == "branch-printer"
+            assert "5 of 100 registered" in driver.visible_text()
+
+            await driver.press("Details")  # the new destination is selected
+            text = driver.visible_text()
+            assert "Address: 192.0.2.15" in text and "E-UNREACH" in text
+            await driver.press("OK")
+
+            await driver.press("Delete")
+            await driver.press("Yes")
+            assert "branch-printer" not in app.fleet.destinations("host")
+
+            await driver.press("Print List")
+            printed = sorted(app.screenshot_dir.glob("host-destinations-*.txt"))
+            assert len(printed) == 1 and "client-d" in printed[0].read_text()
+            assert printed[0].name in driver.visible_text().replace("\n", "")
+
+    async def test_did02_auto_search_registers_the_ticked_machines(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            await open_did(driver, "Register Destinations")
+            app.fleet.delete_destination("host", "client-d")  # router distance 3 from the host
+            app.fleet.delete_destination("host", "client-c")  # distance 2
+            await driver.press("Auto Search/Register")
+            await driver.type_into("Search Depth (Router)", "9")
+            await driver.press("Start Auto Search")
+            assert "Refused (DID-02)" in driver.visible_text()  # 1–8 only
+            await driver.press("OK")
+            await driver.type_into("Search Depth (Router)", "2")
+            await driver.press("Start Auto Search")
+            found = app.screen.query_one("#search-results", TickTable)
+            assert found.keys == ["client-a", "client-b", "client-c"]  # within 2 routers, nearest first
+            assert found.ticked_in_order() == ["client-c"]  # the ones not registered yet start ticked
+            assert "registered already" in driver.visible_text()
+            await driver.press("Register")
+            assert app.fleet.destinations("host").names() == ("client-a", "client-b", "client-c")
+
+
+class TestManualDistribution:
+    """DID-03..07 from the panel: categories, the network question, ticks, live statuses, cancel."""
+
+    async def test_did03_did04_did08_distribution_started_on_the_panel_reaches_the_clients(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            fleet.change_pin("client-b", "1111111")
+            before_b = fleet.device_info("client-b").address_book
+            await open_did(driver, "Manual Distribution")
+            await driver.set_toggle("Address Book", True)
+            assert "<Network Settings>" not in driver.visible_text()
+            await driver.set_toggle("Settings/Registration Value", True)
+            assert "<Network Settings>" in driver.visible_text()  # DID-03: asked, Exclude by default
+            await driver.set_toggle("Settings/Registration Value", False)
+            await driver.press("Next")
+            await driver.tick(["client-a", "client-b"])
+            await driver.press("Start Manual Distribution")
+            await quiet(driver)
+
+            assert status_cells(app) == {"client-a": "OK", "client-b": "NG E-AUTH", "client-c": "-", "client-d": "-"}
+            assert "#1 finished: 1 OK, 1 NG" in driver.visible_text()
+            assert fleet.device_info("client-a").address_book == fleet.device_info("host").address_book
+            assert fleet.device_info("client-b").address_book == before_b  # DID-08: unchanged
+            assert fleet.destination_statuses("host") == {"client-a": "OK", "client-b": "NG E-AUTH"}
+
+            # A second run to client-c only: client-a and client-b keep their old status (DID-04).
+            await driver.press("Clear Selection")
+            await driver.tick(["client-c"])
+            await driver.press("Start Manual Distribution")
+            await quiet(driver)
+            assert status_cells(app) == {"client-a": "OK", "client-b": "NG E-AUTH", "client-c": "OK", "client-d": "-"}
+
+    async def test_did07_cancel_lets_the_transferring_client_finish_and_cancels_the_rest(self, make_app) -> None:
+        app = slow_updates(make_app())
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            before_c = fleet.device_info("client-c").department_ids
+            await open_did(driver, "Manual Distribution")
+            await driver.set_toggle("Department ID/System Manager", True)
+            await driver.press("Next")
+            await driver.press("Select All")
+            await driver.press("Start Manual Distribution")
+            await quiet(driver)
+            assert status_cells(app)["client-a"] == "Distributing"  # parked while client-a updates (DID-11)
+            assert fleet.machine("client-a").state.activity.value == "Updating"
+
+            await driver.press("Cancel")
+            await fleet.advance(3600)
+            await pilot.pause()
+            cells = status_cells(app)
+            assert cells == {"client-a": "OK", "client-b": "Canceled", "client-c": "Canceled", "client-d": "Canceled"}
+            assert fleet.device_info("client-c").department_ids == before_c  # not touched (DID-07)
+            assert fleet.current_job("host") is None
+
+    async def test_did06_a_hundred_destinations_tick_and_run_smoothly(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            fleet.login_admin("host", PIN, PIN)
+            for number in range(96):
+                fleet.register_destination("host", f"branch-{number:03d}", f"192.0.2.{number + 1}")
+            await driver.press_path([*DID, "Manual Distribution"])
+            await driver.set_toggle("Paper Information", True)
+            await driver.press("Next")
+            started = time.perf_counter()
+            await driver.press("Select All")
+            await driver.press("Start Manual Distribution")
+            await quiet(driver)
+            elapsed = time.perf_counter() - started
+            cells = status_cells(app)
+            assert len(cells) == 100 and cells["branch-095"] == "NG E-UNREACH" and cells["client-a"] == "OK"
+            assert "100/100" in driver.visible_text() or "#1 finished" in driver.visible_text()
+            assert elapsed < 15, f"100 destinations took {elapsed:.1f} s on the panel"
+
+
+class TestAutoDistribution:
+    """DID-21/22 on the panel: the refusals of the start times, then categories, destinations, <OK>."""
+
+    async def test_did21_schedule_saved_with_its_next_time(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            await open_did(driver, "Set Auto Distribution")
+            await driver.press("Everyday")
+            for wrong in ("705", "2400"):  # every refusal of parse_start_time: tests/domain
+                await driver.type_into("Start Time 1", wrong)
+                await driver.press("Next")
+                text = driver.visible_text()
+                assert "Refused (DID-21)" in text and "Start Time 1" in text, wrong
+                await driver.press("OK")
+            await driver.type_into("Start Time 1", "0300")
+            await driver.type_into("Start Time 2", "2100")
+            await driver.press("Next")
+            await driver.set_toggle("Address Book", True)
+            await driver.press("Next")
+            await driver.tick(["client-a", "client-c"])
+            await driver.press("OK")
+
+            saved = app.fleet.auto_distribution("host")
+            assert saved.mode is ScheduleMode.EVERYDAY and saved.everyday == ("0300", "2100")
+            assert saved.categories == {Category.ADDRESS_BOOK} and saved.destinations == ("client-a", "client-c")
+            expected = datetime(2026, 11, 20, 21, 0, tzinfo=timezone.utc)
+            assert app.fleet.next_auto_distribution("host") == expected
+            assert "Next auto distribution: Fri 2026-11-20 21:00" in driver.visible_text()
+
+            # DID-22: at 21:00 the host distributes by itself.
+            await app.fleet.advance(12 * 3600)
+            assert app.fleet.destination_statuses("host") == {"client-a": "OK", "client-c": "OK"}
+
+            await driver.press("OK")  # the "saved" message; then <Off> and <OK> switch it off
+            await driver.press("Off")
+            await driver.press("OK")
+            assert app.fleet.auto_distribution("host").mode is ScheduleMode.OFF
+            assert app.fleet.next_auto_distribution("host") is None
+
+
+class TestReceivingSide:
+    """DID-18..20 on a client's own panel."""
+
+    async def test_did18_did19_receiving_settings_saved(self, make_app) -> None:
+        app = make_app(machine="client-d")
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            await open_did(driver, "Receiving Settings", "Restrict Receiving Device Information")
+            await driver.set_toggle("Restrict Receiving Device Information", False)
+            await driver.press("OK")
+            assert app.fleet.receiving_settings("client-d") == ReceivingSettings(False, frozenset())
+            await driver.press("Restrict Receiving for Each Function")
+            await driver.set_toggle("Printer Settings", True)
+            await driver.set_toggle("Paper Information", True)
+            await driver.press("OK")
+            assert app.fleet.receiving_settings("client-d") == ReceivingSettings(
+                False, frozenset({Category.PRINTER_SETTINGS, Category.PAPER_INFORMATION})
+            )
+            # The host of another series is accepted now (DID-18); the restricted categories are not (DID-19).
+            fleet = app.fleet
+            fleet.login_admin("host", PIN, PIN)
+            before = fleet.device_info("client-d").printer_settings
+            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS], ["client-d"])
+            await quiet(driver)
+            assert fleet.destination_statuses("host")["client-d"] == "OK"
+            assert fleet.device_info("client-d").printer_settings == before
+
+    async def test_did20_restore_from_the_client_panel_once(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            original = fleet.device_info("client-a").address_book
+            fleet.login_admin("host", PIN, PIN)
+            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-a"])
+            await quiet(driver)
+            assert fleet.device_info("client-a").address_book != original
+
+            await driver.at("client-a")
+            await open_did(driver, "Receiving Settings", "Restore Data")
+            assert "<Address Book>." in driver.visible_text().replace("\n", " ")
+            await driver.tick(["Address Book"])
+            await driver.press("Execute")
+            await driver.press("Yes")
+            assert fleet.device_info("client-a").address_book == original
+            assert fleet.restorable_categories("client-a") == set()
+            await driver.press("OK")
+            await driver.tick(["Address Book"])
+            await driver.press("Execute")
+            await driver.press("Yes")
+            text = driver.visible_text()
+            assert "Refused (DID-20)" in text and "nothing to restore" in text
+
+
+class TestLogAndImportExport:
+    """DID-23 (log view, filter, print) and DID-24 (import/export on the panel, refused during a run)."""
+
+    async def test_did23_log_filtered_and_printed(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            await open_did(driver, "Communication Log")
+            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-a", "client-d"])
+            await quiet(driver)
+            text = driver.visible_text()
+            assert "2 entries" in text and "NG E-MODEL" in text and "Delivered" in text
+            await driver.press("Filter")
+            await driver.press("Result NG")
+            await driver.press("OK")
+            text = driver.visible_text()
+            assert "1 entry" in text and "Result: NG" in text and "client-a" not in text.split("Result: NG")[1][:200]
+            await driver.press("Details")
+            assert "E-MODEL" in driver.visible_text()
+            await driver.press("OK")
+            await driver.press("Print List")
+            printed = sorted(app.screenshot_dir.glob("host-communication-log-*.txt"))
+            assert len(printed) == 1
+            report = printed[0].read_text()
+            assert "client-d" in report and "NG E-MODEL" in report and "client-a" not in report
+
+    async def test_did24_export_import_with_preview_and_refusal_during_a_distribution(self, make_app) -> None:
+        app = slow_updates(make_app(), 0.0)
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            fleet.login_admin("client-a", PIN, PIN)
+            exported = await fleet.export_device_info("client-a", app.screenshot_dir / "client-a.json")
+            fleet.logout("client-a")
+            assert await driver.login(PIN, PIN)
+            await driver.press_path(["Management Settings", "Data Management", "Import/Export"])
+            await driver.type_into("File", exported.name)
+            await driver.press("Import")
+            text = driver.visible_text()
+            assert "File from client-a" in text and "will be overwritten" in text
+            await driver.press("No")
+            assert fleet.device_info("host").address_book != fleet.device_info("client-a").address_book
+            await driver.press("Import")
+            await driver.press("Yes")
+            await quiet(driver)
+            assert fleet.device_info("host").address_book == fleet.device_info("client-a").address_book
+            await driver.press("OK")
+
+            await driver.type_into("File", "host-copy.json")
+            await driver.press("Export")
+            await quiet(driver)
+            assert (app.screenshot_dir / "host-copy.json").exists()
+            await driver.press("OK")
+
+            slow_updates(app)
+            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-b"])
+            await quiet(driver)  # client-b is updating: the host's run is still going
+            await driver.press("Export")
+            await quiet(driver)
+            text = driver.visible_text()
+            assert "Refused (DID-24)" in text and "distribution is running" in text

@@ -1,0 +1,277 @@
+"""Snapshot tests (``snap_compare``) of every screen of Personalized Data Synchronization (SYNC-01…SYNC-20).
+
+Deterministic like ``test_snapshots.py``: a virtual clock that never moves unless a step moves it, the
+fixed fleet PKI, ``for_tests=True``, a fixed terminal size, and clients started one after the other so logs
+and device lists always come in the same order. The fleet view and event log are hidden (F7): the event
+log's order of concurrent TLS events is not part of what these screens show. The Remote UI device list
+shows IP addresses, not the emulator's loopback ports, which change from run to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual.pilot import Pilot
+
+from mfp_console.domain.sync_items import PersonalItem
+from mfp_console.tui.driver import PanelDriver
+from tests.tui.conftest import SIZE
+
+Steps = Callable[[PanelDriver], Awaitable[None]]
+ADMIN = ("7654321", "7654321")
+
+
+def _before(steps: Steps) -> Callable[[Pilot[int]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[int]) -> None:
+        driver = PanelDriver(pilot.app, pilot)  # type: ignore[arg-type]
+        await pilot.press("f7")
+        await steps(driver)
+        await pilot.app.fleet.settle()  # type: ignore[attr-defined]
+        await pilot.pause()
+        refresh = getattr(pilot.app.screen, "refresh_data", None)
+        if callable(refresh):
+            refresh()
+        await pilot.pause()
+
+    return run_before
+
+
+async def _sync_page(d: PanelDriver, machine: str) -> None:
+    await d.at(machine)
+    assert await d.login(*ADMIN)
+    await d.press_path(["Management Settings", "Device Management", "Synchronize Custom Settings"])
+
+
+async def _started(d: PanelDriver, clients: tuple[str, ...] = ("client-a", "client-b")) -> None:
+    """Server on host and the clients, started through the facade one after the other, then settled."""
+    fleet = d.app.fleet
+    fleet.login_admin("host", *ADMIN)
+    fleet.start_sync_server("host")
+    fleet.logout("host")
+    for client in clients:
+        fleet.login_admin(client, *ADMIN)
+        fleet.start_sync_client(client)
+        fleet.logout(client)
+        await fleet.settle()
+
+
+async def _alice_with_data(d: PanelDriver) -> None:
+    fleet = d.app.fleet
+    await _started(d)
+    fleet.login_user("client-a", "alice")
+    fleet.add_personal_address("client-a", "alice", "Bob Jones", "bob@example.com")
+    fleet.add_personal_address("client-a", "alice", "Sales fax", "0312345678", "Fax")
+    fleet.add_personal_button("client-a", "alice", "Scan to Bob", "Scan and Send")
+    await fleet.settle()
+
+
+class TestSyncPanel:
+    """The panel's screens: the functions, the personal settings action, the user login and personal data."""
+
+    def test_sync01_server_page_with_clients(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _started(d)
+            await _sync_page(d, "host")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync20_client_page_with_settings_waiting_for_a_restart(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _started(d, ("client-a",))
+            await _sync_page(d, "client-a")
+            d.app.fleet.set_sync_client_settings("client-a", "host:8443")
+            d.app.current_panel.refresh_data()
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync03_manage_personal_settings_fixed_action(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _started(d, ("client-a",))
+            await d.at("client-a")
+            assert await d.login(*ADMIN)
+            await d.press_path(["Management Settings", "Device Management", "Manage Personal Settings"])
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync08_user_login_dialog(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await d.at("client-a")
+            await d.pilot.press("f5")
+            await d.type_into("User Name", "alice")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync08_personal_address_list_on_another_client(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _alice_with_data(d)
+            await d.at("client-b")
+            assert await d.user_login("alice")
+            await d.press("Personal Address List")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync08_personal_buttons(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _alice_with_data(d)
+            await d.at("client-b")
+            assert await d.user_login("alice")
+            await d.press("Personal Buttons")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync08_job_default_settings(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await d.at("client-a")
+            assert await d.user_login("alice")
+            await d.press("Job Default Settings")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync16_sync17_keychain_on_old_firmware(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            fleet = d.app.fleet
+            fleet.login_admin("client-b", *ADMIN)
+            fleet.register_connection_destination("client-b", "fs-sales")
+            fleet.logout("client-b")
+            await _started(d, ("client-b",))
+            fleet.login_user("client-b", "jo")
+            fleet.add_keychain_entry("client-b", "jo", "fs-sales", "jo-sales")
+            fleet.add_keychain_entry("client-b", "jo", 2, "jo-space")
+            await d.at("client-b")
+            await d.pilot.press("f5")  # jo is logged in already: F5 opens the personal settings
+            await d.press("Keychain")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+
+class TestSyncRemoteUI:
+    """The Remote UI screens opened from ``<Synchronize Custom Settings>``."""
+
+    def test_sync01_connection_settings(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _started(d, ("client-a",))
+            await _sync_page(d, "client-a")
+            await d.press("Connection Settings")
+            await d.type_into("Destination Server Address", "host:8443")
+            await d.press("OK")
+            d.app.clear_notifications()
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync01_port_rule_refusal(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _sync_page(d, "client-a")
+            await d.press("Connection Settings")
+            await d.type_into("Destination Server Address", "host:9000")
+            await d.press("OK")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync15_sync16_device_list(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            fleet = d.app.fleet
+            for name, order in (("host", ["fs-sales", "space-1"]), ("client-a", ["fs-sales", "space-1"]),
+                                ("client-b", ["space-1", "fs-sales"])):
+                fleet.login_admin(name, *ADMIN)
+                for dest in order:
+                    fleet.register_connection_destination(name, dest)
+                fleet.logout(name)
+            await _started(d)
+            await _sync_page(d, "host")
+            await d.press("Check Device Information")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync10_data_sharing_details(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            fleet = d.app.fleet
+            fleet.login_admin("host", *ADMIN)
+            fleet.start_sync_server("host")
+            fleet.set_sharing_range("host", PersonalItem.KEYCHAIN, "device_specific")
+            fleet.logout("host")
+            await _sync_page(d, "host")
+            await d.press("Data Sharing Details")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync10_refused_while_a_client_runs(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _started(d, ("client-a",))
+            await _sync_page(d, "host")
+            await d.press("Data Sharing Details")
+            await d.press("[Device-Specific (Not Shared)]")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync07_delete_user_data(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            fleet = d.app.fleet
+            await _started(d, ("client-a",))
+            for user in ("alice", "bob", "carol"):
+                fleet.login_user("client-a", user)
+                await fleet.settle()
+            await _sync_page(d, "host")
+            await d.press("Delete User Data")
+            await d.tick(["bob"])
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync18_backup_and_restore(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            await _alice_with_data(d)
+            await _sync_page(d, "host")
+            await d.press("Backup/Restore")
+            await d.press("Back Up Now")
+            await d.press("Weekly")
+            await d.type_into("Start Time (HHMM)", "0230")
+            await d.type_into("Day of Week (Sun/Mon/Tue/Wed/Thu/Fri/Sat)", "Mon")
+            await d.press("Save Schedule")
+            d.app.clear_notifications()
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync14_log_with_warning_and_error(self, snap_compare, make_app) -> None:
+        async def steps(d: PanelDriver) -> None:
+            fleet = d.app.fleet
+            fleet.login_admin("client-a", *ADMIN)
+            fleet.start_sync_client("client-a")  # no server yet: Warning, retried
+            await fleet.settle()
+            fleet.set_user_group_management("client-a", True)  # SYNC-04 mismatch once a server answers
+            fleet.stop_sync_client("client-a")
+            fleet.logout("client-a")
+            await _started(d, ())
+            fleet.login_admin("client-a", *ADMIN)
+            fleet.start_sync_client("client-a")
+            fleet.logout("client-a")
+            await fleet.settle()
+            await _sync_page(d, "client-a")
+            await d.press("Synchronization Log")
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    def test_sync19_server_change_in_progress(self, snap_compare, tmp_path) -> None:
+        async def steps(d: PanelDriver) -> None:
+            fleet = d.app.fleet
+            await _started(d, ("client-c",))
+            fleet.login_admin("client-c", *ADMIN)
+            fleet.stop_sync_client("client-c")
+            fleet.logout("client-c")
+            await _sync_page(d, "host")
+            await d.press("Change Server")
+            await d.type_into("New Server (machine)", "client-a")
+            await d.press("Begin Server Change")
+            await d.press("Stop Server Function")  # refused: step 2 (back up) comes first
+
+        assert snap_compare(_two_server_app(tmp_path), terminal_size=SIZE, run_before=_before(steps))
+
+
+def _two_server_app(tmp_path):
+    """The default fleet where client-a can be a server too (for the server change, SYNC-19)."""
+    from mfp_console.clock import VirtualClock
+    from mfp_console.engine.fleet import Fleet
+    from mfp_console.tui.app import create_app
+    from tests.sync.conftest import fleet_spec
+    from tests.tui.conftest import START, prepare_state_dir
+
+    spec = fleet_spec(client_a={"functions": ["distribution_receiver", "sync_server", "sync_client"]})
+    return create_app(fleet=Fleet(spec, prepare_state_dir(tmp_path), VirtualClock(START)), for_tests=True)
