@@ -70,7 +70,18 @@ def _convert(node: yaml.Node, loader: Any) -> Any:
         items = LocatedList(_convert(item, loader) for item in node.value)
         items.mark, items.item_marks = _mark(node), [_mark(item) for item in node.value]
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. an integer longer than the interpreter's digit limit
+        mark = _mark(node)
+        raise _ScalarError(mark, f"cannot read this value: {exc}") from None
+
+
+class _ScalarError(Exception):
+    def __init__(self, mark: Mark, message: str) -> None:
+        self.mark = mark
+        self.message = message
+        super().__init__(message)
 
 
 def load_located(text: str, path: str) -> Any:
@@ -94,6 +105,8 @@ def load_located(text: str, path: str) -> Any:
         raise FileProblemsError([FileProblem(path, line, column, f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise FileProblemsError([FileProblem(path, 0, 0, f"YAML error: {exc}")]) from None
+    except _ScalarError as exc:
+        raise FileProblemsError([FileProblem(path, exc.mark.line, exc.mark.column, exc.message)]) from None
     finally:
         loader.dispose()
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
 
 __all__ = ["Bundle", "DestinationResult", "DistributionJob", "JobStatus", "StatusKind"]
+
+_log = logging.getLogger(__name__)
 
 
 class StatusKind(enum.Enum):
@@ -137,6 +140,7 @@ class DistributionJob:
     results: dict[str, DestinationResult] = field(default_factory=dict)
     status: JobStatus = JobStatus.RUNNING
     started_at: datetime | None = None
+    on_finished: Callable[[DistributionJob], None] | None = None
     _canceled: bool = False
 
     def __post_init__(self) -> None:
@@ -185,6 +189,8 @@ class DistributionJob:
         workers = max(1, min(self.concurrency, len(self.destinations) or 1))
         await asyncio.gather(*(worker() for _ in range(workers)))
         self.status = JobStatus.FINISHED
+        if self.on_finished is not None:
+            self.on_finished(self)  # e.g. the host saves the statuses before anyone hears it finished
         fleet.bus.publish(
             DistributionFinished(
                 at=fleet.clock.now(),
@@ -217,6 +223,11 @@ class DistributionJob:
             result = DestinationResult(name, StatusKind.NG, "E-INTERRUPTED", "the host stopped")
             self._finish(name, start, result)
             raise
+        except OSError as exc:  # a link error no layer below classified: this destination ends, not the job
+            result = DestinationResult(name, StatusKind.NG, "E-INTERRUPTED", f"link lost: {exc}")
+        except Exception as exc:  # a bug must not leave every later destination "Distributing" for ever
+            _log.exception("distribution to %s failed", name)
+            result = DestinationResult(name, StatusKind.NG, "E-INTERRUPTED", f"internal error: {exc!r}")
         self._finish(name, start, result)
 
     def _finish(self, name: str, start: datetime, result: DestinationResult) -> None:

@@ -7,6 +7,7 @@ by the machine itself (a scheduled run).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,17 +193,22 @@ class DistributionOperations:
         )
         machine.functions["job"] = job
 
+        def save_statuses(finished: DistributionJob) -> None:
+            try:
+                statuses = dict(machine.store.get_config(STATUS_KEY) or {})
+                statuses.update({n: r.text for n, r in finished.results.items()})
+                machine.store.set_config(STATUS_KEY, statuses)
+            except Exception:  # the host may be going down; the statuses were published anyway
+                pass
+
+        job.on_finished = save_statuses
+
         async def run() -> None:
             try:
-                results = await job.run()
-            finally:
-                statuses = self.destination_statuses(host)
-                statuses.update({n: r.text for n, r in job.results.items()})
-                try:
-                    machine.store.set_config(STATUS_KEY, statuses)
-                except Exception:
-                    pass
-            del results
+                await job.run()
+            except asyncio.CancelledError:
+                save_statuses(job)  # a stopped fleet still remembers how far the run got
+                raise
 
         self.spawn(run(), f"{host} distribution #{job_id}")
         return job

@@ -178,7 +178,12 @@ class ImportExportOperations:
         return Path(path)
 
     def preview_import(self, name: str, path: Path) -> ImportPreview:
-        """Shows what importing ``path`` would overwrite on the machine (nothing is written)."""
+        """Shows what importing ``path`` would overwrite on the machine (nothing is written).
+
+        Raises:
+            MachineBusy: (DID-24, SYNC-12) an import could not run now, so the preview says so first.
+        """
+        self._check_import_export_allowed(name)
         export = read_export_file(Path(path))
         info = self.machine(name).device_info
         changes = tuple(

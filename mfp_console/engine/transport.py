@@ -398,7 +398,7 @@ async def dial(
         async with asyncio.timeout_at(deadline):
             await _dial_handshake(stream, expected_peer)
             _check_listener(stream, expected_peer, revoked)
-            await stream._send_line(f"MFP-HELLO {local_name or identity.machine_name}")
+            await _send_greeting(stream, expected_peer, local_name or identity.machine_name)
             await _read_verdict(stream, expected_peer)
         return stream
     except DialError:
@@ -471,6 +471,15 @@ def _check_listener(stream: TlsStream, peer: str, revoked: RevokedSerials | None
         reason = RefusalReason.REVOKED
         raise DialError(
             f"{peer}'s {reason.text}: serial {certificate.serial:#x} ({reason.rule_id})", reason)
+
+
+async def _send_greeting(stream: TlsStream, peer: str, name: str) -> None:
+    # A peer that vanished right after the handshake (killed, powered off) breaks the pipe here.
+    try:
+        await stream._send_line(f"MFP-HELLO {name}")
+    except (ssl.SSLError, OSError) as exc:
+        reason = RefusalReason.HUNG_UP
+        raise DialError(f"{peer} closed the connection right after the handshake", reason) from exc
 
 
 async def _read_verdict(stream: TlsStream, peer: str) -> None:

@@ -29,6 +29,7 @@ and every write of more than one row goes through :meth:`Database.transaction`, 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,25 @@ _PAGE_CACHE_KIB = 128
 _CACHED_STATEMENTS = 8
 _WAL_SIZE_LIMIT = 1024 * 1024
 _BUSY_TIMEOUT_S = 5.0
+_FILE_MODE = 0o600
+_DIRECTORY_MODE = 0o700
+
+
+def _make_private(path: Path) -> None:
+    """Creates the database file readable by its owner only, or narrows an existing one to that.
+
+    The store holds the key derived from the System Manager ID and PIN; with a 7-digit PIN anyone who can
+    read it can find the PIN by trying them all, so the file is 0600 like the TLS keys. SQLite gives the
+    WAL and shared-memory files the database file's mode.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, _FILE_MODE)
+        try:
+            os.fchmod(fd, _FILE_MODE)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # not ours to change (a read-only copy, another owner): SQLite reports what matters
 
 
 class Database:
@@ -65,9 +85,10 @@ class Database:
         """
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=_DIRECTORY_MODE, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"{path}: could not create the directory: {exc}") from exc
+        _make_private(path)
         try:
             connection = sqlite3.connect(
                 path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, cached_statements=_CACHED_STATEMENTS

@@ -39,10 +39,22 @@ def key_label(key: str) -> str:
 
 
 def device_rows(
-    info: DeviceInformation, categories: Iterable[Category], with_inbox: bool
+    info: DeviceInformation,
+    categories: Iterable[Category],
+    with_inbox: bool,
+    encoded: Mapping[Category, str] | None = None,
 ) -> list[tuple[str, str]]:
-    """Returns ``(key, payload)`` rows for ``categories`` of ``info`` (and its inbox settings when asked)."""
-    rows = [(c.value, dumps(category_to_json(c, info.category(c)))) for c in categories]
+    """Returns ``(key, payload)`` rows for ``categories`` of ``info`` (and its inbox settings when asked).
+
+    Args:
+        encoded: Payloads already at hand for some categories (JSON text that decodes to exactly that
+            category's value in ``info``); they are used as they are instead of being encoded again.
+    """
+    known = encoded or {}
+    rows = [
+        (c.value, known[c] if c in known else dumps(category_to_json(c, info.category(c))))
+        for c in categories
+    ]
     if with_inbox:
         rows.append((INBOX_KEY, dumps(inbox_to_json(info.inbox_url_send))))
     return rows

@@ -1,0 +1,204 @@
+"""Distribution fan-out, the bare mutual-TLS baseline and idle-machine memory, each run inside a child process.
+
+The product side: the bench host distributes all five categories (a >= 1 MiB bundle) to every generated
+client of a one-process fleet, ``concurrency`` at a time, and the wall time runs from ``<Start>`` until
+every destination has its final status. The baseline does what no protocol could do with less: the same
+number of mutual-TLS 1.3 handshakes with the same certificates and contexts, each moving the same chunk
+frames (the same bytes) to a listener that reads them and answers two bytes, over bare asyncio streams in
+one process, with no protocol, no store and no events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import gc
+import time
+import tracemalloc
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mfp_console.bench.recipe import HOST, bench_fleet_spec, client_names
+from mfp_console.bench.resources import peak_rss_mib, raise_open_file_limit, rss_mib
+from mfp_console.clock import RealClock
+from mfp_console.domain.device_info import Category
+from mfp_console.engine.distribution_job import Bundle
+from mfp_console.engine.fleet import Fleet, _stable_seed
+from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
+
+__all__ = ["bench_bundle", "run_bare_tls", "run_fanout", "run_idle"]
+
+ADMIN = ("7654321", "7654321")
+_BOUND_S = 600.0
+
+
+def bench_bundle() -> Bundle:
+    """The bundle the bench host sends: its five categories, without network settings."""
+    from mfp_console.domain.seed import seed_device_information
+
+    info = seed_device_information("bench", HOST, seed=_stable_seed(HOST))
+    return Bundle.build(info, list(Category), False, DEFAULT_CHUNK_CHARS)
+
+
+def _fleet(state_dir: Path, clients: int, concurrency: int) -> Fleet:
+    raise_open_file_limit(4 * clients + 256)
+    return Fleet(
+        bench_fleet_spec(clients, concurrency), state_dir, RealClock(),
+        handshake_timeout=60.0, conversation_timeout=120.0,
+    )
+
+
+async def run_fanout(state_dir: Path, clients: int, concurrency: int, profile: str = "",
+                     trace: bool = False) -> dict[str, Any]:
+    """Distributes the bench bundle to every client; returns wall time, outcome and memory."""
+    fleet = _fleet(state_dir, clients, concurrency)
+    started = time.perf_counter()
+    await fleet.start()
+    start_s = time.perf_counter() - started
+    gc.collect()
+    rss_started = rss_mib()
+    fleet.login_admin(HOST, *ADMIN)
+    profiler = cProfile.Profile() if profile else None
+    if trace:
+        tracemalloc.start()
+    if profiler:
+        profiler.enable()
+    began = time.perf_counter()
+    job = fleet.start_manual_distribution(HOST, list(Category), client_names(clients), include_network=False)
+    await fleet.settle(timeout=_BOUND_S)
+    wall = time.perf_counter() - began
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
+    if trace:
+        tracemalloc.stop()
+    outcomes: dict[str, int] = {}
+    for result in job.results.values():
+        outcomes[result.text] = outcomes.get(result.text, 0) + 1
+    out = {
+        "clients": clients,
+        "concurrency": concurrency,
+        "wall_s": wall,
+        "start_s": start_s,
+        "bundle_bytes": job.bundle.size,
+        "wire_bytes": sum(len(f) for f in job.bundle.frames),
+        "outcomes": outcomes,
+        "rss_started_mib": rss_started,
+        "rss_after_mib": rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
+        "traced_peak_mib": traced_peak,
+    }
+    await fleet.stop()
+    return out
+
+
+async def run_bare_tls(state_dir: Path, clients: int, concurrency: int) -> dict[str, Any]:
+    """The baseline: the same handshakes and bytes over bare asyncio TLS streams, one listener per client."""
+    from mfp_console.pki import load_or_create_fleet_pki
+    from mfp_console.pki.tls import client_context, server_context
+
+    raise_open_file_limit(4 * clients + 256)
+    names = client_names(clients)
+    pki = load_or_create_fleet_pki(state_dir / "pki", [HOST, *names], datetime.now(timezone.utc))
+    frames = bench_bundle().frames
+    size = sum(len(f) for f in frames)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        got = 0
+        while got < size:
+            data = await reader.read(256 * 1024)
+            if not data:
+                break
+            got += len(data)
+        writer.write(b"OK")
+        await writer.drain()
+        writer.close()
+
+    servers = []
+    ports: dict[str, int] = {}
+    for name in names:
+        server = await asyncio.start_server(
+            serve, "127.0.0.1", 0, ssl=server_context(pki.identity(name), pki.ca_pem))
+        servers.append(server)
+        ports[name] = server.sockets[0].getsockname()[1]
+    context = client_context(pki.identity(HOST), pki.ca_pem)
+    queue = list(reversed(names))
+    failures = 0
+
+    async def worker() -> None:
+        nonlocal failures
+        while queue:
+            name = queue.pop()
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", ports[name], ssl=context, server_hostname=name)
+            for frame in frames:
+                writer.write(frame)
+                await writer.drain()
+            if await reader.read(2) != b"OK":
+                failures += 1
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, OSError):
+                pass
+
+    gc.collect()
+    rss_started = rss_mib()
+    began = time.perf_counter()
+    async with asyncio.timeout(_BOUND_S):
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, clients)))))
+    wall = time.perf_counter() - began
+    out = {
+        "clients": clients,
+        "concurrency": concurrency,
+        "wall_s": wall,
+        "wire_bytes": size,
+        "failures": failures,
+        "rss_started_mib": rss_started,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+    for server in servers:
+        server.close()
+    return out
+
+
+async def run_idle(state_dir: Path, clients: int, trace: bool = False) -> dict[str, Any]:
+    """Starts a fleet of ``clients`` + 1 idle machines; returns what each costs in memory."""
+    fleet = _fleet(state_dir, clients, 1)
+    gc.collect()
+    if trace:
+        tracemalloc.start()
+    before = rss_mib()
+    began = time.perf_counter()
+    await fleet.start()
+    start_s = time.perf_counter() - began
+    gc.collect()
+    after = rss_mib()
+    traced = tracemalloc.get_traced_memory()[0] / 2**20 if trace else None
+    if trace:
+        tracemalloc.stop()
+    machines = len(fleet.machines)
+    fds = _open_fds()
+    out = {
+        "machines": machines,
+        "start_s": start_s,
+        "rss_before_mib": before,
+        "rss_after_mib": after,
+        "per_machine_mib": (after - before) / machines,
+        "traced_per_machine_mib": None if traced is None else traced / machines,
+        "open_fds": fds,
+        "fds_per_machine": None if fds is None else fds / machines,
+    }
+    await fleet.stop()
+    return out
+
+
+def _open_fds() -> int | None:
+    try:
+        import os
+
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return None

@@ -1,0 +1,183 @@
+"""Figures and the report: what a benchmark measured, against what, and whether it met its target."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import platform
+import ssl
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+__all__ = ["Figure", "Report", "Status", "machine_facts"]
+
+
+class Status(enum.Enum):
+    """How a figure stands against its target."""
+
+    MET = "met"
+    MISSED = "missed"
+    INFO = "info"
+    """Measured, with no target of its own (context for another figure)."""
+    PENDING = "pending"
+    """Not measurable yet: the part it measures has not landed (the note says which)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure.
+
+    Attributes:
+        key: A stable identifier (``fanout.1000.c8``) for ``--json`` readers.
+        title: What was measured, in words.
+        value: The product's measurement (seconds or MiB, see ``unit``); None when pending.
+        baseline: The baseline's measurement in the same unit; None for absolute figures.
+        unit: ``s``, ``ms`` or ``MiB``.
+        target: The most the ratio (or, without a baseline, the value) may be; None when there is none.
+        baseline_title: What the baseline is.
+        note: Anything a reader needs (why pending, what stands in the way).
+        extra: Further numbers (peak memory, per-item times …), printed under the figure.
+    """
+
+    key: str
+    title: str
+    value: float | None
+    baseline: float | None = None
+    unit: str = "s"
+    target: float | None = None
+    baseline_title: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def pending(cls, key: str, title: str, note: str, target: float | None = None) -> Figure:
+        """A figure whose subject has not landed yet."""
+        return cls(key, title, None, target=target, note=note)
+
+    @property
+    def ratio(self) -> float | None:
+        """The value divided by the baseline, when both were measured."""
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+    @property
+    def status(self) -> Status:
+        """Met, missed, informational or pending."""
+        if self.value is None:
+            return Status.PENDING
+        if self.target is None:
+            return Status.INFO
+        compared = self.ratio if self.baseline is not None else self.value
+        assert compared is not None
+        return Status.MET if compared <= self.target else Status.MISSED
+
+    def to_json(self) -> dict[str, Any]:
+        """The figure as JSON-ready data."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "value": self.value,
+            "baseline": self.baseline,
+            "baseline_title": self.baseline_title,
+            "unit": self.unit,
+            "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "target": self.target,
+            "status": self.status.value,
+            "note": self.note,
+            "extra": self.extra,
+        }
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:.2f} {unit}"
+
+
+@dataclass
+class Report:
+    """Every figure of one ``bench`` run, with the machine it ran on."""
+
+    quick: bool
+    figures: list[Figure] = field(default_factory=list)
+    machine: dict[str, str] = field(default_factory=lambda: machine_facts())
+    seconds: float = 0.0
+
+    def add(self, figure: Figure) -> Figure:
+        """Adds a figure and returns it."""
+        self.figures.append(figure)
+        return figure
+
+    @property
+    def missed(self) -> list[Figure]:
+        """Figures that missed their target."""
+        return [f for f in self.figures if f.status is Status.MISSED]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "quick": self.quick,
+            "machine": self.machine,
+            "seconds": round(self.seconds, 1),
+            "figures": [f.to_json() for f in self.figures],
+        }
+
+    def write_json(self, out: TextIO) -> None:
+        """Writes the report as JSON."""
+        json.dump(self.to_json(), out, indent=2)
+        out.write("\n")
+
+    def write_text(self, out: TextIO) -> None:
+        """Writes the report as an aligned text table, one figure per block."""
+        facts = self.machine
+        print(f"mfp-console bench{' --quick' if self.quick else ''}: {facts['cpus']} CPU(s) {facts['cpu']}, "
+              f"Python {facts['python']}, {facts['openssl']}, SQLite {facts['sqlite']}", file=out)
+        for figure in self.figures:
+            ratio = figure.ratio
+            if figure.status is Status.PENDING:
+                line = "PENDING"
+            elif figure.baseline is not None:
+                line = f"{_fmt(figure.value, figure.unit)} vs {_fmt(figure.baseline, figure.unit)}"
+                line += f"  = {ratio:.2f}x" if ratio is not None else ""
+            else:
+                line = _fmt(figure.value, figure.unit)
+            if figure.target is not None and figure.status is not Status.PENDING:
+                bound = f"{figure.target:g}x" if figure.baseline is not None else _fmt(figure.target, figure.unit)
+                line += f"  (target <= {bound}: {figure.status.value})"
+            print(f"\n{figure.title}\n  {line}", file=out)
+            if figure.baseline_title and figure.status is not Status.PENDING:
+                print(f"  baseline: {figure.baseline_title}", file=out)
+            for name, value in figure.extra.items():
+                print(f"  {name}: {value}", file=out)
+            if figure.note:
+                print(f"  note: {figure.note}", file=out)
+        print(f"\n{len(self.figures)} figures, {len(self.missed)} missed their target, "
+              f"{sum(f.status is Status.PENDING for f in self.figures)} pending; {self.seconds:.1f} s", file=out)
+
+
+def machine_facts() -> dict[str, str]:
+    """The machine a run measured: CPUs, CPU model, Python, OpenSSL and SQLite versions, OS."""
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpus": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "openssl": ssl.OPENSSL_VERSION,
+        "sqlite": sqlite3.sqlite_version,
+        "os": f"{platform.system()} {platform.release()}",
+        "executable": sys.executable,
+    }

@@ -1,0 +1,249 @@
+"""The whole benchmark run: sizes for ``--quick`` and full runs, and the figures each measurement gives.
+
+Each measurement runs in its own child process (:mod:`mfp_console.bench.child`), one after another, never
+two at once: the box has two cores and the ratios compare like with like only when nothing else of ours runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mfp_console.bench.child import ChildFailed, run_child
+from mfp_console.bench.figures import Figure, Report
+from mfp_console.bench.recipe import fresh_copy
+
+__all__ = ["PARTS", "Sizes", "run_suite"]
+
+PARTS = ("fanout", "idle", "startup", "walk", "scenarios", "sync")
+
+FANOUT_TARGET = 1.5
+STARTUP_TARGET = 1.5
+WALK_TARGET = 1.2
+IDLE_TARGET_MIB = 0.5
+SCENARIO_TARGET_S = 1.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each measurement is."""
+
+    fanout: tuple[int, ...]
+    concurrency: int
+    idle: int
+    startup_runs: int
+    walk_screens: int
+    scenario_limit: int
+    child_timeout: float
+    traced_run: bool
+
+    @classmethod
+    def for_run(cls, quick: bool) -> Sizes:
+        """Sizes of a ``--quick`` or a full run."""
+        if quick:
+            return cls((20, 100), 8, 100, 1, 3, 4, 120.0, False)
+        return cls((100, 1000), 8, 1000, 3, 10, 0, 600.0, True)
+
+
+def run_suite(quick: bool, parts: Collection[str] = PARTS, work_dir: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> Report:
+    """Runs the chosen parts and returns the report (a part that fails gives a figure saying why)."""
+    say = progress or (lambda _: None)
+    sizes = Sizes.for_run(quick)
+    report = Report(quick=quick)
+    began = time.perf_counter()
+    own_dir = work_dir is None
+    root = Path(tempfile.mkdtemp(prefix="mfp-bench-")) if work_dir is None else work_dir
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        if "fanout" in parts:
+            for clients in sizes.fanout:
+                _fanout(report, root, clients, sizes, say)
+        if "idle" in parts:
+            _idle(report, root, sizes, say)
+        if "startup" in parts:
+            _startup(report, root, sizes, say)
+        if "walk" in parts:
+            _walk(report, root, sizes, say)
+        if "scenarios" in parts:
+            _scenarios(report, sizes, say)
+        if "sync" in parts:
+            from mfp_console.bench.sync import measure_sync
+
+            measure_sync(report, root, 200 if quick else 1000, sizes.child_timeout, say)
+    finally:
+        if own_dir:
+            shutil.rmtree(root, ignore_errors=True)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _template(root: Path, clients: int, sizes: Sizes, say: Callable[[str], None]) -> Path:
+    say(f"preparing a fleet of {clients} clients (certificates and stores, not timed)")
+    return Path(run_child("prepare", sizes.child_timeout, root=str(root), clients=clients)["template"])
+
+
+def _fanout(report: Report, root: Path, clients: int, sizes: Sizes, say: Callable[[str], None]) -> None:
+    try:
+        template = _template(root, clients, sizes, say)
+    except ChildFailed as exc:
+        report.add(Figure(f"fanout.{clients}", f"Distribution fan-out to {clients} clients", None,
+                          note=f"failed: {exc}"))
+        return
+    for concurrency in (1, sizes.concurrency):
+        mode = "sequential" if concurrency == 1 else f"concurrency {concurrency}"
+        key = f"fanout.{clients}.c{concurrency}"
+        title = f"Distribution fan-out: 5 categories to {clients} clients, {mode}"
+        try:
+            say(f"fan-out to {clients} clients, {mode}: bare TLS baseline")
+            run = fresh_copy(template, root / "run")
+            bare = run_child("bare", sizes.child_timeout, state_dir=str(run), clients=clients,
+                             concurrency=concurrency)
+            say(f"fan-out to {clients} clients, {mode}: the fleet")
+            run = fresh_copy(template, root / "run")
+            fleet = run_child("fanout", sizes.child_timeout, state_dir=str(run), clients=clients,
+                              concurrency=concurrency)
+        except ChildFailed as exc:
+            report.add(Figure(key, title, None, note=f"failed: {exc}"))
+            continue
+        ok = fleet["outcomes"].get("OK", 0)
+        extra: dict[str, Any] = {
+            "per client": f"{fleet['wall_s'] / clients * 1000:.1f} ms vs {bare['wall_s'] / clients * 1000:.1f} ms",
+            "bundle": f"{fleet['bundle_bytes'] / 2**20:.2f} MiB of JSON, {fleet['wire_bytes'] / 2**20:.2f} MiB "
+                      f"of chunk frames per client",
+            "outcomes": ", ".join(f"{n} {k}" for k, n in sorted(fleet["outcomes"].items())),
+            "peak RSS": f"{fleet['peak_rss_mib']:.0f} MiB (fleet started: {fleet['rss_started_mib']:.0f} MiB; "
+                        f"baseline peak {bare['peak_rss_mib']:.0f} MiB)",
+            "RSS growth per client over the run": f"{(fleet['rss_after_mib'] - fleet['rss_started_mib']) / clients:.3f} MiB",
+        }
+        if concurrency > 1 and sizes.traced_run and clients == min(sizes.fanout):  # tracing is slow
+            try:
+                say(f"fan-out to {clients} clients, {mode}: traced run for tracemalloc (not timed)")
+                run = fresh_copy(template, root / "run")
+                traced = run_child("fanout", sizes.child_timeout * 2, state_dir=str(run), clients=clients,
+                                   concurrency=concurrency, trace=True)
+                extra["tracemalloc peak"] = f"{traced['traced_peak_mib']:.1f} MiB (Python heap during the run)"
+            except ChildFailed as exc:
+                extra["tracemalloc peak"] = f"not measured: {exc}"
+        note = "" if ok == clients else f"only {ok} of {clients} destinations ended OK"
+        target = FANOUT_TARGET if concurrency > 1 and clients >= 1000 else None
+        report.add(Figure(key, title, fleet["wall_s"], bare["wall_s"], "s", target,
+                          f"{clients} mutual-TLS 1.3 handshakes moving the same chunk frames over bare asyncio "
+                          f"streams, {mode}", note, extra))
+    shutil.rmtree(root / "run", ignore_errors=True)
+
+
+def _idle(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None]) -> None:
+    clients = sizes.idle
+    key, title = f"idle.{clients}", f"Memory of an idle machine in a {clients + 1}-machine fleet"
+    try:
+        template = _template(root, clients, sizes, say)
+        say(f"idle memory, {clients + 1} machines")
+        plain = run_child("idle", sizes.child_timeout, state_dir=str(fresh_copy(template, root / "run")),
+                          clients=clients)
+        traced = run_child("idle", sizes.child_timeout, state_dir=str(fresh_copy(template, root / "run")),
+                           clients=clients, trace=True)
+    except ChildFailed as exc:
+        report.add(Figure(key, title, None, unit="MiB", target=IDLE_TARGET_MIB, note=f"failed: {exc}"))
+        return
+    finally:
+        shutil.rmtree(root / "run", ignore_errors=True)
+    extra = {
+        "RSS": f"{plain['rss_before_mib']:.0f} MiB before start, {plain['rss_after_mib']:.0f} MiB with "
+               f"{plain['machines']} machines listening",
+        "Python heap per machine (tracemalloc)": f"{traced['traced_per_machine_mib'] * 1024:.1f} KiB",
+        "open files per machine": f"{plain['fds_per_machine']:.2f}" if plain["fds_per_machine"] else "?",
+        "start-up of the whole fleet": f"{plain['start_s']:.2f} s",
+    }
+    note = "" if clients >= 999 else "quick run: the target is for a 1,000-machine fleet"
+    report.add(Figure(key, title, plain["per_machine_mib"], None, "MiB", IDLE_TARGET_MIB, "", note, extra))
+
+
+def _startup(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None]) -> None:
+    from mfp_console.bench.panel import panel_available
+
+    key, title = "startup", "Start-up: mfp-console to the first rendered panel (default fleet, headless)"
+    missing = panel_available()
+    if missing:
+        report.add(Figure.pending(key, title, missing, STARTUP_TARGET))
+        return
+    state = root / "panel-state"
+    try:
+        say("start-up: preparing the default fleet (an untimed first launch)")
+        run_child("startup-app", sizes.child_timeout, state_dir=str(state), spawned_at=time.time())
+        app_times, minimal_times = [], []
+        for n in range(sizes.startup_runs):
+            say(f"start-up: run {n + 1} of {sizes.startup_runs}")
+            app_times.append(run_child("startup-app", sizes.child_timeout, state_dir=str(state),
+                                       spawned_at=time.time())["seconds"])
+            minimal_times.append(run_child("startup-minimal", sizes.child_timeout,
+                                           spawned_at=time.time())["seconds"])
+    except ChildFailed as exc:
+        report.add(Figure(key, title, None, target=STARTUP_TARGET, note=f"failed: {exc}"))
+        return
+    app, minimal = statistics.median(app_times), statistics.median(minimal_times)
+    extra = {"runs": f"{sizes.startup_runs} each, median; app {', '.join(f'{t:.2f}' for t in app_times)} s"}
+    report.add(Figure(key, title, app, minimal, "s", STARTUP_TARGET,
+                      "a minimal Textual app (header, button grid, footer) to its first idle frame, "
+                      "from process spawn", "", extra))
+
+
+def _walk(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None]) -> None:
+    from mfp_console.bench.panel import panel_available
+
+    key = "walk"
+    title = f"Panel responsiveness: {sizes.walk_screens} menu screens and back through the pilot"
+    missing = panel_available()
+    if missing:
+        report.add(Figure.pending(key, title, missing, WALK_TARGET))
+        return
+    state = root / "panel-state"
+    try:
+        say("menu walk: the panel")
+        app = run_child("walk-app", sizes.child_timeout, state_dir=str(state), screens=sizes.walk_screens)
+        say("menu walk: the minimal app")
+        minimal = run_child("walk-minimal", sizes.child_timeout, steps=app["steps"])
+    except ChildFailed as exc:
+        report.add(Figure(key, title, None, target=WALK_TARGET, note=f"failed: {exc}"))
+        return
+    touches = app["touches"]
+    extra = {
+        "per touch": f"{app['seconds'] / touches * 1000:.0f} ms vs {minimal['seconds'] / touches * 1000:.0f} ms "
+                     f"({touches} touches)",
+        "back at the top afterwards": str(app["back_at_top"]),
+    }
+    report.add(Figure(key, title, app["seconds"], minimal["seconds"], "s", WALK_TARGET,
+                      "a minimal Textual app swapping in pages with the same widget counts, same touches",
+                      "", extra))
+
+
+def _scenarios(report: Report, sizes: Sizes, say: Callable[[str], None]) -> None:
+    from mfp_console.bench.scenarios import default_library, runner_available
+
+    key, title = "scenarios", "Scenario library, headless: median time per scenario"
+    missing = runner_available()
+    library = default_library()
+    if missing or not library.is_dir():
+        report.add(Figure.pending(key, title, missing or f"no scenario library at {library}", SCENARIO_TARGET_S))
+        return
+    say(f"scenario library ({library})")
+    try:
+        result = run_child("scenarios", sizes.child_timeout * 2, library=str(library), limit=sizes.scenario_limit)
+    except ChildFailed as exc:
+        report.add(Figure(key, title, None, target=SCENARIO_TARGET_S, note=f"failed: {exc}"))
+        return
+    rows = result["files"]
+    extra: dict[str, Any] = {
+        "scenarios": f"{len(rows)} played, {result['passed']} passed; total {result['total_s']:.1f} s, "
+                     f"slowest {result['max_s'] or 0:.2f} s",
+    }
+    for row in rows:
+        extra[row["file"]] = f"{row['seconds']:.2f} s {row['outcome']}"
+    note = "quick run: the first few files only" if sizes.scenario_limit else ""
+    report.add(Figure(key, title, result["median_s"], None, "s", SCENARIO_TARGET_S, "", note, extra))

@@ -1,0 +1,58 @@
+"""``mfp-console bench [--quick] [--json]``: the measured figures of docs/performance.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mfp_console.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+
+__all__ = ["add_bench_command", "cmd_bench"]
+
+
+def add_bench_command(sub: argparse._SubParsersAction, add_options) -> None:  # type: ignore[type-arg]
+    """Adds the ``bench`` command."""
+    from mfp_console.bench.suite import PARTS
+
+    bench = sub.add_parser(
+        "bench",
+        help="measure fan-out, memory, start-up, panel and scenario speed against same-run baselines",
+        description=(
+            "Runs the benchmark suite. Every figure is a ratio against a baseline measured in the same run "
+            "(absolute times are printed too). Measurements run one at a time in child processes on "
+            "loopback. A full run takes a few minutes on two cores; --quick shrinks every size."
+        ),
+    )
+    bench.add_argument("--quick", action="store_true", help="small sizes (20/100 clients); well under a minute")
+    bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.add_argument(
+        "--only", metavar="PARTS", default=",".join(PARTS),
+        help=f"comma-separated parts to run (default: all): {', '.join(PARTS)}",
+    )
+    bench.add_argument("--work-dir", metavar="DIR", type=Path, default=None,
+                       help="keep prepared fleets here and reuse them (default: a temporary folder, removed)")
+    bench.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
+    add_options(bench)
+    bench.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Runs the suite and prints the report."""
+    from mfp_console.bench.suite import PARTS, run_suite
+
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        print(f"error: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}", file=sys.stderr)
+        return EXIT_INVALID
+
+    def progress(line: str) -> None:
+        print(f"bench: {line}", file=sys.stderr, flush=True)
+
+    report = run_suite(args.quick, parts, args.work_dir, progress)
+    if args.json:
+        report.write_json(sys.stdout)
+    else:
+        report.write_text(sys.stdout)
+    return EXIT_FAILED if args.strict and report.missed else EXIT_OK

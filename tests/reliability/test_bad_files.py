@@ -1,0 +1,88 @@
+"""Bad files through the real CLI (a subprocess each): broken fleet files, and a few scenario files via
+``mfp-console check``, give ``file:line:column`` problems and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD_MACHINE = "  - name: host\n    model: iR-ADV C5560\n    series: iR-ADV C5500\n"
+
+# (file name, content, the line the first problem must name (None: the file as a whole), words it must say)
+FLEET_FILES: list = [
+    ("unknown-key", b"fleet:\n  name: x\n  concurency: 2\nmachines:\n" + GOOD_MACHINE.encode(), 3, "concurrency"),
+    ("bad-indent", b"machines:\n  - name: host\n    model: m\n   series: s\n", 4, "YAML syntax error"),
+    ("unquoted-pin", b"machines:\n  - name: host\n    model: m\n    series: s\n"
+     b"    system_manager: {id: 7654321, pin: \"12\"}\n", 5, "in quotes"),
+    ("long-pin", b"machines:\n  - name: host\n    model: m\n    series: s\n"
+     b"    system_manager: {id: \"1\", pin: \"123456789\"}\n", 5, "PIN"),
+    ("duplicate-name", b"machines:\n" + GOOD_MACHINE.encode() * 2, 5, "used twice"),
+    ("missing-model", b"machines:\n  - name: host\n    series: s\n", 2, "model"),
+    ("bad-name", b"machines:\n  - name: Host_1\n    model: m\n    series: s\n", 2, "lowercase"),
+    ("seed-typo", b"machines:\n" + GOOD_MACHINE.encode() + b"    seed: bnech\n", 5, "bench"),
+    ("function-typo", b"machines:\n" + GOOD_MACHINE.encode() + b"    functions: [distribution_sendr]\n", 5,
+     "distribution_sender"),
+    ("bad-limit", b"fleet:\n  destination_limit: -4\nmachines:\n" + GOOD_MACHINE.encode(), 2, "whole number"),
+    ("bad-generate", b"machines:\n" + GOOD_MACHINE.encode() + b"generate:\n  count: many\n", 6, "count"),
+    ("machines-not-list", b"machines: host\n", 1, "non-empty list"),
+    ("top-level-list", b"- host\n- client\n", 1, "mapping"),
+    ("tab-indent", b"machines:\n\t- name: host\n", 2, ""),
+    ("unclosed-flow", b"machines: [\n", 2, "YAML syntax error"),
+    ("empty", b"", None, "mapping"),
+    ("binary", b"\xff\xfe\x00\x01garbage", None, "UTF-8"),
+    ("huge-int", b"machines:\n" + GOOD_MACHINE.encode() + b"    router_distance: " + b"9" * 5000 + b"\n", 5,
+     "cannot read this value"),
+]
+
+SCENARIO_FILES: list[tuple[str, bytes, int, str]] = [
+    ("unknown-step", b"name: broken\nclock: 2026-11-20 09:00\nsteps:\n  - do: teleport\n", 4, "unknown step"),
+    ("tab", b"name: x\nsteps:\n  - at: host\n  \tpress: foo\n", 4, "tab"),
+    ("unclosed", b"steps: [\n", 2, "YAML syntax error"),
+]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mfp_console", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+def check_refusal(done: subprocess.CompletedProcess[str], path: Path, line: int | None, words: str) -> None:
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    assert done.returncode == 2, output
+    first = done.stderr.splitlines()[0] if done.stderr else done.stdout.splitlines()[0]
+    prefix = f"{path}:{line}:" if line is not None else f"{path}:"
+    assert first.startswith(prefix), f"expected {prefix!r}, got {first!r}"
+    assert words in output, output
+
+
+@pytest.mark.parametrize(("name", "content", "line", "words"), FLEET_FILES, ids=[f[0] if isinstance(f, tuple) else None for f in FLEET_FILES])
+def test_broken_fleet_file_is_reported_with_its_line_and_exit_2(
+    tmp_path: Path, name: str, content: bytes, line: int | None, words: str
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(content)
+    done = run_cli("fleet", "status", "--fleet", str(path), "--state-dir", str(tmp_path / "state"), cwd=tmp_path)
+    check_refusal(done, path, line, words)
+    assert not (tmp_path / "state" / "machines").exists(), "a broken fleet file must not start anything"
+
+
+def test_missing_fleet_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+    done = run_cli("fleet", "status", "--fleet", str(path), "--state-dir", str(tmp_path / "state"), cwd=tmp_path)
+    check_refusal(done, path, None, "cannot read")
+
+
+@pytest.mark.parametrize(("name", "content", "line", "words"), SCENARIO_FILES, ids=[f[0] for f in SCENARIO_FILES])
+def test_broken_scenario_file_is_reported_by_check(
+    tmp_path: Path, name: str, content: bytes, line: int, words: str
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(content)
+    check_refusal(run_cli("check", str(path), cwd=tmp_path), path, line, words)
