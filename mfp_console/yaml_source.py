@@ -111,15 +111,19 @@ def load_located(text: str, path: str) -> Any:
         loader.dispose()
 
 
-def read_located(path: Path) -> Any:
-    """Reads and parses a YAML file; a missing or unreadable file is a :class:`FileProblemsError`."""
+def read_text(path: Path) -> str:
+    """Reads a UTF-8 text file; a missing, unreadable or non-UTF-8 file is a :class:`FileProblemsError`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FileProblemsError([FileProblem(str(path), 0, 0, f"cannot read file: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise FileProblemsError([FileProblem(str(path), 0, 0, f"not UTF-8 text: {exc.reason}")]) from None
-    return load_located(text, str(path))
+
+
+def read_located(path: Path) -> Any:
+    """Reads and parses a YAML file; a missing or unreadable file is a :class:`FileProblemsError`."""
+    return load_located(read_text(path), str(path))
 
 
 def nearest(word: str, choices: Iterable[str]) -> str:

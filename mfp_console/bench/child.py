@@ -57,7 +57,7 @@ def _main(mode: str, arguments: dict[str, Any]) -> dict[str, Any]:
         return asyncio.run(run_sync_bench(Path(arguments["state_dir"]), arguments["users"], arguments["clients"],
                                           arguments["changes"]))
     if mode == "sync-bare":
-        from mfp_console.engine.sync_bench import run_sync_bare_tls
+        from mfp_console.bench.sync import run_sync_bare_tls
 
         return asyncio.run(run_sync_bare_tls(Path(arguments["state_dir"]), arguments["wire_bytes"],
                                              arguments["clients"]))

@@ -15,10 +15,10 @@ import cProfile
 import gc
 import time
 import tracemalloc
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mfp_console.bench.bare_tls import bare_tls_transfer
 from mfp_console.bench.recipe import HOST, bench_fleet_spec, client_names
 from mfp_console.bench.resources import peak_rss_mib, raise_open_file_limit, rss_mib
 from mfp_console.clock import RealClock
@@ -96,72 +96,20 @@ async def run_fanout(state_dir: Path, clients: int, concurrency: int, profile: s
 
 async def run_bare_tls(state_dir: Path, clients: int, concurrency: int) -> dict[str, Any]:
     """The baseline: the same handshakes and bytes over bare asyncio TLS streams, one listener per client."""
-    from mfp_console.pki import load_or_create_fleet_pki
-    from mfp_console.pki.tls import client_context, server_context
-
     raise_open_file_limit(4 * clients + 256)
-    names = client_names(clients)
-    pki = load_or_create_fleet_pki(state_dir / "pki", [HOST, *names], datetime.now(timezone.utc))
     frames = bench_bundle().frames
-    size = sum(len(f) for f in frames)
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        got = 0
-        while got < size:
-            data = await reader.read(256 * 1024)
-            if not data:
-                break
-            got += len(data)
-        writer.write(b"OK")
-        await writer.drain()
-        writer.close()
-
-    servers = []
-    ports: dict[str, int] = {}
-    for name in names:
-        server = await asyncio.start_server(
-            serve, "127.0.0.1", 0, ssl=server_context(pki.identity(name), pki.ca_pem))
-        servers.append(server)
-        ports[name] = server.sockets[0].getsockname()[1]
-    context = client_context(pki.identity(HOST), pki.ca_pem)
-    queue = list(reversed(names))
-    failures = 0
-
-    async def worker() -> None:
-        nonlocal failures
-        while queue:
-            name = queue.pop()
-            reader, writer = await asyncio.open_connection(
-                "127.0.0.1", ports[name], ssl=context, server_hostname=name)
-            for frame in frames:
-                writer.write(frame)
-                await writer.drain()
-            if await reader.read(2) != b"OK":
-                failures += 1
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
-
     gc.collect()
     rss_started = rss_mib()
-    began = time.perf_counter()
-    async with asyncio.timeout(_BOUND_S):
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, clients)))))
-    wall = time.perf_counter() - began
-    out = {
+    run = await bare_tls_transfer(state_dir / "pki", HOST, client_names(clients), frames, concurrency, _BOUND_S)
+    return {
         "clients": clients,
         "concurrency": concurrency,
-        "wall_s": wall,
-        "wire_bytes": size,
-        "failures": failures,
+        "wall_s": run["wall_s"],
+        "wire_bytes": sum(len(f) for f in frames),
+        "failures": run["failures"],
         "rss_started_mib": rss_started,
         "peak_rss_mib": peak_rss_mib(),
     }
-    for server in servers:
-        server.close()
-    return out
 
 
 async def run_idle(state_dir: Path, clients: int, trace: bool = False) -> dict[str, Any]:

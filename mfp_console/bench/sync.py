@@ -4,19 +4,21 @@ Both run in a child process of their own (see :mod:`mfp_console.bench.child`) on
 :func:`~mfp_console.engine.sync_bench.run_sync_bench` builds one sync server and nine clients, gives the
 server the users, starts every client at once and times until every client holds every user, then changes
 one item on one client repeatedly and times until another client has it. The baseline of convergence is
-:func:`~mfp_console.engine.sync_bench.run_sync_bare_tls`: the same bytes over bare mutual-TLS connections
-to the same number of receivers. Latency is an absolute figure with its own target.
+:func:`run_sync_bare_tls`: the same bytes over bare mutual-TLS connections to the same number of
+receivers, all at once. Latency is an absolute figure with its own target.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from mfp_console.bench.bare_tls import bare_tls_transfer
 from mfp_console.bench.child import ChildFailed, run_child
 from mfp_console.bench.figures import Figure, Report
 
-__all__ = ["SYNC_CONVERGE_TARGET", "SYNC_LATENCY_TARGET_MS", "measure_sync"]
+__all__ = ["SYNC_CONVERGE_TARGET", "SYNC_LATENCY_TARGET_MS", "measure_sync", "run_sync_bare_tls"]
 
 SYNC_CONVERGE_TARGET = 2.0
 """Convergence may take at most twice a bare-TLS transfer of the same bytes (issue target)."""
@@ -55,3 +57,10 @@ def measure_sync(report: Report, root: Path, users: int, timeout: float, say: Ca
         {"max": f"{run['latency_ms_max']:.1f} ms" if run.get("latency_ms_max") is not None else "-",
          "changes": str(len(latencies))},
     ))
+
+
+async def run_sync_bare_tls(state_dir: Path, wire_bytes: int, clients: int = _CLIENTS) -> dict[str, Any]:
+    """The convergence baseline: ``wire_bytes`` split evenly over ``clients`` bare mutual-TLS connections at once."""
+    share = max(1, wire_bytes // clients)
+    names = [f"sync-{n:02d}" for n in range(1, clients + 1)]
+    return await bare_tls_transfer(state_dir / "pki-bare", "host", names, [b"x" * share], clients, 600.0)

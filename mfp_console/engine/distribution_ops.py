@@ -22,6 +22,7 @@ from mfp_console.engine.auto_distribution import AUTO_DISTRIBUTION_KEY, AutoDist
 from mfp_console.engine.distribution_job import Bundle, DistributionJob
 from mfp_console.engine.distribution_receiver import RECEIVING_SETTINGS_KEY, receiving_settings, serve_distribution
 from mfp_console.engine.events import DataChanged
+from mfp_console.engine.facade_base import FacadeBase
 from mfp_console.errors import MachineBusy, RuleRefusal
 from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
 from mfp_console.store.communication_log import LogEntry
@@ -46,23 +47,10 @@ def attach_distribution(fleet: Any, machine: Machine) -> None:
         timer.rearm()
 
 
-class DistributionOperations:
+class DistributionOperations(FacadeBase):
     """Distribution actions of the fleet facade (mixed into ``Fleet``)."""
 
-    clock: Any
-    bus: Any
-    spec: Any
     chunk_chars: int = DEFAULT_CHUNK_CHARS
-
-    # --- provided by Fleet / PanelOperations --------------------------------------------------------
-    def machine(self, name: str) -> Machine:  # pragma: no cover
-        raise NotImplementedError
-
-    def require_admin(self, name: str, rule_id: str = "M-03") -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def spawn(self, coro: Any, name: str = "") -> Any:  # pragma: no cover
-        raise NotImplementedError
 
     # --- registered destinations (DID-02) -----------------------------------------------------------
 

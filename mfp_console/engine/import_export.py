@@ -29,6 +29,7 @@ from mfp_console.domain.device_info import (
 )
 from mfp_console.domain.machine import Activity
 from mfp_console.engine.events import DataChanged
+from mfp_console.engine.facade_base import FacadeBase
 from mfp_console.errors import ConfigError, MachineBusy
 from mfp_console.store.communication_log import LogEntry
 
@@ -122,18 +123,8 @@ def read_export_file(path: Path) -> ExportFile:
         raise ConfigError(f"{path}: the export file is damaged ({exc})") from None
 
 
-class ImportExportOperations:
+class ImportExportOperations(FacadeBase):
     """Import/export actions of the fleet facade (mixed into ``Fleet``)."""
-
-    clock: Any
-    bus: Any
-    spec: Any
-
-    def machine(self, name: str) -> Machine:  # pragma: no cover - provided by Fleet
-        raise NotImplementedError
-
-    def require_admin(self, name: str, rule_id: str = "M-03") -> None:  # pragma: no cover
-        raise NotImplementedError
 
     def current_job(self, host: str) -> Any:  # pragma: no cover - provided by DistributionOperations
         raise NotImplementedError

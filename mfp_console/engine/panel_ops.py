@@ -21,6 +21,7 @@ from mfp_console.domain.device_info import (
     SystemManagerInfo,
 )
 from mfp_console.engine.events import DataChanged, LoginEvent
+from mfp_console.engine.facade_base import FacadeBase
 from mfp_console.errors import AuthError, LockedOut, RuleRefusal
 
 if TYPE_CHECKING:
@@ -41,16 +42,8 @@ class CertificateInfo:
     not_after: datetime
 
 
-class PanelOperations:
+class PanelOperations(FacadeBase):
     """Panel actions of the fleet facade (mixed into ``Fleet``)."""
-
-    # Provided by Fleet:
-    clock: Any
-    bus: Any
-    pki: Any
-
-    def machine(self, name: str) -> Machine:  # pragma: no cover - provided by Fleet
-        raise NotImplementedError
 
     # --- login (M-02, M-03) -------------------------------------------------------------------------
 

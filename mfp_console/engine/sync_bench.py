@@ -3,9 +3,9 @@
 :func:`run_sync_bench` builds a fleet of one server and ``clients`` clients in ``state_dir``, gives the
 server ``users`` users with a realistic handful of items each, starts every client at once and times
 until every client holds every user (convergence); then it changes one item on one client ``changes``
-times and times until another client has it (latency). :func:`run_sync_bare_tls` is the baseline: the
-same bytes sent over bare mutual-TLS connections to the same number of receivers. The benchmark command
-calls both (in a child process of its own) and reports the ratio.
+times and times until another client has it (latency). The benchmark command runs it in a child
+process of its own and compares it with bare mutual-TLS connections moving the same bytes
+(:mod:`mfp_console.bench.bare_tls`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import statistics
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.fleet_file import FleetSpec, load_fleet_file
 from mfp_console.store.user_data import Sharing, UserItem
 
-__all__ = ["bench_fleet_spec", "bench_user_items", "run_sync_bare_tls", "run_sync_bench"]
+__all__ = ["bench_fleet_spec", "bench_user_items", "run_sync_bench"]
 
 ADMIN = ("7654321", "7654321")
 _BOUND_S = 600.0
@@ -109,52 +109,3 @@ async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, c
         }
     finally:
         await fleet.stop()
-
-
-async def run_sync_bare_tls(state_dir: Path, wire_bytes: int, clients: int = 9) -> dict[str, Any]:
-    """The baseline: ``wire_bytes`` in all, split evenly, over ``clients`` bare mutual-TLS connections at once."""
-    from mfp_console.pki import load_or_create_fleet_pki
-    from mfp_console.pki.tls import client_context, server_context
-
-    names = [f"sync-{n:02d}" for n in range(1, clients + 1)]
-    pki = load_or_create_fleet_pki(Path(state_dir) / "pki-bare", ["host", *names], datetime.now(timezone.utc))
-    share = max(1, wire_bytes // clients)
-    payload = b"x" * share
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        got = 0
-        while got < share:
-            data = await reader.read(256 * 1024)
-            if not data:
-                break
-            got += len(data)
-        writer.write(b"OK")
-        await writer.drain()
-        writer.close()
-
-    servers, ports = [], {}
-    for name in names:
-        server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_context(pki.identity(name), pki.ca_pem))
-        servers.append(server)
-        ports[name] = server.sockets[0].getsockname()[1]
-    context = client_context(pki.identity("host"), pki.ca_pem)
-
-    async def send(name: str) -> bool:
-        reader, writer = await asyncio.open_connection("127.0.0.1", ports[name], ssl=context, server_hostname=name)
-        writer.write(payload)
-        await writer.drain()
-        ok = await reader.read(2) == b"OK"
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
-        return ok
-
-    began = time.perf_counter()
-    async with asyncio.timeout(_BOUND_S):
-        results = await asyncio.gather(*(send(name) for name in names))
-    wall = time.perf_counter() - began
-    for server in servers:
-        server.close()
-    return {"clients": clients, "wire_bytes": share * clients, "wall_s": wall, "failures": results.count(False)}

@@ -85,22 +85,6 @@ def attach_sync(fleet: Any, machine: Machine) -> None:
 class SyncOperations(SyncServerOperations):
     """Synchronization actions of the fleet facade (mixed into ``Fleet``): functions, users, restrictions."""
 
-    clock: Any
-    bus: Any
-    spec: Any
-    state_dir: Path
-    machines: dict[str, Any]
-
-    # --- provided by Fleet / PanelOperations ----------------------------------------------------------
-    def machine(self, name: str) -> Machine:  # pragma: no cover
-        raise NotImplementedError
-
-    def require_admin(self, name: str, rule_id: str = "M-03") -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def spawn(self, coro: Any, name: str = "") -> Any:  # pragma: no cover
-        raise NotImplementedError
-
     # --- helpers ------------------------------------------------------------------------------------------
 
     def _server(self, name: str) -> SyncServer:

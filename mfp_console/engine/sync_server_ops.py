@@ -17,6 +17,7 @@ from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import keychain_order_problem, sharing_change_problem
 from mfp_console.domain.sync_settings import BackupSchedule, BackupTarget, DeviceRow, DeviceState
+from mfp_console.engine.facade_base import FacadeBase
 from mfp_console.engine.sync_backup import SCHEDULE_KEY, backup_folder, read_backup, replicate, write_backup
 from mfp_console.engine.sync_log import sync_log
 from mfp_console.errors import RuleRefusal
@@ -30,21 +31,8 @@ __all__ = ["CHANGE_KEY", "SyncServerOperations"]
 CHANGE_KEY = "sync_server_change"
 
 
-class SyncServerOperations:
+class SyncServerOperations(FacadeBase):
     """The server-side sync screens of the fleet facade."""
-
-    clock: Any
-    bus: Any
-    spec: Any
-    state_dir: Path
-    machines: dict[str, Any]
-
-    # --- provided by Fleet / SyncOperations --------------------------------------------------------------
-    def machine(self, name: str) -> Machine:  # pragma: no cover
-        raise NotImplementedError
-
-    def require_admin(self, name: str, rule_id: str = "M-03") -> None:  # pragma: no cover
-        raise NotImplementedError
 
     def _server(self, name: str) -> SyncServer:  # pragma: no cover
         raise NotImplementedError

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from mfp_console.errors import FileProblem, FileProblemsError
-from mfp_console.yaml_source import load_located
+from mfp_console.yaml_source import load_located, read_text
 
 __all__ = ["load_scenario", "load_scenario_text", "looks_like_scenario"]
 
@@ -41,13 +41,7 @@ def load_scenario(path: Path | str):  # noqa: ANN201 - Scenario; imported lazily
         FileProblemsError: Every problem found, each with ``file:line:column``.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FileProblemsError([FileProblem(str(path), 0, 0, f"cannot read file: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise FileProblemsError([FileProblem(str(path), 0, 0, f"not UTF-8 text: {exc.reason}")]) from None
-    return load_scenario_text(text, str(path))
+    return load_scenario_text(read_text(path), str(path))
 
 
 def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario

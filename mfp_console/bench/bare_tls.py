@@ -1,0 +1,85 @@
+"""The bare mutual-TLS baseline: the same handshakes and bytes as the product, with nothing else.
+
+One asyncio TLS listener per receiver reads what it is sent and answers two bytes; a dialer sends each
+receiver its chunks over a fresh mutual-TLS 1.3 connection, ``concurrency`` receivers at a time. There is
+no protocol, no store and no events, so the time it takes is what moving the bytes costs on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mfp_console.pki import load_or_create_fleet_pki
+from mfp_console.pki.tls import client_context, server_context
+
+__all__ = ["bare_tls_transfer"]
+
+_READ_SIZE = 256 * 1024
+
+
+async def bare_tls_transfer(pki_dir: Path, sender: str, receivers: Sequence[str], chunks: Sequence[bytes],
+                            concurrency: int, bound_s: float) -> dict[str, Any]:
+    """Sends ``chunks`` to every receiver over its own mutual-TLS connection; returns wall time and failures.
+
+    Args:
+        pki_dir: Where the baseline's own certificates are made (the same kind the fleet uses).
+        sender: The dialling identity's name.
+        receivers: One listener per name.
+        chunks: The bytes each receiver gets, written one after another.
+        concurrency: How many receivers are served at once.
+        bound_s: The most the transfer may take (it is a bounded run).
+    """
+    pki = load_or_create_fleet_pki(pki_dir, [sender, *receivers], datetime.now(timezone.utc))
+    size = sum(len(c) for c in chunks)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        got = 0
+        while got < size:
+            data = await reader.read(_READ_SIZE)
+            if not data:
+                break
+            got += len(data)
+        writer.write(b"OK")
+        await writer.drain()
+        writer.close()
+
+    servers = []
+    ports: dict[str, int] = {}
+    for name in receivers:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_context(pki.identity(name), pki.ca_pem))
+        servers.append(server)
+        ports[name] = server.sockets[0].getsockname()[1]
+    context = client_context(pki.identity(sender), pki.ca_pem)
+    queue = list(reversed(receivers))
+    failures = 0
+
+    async def worker() -> None:
+        nonlocal failures
+        while queue:
+            name = queue.pop()
+            reader, writer = await asyncio.open_connection("127.0.0.1", ports[name], ssl=context,
+                                                          server_hostname=name)
+            for chunk in chunks:
+                writer.write(chunk)
+                await writer.drain()
+            if await reader.read(2) != b"OK":
+                failures += 1
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, OSError):
+                pass
+
+    began = time.perf_counter()
+    try:
+        async with asyncio.timeout(bound_s):
+            await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(receivers))))))
+    finally:
+        for server in servers:
+            server.close()
+    return {"wall_s": time.perf_counter() - began, "wire_bytes": size * len(receivers), "failures": failures}
