@@ -23,7 +23,10 @@ def add_machine_command(sub: argparse._SubParsersAction, add_options) -> None:  
 
 
 def cmd_machine(args: argparse.Namespace) -> int:
-    """Runs one machine until SIGTERM or Ctrl-C; prints its address once it listens."""
+    """Runs one machine until SIGTERM or Ctrl-C; prints its address once it listens, then logs to stderr."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
 
     async def main() -> None:
         fleet = Fleet.from_file(args.fleet, state_dir_for(args), RealClock())
