@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,17 @@ def add_scenario_commands(sub: argparse._SubParsersAction, add_options: Any) -> 
     play.add_argument("--speed", type=_speed, default=1.0, metavar="X",
                       help="live pace multiplier (2 = twice as fast; default 1)")
     play.add_argument("--json", action="store_true", help="print the results as JSON")
+    play.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                      help="with --headless: play N files at once, each in its own process (default 1)")
     play.add_argument("--svg-dir", type=Path, default=Path("scenario-failures"), metavar="DIR",
                       help="where the panel's SVG is saved when an expectation fails (default: ./scenario-failures)")
     play.set_defaults(func=cmd_play)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number from 1 to 64, not {text!r}")
+    return int(text)
 
 
 def _speed(text: str) -> float:
@@ -91,7 +100,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     """Plays every file; exit 0 (all held), 1 (an expectation failed) or 2 (a file is invalid)."""
-    from mfp_console.scenario.report import failure_report, summary_line
     from mfp_console.scenario.runner import run_scenario
 
     files = list(args.files)
@@ -104,21 +112,60 @@ def cmd_play(args: argparse.Namespace) -> int:
     if mode == "live" and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("not a terminal: playing headless", file=sys.stderr)
         mode = "headless"
-    results = []
-    for index, scenario in enumerate(scenarios):
-        keep_open = index == len(scenarios) - 1
-        result = run_async(lambda s=scenario, k=keep_open: run_scenario(
-            s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k))
-        results.append(result)
+    if mode != "live" and args.jobs > 1 and len(scenarios) > 1:
+        outcomes = _play_in_processes(files, mode, args)
+    else:
+        outcomes = []
+        for index, scenario in enumerate(scenarios):
+            keep_open = index == len(scenarios) - 1
+            result = run_async(lambda s=scenario, k=keep_open: run_scenario(
+                s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k))
+            outcomes.append(_Outcome.of(result))
+    for outcome in outcomes:
         if not args.json:
-            print(summary_line(result))
-            report = failure_report(result)
-            if report:
-                print(report)
-    passed = all(r.passed for r in results)
+            print(outcome.summary)
+            if outcome.report:
+                print(outcome.report)
+    passed = all(o.passed for o in outcomes)
     if args.json:
-        print(json.dumps({"passed": passed, "scenarios": [r.to_json() for r in results]}, indent=2))
-    elif len(results) > 1:
-        failed = sum(not r.passed for r in results)
-        print(f"\n{len(results) - failed} passed, {failed} failed")
+        print(json.dumps({"passed": passed, "scenarios": [o.data for o in outcomes]}, indent=2))
+    elif len(outcomes) > 1:
+        failed = sum(not o.passed for o in outcomes)
+        print(f"\n{len(outcomes) - failed} passed, {failed} failed")
     return EXIT_OK if passed else EXIT_FAILED
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What ``play`` prints of one result (plain data, so it can come back from a worker process)."""
+
+    passed: bool
+    summary: str
+    report: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, result: Any) -> _Outcome:
+        from mfp_console.scenario.report import failure_report, summary_line
+
+        return cls(result.passed, summary_line(result), failure_report(result), result.to_json())
+
+
+def _play_file(path: Path, mode: str, speed: float, svg_dir: Path) -> _Outcome:
+    """Plays one file in a worker process (``--jobs``)."""
+    from mfp_console.scenario.loader import load_scenario
+    from mfp_console.scenario.runner import run_scenario
+
+    _quiet_engine_log()
+    scenario = load_scenario(path)
+    result = run_async(lambda: run_scenario(scenario, mode=mode, speed=speed, artifacts=svg_dir, keep_open=False))
+    return _Outcome.of(result)
+
+
+def _play_in_processes(files: list[Path], mode: str, args: argparse.Namespace) -> list[_Outcome]:
+    """Plays the files ``args.jobs`` at a time in worker processes; results come back in file order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(_play_file, path, mode, args.speed, args.svg_dir) for path in files]
+        return [future.result() for future in futures]
