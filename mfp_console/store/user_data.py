@@ -9,13 +9,14 @@ one transaction, so a user's items change together or not at all.
 
 from __future__ import annotations
 
-import enum
 import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from mfp_console.domain.sync_items import SharingRange
 
 __all__ = [
     "Sharing",
@@ -30,18 +31,8 @@ __all__ = [
 ]
 
 
-class Sharing(enum.Enum):
-    """An item's sharing range (SYNC-10)."""
-
-    SHARED = "shared"
-    DEVICE_SPECIFIC = "device_specific"
-
-    @property
-    def label(self) -> str:
-        """The label as the Remote UI shows it."""
-        if self is Sharing.SHARED:
-            return "[Shared across All Devices]"
-        return "[Device-Specific (Not Shared)]"
+Sharing = SharingRange
+"""An item's sharing range (SYNC-10): the store's name for the domain's :class:`SharingRange`."""
 
 
 @dataclass(frozen=True)

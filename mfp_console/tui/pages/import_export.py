@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
-from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox, refusal_box
+from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox, YesNoDialog, refusal_box
 from mfp_console.tui.widgets.did_parts import report_path
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -120,34 +118,12 @@ class ImportExportPage(PanelPage):
             self.app.push_screen(MessageBox("Error", str(exc)))
 
 
-class ImportPreviewDialog(ModalScreen[bool]):
+class ImportPreviewDialog(YesNoDialog):
     """What an import will overwrite, category by category, and ``<Yes>``/``<No>``."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="ImportPreviewDialog") + """
     ImportPreviewDialog > Vertical { width: 90; }
     """
-    BINDINGS: ClassVar = [Binding("escape", "answer(False)", "No")]
 
     def __init__(self, lines: list[str]) -> None:
-        super().__init__()
-        self.lines = lines
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Content("<Import> — this machine's data will be overwritten"), classes="dialog-title")
-            yield Static(Content("\n".join(self.lines)), classes="dialog-text")
-            yield Static(Content("Import these categories now?"), classes="dialog-text")
-            with Horizontal(classes="dialog-keys"):
-                yield TouchButton("<Yes>", key="yes", variant="primary", id="import-yes")
-                yield TouchButton("<No>", key="no", id="import-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#import-no").focus()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-    @on(Button.Pressed)
-    def _answer(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(isinstance(event.button, TouchButton) and event.button.key == "yes")
+        super().__init__("<Import> — this machine's data will be overwritten", lines, "Import these categories now?")

@@ -75,18 +75,24 @@ def refusal_box(error: RuleRefusal) -> MessageBox:
 
 
 class YesNoDialog(ModalScreen[bool]):
-    """A question answered ``<Yes>`` (True) or ``<No>`` (False)."""
+    """A question answered ``<Yes>`` (True) or ``<No>`` (False), with optional detail lines and a prompt."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="YesNoDialog")
     BINDINGS = [Binding("escape", "answer(False)", "No")]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, details: Sequence[str] = (), prompt: str = "") -> None:
         super().__init__()
         self.question = question
+        self.details = tuple(details)
+        self.prompt = prompt
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content(self.question), classes="dialog-title")
+            if self.details:
+                yield Static(Content("\n".join(self.details)), classes="dialog-text")
+            if self.prompt:
+                yield Static(Content(self.prompt), classes="dialog-text")
             with Horizontal(classes="dialog-keys"):
                 yield TouchButton("<Yes>", key="yes", variant="primary", id="answer-yes")
                 yield TouchButton("<No>", key="no", id="answer-no")
