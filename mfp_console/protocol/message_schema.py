@@ -278,7 +278,23 @@ def _check_str_map(value: Any) -> str | None:
 def _check_records(value: Any) -> str | None:
     if not isinstance(value, (list, tuple)):
         return f"must be an array of records, got {json_kind(value)}"
-    for index, record in enumerate(value):
+    # The common case, all records sound, checked with as little work per record as possible; the first
+    # record that is not plainly sound is looked at again below, which names what is wrong with it.
+    start = 0
+    for record in value:
+        if type(record) is not dict or "value" not in record:  # a subclass could answer lookups its own way
+            break
+        try:
+            user, item, sharing, version = record["user"], record["item"], record["range"], record["version"]
+        except KeyError:
+            break
+        if not (isinstance(user, str) and isinstance(item, str) and isinstance(sharing, str)
+                and type(version) is int and 0 <= version <= _MAX_INT):
+            break
+        start += 1
+    else:
+        return None
+    for index, record in enumerate(value[start:], start):
         if not isinstance(record, dict):
             return f"record {index} must be an object, got {json_kind(record)}"
         missing = [key for key in RECORD_KEYS if key not in record]

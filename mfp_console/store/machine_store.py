@@ -378,8 +378,7 @@ class MachineStore:
         if not users:
             return
         with self._db.transaction(f"replace user data of {len(users)} users") as conn:
-            for user, items in users.items():
-                user_data.replace_user(conn, user, items, now)
+            user_data.replace_users(conn, users, now)
 
     def list_users(self) -> list[UserRecord]:
         """Returns every user, least recently seen first (SYNC-03)."""

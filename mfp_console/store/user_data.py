@@ -26,6 +26,7 @@ __all__ = [
     "list_users",
     "put_user_items",
     "replace_user",
+    "replace_users",
     "select_user_items",
     "touch_login",
 ]
@@ -33,6 +34,9 @@ __all__ = [
 
 Sharing = SharingRange
 """An item's sharing range (SYNC-10): the store's name for the domain's :class:`SharingRange`."""
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""Encodes stored values as ``json.dumps(value, ensure_ascii=False)`` does, without rebuilding it per value."""
 
 
 @dataclass(frozen=True)
@@ -127,21 +131,37 @@ def replace_user(
     connection: sqlite3.Connection, user: str, items: Mapping[str, UserItem], now: datetime
 ) -> None:
     """Replaces all of ``user``'s items by ``items``, versions included (SYNC-05: the server's copy wins)."""
-    _ensure_user(connection, user, now)
-    connection.execute("DELETE FROM user_data WHERE user = ?", (user,))
+    replace_users(connection, {user: items}, now)
+
+
+def replace_users(
+    connection: sqlite3.Connection, users: Mapping[str, Mapping[str, UserItem]], now: datetime
+) -> None:
+    """:func:`replace_user` for many users at once: three bulk statements however many users there are.
+
+    Each value is encoded as ``json.dumps(value, ensure_ascii=False)`` would, by one shared encoder, and
+    each distinct ``updated_at`` is formatted once.
+    """
+    if not users:
+        return
+    created = now.isoformat()
     connection.executemany(
-        "INSERT INTO user_data (user, item, value, version, sharing, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                user,
-                name,
-                json.dumps(item.value, ensure_ascii=False),
-                item.version,
-                item.sharing.value,
-                item.updated_at.isoformat(),
-            )
-            for name, item in items.items()
-        ],
+        "INSERT INTO users (user, last_login, created_at) VALUES (?, NULL, ?) ON CONFLICT (user) DO NOTHING",
+        [(user, created) for user in users],
+    )
+    connection.executemany("DELETE FROM user_data WHERE user = ?", [(user,) for user in users])
+    encode = _ENCODER.encode
+    # Keyed by identity, not equality: equal instants in different zones format differently.
+    stamps: dict[int, str] = {}
+    rows = []
+    for user, items in users.items():
+        for name, item in items.items():
+            stamp = stamps.get(id(item.updated_at))
+            if stamp is None:
+                stamp = stamps[id(item.updated_at)] = item.updated_at.isoformat()
+            rows.append((user, name, encode(item.value), item.version, item.sharing.value, stamp))
+    connection.executemany(
+        "INSERT INTO user_data (user, item, value, version, sharing, updated_at) VALUES (?, ?, ?, ?, ?, ?)", rows
     )
 
 
