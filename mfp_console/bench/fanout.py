@@ -24,7 +24,7 @@ from mfp_console.bench.resources import peak_rss_mib, raise_open_file_limit, rss
 from mfp_console.clock import RealClock
 from mfp_console.domain.device_info import Category
 from mfp_console.engine.distribution_job import Bundle
-from mfp_console.engine.fleet import Fleet, _stable_seed
+from mfp_console.engine.fleet import Fleet, machine_seed
 from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
 
 __all__ = ["bench_bundle", "run_bare_tls", "run_fanout", "run_idle"]
@@ -37,7 +37,7 @@ def bench_bundle() -> Bundle:
     """The bundle the bench host sends: its five categories, without network settings."""
     from mfp_console.domain.seed import seed_device_information
 
-    info = seed_device_information("bench", HOST, seed=_stable_seed(HOST))
+    info = seed_device_information("bench", HOST, seed=machine_seed(HOST))
     return Bundle.build(info, list(Category), False, DEFAULT_CHUNK_CHARS)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mfp_console.engine.transport import TlsStream
 from mfp_console.errors import RemoteProtocolError, TransportError
@@ -125,9 +125,3 @@ class Channel:
 
     def __repr__(self) -> str:
         return f"<Channel peer={self.stream.peer_name!r} state={getattr(self.conversation, 'state', '?')}>"
-
-
-def describe(value: Any) -> str:
-    """Short text for a value in a log line."""
-    text = repr(value)
-    return text if len(text) < 80 else text[:77] + "..."

@@ -24,7 +24,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mfp_console.domain.device_info import Category, category_from_json
@@ -279,10 +278,6 @@ async def _apply(
         )
     )
     return outcomes
-
-
-def _now_text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _log_refusal(machine: Machine, entry: LogEntry) -> None:

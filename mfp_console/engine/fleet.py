@@ -36,12 +36,13 @@ from mfp_console.engine.panel_ops import PanelOperations
 from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.engine.ping import PingResult, ping_machine, serve_ping
 from mfp_console.engine.sync_ops import SyncOperations, attach_sync
+from mfp_console.engine.transport import TlsStream
 from mfp_console.errors import ConfigError, MachineUnavailable, MfpError
 from mfp_console.pki import FleetPki, load_or_create_fleet_pki
 from mfp_console.store import MachineStore
 from mfp_console.store.paths import default_state_dir, machine_database_path
 
-__all__ = ["Fleet", "MachineStatus", "default_state_dir", "raise_open_file_limit"]
+__all__ = ["Fleet", "MachineStatus", "default_state_dir", "machine_seed", "raise_open_file_limit"]
 
 _log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
             attach(self, machine)
 
     def _seed(self, store: MachineStore, spec: MachineSpec) -> None:
-        info = seed_device_information(spec.seed, spec.name, seed=_stable_seed(spec.name))
+        info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name))
         secret = SystemManagerSecret.from_id_pin(spec.system_manager_id, spec.system_manager_pin)
         store.seed(info)
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec)})
@@ -329,17 +330,17 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
 
     # --- conversations out --------------------------------------------------------------------------
 
-    def on_connection_opened(self, name: str) -> Callable[[TlsInfo], None]:
+    def on_connection_opened(self, name: str) -> Callable[[TlsStream], None]:
         """Returns the listener callback that publishes an opened connection."""
 
-        def opened(info: Any) -> None:
+        def opened(stream: TlsStream) -> None:
             self.bus.publish(
                 ConnectionOpened(
                     at=self.clock.now(),
                     machine=name,
-                    peer=getattr(info, "peer_name", "") or "?",
-                    tls_version=getattr(info, "tls_version", ""),
-                    cipher=getattr(info, "cipher", ""),
+                    peer=stream.peer_name or "?",
+                    tls_version=stream.tls_version,
+                    cipher=stream.cipher,
                 )
             )
 
@@ -465,12 +466,6 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
 _FUNCTION_ATTACHERS: list[Callable[[Fleet, Machine], None]] = [attach_distribution, attach_sync]
 
 
-def register_function(attach: Callable[[Fleet, Machine], None]) -> Callable[[Fleet, Machine], None]:
-    """Registers a feature's hook that attaches its functions to every started machine."""
-    _FUNCTION_ATTACHERS.append(attach)
-    return attach
-
-
 def _initial_configs(fleet: FleetSpec, spec: MachineSpec) -> dict[str, Any]:
     """A distribution host starts with every receiver of the fleet registered, in fleet-file order."""
     from mfp_console.domain.destinations import Destination, DestinationList
@@ -488,7 +483,8 @@ def _initial_configs(fleet: FleetSpec, spec: MachineSpec) -> dict[str, Any]:
     return configs
 
 
-def _stable_seed(name: str) -> int:
+def machine_seed(name: str) -> int:
+    """The seed-data generator's seed for a machine: stable across runs, different per name."""
     return sum((i + 1) * ord(c) for i, c in enumerate(name))
 
 
@@ -532,5 +528,3 @@ def _pid_alive(pid: int) -> bool:
         return True
     return True
 
-
-TlsInfo = Any
