@@ -3,7 +3,8 @@
 Nothing in this package performs I/O, reads a clock or draws random numbers; the engine's transport
 moves the bytes (see ``tests/protocol/test_import_hygiene.py``). The layers, bottom up:
 
-* :mod:`~mfp_console.protocol.framing` — 4-byte length + UTF-8 JSON object frames;
+* :mod:`~mfp_console.protocol.framing` — 4-byte length + UTF-8 JSON object frames, and raw frames of
+  opaque bytes (the header's top bit set) for :class:`~mfp_console.protocol.messages.Attachment`;
 * :mod:`~mfp_console.protocol.message_schema` and :mod:`~mfp_console.protocol.messages` — the message
   vocabulary as frozen dataclasses, validated strictly in both directions;
 * :mod:`~mfp_console.protocol.auth` — the challenge–response that keeps the PIN off the wire;
@@ -15,7 +16,14 @@ from __future__ import annotations
 
 from mfp_console.protocol.auth import CHALLENGE_BYTES, check_proof, derive_auth_key, make_proof
 from mfp_console.protocol.conversation import CLOSED, NEED_DATA, Conversation, Signal
-from mfp_console.protocol.framing import DEFAULT_MAX_FRAME, HEADER_SIZE, FrameDecoder, encode_frame
+from mfp_console.protocol.framing import (
+    DEFAULT_MAX_FRAME,
+    HEADER_SIZE,
+    RAW_FRAME_FLAG,
+    FrameDecoder,
+    encode_frame,
+    encode_raw_frame,
+)
 from mfp_console.protocol.message_schema import (
     PROTOCOL_VERSION,
     RECORD_KEYS,
@@ -28,6 +36,7 @@ from mfp_console.protocol.message_schema import (
 from mfp_console.protocol.messages import (
     DEFAULT_CHUNK_CHARS,
     Apply,
+    Attachment,
     Auth,
     AuthResult,
     Bye,
@@ -61,9 +70,11 @@ __all__ = [
     "HEADER_SIZE",
     "NEED_DATA",
     "PROTOCOL_VERSION",
+    "RAW_FRAME_FLAG",
     "RECORD_KEYS",
     "TRANSITIONS",
     "Apply",
+    "Attachment",
     "Auth",
     "AuthResult",
     "Bye",
@@ -96,6 +107,7 @@ __all__ = [
     "derive_auth_key",
     "encode_frame",
     "encode_message",
+    "encode_raw_frame",
     "make_proof",
     "message_types",
     "parse_message",

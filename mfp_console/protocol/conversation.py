@@ -3,7 +3,9 @@
 One :class:`Conversation` holds one side of one connection. It never touches a socket, a clock or a
 random source: the transport feeds it received bytes with :meth:`Conversation.receive_data`, drains
 messages with :meth:`Conversation.next_event`, turns messages into bytes with
-:meth:`Conversation.send` and writes those bytes itself.
+:meth:`Conversation.send` and writes those bytes itself. Every message travels as a JSON frame except
+:class:`~mfp_console.protocol.messages.Attachment`, whose bytes travel as a raw frame (see
+:mod:`mfp_console.protocol.framing`).
 
 Order comes from the one table in :mod:`mfp_console.protocol.states`. A few facts the table cannot
 hold are checked beside it: chunk numbering against the offer's ``chunk_count``, replies and results
@@ -27,11 +29,19 @@ import re
 from typing import NoReturn
 
 from mfp_console.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
-from mfp_console.protocol.framing import DEFAULT_MAX_FRAME, HEADER_SIZE, FrameDecoder, encode_frame
+from mfp_console.protocol.framing import (
+    DEFAULT_MAX_FRAME,
+    HEADER_SIZE,
+    RAW_FRAME_FLAG,
+    FrameDecoder,
+    encode_frame,
+    encode_raw_frame,
+)
 from mfp_console.protocol.message_schema import check_message, message_types, parse_message
 from mfp_console.protocol.messages import (
     PROTOCOL_VERSION,
     Apply,
+    Attachment,
     AuthResult,
     Chunk,
     Hello,
@@ -79,6 +89,7 @@ _NEEDS_CONTENT = frozenset(
 )
 _CHUNK_PREFIX = re.compile(rb'\{"v":%d,"type":"chunk","seq":(0|[1-9][0-9]{0,18}),"text":"' % PROTOCOL_VERSION)
 _CLEAN_CLOSE_STATES = frozenset({ConversationState.IDLE, ConversationState.DONE})
+_LENGTH_BITS = RAW_FRAME_FLAG - 1  # the part of a frame header that is the body's length
 
 
 class Conversation:
@@ -190,7 +201,7 @@ class Conversation:
                 self._closed_in = self._state
                 self._state = ConversationState.CLOSED
                 return CLOSED
-            message = parse_message(body)
+            message = Attachment(body) if isinstance(body, bytes) else parse_message(body)
         except RemoteProtocolError as exc:
             self._fail(exc)
         if isinstance(message, ProtocolErrorMessage):
@@ -208,7 +219,8 @@ class Conversation:
     def send(self, message: Message) -> bytes:
         """Checks that this side may send a message now, records it and returns its frame.
 
-        An ``error`` message is routed to :meth:`send_error`.
+        An ``error`` message is routed to :meth:`send_error`. An :class:`Attachment` becomes a raw frame
+        (:func:`~mfp_console.protocol.framing.encode_raw_frame`), every other message a JSON frame.
 
         Raises:
             LocalProtocolError: The message is invalid, out of order, or too large for a frame; the
@@ -220,11 +232,13 @@ class Conversation:
         try:
             if not isinstance(message, Message):
                 raise LocalProtocolError(f"cannot send {type(message).__name__}: it is not a message")
-            check_message(message)
+            raw = isinstance(message, Attachment)
+            if not raw:  # an attachment's only check, that its data is bytes, is encode_raw_frame's
+                check_message(message)
             problem = self._transition_problem(message, self._role)
             if problem:
                 raise LocalProtocolError(f"cannot send: {problem}")
-            frame = encode_frame(message.to_wire())
+            frame = encode_raw_frame(message.data) if raw else encode_frame(message.to_wire())
             self._check_frame_size(frame, type(message))
         except LocalProtocolError as exc:
             self._fail(exc)
@@ -235,16 +249,18 @@ class Conversation:
         """Sends a frame encoded once for many peers, still checking order.
 
         The frame must come from :func:`~mfp_console.protocol.message_schema.encode_message` for a
-        message of ``msg_type``. Only messages whose order does not depend on their content qualify
-        (``Chunk``, ``Apply``, ``Auth``, ``Welcome``, ``Bye`` and the sync data messages); a
-        ``Chunk``'s sequence number is read from the frame's head.
+        message of ``msg_type``, or from :func:`~mfp_console.protocol.framing.encode_raw_frame` when
+        ``msg_type`` is ``Attachment``. Only messages whose order does not depend on their content
+        qualify (``Chunk``, ``Apply``, ``Auth``, ``Welcome``, ``Bye``, the sync data messages and
+        ``Attachment``); a ``Chunk``'s sequence number is read from the frame's head.
 
         Returns:
             ``frame`` itself.
 
         Raises:
             LocalProtocolError: The type does not qualify, the frame does not hold a message of that
-                type, it is too large, or the message is out of order.
+                type (a raw frame for any type but ``Attachment``, a JSON frame for ``Attachment``), it
+                is too large, or the message is out of order.
         """
         self._check_can_send(getattr(msg_type, "__name__", repr(msg_type)))
         try:
@@ -290,7 +306,7 @@ class Conversation:
 
     def _stand_in(self, msg_type: type[Message], frame: bytes) -> Message:
         """Builds a message carrying just what the table needs from a pre-encoded frame."""
-        if msg_type not in message_types().values():
+        if msg_type is not Attachment and msg_type not in message_types().values():
             raise LocalProtocolError(f"cannot send_encoded {msg_type!r}: not a message class")
         if msg_type in _NEEDS_CONTENT:
             raise LocalProtocolError(
@@ -298,9 +314,22 @@ class Conversation:
             )
         if not isinstance(frame, (bytes, bytearray)) or len(frame) <= HEADER_SIZE:
             raise LocalProtocolError(f"cannot send_encoded {msg_type.__name__}: not a frame")
-        if int.from_bytes(frame[:HEADER_SIZE], "big") != len(frame) - HEADER_SIZE:
+        header = int.from_bytes(frame[:HEADER_SIZE], "big")
+        raw = bool(header & RAW_FRAME_FLAG)
+        if raw and msg_type is not Attachment:
+            raise LocalProtocolError(
+                f"cannot send_encoded {msg_type.__name__}: the frame is a raw frame, which only an "
+                "Attachment may be"
+            )
+        if msg_type is Attachment and not raw:
+            raise LocalProtocolError(
+                "cannot send_encoded Attachment: the frame is a JSON frame, not a raw frame"
+            )
+        if header & _LENGTH_BITS != len(frame) - HEADER_SIZE:
             raise LocalProtocolError(f"cannot send_encoded {msg_type.__name__}: header length is wrong")
         self._check_frame_size(frame, msg_type)
+        if msg_type is Attachment:
+            return Attachment(b"")  # the table reads nothing of it; used for the transition only
         if msg_type is Chunk:
             match = _CHUNK_PREFIX.match(frame, HEADER_SIZE)
             if match is None:

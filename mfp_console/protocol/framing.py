@@ -1,13 +1,20 @@
-r"""Length-prefixed JSON frames: the byte layer every conversation between machines runs on.
+r"""Length-prefixed frames: the byte layer every conversation between machines runs on.
 
-A frame is a 4-byte big-endian unsigned length followed by that many bytes of UTF-8 JSON, whose top
-level must be an object. Nothing here knows about message types or order; that is
+A frame is a 4-byte big-endian unsigned header followed by a body. The header's low 31 bits are the
+body's length; its top bit (:data:`RAW_FRAME_FLAG`) says what the body is:
+
+* clear: a *JSON frame*, whose body is UTF-8 JSON with an object at the top level
+  (:func:`encode_frame`);
+* set: a *raw frame*, whose body is opaque bytes that are not parsed at all (:func:`encode_raw_frame`),
+  so a large block of binary data needs no escaping into a JSON string.
+
+Neither kind of body may be empty. Nothing here knows about message types or order; that is
 :mod:`mfp_console.protocol.messages` and :mod:`mfp_console.protocol.conversation`.
 
 The decoder is deliberately strict and defensive because its input comes from another machine:
 
-* the size limit is checked from the 4-byte header alone, so an oversized frame is refused before a
-  single byte of its body is buffered;
+* the size limit, for both kinds of frame, is checked from the 4-byte header alone, so an oversized
+  frame is refused before a single byte of its body is buffered;
 * JSON that Python would accept but other peers might not (``NaN``/``Infinity``, duplicate keys, lone
   surrogate escapes such as ``"\ud800"``) is refused, so every decoded frame can be re-encoded;
 * every failure, including pathological nesting and over-long integers, surfaces as
@@ -30,19 +37,24 @@ from mfp_console.errors import LocalProtocolError, RemoteProtocolError
 __all__ = [
     "DEFAULT_MAX_FRAME",
     "HEADER_SIZE",
+    "RAW_FRAME_FLAG",
     "FrameDecoder",
     "encode_frame",
+    "encode_raw_frame",
     "json_kind",
 ]
 
 DEFAULT_MAX_FRAME = 1024 * 1024
 """The largest frame body (in bytes, header excluded) a decoder accepts unless told otherwise."""
 
+RAW_FRAME_FLAG = 0x80000000
+"""The header bit that marks a raw frame; the header's other 31 bits are the body's length."""
+
 _HEADER = struct.Struct(">I")
 HEADER_SIZE = _HEADER.size
-"""Bytes in a frame header (the body's length)."""
+"""Bytes in a frame header (the raw-frame flag and the body's length)."""
 
-_MAX_WIRE_LENGTH = 2**32 - 1
+_MAX_WIRE_LENGTH = RAW_FRAME_FLAG - 1  # the largest length the header's 31 length bits can carry
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -61,7 +73,7 @@ def encode_frame(obj: dict[str, Any]) -> bytes:
 
     Raises:
         LocalProtocolError: ``obj`` is not a dict, holds something JSON cannot carry (a set, NaN, a lone
-            surrogate), or is too large for a 4-byte length.
+            surrogate), or its body is 2**31 bytes or more (too long for the header's 31 length bits).
     """
     if not isinstance(obj, dict):
         raise LocalProtocolError(f"a frame body must be a JSON object, not {type(obj).__name__}")
@@ -71,28 +83,62 @@ def encode_frame(obj: dict[str, Any]) -> bytes:
     except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         raise LocalProtocolError(f"cannot encode frame body: {exc}") from exc
     if len(body) > _MAX_WIRE_LENGTH:
-        raise LocalProtocolError(f"frame of {len(body)} bytes does not fit a 4-byte length")
+        raise LocalProtocolError(f"frame of {len(body)} bytes does not fit a 31-bit length")
     return _HEADER.pack(len(body)) + body
+
+
+def encode_raw_frame(data: bytes | bytearray | memoryview) -> bytes:
+    """Encodes opaque bytes as one raw frame: the header with :data:`RAW_FRAME_FLAG` set, then the data.
+
+    Args:
+        data: The frame body, at least one byte; a ``memoryview`` must be contiguous.
+
+    Returns:
+        The header followed by a copy of ``data``.
+
+    Raises:
+        LocalProtocolError: ``data`` is not bytes-like, is empty, is a non-contiguous view, or is
+            2**31 bytes or more (too long for the header's 31 length bits).
+    """
+    if isinstance(data, memoryview):
+        if not data.contiguous:
+            raise LocalProtocolError("raw frame data must be a contiguous buffer")
+        size = data.nbytes
+    elif isinstance(data, (bytes, bytearray)):
+        size = len(data)
+    else:
+        raise LocalProtocolError(
+            f"raw frame data must be bytes, bytearray or memoryview, not {type(data).__name__}"
+        )
+    if size == 0:
+        raise LocalProtocolError("raw frame of 0 bytes: a raw frame must carry data")
+    if size > _MAX_WIRE_LENGTH:
+        raise LocalProtocolError(f"raw frame of {size} bytes does not fit a 31-bit length")
+    return _HEADER.pack(RAW_FRAME_FLAG | size) + data
 
 
 class FrameDecoder:
     """Turns a byte stream, fed in pieces of any size, into decoded frame bodies.
+
+    A JSON frame comes out as its ``dict``, a raw frame as its ``bytes``.
 
     Example:
         >>> decoder = FrameDecoder()
         >>> decoder.feed(encode_frame({"a": 1})[:3])
         >>> decoder.next_frame() is None
         True
-        >>> decoder.feed(encode_frame({"a": 1})[3:])
+        >>> decoder.feed(encode_frame({"a": 1})[3:] + encode_raw_frame(b"\\x00\\xff"))
         >>> decoder.next_frame()
         {'a': 1}
+        >>> decoder.next_frame()
+        b'\\x00\\xff'
     """
 
     def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
         """Creates an empty decoder.
 
         Args:
-            max_frame: The largest body accepted, in bytes (header excluded).
+            max_frame: The largest body accepted, in bytes (header excluded), for JSON and raw frames.
 
         Raises:
             ValueError: ``max_frame`` is not a positive integer.
@@ -100,6 +146,9 @@ class FrameDecoder:
         if isinstance(max_frame, bool) or not isinstance(max_frame, int) or max_frame < 1:
             raise ValueError(f"max_frame must be a positive integer, got {max_frame!r}")
         self._max_frame = max_frame
+        # No JSON frame is longer than this, and every raw-frame header is larger; so one comparison
+        # against it sends both raw frames and oversized JSON frames off the JSON path.
+        self._json_limit = min(max_frame, _MAX_WIRE_LENGTH)
         self._buffer = bytearray()
         self._offset = 0
         self._failure: RemoteProtocolError | None = None
@@ -133,12 +182,15 @@ class FrameDecoder:
             self._offset = 0
         self._buffer += data
 
-    def next_frame(self) -> dict[str, Any] | None:
+    def next_frame(self) -> dict[str, Any] | bytes | None:
         """Returns the next complete frame body, or ``None`` when more bytes are needed.
 
+        Returns:
+            A JSON frame's object as a ``dict``, a raw frame's body as ``bytes``, or ``None``.
+
         Raises:
-            RemoteProtocolError: The frame is empty, larger than the limit, not UTF-8, not JSON, or
-                not a JSON object. The decoder stays failed afterwards.
+            RemoteProtocolError: The frame is empty or larger than the limit, or a JSON frame's body is
+                not UTF-8, not JSON, or not a JSON object. The decoder stays failed afterwards.
         """
         self._raise_if_failed()
         available = len(self._buffer) - self._offset
@@ -147,14 +199,31 @@ class FrameDecoder:
         (length,) = _HEADER.unpack_from(self._buffer, self._offset)
         if length == 0:
             self._fail("frame of 0 bytes: a frame must carry a JSON object")
-        if length > self._max_frame:
-            self._fail(f"frame of {length} bytes exceeds the {self._max_frame}-byte limit")
+        if length > self._json_limit:
+            return self._next_raw_frame(length, available)
         if available - HEADER_SIZE < length:
             return None
         start = self._offset + HEADER_SIZE
         body = self._buffer[start : start + length]  # one copy of this frame only
         self._offset = start + length
         return self._decode_body(body)
+
+    def _next_raw_frame(self, header: int, available: int) -> bytes | None:
+        """Continues :meth:`next_frame` for a header that is a raw frame's or too large for the limit."""
+        if not header & RAW_FRAME_FLAG:
+            self._fail(f"frame of {header} bytes exceeds the {self._max_frame}-byte limit")
+        length = header & _MAX_WIRE_LENGTH
+        if length == 0:
+            self._fail("raw frame of 0 bytes: a raw frame must carry data")
+        if length > self._max_frame:
+            self._fail(f"raw frame of {length} bytes exceeds the {self._max_frame}-byte limit")
+        if available - HEADER_SIZE < length:
+            return None
+        start = self._offset + HEADER_SIZE
+        with memoryview(self._buffer) as view:  # released at once, so the buffer can grow again
+            data = bytes(view[start : start + length])  # one copy of this frame only
+        self._offset = start + length
+        return data
 
     def _decode_body(self, body: bytearray) -> dict[str, Any]:
         try:

@@ -3,6 +3,7 @@
 Each class's ``TYPE`` is the ``"type"`` of its JSON body and its fields are the body's other fields;
 :func:`~mfp_console.protocol.message_schema.parse_message` validates a received body against them.
 Which message may follow which is not decided here but in :mod:`mfp_console.protocol.conversation`.
+The one exception is :class:`Attachment`: opaque bytes carried by a raw frame, never as JSON.
 
 A distribution bundle travels as the JSON text of its categories, cut into :class:`Chunk` messages by
 :func:`split_text` and checked on arrival against the digest in :class:`Apply` (see
@@ -17,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mfp_console.errors import LocalProtocolError
 from mfp_console.protocol.message_schema import (
     PROTOCOL_VERSION,
     Message,
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_CHUNK_CHARS",
     "PROTOCOL_VERSION",
     "Apply",
+    "Attachment",
     "Auth",
     "AuthResult",
     "Bye",
@@ -381,3 +384,42 @@ class SyncLeave(Message):
 
     TYPE = "sync_leave"
     reason: str
+
+
+@dataclass(frozen=True, repr=False)
+class Attachment(Message):
+    """Opaque bytes carried by one raw frame, never as JSON.
+
+    The frame is made by :func:`~mfp_console.protocol.framing.encode_raw_frame`, which spares a large
+    binary block the cost of escaping into a JSON string. An attachment has no JSON body and is not in
+    the registry :func:`~mfp_console.protocol.message_schema.parse_message` consults, so a JSON body
+    whose type is ``"attachment"`` is refused like any unknown type.
+
+    It says nothing about itself: what the bytes mean is said by the JSON message that announces them
+    (the sync layer announces the byte count in a :class:`SyncData` record). Either side may send one
+    while syncing.
+
+    A ``bytearray`` or ``memoryview`` given as ``data`` is copied into ``bytes``, so the value stays
+    frozen. Its ``repr`` shows the length, not the bytes.
+    """
+
+    TYPE = "attachment"
+    data: bytes
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.data, (bytearray, memoryview)):
+            object.__setattr__(self, "data", bytes(self.data))
+
+    def __repr__(self) -> str:
+        if isinstance(self.data, bytes):
+            return f"Attachment(<{len(self.data)} bytes>)"
+        return f"Attachment(<{type(self.data).__name__}>)"
+
+    def to_wire(self) -> dict[str, Any]:
+        """An attachment has no JSON body.
+
+        Raises:
+            LocalProtocolError: Always; send it as a raw frame instead.
+        """
+        raise LocalProtocolError("an Attachment has no JSON body: it travels as a raw frame")

@@ -13,6 +13,7 @@ import enum
 
 from mfp_console.protocol.messages import (
     Apply,
+    Attachment,
     Auth,
     AuthResult,
     Bye,
@@ -115,11 +116,13 @@ TRANSITIONS: dict[tuple[ConversationState, Role, type[Message], str], Conversati
     (_S.JOIN_CHECK, _R, SyncJoinReply, "refused"): _S.DONE,
     (_S.SYNCING, _I, SyncPull, ""): _S.SYNCING,
     (_S.SYNCING, _I, SyncData, ""): _S.SYNCING,
+    (_S.SYNCING, _I, Attachment, ""): _S.SYNCING,  # a raw frame, announced by the SyncData before it
     (_S.SYNCING, _I, SyncPush, ""): _S.SYNCING,
     (_S.SYNCING, _I, SyncAck, ""): _S.SYNCING,
     (_S.SYNCING, _I, SyncLeave, ""): _S.DONE,
     (_S.SYNCING, _R, SyncPull, ""): _S.SYNCING,
     (_S.SYNCING, _R, SyncData, ""): _S.SYNCING,
+    (_S.SYNCING, _R, Attachment, ""): _S.SYNCING,
     (_S.SYNCING, _R, SyncPush, ""): _S.SYNCING,
     (_S.SYNCING, _R, SyncAck, ""): _S.SYNCING,
     (_S.SYNCING, _R, SyncLeave, ""): _S.DONE,

@@ -23,6 +23,7 @@ from mfp_console.protocol import (
     Role,
     encode_frame,
     encode_message,
+    encode_raw_frame,
     parse_message,
 )
 from tests.protocol.conversation_scripts import ALL_SCRIPTS, distribution_script, play, sync_script
@@ -53,6 +54,7 @@ frames = st.one_of(
     st.builds(lambda obj: encode_frame(obj), json_objects),
     st.builds(lambda obj: encode_frame(obj), near_valid_bodies),
     any_message.map(encode_message),
+    st.binary(min_size=1, max_size=64).map(encode_raw_frame),
 )
 streams = st.lists(frames, max_size=8).map(b"".join)
 
@@ -76,8 +78,11 @@ def test_frame_decoder_yields_objects_or_remote_errors(
         for piece in pieces_of(stream, cuts):
             decoder.feed(piece)
             while (frame := decoder.next_frame()) is not None:
-                assert isinstance(frame, dict)
-                encode_frame(frame)  # whatever was accepted can be sent back
+                if isinstance(frame, bytes):  # a raw frame
+                    encode_raw_frame(frame)
+                else:
+                    assert isinstance(frame, dict)
+                    encode_frame(frame)  # whatever was accepted can be sent back
     except RemoteProtocolError:
         assert decoder.failed
 
