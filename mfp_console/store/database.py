@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mfp_console.errors import StoreError
-from mfp_console.store.schema import SCHEMA_VERSION, create_schema, stored_schema_version
+from mfp_console.store.schema import SCHEMA_VERSION, create_schema, migrate_schema, stored_schema_version
 
 __all__ = ["Database"]
 
@@ -122,6 +122,8 @@ class Database:
                     f"{self._path}: schema version {version} is newer than this program's "
                     f"({SCHEMA_VERSION}); use a newer mfp-console or another state directory"
                 )
+            elif version < SCHEMA_VERSION:
+                migrate_schema(conn, version)
 
     @property
     def path(self) -> Path:

@@ -16,7 +16,7 @@ Reads of device information are frequent (every panel screen, every distribution
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -360,7 +360,7 @@ class MachineStore:
         self, user: str, items: Mapping[str, Any], now: datetime, sharing: Sharing | None = None
     ) -> dict[str, int]:
         """Writes items of ``user`` in one transaction, bumping versions; returns the new versions."""
-        with self._db.transaction(f"save user data of {user!r}") as conn:
+        with self._damaged(), self._db.transaction(f"save user data of {user!r}") as conn:
             return user_data.put_user_items(conn, user, items, now, sharing)
 
     def user_items(self, user: str) -> dict[str, UserItem]:
@@ -379,6 +379,31 @@ class MachineStore:
             return
         with self._db.transaction(f"replace user data of {len(users)} users") as conn:
             user_data.replace_users(conn, users, now)
+
+    def store_snapshot(
+        self,
+        body: bytes,
+        users: Sequence[tuple[str, int]],
+        now: datetime,
+        replacements: Mapping[str, Mapping[str, UserItem]] | None = None,
+    ) -> list[str]:
+        """Keeps a sync server's answer as sent, and writes ``replacements`` beside it, in one transaction.
+
+        See :func:`~mfp_console.store.user_data.store_snapshot`; ``replacements`` are users whose items
+        were merged here (a change not yet taken by the server) and are stored as item rows instead.
+
+        Returns:
+            Users of the previous answer, not in this one, whose document could not be read (kept without
+            items).
+
+        Raises:
+            StoreError: The answer's lengths do not add up or list a user twice (nothing is written).
+        """
+        with self._damaged(), self._db.transaction(f"store {len(users)} users") as conn:
+            damaged = user_data.store_snapshot(conn, body, users, now)
+            if replacements:
+                user_data.replace_users(conn, replacements, now)
+        return damaged
 
     def list_users(self) -> list[UserRecord]:
         """Returns every user, least recently seen first (SYNC-03)."""
@@ -412,6 +437,13 @@ class MachineStore:
             yield
         except _DECODE_ERRORS as exc:
             raise StoreError(f"{self.path}: {what} cannot be decoded: {exc!r}") from exc
+
+    @contextmanager
+    def _damaged(self) -> Iterator[None]:
+        try:
+            yield
+        except user_data.DamagedDocument as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
 
     def _loads(self, text: str, what: str) -> Any:
         with self._decoding(what):

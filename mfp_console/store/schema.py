@@ -4,6 +4,13 @@ One row per thing that changes as a unit: one row per device-information categor
 URL Send settings), one per restore-point category, one per log entry, one per configuration document,
 one per personalized-data item. An update therefore rewrites a handful of rows, and atomicity comes from
 writing them in one transaction, not from packing everything into one blob.
+
+The one exception is a sync client's copy of the server's answer (SYNC-05): it is kept as the server sent
+it, one ``user_snapshot`` blob of per-user documents, and each user row points at its document until the
+user's data is first written here (see :mod:`mfp_console.store.user_data`).
+
+Version history: 1 — the first release; 2 — ``users.snapshot_offset``/``snapshot_length`` and the
+``user_snapshot`` table. An older database is migrated in the transaction that opens it.
 """
 
 from __future__ import annotations
@@ -12,15 +19,30 @@ import sqlite3
 
 from mfp_console.domain.device_info import Category
 
-__all__ = ["INBOX_KEY", "SCHEMA_VERSION", "STATEMENTS", "create_schema", "stored_schema_version"]
+__all__ = ["INBOX_KEY", "SCHEMA_VERSION", "STATEMENTS", "create_schema", "migrate_schema", "stored_schema_version"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The version this code writes; a database with a higher version is refused, not guessed at."""
 
 INBOX_KEY = "inbox_url_send"
 """The ``device_info``/``restore_point`` key of the inbox URL Send settings (not a category, see DID-17)."""
 
 _DEVICE_KEYS = ", ".join(f"'{key}'" for key in [*(c.value for c in Category), INBOX_KEY])
+
+_SNAPSHOT_TABLE = """CREATE TABLE user_snapshot (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        body BLOB NOT NULL,
+        received_at TEXT NOT NULL
+    )"""
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE users ADD COLUMN snapshot_offset INTEGER CHECK (snapshot_offset >= 0)",
+        "ALTER TABLE users ADD COLUMN snapshot_length INTEGER CHECK (snapshot_length > 0)",
+        _SNAPSHOT_TABLE,
+    ),
+}
+"""Statements that take a database from the key's version to the next one."""
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -60,7 +82,15 @@ STATEMENTS: tuple[str, ...] = (
     # Receiving settings, destinations, auto-distribution schedule, System Manager, lockout, sync …
     "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     # SYNC: users and their personalized data (on a server, the server copies).
-    "CREATE TABLE users (user TEXT PRIMARY KEY, last_login TEXT, created_at TEXT NOT NULL)",
+    # A user whose snapshot_offset is set has no user_data rows: their items are the document at that
+    # place in user_snapshot.body (a sync client's copy of the server's answer, SYNC-05).
+    """CREATE TABLE users (
+        user TEXT PRIMARY KEY,
+        last_login TEXT,
+        created_at TEXT NOT NULL,
+        snapshot_offset INTEGER CHECK (snapshot_offset >= 0),
+        snapshot_length INTEGER CHECK (snapshot_length > 0)
+    )""",
     """CREATE TABLE user_data (
         user TEXT NOT NULL REFERENCES users (user) ON DELETE CASCADE,
         item TEXT NOT NULL,
@@ -70,6 +100,7 @@ STATEMENTS: tuple[str, ...] = (
         updated_at TEXT NOT NULL,
         PRIMARY KEY (user, item)
     )""",
+    _SNAPSHOT_TABLE,
 )
 
 
@@ -89,3 +120,15 @@ def create_schema(connection: sqlite3.Connection) -> None:
     for statement in STATEMENTS:
         connection.execute(statement)
     connection.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def migrate_schema(connection: sqlite3.Connection, version: int) -> None:
+    """Brings a database of an older ``version`` up to :data:`SCHEMA_VERSION`, step by step.
+
+    The caller holds the write transaction, so a crash part-way leaves the old schema whole.
+    """
+    while version < SCHEMA_VERSION:
+        for statement in _MIGRATIONS[version]:
+            connection.execute(statement)
+        version += 1
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))

@@ -5,13 +5,23 @@ value, a version that grows by one on every change, its sharing range (SYNC-10) 
 A user row records creation and last login, which SYNC-03 uses to find the oldest user. The functions
 here take an open connection; :class:`~mfp_console.store.machine_store.MachineStore` wraps each call in
 one transaction, so a user's items change together or not at all.
+
+**The server's answer, kept as sent.** A sync client that joins receives every user of the server
+(SYNC-05): a thousand users are some 7,000 items. Rather than decode and re-encode each one, the client
+stores the answer as it came — one blob of *user documents* (:func:`encode_user_doc`) in
+``user_snapshot`` — and each user's row records where that user's document lies
+(``snapshot_offset``/``snapshot_length``). Reading such a user decodes just their document, strictly,
+with the time the answer arrived as every item's ``updated_at``. The first write of the user's data here
+(a change on the panel, a change pushed by the server) turns the document into ordinary item rows and
+clears the pointer, so from then on the user is stored like any other. A new answer replaces the blob;
+users the new answer lacks but the old one held are turned into rows first, so nothing is lost.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,15 +29,19 @@ from typing import Any
 from mfp_console.domain.sync_items import SharingRange
 
 __all__ = [
+    "DamagedDocument",
     "Sharing",
     "UserItem",
     "UserRecord",
+    "decode_user_doc",
     "delete_user",
+    "encode_user_doc",
     "list_users",
     "put_user_items",
     "replace_user",
     "replace_users",
     "select_user_items",
+    "store_snapshot",
     "touch_login",
 ]
 
@@ -95,6 +109,7 @@ def put_user_items(
     A new item gets version 1 and ``sharing`` (``SHARED`` when None); an existing one gets its version plus
     one and keeps its sharing range unless ``sharing`` is given.
     """
+    _materialize(connection, user)
     _ensure_user(connection, user, now)
     new_sharing = (sharing or Sharing.SHARED).value
     keep_sharing = sharing is None
@@ -116,7 +131,14 @@ def put_user_items(
 
 
 def select_user_items(connection: sqlite3.Connection, user: str) -> dict[str, UserItem]:
-    """Returns every item of ``user`` keyed by item name (empty for an unknown user)."""
+    """Returns every item of ``user`` keyed by item name (empty for an unknown user).
+
+    Raises:
+        ValueError: The user's document in the server's answer cannot be decoded.
+    """
+    kept = _snapshot_items(connection, user)
+    if kept is not None:
+        return kept
     rows = connection.execute(
         "SELECT item, value, version, sharing, updated_at FROM user_data WHERE user = ? ORDER BY item",
         (user,),
@@ -146,7 +168,8 @@ def replace_users(
         return
     created = now.isoformat()
     connection.executemany(
-        "INSERT INTO users (user, last_login, created_at) VALUES (?, NULL, ?) ON CONFLICT (user) DO NOTHING",
+        "INSERT INTO users (user, last_login, created_at) VALUES (?, NULL, ?)"
+        " ON CONFLICT (user) DO UPDATE SET snapshot_offset = NULL, snapshot_length = NULL",
         [(user, created) for user in users],
     )
     connection.executemany("DELETE FROM user_data WHERE user = ?", [(user,) for user in users])
@@ -188,3 +211,163 @@ def touch_login(connection: sqlite3.Connection, user: str, now: datetime) -> Non
         " ON CONFLICT (user) DO UPDATE SET last_login = excluded.last_login",
         (user, now.isoformat(), now.isoformat()),
     )
+
+
+# --- the server's answer, kept as sent ----------------------------------------------------------------
+
+
+class DamagedDocument(ValueError):
+    """A user's document in the kept answer cannot be read (the message names the user and the fault)."""
+
+
+def encode_user_doc(items: Mapping[str, tuple[Any, int, str]]) -> bytes:
+    """One user's document: ``{item: {"value": …, "version": n, "range": "shared"|"device_specific"}}``.
+
+    Args:
+        items: ``(value, version, range)`` per item name.
+    """
+    return _ENCODER.encode(
+        {name: {"value": value, "version": version, "range": sharing} for name, (value, version, sharing) in items.items()}
+    ).encode("utf-8")
+
+
+def decode_user_doc(raw: bytes, updated_at: datetime) -> dict[str, UserItem]:
+    """Decodes a user document strictly: UTF-8 JSON, no repeated keys, NaN or infinities, every item sound.
+
+    Raises:
+        ValueError: Says what is wrong with the document.
+    """
+    try:
+        doc = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the document is not UTF-8 (byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise ValueError("the document is nested too deeply") from exc
+    if not isinstance(doc, dict):
+        raise ValueError("the document is not a JSON object")
+    items: dict[str, UserItem] = {}
+    for name, entry in doc.items():
+        if not isinstance(entry, dict) or set(entry) != {"value", "version", "range"}:
+            raise ValueError(f"item {name!r} must hold exactly value, version and range")
+        version, sharing = entry["version"], entry["range"]
+        if type(version) is not int or not 1 <= version <= 2**63 - 1:
+            raise ValueError(f"item {name!r} has version {version!r}, not a whole number from 1")
+        if sharing not in _RANGES:
+            raise ValueError(f"item {name!r} has the unknown sharing range {sharing!r}")
+        items[name] = UserItem(entry["value"], version, _RANGES[sharing], updated_at)
+    return items
+
+
+_RANGES = {r.value: r for r in Sharing}
+
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("the document repeats a key")
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"the document uses {name}, which JSON does not allow")
+
+
+def store_snapshot(
+    connection: sqlite3.Connection, body: bytes, users: Sequence[tuple[str, int]], now: datetime
+) -> list[str]:
+    """Keeps a server's answer as sent: ``body`` is the users' documents one after another.
+
+    Every listed user's items become their document in ``body`` (their item rows go: the server's copy
+    wins, SYNC-05); a user who is new here is created. Users whose document was in the previous answer
+    but who are not in this one get item rows from the previous answer first, so their data stays; one
+    whose document there cannot be read keeps the user but no items (there is nothing left to keep).
+
+    Args:
+        body: The documents of ``users``, in order, with nothing between them.
+        users: ``(user, document length)`` in the order of ``body``.
+        now: When the answer arrived (the items' ``updated_at``; a new user's creation time).
+
+    Returns:
+        The users whose document in the previous answer could not be read.
+
+    Raises:
+        DamagedDocument: The lengths do not add up to ``body`` or a user is listed twice.
+    """
+    spans = []
+    offset = 0
+    for user, length in users:
+        spans.append((user, offset, length))
+        offset += length
+    if offset != len(body):
+        raise DamagedDocument(f"the documents' lengths add up to {offset} bytes, the answer holds {len(body)}")
+    listed = {user for user, _ in users}
+    if len(listed) != len(users):
+        raise DamagedDocument("the answer lists a user twice")
+    leaving = [
+        user
+        for (user,) in connection.execute("SELECT user FROM users WHERE snapshot_offset IS NOT NULL")
+        if user not in listed
+    ]
+    damaged = []
+    for user in leaving:
+        try:
+            _materialize(connection, user)
+        except DamagedDocument:
+            damaged.append(user)
+            replace_users(connection, {user: {}}, now)
+    stamp = now.isoformat()
+    connection.execute(
+        "INSERT INTO user_snapshot (id, body, received_at) VALUES (1, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET body = excluded.body, received_at = excluded.received_at",
+        (body, stamp),
+    )
+    table = _ENCODER.encode(spans)
+    if connection.execute("SELECT 1 FROM user_data LIMIT 1").fetchone() is not None:
+        connection.execute(
+            "DELETE FROM user_data WHERE user IN (SELECT json_extract(value, '$[0]') FROM json_each(?))", (table,)
+        )
+    connection.execute(
+        "INSERT INTO users (user, last_login, created_at, snapshot_offset, snapshot_length)"
+        " SELECT json_extract(value, '$[0]'), NULL, ?, json_extract(value, '$[1]'), json_extract(value, '$[2]')"
+        " FROM json_each(?) WHERE true"
+        " ON CONFLICT (user) DO UPDATE SET"
+        "  snapshot_offset = excluded.snapshot_offset, snapshot_length = excluded.snapshot_length",
+        (stamp, table),
+    )
+    return damaged
+
+
+def _snapshot_items(connection: sqlite3.Connection, user: str) -> dict[str, UserItem] | None:
+    """The user's items from the kept answer, or None when the user's data is in item rows (or unknown)."""
+    kept = _kept_document(connection, user)
+    return None if kept is None else kept[0]
+
+
+def _kept_document(connection: sqlite3.Connection, user: str) -> tuple[dict[str, UserItem], datetime] | None:
+    row = connection.execute(
+        "SELECT u.snapshot_offset, u.snapshot_length, s.received_at"
+        " FROM users AS u JOIN user_snapshot AS s ON s.id = 1"
+        " WHERE u.user = ? AND u.snapshot_offset IS NOT NULL",
+        (user,),
+    ).fetchone()
+    if row is None:
+        return None
+    offset, length, received = row
+    with connection.blobopen("user_snapshot", "body", 1, readonly=True) as blob:
+        if offset + length > len(blob):
+            raise DamagedDocument(f"the server's copy of {user!r} lies past the end of the kept answer")
+        blob.seek(offset)
+        raw = blob.read(length)
+    arrived = datetime.fromisoformat(received)
+    try:
+        return decode_user_doc(raw, arrived), arrived
+    except ValueError as exc:
+        raise DamagedDocument(f"the server's copy of {user!r} is damaged: {exc}") from exc
+
+
+def _materialize(connection: sqlite3.Connection, user: str) -> None:
+    """Turns the user's document in the kept answer into item rows (nothing to do for other users)."""
+    kept = _kept_document(connection, user)
+    if kept is not None:
+        replace_users(connection, {user: kept[0]}, kept[1])
