@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +27,12 @@ from mfp_console.domain.sync_items import CommonItem, FIRMWARE_LIMITED_ITEMS, Pe
 from mfp_console.domain.sync_settings import SyncClientSettings
 from mfp_console.engine.events import DataChanged, MachineStateChanged
 from mfp_console.engine.outbound import open_conversation
-from mfp_console.engine.sync_link import SyncLink, record
+from mfp_console.engine.sync_link import PullAnswer, SyncLink, record
 from mfp_console.engine.sync_log import sync_log
 from mfp_console.engine.sync_server import DELETED, DEVICE, LOGIN, SHARING, auth_settings_of
-from mfp_console.errors import MfpError, TransportError
+from mfp_console.errors import MfpError, RemoteProtocolError, StoreError, TransportError
 from mfp_console.protocol.messages import Message, SyncJoin, SyncJoinReply, SyncLeave, SyncPush
-from mfp_console.store.user_data import Sharing, UserItem
+from mfp_console.store.user_data import Sharing, UserItem, decode_user_doc
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
@@ -328,15 +328,17 @@ class SyncClient:
         self.send_profile()
         link.pull((), self._on_everything)
 
-    async def _on_everything(self, records: list[dict[str, Any]]) -> None:
+    async def _on_everything(self, answer: PullAnswer) -> None:
         """The server's full answer: SYNC-05 on a start, catch-up after a lost connection (SYNC-14).
 
-        Stored user by user, letting other work (the panel) run between every few users.
+        The users' documents are kept as they came (see :mod:`mfp_console.store.user_data`): the server's
+        copy wins, so a user is decoded here only to keep a change of theirs the server has not taken yet,
+        or, on old firmware, the items this machine does not synchronize (SYNC-17).
         """
         me, store, now = self.machine, self.machine.store, self.fleet.clock.now()
         withheld = {i.value for i in self.withheld}
         server: dict[str, dict[str, dict[str, Any]]] = {}
-        for rec in records:
+        for rec in answer.records:
             user, item = rec["user"], rec["item"]
             if user == "":
                 if item in _COMMON:
@@ -348,13 +350,18 @@ class SyncClient:
             if item != LOGIN and item not in withheld:
                 items[item] = rec
         pending = self._pending()
-        push: list[dict[str, Any]] = []
         local_users = {u.user: u for u in store.list_users()}
+        offset = 0
+        for user, length in answer.users:
+            if user in local_users and (user in pending or withheld):
+                server[user] = _records_of(user, answer.body[offset : offset + length], now)
+            offset += length
+        push: list[dict[str, Any]] = []
         replacements: dict[str, dict[str, UserItem]] = {}
         for count, (user, items) in enumerate(server.items()):
             if count % 50 == 49:
                 await asyncio.sleep(0)
-            local = store.user_items(user) if user in local_users else {}
+            local = self._stored(user) if user in local_users else {}
             mine = pending.get(user, {})
             new: dict[str, UserItem] = {}
             for item, rec in items.items():
@@ -372,13 +379,15 @@ class SyncClient:
                 elif not self.fresh_start and item in mine:
                     new[item] = it
                     push.append(self._change_record(user, item, it, mine[item]))
-            if new != local:
-                replacements[user] = new
-        store.replace_users(replacements, now)
-        self._announce(replacements)
+            replacements[user] = new
+        damaged = store.store_snapshot(answer.body, answer.users, now, replacements)
+        for user in damaged:
+            self._damaged(user, "its data from an earlier answer could not be read and is lost")
+        everyone = {*server, *(user for user, _ in answer.users)}
+        self._announce(everyone)
         registered = 0
         for user, info in local_users.items():
-            if user in server:
+            if user in everyone:
                 continue
             registered += 1
             push.extend(self._register_records(user, info.last_login))
@@ -389,7 +398,7 @@ class SyncClient:
                 later.get(user, {}).pop(item, None)
         self._save_pending(later)
         for user, items in later.items():
-            stored = store.user_items(user)
+            stored = self._stored(user)
             push.extend(self._change_record(user, i, stored[i], base) for i, base in items.items() if i in stored)
         self.fresh_start = False
         self.synced = True
@@ -403,13 +412,24 @@ class SyncClient:
                     sent.setdefault(rec["user"], {})[rec["item"]] = int(rec["version"])
             self.link.push(push, on_ack=lambda: [self._taken(u, items) for u, items in sent.items()])
         self._warned = False
-        sync_log(me, "Info", f"synchronized with {self.server}: {len(server)} users from the server, "
+        sync_log(me, "Info", f"synchronized with {self.server}: {len(everyone)} users from the server, "
                  f"{registered} registered from here", self.server)
+
+    def _stored(self, user: str) -> dict[str, UserItem]:
+        """The user's items here; a kept copy that cannot be read counts as none (the server's replaces it)."""
+        try:
+            return self.machine.store.user_items(user)
+        except StoreError as exc:
+            self._damaged(user, f"the server's copy replaces it ({exc})")
+            return {}
+
+    def _damaged(self, user: str, what: str) -> None:
+        sync_log(self.machine, "Error", f"the stored data of {user} was damaged: {what}", self.server)
 
     def _register_records(self, user: str, last_login: datetime | None) -> list[dict[str, Any]]:
         withheld = {i.value for i in self.withheld}
         out = [record(user, LOGIN, last_login.isoformat() if last_login else "")]
-        for item, it in self.machine.store.user_items(user).items():
+        for item, it in self._stored(user).items():
             if item in withheld or item not in _ITEMS:
                 continue
             out.append(record(user, item, it.value, it.version, it.sharing.value, register=True))
@@ -445,7 +465,7 @@ class SyncClient:
         pending = self._pending()
         changed_users: dict[str, dict[str, UserItem]] = {}
         for user, recs in by_user.items():
-            items = store.user_items(user)
+            items = self._stored(user)
             mine = pending.get(user, {})
             changed = False
             for rec in recs:
@@ -466,7 +486,7 @@ class SyncClient:
         self._announce(changed_users)
         self._save_pending(pending)
 
-    def _announce(self, users: dict[str, Any]) -> None:
+    def _announce(self, users: Collection[str]) -> None:
         """Tells the panel that personalized data arrived from the server (one event per batch)."""
         if users:
             self.machine.fleet.bus.publish(DataChanged(
@@ -532,11 +552,11 @@ class SyncClient:
         self.link.push([record(user, LOGIN, now.isoformat())])
         self.link.pull((user,), lambda recs: self._on_user(user, recs))
 
-    def _on_user(self, user: str, records: list[dict[str, Any]]) -> None:
-        data = [r for r in records if r["item"] != LOGIN]
+    def _on_user(self, user: str, answer: PullAnswer) -> None:
+        data = [r for r in answer.records if r["item"] != LOGIN]
         if data:
             self.apply_pushed(data)
-        elif self.machine.store.user_items(user) and self.link is not None:
+        elif self._stored(user) and self.link is not None:
             # The server has no data for this user (deleted there, SYNC-07): this machine's copy registers.
             self.link.push(self._register_records(user, self.fleet.clock.now()))
 
@@ -546,7 +566,9 @@ class SyncClient:
         return {u: dict(v) for u, v in (self.machine.store.get_config(PENDING_KEY) or {}).items()}
 
     def _save_pending(self, pending: Mapping[str, Mapping[str, int]]) -> None:
-        self.machine.store.set_config(PENDING_KEY, {u: dict(v) for u, v in pending.items() if v})
+        kept = {u: dict(v) for u, v in pending.items() if v}
+        if kept != (self.machine.store.get_config(PENDING_KEY) or {}):  # a read costs less than a commit
+            self.machine.store.set_config(PENDING_KEY, kept)
 
     def _drop_pending(self, user: str, item: str | None) -> None:
         pending = self._pending()
@@ -570,7 +592,7 @@ class SyncClient:
         store, now = self.machine.store, self.fleet.clock.now()
         reset = 0
         for info in store.list_users():
-            items = store.user_items(info.user)
+            items = self._stored(info.user)
             kept = {k: v for k, v in items.items() if v.sharing is not Sharing.DEVICE_SPECIFIC}
             if len(kept) != len(items):
                 reset += len(items) - len(kept)
@@ -609,6 +631,15 @@ class SyncClient:
                 self.connect_soon()
             elif self.link is not None:
                 self.link.abort(f"error {event.new}")
+
+
+def _records_of(user: str, document: bytes, now: datetime) -> dict[str, dict[str, Any]]:
+    """A kept document of the server's answer as records, for merging with this machine's changes."""
+    try:
+        items = decode_user_doc(document, now)
+    except ValueError as exc:
+        raise RemoteProtocolError(f"the server's copy of {user!r} cannot be decoded: {exc}") from exc
+    return {name: record(user, name, it.value, it.version, it.sharing.value) for name, it in items.items()}
 
 
 def _user_item(rec: Mapping[str, Any], now: datetime) -> UserItem:

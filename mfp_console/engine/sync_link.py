@@ -10,6 +10,12 @@ Virtual time and open connections: a session stays open for hours of machine tim
 the fleet "busy" (``Fleet.settle`` would never return). A link therefore counts only *messages that await
 an answer*: a push until its :class:`SyncAck`, a pull until its end-of-data record. When nothing awaits an
 answer the fleet is quiescent even though connections are open, and a virtual clock may jump.
+
+The answer to a pull of everything carries the users as *kept documents* (see
+:mod:`mfp_console.store.user_data`): a :data:`SNAPSHOT` record lists each user with the length of their
+document, and raw :class:`~mfp_console.protocol.messages.Attachment` frames right after it carry the
+documents themselves, one after another. Neither end decodes them on the way: the server encodes each
+document once when the data changes, and the client stores the bytes as they arrived.
 """
 
 from __future__ import annotations
@@ -18,22 +24,32 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mfp_console.engine.channel import Channel
-from mfp_console.errors import MfpError
-from mfp_console.protocol.framing import encode_frame
-from mfp_console.protocol.messages import Message, SyncAck, SyncData, SyncLeave, SyncPull, SyncPush
+from mfp_console.errors import MfpError, RemoteProtocolError
+from mfp_console.protocol.framing import encode_frame, encode_raw_frame
+from mfp_console.protocol.messages import Attachment, Message, SyncAck, SyncData, SyncLeave, SyncPull, SyncPush
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
 
-__all__ = ["END", "SyncLink", "encode_batches", "record"]
+__all__ = ["END", "SNAPSHOT", "PullAnswer", "SyncLink", "encode_batches", "encode_snapshot", "record"]
 
 _log = logging.getLogger(__name__)
 
 END = "@end"
 """Item of the record that closes the answer to a :class:`SyncPull` (its value is the record count)."""
+
+SNAPSHOT = "@snapshot"
+"""Item of the record that announces kept documents: ``{"users": [user, …], "lengths": [bytes, …]}``."""
+
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+"""The most document bytes one answer may announce (a bound on what a peer can make this side buffer)."""
+
+ATTACHMENT_BYTES = 512 * 1024
+"""Document bytes per attachment frame (half the 1 MiB frame limit)."""
 
 CLOSE_GRACE_S = 0.05
 """Real seconds the fleet counts as busy after a session ends, for the peer to notice (see ``_close``)."""
@@ -72,6 +88,55 @@ def encode_batches(kind: type[SyncPush] | type[SyncData], records: Sequence[dict
     return frames
 
 
+def encode_snapshot(users: Sequence[tuple[str, bytes]]) -> list[tuple[type[Message], bytes]]:
+    """The frames that carry users' documents: the announcing record, then the documents as attachments."""
+    announce = record("", SNAPSHOT, {"users": [user for user, _ in users], "lengths": [len(doc) for _, doc in users]})
+    frames: list[tuple[type[Message], bytes]] = [(SyncData, frame) for frame in encode_batches(SyncData, [announce])]
+    body = b"".join(doc for _, doc in users)
+    view = memoryview(body)
+    for start in range(0, len(body), ATTACHMENT_BYTES):
+        frames.append((Attachment, encode_raw_frame(view[start : start + ATTACHMENT_BYTES])))
+    return frames
+
+
+@dataclass(frozen=True)
+class PullAnswer:
+    """What a pull brought back.
+
+    Attributes:
+        records: The answer's records (the end-of-data record left out).
+        users: Users whose data came as kept documents: ``(user, document length)`` in ``body``'s order.
+        body: Their documents, one after another.
+    """
+
+    records: list[dict[str, Any]]
+    users: tuple[tuple[str, int], ...] = ()
+    body: bytes = b""
+
+
+def snapshot_users(value: Any) -> tuple[tuple[str, int], ...]:
+    """Checks a :data:`SNAPSHOT` record's value; returns its ``(user, length)`` pairs.
+
+    Raises:
+        RemoteProtocolError: The value is not distinct non-empty user names with as many positive lengths,
+            within :data:`MAX_SNAPSHOT_BYTES` in all.
+    """
+    if not (isinstance(value, dict) and set(value) == {"users", "lengths"}):
+        raise RemoteProtocolError('a snapshot record must hold {"users": [...], "lengths": [...]}')
+    users, lengths = value["users"], value["lengths"]
+    if not (isinstance(users, list) and isinstance(lengths, list) and len(users) == len(lengths)):
+        raise RemoteProtocolError("a snapshot record must list as many lengths as users")
+    if not all(type(user) is str and user for user in users):
+        raise RemoteProtocolError("a snapshot record's users must be non-empty names")
+    if not all(type(length) is int and length > 0 for length in lengths):
+        raise RemoteProtocolError("a snapshot record's lengths must be whole numbers above 0")
+    if len(set(users)) != len(users):
+        raise RemoteProtocolError("a snapshot lists a user twice")
+    if sum(lengths) > MAX_SNAPSHOT_BYTES:
+        raise RemoteProtocolError(f"a snapshot of {sum(lengths)} bytes is over the {MAX_SNAPSHOT_BYTES}-byte bound")
+    return tuple(zip(users, lengths))
+
+
 Handler = Callable[["SyncLink", Message], Awaitable[None] | None]
 
 
@@ -96,8 +161,12 @@ class SyncLink:
         self._wake = asyncio.Event()
         # ("push", callback) per push sent and ("pull", None) per pull sent, in order
         self._awaiting: deque[tuple[str, Callable[[], None] | None]] = deque()
-        self._pulls: deque[Callable[[list[dict[str, Any]]], Awaitable[None] | None]] = deque()
+        self._pulls: deque[Callable[[PullAnswer], Awaitable[None] | None]] = deque()
         self._pull_records: list[dict[str, Any]] = []
+        self._pull_users: tuple[tuple[str, int], ...] = ()
+        self._pull_parts: list[bytes] = []
+        self._pull_size = 0
+        self._pull_expected = 0
         self._held = 0
         self.closed = asyncio.Event()
         self.close_reason = ""
@@ -136,8 +205,8 @@ class SyncLink:
             self._enqueue((SyncPush, frame), "push", callback)
         return len(records)
 
-    def pull(self, users: Sequence[str], on_data: Callable[[list[dict[str, Any]]], Awaitable[None] | None]) -> None:
-        """Queues a pull; ``on_data`` gets every record of the answer once its end arrives."""
+    def pull(self, users: Sequence[str], on_data: Callable[[PullAnswer], Awaitable[None] | None]) -> None:
+        """Queues a pull; ``on_data`` gets the whole answer once its end arrives."""
         self._pulls.append(on_data)
         self._enqueue(SyncPull(users=tuple(users)), "pull")
 
@@ -145,10 +214,13 @@ class SyncLink:
         """Queues the answer to a pull: data batches and the closing end-of-data record."""
         self.answer_frames(encode_batches(SyncData, records), len(records))
 
-    def answer_frames(self, frames: Sequence[bytes], count: int) -> None:
-        """Queues an answer already encoded (the same frames serve every device that holds the same data)."""
+    def answer_frames(self, frames: Sequence[bytes | tuple[type[Message], bytes]], count: int) -> None:
+        """Queues an answer already encoded (the same frames serve every device that holds the same data).
+
+        A frame is ``SyncData`` unless given with its message class (the attachments of a snapshot).
+        """
         for frame in frames:
-            self._enqueue((SyncData, frame), "")
+            self._enqueue(frame if isinstance(frame, tuple) else (SyncData, frame), "")
         self._enqueue(SyncData(records=(record("", END, count),)), "")
 
     def ack(self, count: int) -> None:
@@ -209,6 +281,8 @@ class SyncLink:
                     self._settle("push")
                 elif isinstance(message, SyncData):
                     await self._collect(message.records)
+                elif isinstance(message, Attachment):
+                    self._attach(message.data)
                 elif isinstance(message, SyncLeave):
                     self.leave_reason = message.reason or "left"
                     self._close(f"the peer left: {self.leave_reason}")
@@ -225,14 +299,32 @@ class SyncLink:
             _log.exception("%s: sync session with %s failed", self.local, self.peer)
             self._close(f"internal error: {exc!r}")
 
+    def _attach(self, data: bytes) -> None:
+        if self._pull_size + len(data) > self._pull_expected:
+            raise RemoteProtocolError("an attachment carries more bytes than the snapshot announced")
+        self._pull_parts.append(data)
+        self._pull_size += len(data)
+
     async def _collect(self, records: Sequence[dict[str, Any]]) -> None:
         for rec in records:
-            if rec.get("user") == "" and rec.get("item") == END:
-                gathered, self._pull_records = self._pull_records, []
+            if rec.get("user") != "":
+                self._pull_records.append(rec)
+            elif rec.get("item") == SNAPSHOT:
+                if self._pull_users:
+                    raise RemoteProtocolError("an answer holds one snapshot at most")
+                self._pull_users = snapshot_users(rec.get("value"))
+                self._pull_expected += sum(length for _, length in self._pull_users)
+            elif rec.get("item") == END:
+                if self._pull_size != self._pull_expected:
+                    raise RemoteProtocolError(f"the answer ended with {self._pull_size} of "
+                                              f"{self._pull_expected} announced snapshot bytes")
+                answer = PullAnswer(self._pull_records, self._pull_users, b"".join(self._pull_parts))
+                self._pull_records, self._pull_users, self._pull_parts = [], (), []
+                self._pull_size = self._pull_expected = 0
                 callback = self._pulls.popleft() if self._pulls else None
                 try:
                     if callback is not None:
-                        result = callback(gathered)
+                        result = callback(answer)
                         if result is not None:
                             await result
                 finally:

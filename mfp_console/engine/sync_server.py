@@ -32,7 +32,7 @@ from mfp_console.domain.sync_rules import accept_change, admission_problem, user
 from mfp_console.domain.sync_settings import MAX_SYNC_MACHINES, MAX_SYNC_USERS
 from mfp_console.engine.channel import Channel
 from mfp_console.engine.events import MachineStateChanged
-from mfp_console.engine.sync_link import SyncLink, encode_batches, record
+from mfp_console.engine.sync_link import SyncLink, encode_batches, encode_snapshot, record
 from mfp_console.engine.sync_log import sync_log
 from mfp_console.engine.sync_server_data import ServerData, device_key, server_data_path, split_key
 from mfp_console.errors import MachineUnavailable
@@ -48,6 +48,7 @@ from mfp_console.protocol.messages import (
     SyncPush,
     Welcome,
 )
+from mfp_console.store.user_data import encode_user_doc
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
@@ -87,7 +88,7 @@ class SyncServer:
         self.user_limit = MAX_SYNC_USERS
         self.machine_limit = MAX_SYNC_MACHINES
         self._data: ServerData | None = None
-        self._answers: dict[tuple[Any, ...], tuple[list[bytes], int]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[list[tuple[type[Message], bytes]], int]] = {}
         self._closed = False
         self._subscription = fleet.bus.subscribe(MachineStateChanged, self._on_state)
 
@@ -286,27 +287,59 @@ class SyncServer:
         if users:
             link.answer(self.records_for(link.peer, users))
             return
-        # Devices that hold the same copies get the same frames: encode once per revision of the data.
-        data = self.data
-        specific = any(r is SharingRange.DEVICE_SPECIFIC for r in data.sharing().values())
-        withheld = tuple(sorted(data.devices().get(link.peer, {}).get("withheld", [])))
-        key = (data.revision, link.peer if specific else "", withheld)
-        cached = self._answers.get(key)
-        if cached is None:
-            records = self.records_for(link.peer)
-            cached = (encode_batches(SyncData, records), len(records))
-            self._answers = {k: v for k, v in self._answers.items() if k[0] == data.revision}
-            self._answers[key] = cached
-        link.answer_frames(*cached)
+        link.answer_frames(*self.full_answer(link.peer))
         self.ready.add(link.peer)
 
-    def records_for(self, device: str, users: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-        """The server copies ``device`` holds: shared items, its device-specific copies, common settings."""
+    def full_answer(self, device: str) -> tuple[list[tuple[type[Message], bytes]], int]:
+        """The frames answering ``device``'s pull of everything, and how many records they hold.
+
+        Users travel as kept documents (see :mod:`mfp_console.engine.sync_link`); the sharing ranges and
+        shared settings as records. Devices that hold the same copies get the same frames, encoded once
+        per revision of the data.
+        """
+        data = self.data
+        ranges = {item.value: r for item, r in data.sharing().items()}
+        specific = any(r is SharingRange.DEVICE_SPECIFIC for r in ranges.values())
+        withheld = tuple(sorted(data.devices().get(device, {}).get("withheld", [])))
+        key = (data.revision, device if specific else "", withheld)
+        cached = self._answers.get(key)
+        if cached is None:
+            if specific or withheld:
+                docs = [(user, self._document(user, device, ranges, set(withheld))) for user in data.users]
+            else:
+                docs = [(user, data.document(user)) for user in data.users]
+            settings = self._settings_records(ranges)
+            frames = encode_snapshot(docs) if docs else []
+            frames.extend((SyncData, frame) for frame in encode_batches(SyncData, settings))
+            cached = (frames, len(settings) + (1 if docs else 0))
+            self._answers = {k: v for k, v in self._answers.items() if k[0] == data.revision}
+            self._answers[key] = cached
+        return cached
+
+    def _document(self, user: str, device: str, ranges: dict[str, SharingRange], withheld: set[str]) -> bytes:
+        """``user``'s document as ``device`` holds it: shared items and its own device-specific copies."""
+        entries = {}
+        for key, it in self.data.users[user].items():
+            item, owner = split_key(key)
+            sharing = ranges.get(item, SharingRange.SHARED)
+            if item in withheld or (sharing is SharingRange.SHARED) == bool(owner) or (owner and owner != device):
+                continue
+            entries[item] = (it.value, it.version, sharing.value)
+        return encode_user_doc(entries)
+
+    def _settings_records(self, ranges: dict[str, SharingRange]) -> list[dict[str, Any]]:
+        out = [record("", SHARING, {item: r.value for item, r in ranges.items()})]
+        for item, entry in self.data.common().items():
+            out.append(record("", item, entry["value"], int(entry["version"])))
+        return out
+
+    def records_for(self, device: str, users: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The server copies of ``users`` that ``device`` holds, as records: shared items and its own copies."""
         data = self.data
         ranges = {item.value: r for item, r in data.sharing().items()}
         withheld = set(data.devices().get(device, {}).get("withheld", []))
         out: list[dict[str, Any]] = []
-        for user in (users if users is not None else list(data.users)):
+        for user in users:
             items = data.users.get(user)
             if items is None:
                 continue
@@ -320,10 +353,6 @@ class SyncServer:
                 if (shared and owner) or (not shared and owner != device):
                     continue
                 out.append(record(user, item, it.value, it.version, ranges.get(item, SharingRange.SHARED).value))
-        if users is None:
-            out.append(record("", SHARING, {item: r.value for item, r in ranges.items()}))
-            for item, entry in data.common().items():
-                out.append(record("", item, entry["value"], int(entry["version"])))
         return out
 
     def _on_push(self, link: SyncLink, records: tuple[dict[str, Any], ...]) -> int:
@@ -418,6 +447,8 @@ class SyncServer:
                 link.push(chosen)
 
     def _enforce_user_limit(self, keep: set[str]) -> None:
+        if len(self.data.users) <= self.user_limit:
+            return
         victims = users_to_evict(self.data.oldest_first(), self.user_limit, keep)
         if not victims:
             return

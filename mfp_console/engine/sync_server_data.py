@@ -9,7 +9,8 @@ through the server's own client function (``localhost:8443``).
 
 Item keys: a shared item is stored under its name (``keychain``); a device-specific copy (SYNC-10) under
 ``<name>@<device>`` (``keychain@client-a``). The whole data set is mirrored in memory, so answering a
-joining client never reads the database.
+joining client never reads the database; so is each user's document as a client keeps it (every item
+shared), encoded when the user's data changes rather than for every joining client.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from mfp_console.domain.sync_items import CommonItem, PersonalItem, SharingRange
 from mfp_console.store import MachineStore
 from mfp_console.store.paths import machine_database_path
-from mfp_console.store.user_data import Sharing, UserItem
+from mfp_console.store.user_data import Sharing, UserItem, encode_user_doc
 
 __all__ = ["ServerData", "device_key", "server_data_path", "split_key"]
 
@@ -58,6 +59,7 @@ class ServerData:
         self.last_seen: dict[str, datetime] = {}
         self.revision = 0
         """Grows on every change (answers encoded for one revision are reused until the next)."""
+        self._documents: dict[str, bytes] = {}
         self._load()
 
     @classmethod
@@ -71,6 +73,7 @@ class ServerData:
 
     def _load(self) -> None:
         self.users.clear()
+        self._documents.clear()
         self.last_seen.clear()
         for rec in self.store.list_users():
             self.users[rec.user] = self.store.user_items(rec.user)
@@ -81,6 +84,16 @@ class ServerData:
     def oldest_first(self) -> list[str]:
         """Users, least recently logged in first (SYNC-03)."""
         return sorted(self.users, key=lambda u: (self.last_seen.get(u), u))
+
+    def document(self, user: str) -> bytes:
+        """``user``'s shared items as one document (:func:`~mfp_console.store.user_data.encode_user_doc`)."""
+        doc = self._documents.get(user)
+        if doc is None:
+            items = self.users.get(user, {})
+            doc = self._documents[user] = encode_user_doc(
+                {key: (it.value, it.version, Sharing.SHARED.value) for key, it in items.items() if "@" not in key}
+            )
+        return doc
 
     def item(self, user: str, key: str) -> UserItem | None:
         """One stored copy, or None."""
@@ -118,6 +131,7 @@ class ServerData:
         items[key] = UserItem(value, version, sharing, now)
         self.store.replace_user(user, items, now)
         self.users[user] = items
+        self._documents.pop(user, None)
         self.last_seen.setdefault(user, now)
 
     def put_user(self, user: str, items: Mapping[str, UserItem], now: datetime, last_login: datetime | None) -> None:
@@ -127,6 +141,8 @@ class ServerData:
         if last_login is not None:
             self.store.touch_login(user, last_login)
         self.users[user] = dict(items)
+        self._documents.pop(user, None)
+        self.document(user)
         self.last_seen[user] = last_login or self.last_seen.get(user) or now
 
     def touch_login(self, user: str, when: datetime) -> None:
@@ -140,6 +156,7 @@ class ServerData:
         """Deletes a user's data; False when unknown."""
         self.revision += 1
         self.users.pop(user, None)
+        self._documents.pop(user, None)
         self.last_seen.pop(user, None)
         return self.store.delete_user(user)
 
@@ -150,6 +167,7 @@ class ServerData:
         if len(items) != len(self.users.get(user, {})):
             self.store.replace_user(user, items, now)
             self.users[user] = items
+            self._documents.pop(user, None)
 
     def set_sharing(self, ranges: Mapping[str, str]) -> None:
         """Saves the sharing ranges."""
