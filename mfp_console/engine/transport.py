@@ -30,11 +30,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import logging
 import os
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Collection
+from typing import Any
 
 from mfp_console.errors import TransportError
 from mfp_console.pki.ca import MachineIdentityCert
@@ -417,6 +419,22 @@ async def dial(
         raise
 
 
+async def _resolve(loop: asyncio.AbstractEventLoop, host: str, port: int) -> tuple[int, int, int, Any]:
+    """The socket family, type, protocol and address for ``host``.
+
+    Machines listen on loopback literals (``127.0.0.1``, ``::1``), which need no resolver; only a name goes
+    through ``getaddrinfo`` (in the loop's thread pool, so it is kept off the common path).
+    """
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        family, kind, proto, _, address = (await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))[0]
+        return family, kind, proto, address
+    if ip.version == 6:
+        return socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, (host, port, 0, 0)
+    return socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, (host, port)
+
+
 async def _connect(host: str, port: int, peer: str, timeout: float) -> socket.socket:
     """Opens the TCP connection; every failure here is ``E-UNREACH``."""
     loop = asyncio.get_running_loop()
@@ -424,9 +442,7 @@ async def _connect(host: str, port: int, peer: str, timeout: float) -> socket.so
     sock: socket.socket | None = None
     try:
         async with asyncio.timeout(timeout):
-            family, kind, proto, _, address = (
-                await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            )[0]
+            family, kind, proto, address = await _resolve(loop, host, port)
             sock = socket.socket(family, kind, proto)
             sock.setblocking(False)
             await loop.sock_connect(sock, address)

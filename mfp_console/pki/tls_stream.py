@@ -25,6 +25,7 @@ __all__ = ["E_INTERRUPTED", "TlsStream"]
 
 E_INTERRUPTED = "E-INTERRUPTED"
 CHUNK = 16 * 1024  # one TLS record at most
+SOCKET_READ = 256 * 1024  # bytes asked of the socket at once: a megabyte arrives in a few loop turns
 LINE_LIMIT = 200
 
 
@@ -167,7 +168,7 @@ class TlsStream:
 
     async def _fill(self) -> bytes:
         async with self._read_lock:
-            data = await self._loop.sock_recv(self._sock, CHUNK)
+            data = await self._loop.sock_recv(self._sock, SOCKET_READ)
         if data:
             self.bytes_received += len(data)
             self._incoming.write(data)
