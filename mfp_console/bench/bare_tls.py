@@ -1,8 +1,10 @@
-"""The bare mutual-TLS baseline: the same handshakes and bytes as the product, with nothing else.
+"""The bare mutual-TLS baselines: the same handshakes and bytes as the product, with nothing else.
 
-One asyncio TLS listener per receiver reads what it is sent and answers two bytes; a dialer sends each
-receiver its chunks over a fresh mutual-TLS 1.3 connection, ``concurrency`` receivers at a time. There is
-no protocol, no store and no events, so the time it takes is what moving the bytes costs on this machine.
+:func:`bare_tls_transfer` (distribution's shape): one asyncio TLS listener per receiver reads what it is
+sent and answers two bytes; a dialer sends each receiver its chunks over a fresh mutual-TLS 1.3
+connection, ``concurrency`` receivers at a time. :func:`bare_tls_download` (synchronization's shape): one
+listener, and every client dials it with its own identity at once and reads its bytes. There is no
+protocol, no store and no events, so the time either takes is what moving the bytes costs on this machine.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from mfp_console.pki import load_or_create_fleet_pki
 from mfp_console.pki.tls import client_context, server_context
 
-__all__ = ["bare_tls_transfer"]
+__all__ = ["bare_tls_download", "bare_tls_transfer"]
 
 _READ_SIZE = 256 * 1024
 
@@ -83,3 +85,56 @@ async def bare_tls_transfer(pki_dir: Path, sender: str, receivers: Sequence[str]
         for server in servers:
             server.close()
     return {"wall_s": time.perf_counter() - began, "wire_bytes": size * len(receivers), "failures": failures}
+
+
+async def bare_tls_download(pki_dir: Path, server: str, clients: Sequence[str], payload: bytes,
+                            bound_s: float) -> dict[str, Any]:
+    """Every client dials ``server`` at once over mutual TLS 1.3 and reads ``payload``; returns the wall time.
+
+    As in the product, each client loads its own identity into a TLS context when it first dials (inside
+    the timing); the listener is up, with its context, before the clock starts.
+
+    Args:
+        pki_dir: Where the baseline's own certificates are made (the same kind the fleet uses).
+        server: The listening identity's name.
+        clients: The dialling identities' names (all dial at once).
+        payload: What each client receives.
+        bound_s: The most the transfer may take (it is a bounded run).
+    """
+    pki = load_or_create_fleet_pki(pki_dir, [server, *clients], datetime.now(timezone.utc))
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(payload)
+        await writer.drain()
+        await reader.read(2)
+        writer.close()
+
+    listener = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_context(pki.identity(server), pki.ca_pem))
+    port = listener.sockets[0].getsockname()[1]
+    failures = 0
+
+    async def download(name: str) -> None:
+        nonlocal failures
+        context = client_context(pki.identity(name), pki.ca_pem)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname=server)
+        got = 0
+        while got < len(payload):
+            data = await reader.read(_READ_SIZE)
+            if not data:
+                break
+            got += len(data)
+        failures += got != len(payload)
+        writer.write(b"OK")
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+    began = time.perf_counter()
+    try:
+        async with asyncio.timeout(bound_s):
+            await asyncio.gather(*(download(name) for name in clients))
+    finally:
+        listener.close()
+    return {"wall_s": time.perf_counter() - began, "wire_bytes": len(payload) * len(clients), "failures": failures}

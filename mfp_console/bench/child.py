@@ -52,15 +52,10 @@ def _main(mode: str, arguments: dict[str, Any]) -> dict[str, Any]:
         return asyncio.run(run_bare_tls(Path(arguments["state_dir"]), arguments["clients"],
                                         arguments["concurrency"]))
     if mode == "sync":
-        from mfp_console.engine.sync_bench import run_sync_bench
+        from mfp_console.bench.sync import run_sync_round
 
-        return asyncio.run(run_sync_bench(Path(arguments["state_dir"]), arguments["users"], arguments["clients"],
+        return asyncio.run(run_sync_round(Path(arguments["state_dir"]), arguments["users"], arguments["clients"],
                                           arguments["changes"]))
-    if mode == "sync-bare":
-        from mfp_console.bench.sync import run_sync_bare_tls
-
-        return asyncio.run(run_sync_bare_tls(Path(arguments["state_dir"]), arguments["wire_bytes"],
-                                             arguments["clients"]))
     if mode == "idle":
         from mfp_console.bench.fanout import run_idle
 

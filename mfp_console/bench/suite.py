@@ -76,7 +76,7 @@ def run_suite(quick: bool, parts: Collection[str] = PARTS, work_dir: Path | None
         if "sync" in parts:
             from mfp_console.bench.sync import measure_sync
 
-            measure_sync(report, root, 200 if quick else 1000, sizes.child_timeout, say)
+            measure_sync(report, root, 200 if quick else 1000, sizes.child_timeout, say, 3 if quick else 7)
     finally:
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)

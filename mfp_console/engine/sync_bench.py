@@ -11,11 +11,11 @@ process of its own and compares it with bare mutual-TLS connections moving the s
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import time
 from dataclasses import replace
 from datetime import timezone
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.fleet_file import FleetSpec, load_fleet_file
 from mfp_console.store.user_data import Sharing, UserItem
 
-__all__ = ["bench_fleet_spec", "bench_user_items", "run_sync_bench"]
+__all__ = ["Reference", "bench_fleet_spec", "bench_user_items", "run_sync_bench"]
 
 ADMIN = ("7654321", "7654321")
 _BOUND_S = 600.0
@@ -59,8 +59,19 @@ def bench_user_items(n: int) -> dict[str, Any]:
     }
 
 
-async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, changes: int = 20) -> dict[str, Any]:
-    """Convergence of ``users`` users to ``clients`` clients, then ``changes`` single-change latencies."""
+Reference = Callable[[int], Awaitable[float]]
+"""Measures a reference transfer of the given number of bytes now and returns its seconds (see below)."""
+
+
+async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, changes: int = 20,
+                         reference: Reference | None = None) -> dict[str, Any]:
+    """Convergence of ``users`` users to ``clients`` clients, then ``changes`` single-change latencies.
+
+    ``reference``, when given, is awaited with the answer's wire bytes right before the clients start and
+    right after they converge; its two timings come back as ``reference_s``. The benchmark passes a bare
+    TLS transfer of the same bytes, so product and baseline run in the same process within a second of
+    each other (a shared machine's speed drifts over seconds).
+    """
     fleet = Fleet(bench_fleet_spec(clients), Path(state_dir), RealClock(timezone.utc),
                   handshake_timeout=10.0, conversation_timeout=60.0)
     await fleet.start()
@@ -68,20 +79,26 @@ async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, c
         names = [n for n in fleet.spec.names if n != "host"]
         for name in ["host", *names]:
             fleet.login_admin(name, *ADMIN)
+        for name in names:  # typed, as an administrator would: the figure is the transfer, not the search
+            fleet.set_sync_client_settings(name, "host:8443")
         fleet.start_sync_server("host")
         server = fleet.machine("host").functions["sync_server"]
         now = fleet.clock.now()
         for n in range(users):
             items = {k: UserItem(v, 1, Sharing.SHARED, now) for k, v in bench_user_items(n).items()}
             server.data.put_user(f"user{n:04d}", items, now, now)
-        wire_bytes = len(json.dumps(server.records_for(names[0]), separators=(",", ":")).encode()) * clients
+        frames, _ = server.full_answer(names[0])
+        wire_bytes = sum(len(frame) for _, frame in frames) * clients
 
+        references = [await reference(wire_bytes)] if reference is not None else []
         began = time.perf_counter()
         for name in names:
             fleet.start_sync_client(name)
         async with asyncio.timeout(_BOUND_S):
             await fleet.settle(timeout=_BOUND_S)
         converge_s = time.perf_counter() - began
+        if reference is not None:
+            references.append(await reference(wire_bytes))
         complete = sum(1 for name in names if len(fleet.users_on(name)) == users)
 
         source, watcher = names[0], names[-1]
@@ -103,6 +120,7 @@ async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, c
             "converge_s": converge_s,
             "clients_complete": complete,
             "wire_bytes": wire_bytes,
+            "reference_s": references,
             "latency_ms_median": statistics.median(latencies) if latencies else None,
             "latency_ms_max": max(latencies) if latencies else None,
             "latencies_ms": latencies,
