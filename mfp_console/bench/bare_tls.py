@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -71,20 +71,14 @@ async def bare_tls_transfer(pki_dir: Path, sender: str, receivers: Sequence[str]
                 await writer.drain()
             if await reader.read(2) != b"OK":
                 failures += 1
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
+            await _hang_up(writer)
 
-    began = time.perf_counter()
     try:
-        async with asyncio.timeout(bound_s):
-            await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(receivers))))))
+        wall = await _timed([worker() for _ in range(max(1, min(concurrency, len(receivers))))], bound_s)
     finally:
         for server in servers:
             server.close()
-    return {"wall_s": time.perf_counter() - began, "wire_bytes": size * len(receivers), "failures": failures}
+    return {"wall_s": wall, "wire_bytes": size * len(receivers), "failures": failures}
 
 
 async def bare_tls_download(pki_dir: Path, server: str, clients: Sequence[str], payload: bytes,
@@ -125,16 +119,26 @@ async def bare_tls_download(pki_dir: Path, server: str, clients: Sequence[str], 
             got += len(data)
         failures += got != len(payload)
         writer.write(b"OK")
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
+        await _hang_up(writer)
 
-    began = time.perf_counter()
     try:
-        async with asyncio.timeout(bound_s):
-            await asyncio.gather(*(download(name) for name in clients))
+        wall = await _timed([download(name) for name in clients], bound_s)
     finally:
         listener.close()
-    return {"wall_s": time.perf_counter() - began, "wire_bytes": len(payload) * len(clients), "failures": failures}
+    return {"wall_s": wall, "wire_bytes": len(payload) * len(clients), "failures": failures}
+
+
+async def _timed(workers: list[Coroutine[Any, Any, None]], bound_s: float) -> float:
+    """Runs ``workers`` together, at most ``bound_s`` seconds; returns the wall time they took."""
+    began = time.perf_counter()
+    async with asyncio.timeout(bound_s):
+        await asyncio.gather(*workers)
+    return time.perf_counter() - began
+
+
+async def _hang_up(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except (ConnectionError, OSError):
+        pass
