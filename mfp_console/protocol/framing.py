@@ -16,7 +16,8 @@ The decoder is deliberately strict and defensive because its input comes from an
 * the size limit, for both kinds of frame, is checked from the 4-byte header alone, so an oversized
   frame is refused before a single byte of its body is buffered;
 * JSON that Python would accept but other peers might not (``NaN``/``Infinity``, duplicate keys, lone
-  surrogate escapes such as ``"\ud800"``) is refused, so every decoded frame can be re-encoded;
+  surrogate escapes such as ``"\ud800"``) is refused, so every decoded frame can be re-encoded (the
+  rules are :func:`mfp_console.protocol.strict_json.loads_strict`'s, shared with the store's kept documents);
 * every failure, including pathological nesting and over-long integers, surfaces as
   :class:`~mfp_console.errors.RemoteProtocolError` and leaves the decoder failed for good, because the
   byte stream has no resynchronisation point after a bad frame.
@@ -28,11 +29,11 @@ least half the buffer, so decoding a stream costs O(n) however it is cut into pi
 from __future__ import annotations
 
 import json
-import re
 import struct
 from typing import Any, NoReturn
 
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
+from mfp_console.protocol.strict_json import JsonRefusal, loads_strict
 
 __all__ = [
     "DEFAULT_MAX_FRAME",
@@ -55,8 +56,6 @@ HEADER_SIZE = _HEADER.size
 """Bytes in a frame header (the raw-frame flag and the body's length)."""
 
 _MAX_WIRE_LENGTH = RAW_FRAME_FLAG - 1  # the largest length the header's 31 length bits can carry
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def encode_frame(obj: dict[str, Any]) -> bytes:
@@ -231,25 +230,11 @@ class FrameDecoder:
         except UnicodeDecodeError as exc:
             self._fail(f"frame body is not valid UTF-8 (byte {exc.start}: {exc.reason})")
         try:
-            obj = json.loads(
-                text, parse_constant=_refuse_constant, object_pairs_hook=_object_without_duplicates
-            )
-        except _DuplicateKey as exc:
-            self._fail(f"frame body repeats the key {exc.key!r}")
-        except _BadConstant as exc:
-            self._fail(f"frame body uses {exc.name}, which JSON does not allow")
-        except json.JSONDecodeError as exc:
-            self._fail(f"frame body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
-        except RecursionError:
-            self._fail("frame body is nested too deeply")
-        except ValueError as exc:  # e.g. an integer longer than the interpreter's digit limit
-            self._fail(f"frame body is not acceptable JSON ({exc})")
+            obj = loads_strict(text)
+        except JsonRefusal as exc:
+            self._fail(f"frame body {exc}")
         if not isinstance(obj, dict):
             self._fail(f"frame body must be a JSON object, got {json_kind(obj)}")
-        # A lone surrogate can only come from a \\uD800-\\uDFFF escape in the text; skip the walk when
-        # there is none (it would otherwise visit every string of every frame).
-        if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(obj):
-            self._fail("frame body contains a lone UTF-16 surrogate escape")
         return obj
 
     def _fail(self, message: str) -> NoReturn:
@@ -259,49 +244,6 @@ class FrameDecoder:
     def _raise_if_failed(self) -> None:
         if self._failure is not None:
             raise RemoteProtocolError(f"the frame stream already failed: {self._failure}")
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__(key)
-
-
-class _BadConstant(Exception):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        super().__init__(name)
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return obj
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _BadConstant(name)
-
-
-def _has_lone_surrogate(obj: Any) -> bool:
-    # Iterative so that a deeply nested (but parseable) body cannot exhaust the Python stack.
-    pending = [obj]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 def json_kind(obj: Any) -> str:

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from mfp_console.domain.sync_items import SharingRange
+from mfp_console.protocol.strict_json import JsonRefusal, loads_strict
 
 __all__ = [
     "DamagedDocument",
@@ -232,17 +233,18 @@ def encode_user_doc(items: Mapping[str, tuple[Any, int, str]]) -> bytes:
 
 
 def decode_user_doc(raw: bytes, updated_at: datetime) -> dict[str, UserItem]:
-    """Decodes a user document strictly: UTF-8 JSON, no repeated keys, NaN or infinities, every item sound.
+    """Decodes a user document strictly: UTF-8, JSON by :func:`~mfp_console.protocol.strict_json.loads_strict`'s rules
+    (no repeated keys, NaN, infinities or lone surrogates), every item sound.
 
     Raises:
         ValueError: Says what is wrong with the document.
     """
     try:
-        doc = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        doc = loads_strict(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ValueError(f"the document is not UTF-8 (byte {exc.start})") from exc
-    except RecursionError as exc:
-        raise ValueError("the document is nested too deeply") from exc
+    except JsonRefusal as exc:
+        raise ValueError(f"the document {exc}") from exc
     if not isinstance(doc, dict):
         raise ValueError("the document is not a JSON object")
     items: dict[str, UserItem] = {}
@@ -260,17 +262,6 @@ def decode_user_doc(raw: bytes, updated_at: datetime) -> dict[str, UserItem]:
 
 _RANGES = {r.value: r for r in Sharing}
 
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("the document repeats a key")
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"the document uses {name}, which JSON does not allow")
 
 
 def store_snapshot(

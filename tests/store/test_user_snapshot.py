@@ -102,11 +102,12 @@ def test_an_answer_that_does_not_add_up_changes_nothing(store: MachineStore) -> 
         (b"\xff{}", "not UTF-8"),
         (b'{"a":{"value":1,"version":1,"range":"shared"},"a":{"value":2,"version":1,"range":"shared"}}', "repeats"),
         (b'{"a":{"value":NaN,"version":1,"range":"shared"}}', "NaN"),
+        (b'{"a":{"value":"\\ud800","version":1,"range":"shared"}}', "lone UTF-16 surrogate"),
         (b'{"a":{"value":1,"version":0,"range":"shared"}}', "version"),
         (b'{"a":{"value":1,"version":1,"range":"everywhere"}}', "sharing range"),
         (b'{"a":{"value":1}}', "exactly value, version and range"),
         (b"[1]", "not a JSON object"),
-        (b"{", "Expecting"),
+        (b"{", "is not valid JSON .Expecting"),
     ],
 )
 def test_a_damaged_document_is_a_clear_error(store: MachineStore, document: bytes, fault: str) -> None:
