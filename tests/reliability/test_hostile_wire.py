@@ -31,6 +31,8 @@ HELLO = Hello("host", "iR-ADV C5560", "iR-ADV C5500", "93.01", "distribution")
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 COUNTS = {"inputs": 0}
+# test_counts reads what the other tests of this module counted: they must run in one process.
+pytestmark = pytest.mark.xdist_group("hostile-wire")
 
 
 @pytest.fixture(scope="module")
