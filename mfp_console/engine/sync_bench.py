@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timezone
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ from mfp_console.protocol.messages import (
     SyncPush,
     Welcome,
 )
-from mfp_console.store.user_data import encode_user_doc
+from mfp_console.store.user_data import UserItem, encode_user_doc
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
@@ -317,15 +318,23 @@ class SyncServer:
         return cached
 
     def _document(self, user: str, device: str, ranges: dict[str, SharingRange], withheld: set[str]) -> bytes:
-        """``user``'s document as ``device`` holds it: shared items and its own device-specific copies."""
-        entries = {}
-        for key, it in self.data.users[user].items():
+        """``user``'s document as ``device`` holds it (see :meth:`_copies_for`)."""
+        return encode_user_doc({item: (it.value, it.version, sharing.value)
+                                for item, it, sharing in self._copies_for(user, device, ranges, withheld)})
+
+    def _copies_for(self, user: str, device: str, ranges: dict[str, SharingRange],
+                    withheld: set[str]) -> Iterator[tuple[str, UserItem, SharingRange]]:
+        """The copies of ``user``'s items ``device`` holds: shared items and its own device-specific copies,
+        less what its firmware does not synchronize (SYNC-10, SYNC-17)."""
+        for key, it in self.data.users.get(user, {}).items():
             item, owner = split_key(key)
-            sharing = ranges.get(item, SharingRange.SHARED)
-            if item in withheld or (sharing is SharingRange.SHARED) == bool(owner) or (owner and owner != device):
+            if item in withheld:
                 continue
-            entries[item] = (it.value, it.version, sharing.value)
-        return encode_user_doc(entries)
+            sharing = ranges.get(item, SharingRange.SHARED)
+            shared = sharing is SharingRange.SHARED
+            if (shared and owner) or (not shared and owner != device):
+                continue
+            yield item, it, sharing
 
     def _settings_records(self, ranges: dict[str, SharingRange]) -> list[dict[str, Any]]:
         out = [record("", SHARING, {item: r.value for item, r in ranges.items()})]
@@ -340,19 +349,12 @@ class SyncServer:
         withheld = set(data.devices().get(device, {}).get("withheld", []))
         out: list[dict[str, Any]] = []
         for user in users:
-            items = data.users.get(user)
-            if items is None:
+            if user not in data.users:
                 continue
             seen = data.last_seen.get(user)
             out.append(record(user, LOGIN, seen.isoformat() if seen else ""))
-            for key, it in items.items():
-                item, owner = split_key(key)
-                if item in withheld:
-                    continue
-                shared = ranges.get(item, SharingRange.SHARED) is SharingRange.SHARED
-                if (shared and owner) or (not shared and owner != device):
-                    continue
-                out.append(record(user, item, it.value, it.version, ranges.get(item, SharingRange.SHARED).value))
+            out.extend(record(user, item, it.value, it.version, sharing.value)
+                       for item, it, sharing in self._copies_for(user, device, ranges, withheld))
         return out
 
     def _on_push(self, link: SyncLink, records: tuple[dict[str, Any], ...]) -> int:
