@@ -365,7 +365,7 @@ class MachineStore:
 
     def user_items(self, user: str) -> dict[str, UserItem]:
         """Returns ``user``'s items keyed by item name (empty for an unknown user)."""
-        with self._db.guard(f"read user data of {user!r}"), self._decoding(f"user data of {user!r}"):
+        with self._db.guard(f"read user data of {user!r}"), self._decoding(f"user data of {user!r}"), self._damaged():
             return user_data.select_user_items(self._db.connection, user)
 
     def replace_user(self, user: str, items: Mapping[str, UserItem], now: datetime) -> None:
