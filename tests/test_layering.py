@@ -22,7 +22,7 @@ TUI_ALLOWED_ENGINE = {
     "mfp_console.engine.fleet",
     "mfp_console.engine.bus",
     "mfp_console.engine.events",
-    "mfp_console.engine.fleet_file",
+    "mfp_console.fleet_file",
 }
 
 

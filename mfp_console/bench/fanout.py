@@ -23,7 +23,7 @@ from mfp_console.bench.recipe import HOST, bench_fleet_spec, client_names
 from mfp_console.bench.resources import peak_rss_mib, raise_open_file_limit, rss_mib
 from mfp_console.clock import RealClock
 from mfp_console.domain.device_info import Category
-from mfp_console.engine.distribution_job import Bundle
+from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.fleet import Fleet, machine_seed
 from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
 

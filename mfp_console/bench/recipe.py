@@ -14,7 +14,7 @@ from pathlib import Path
 from mfp_console.bench.resources import raise_open_file_limit
 from mfp_console.clock import RealClock
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.fleet_file import FleetSpec, parse_fleet
+from mfp_console.fleet_file import FleetSpec, parse_fleet
 from mfp_console.yaml_source import load_located
 
 __all__ = ["HOST", "bench_fleet_spec", "client_names", "prepare_template", "fresh_copy"]

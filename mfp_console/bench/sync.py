@@ -1,7 +1,7 @@
 """The sync figures: 1,000 users x 10 machines initial convergence, and one change's latency.
 
 Each round runs in a child process of its own (see :mod:`mfp_console.bench.child`) on the real clock:
-:func:`~mfp_console.engine.sync_bench.run_sync_bench` builds one sync server and nine clients, gives the
+:func:`~mfp_console.bench.sync_fleet.run_sync_bench` builds one sync server and nine clients, gives the
 server the users, starts every client at once and times until every client holds every user; the first
 round then changes one item on one client repeatedly and times until another client has it. The baseline
 of convergence, :func:`run_sync_bare_tls`, runs in the same process right before and right after the
@@ -75,7 +75,7 @@ def measure_sync(report: Report, root: Path, users: int, timeout: float, say: Ca
 
 async def run_sync_round(state_dir: Path, users: int, clients: int, changes: int) -> dict[str, Any]:
     """One round in one process: baseline, the product's convergence, baseline again (then latencies)."""
-    from mfp_console.engine.sync_bench import run_sync_bench
+    from mfp_console.bench.sync_fleet import run_sync_bench
 
     runs = 0
 

@@ -1,6 +1,6 @@
 """The fleet facade: the one object the panel, the scenarios, the CLI and the tests drive.
 
-A :class:`Fleet` is built from a :class:`~mfp_console.engine.fleet_file.FleetSpec`, a state directory and
+A :class:`Fleet` is built from a :class:`~mfp_console.fleet_file.FleetSpec`, a state directory and
 a :class:`~mfp_console.clock.Clock`. :meth:`Fleet.start` opens every machine's store (seeding it on first
 start), loads or creates the fleet's PKI, and opens every machine's TLS listener on loopback. Everything
 that happens is published on :attr:`Fleet.bus`.
@@ -28,15 +28,15 @@ from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.domain.seed import seed_device_information
 from mfp_console.engine.bus import EventBus
 from mfp_console.engine.events import ConnectionOpened, MachineStarted, MachineStopped
-from mfp_console.engine.fleet_file import FleetSpec, MachineSpec, load_fleet_file
+from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
 from mfp_console.engine.machine import Machine
-from mfp_console.engine.distribution_ops import DistributionOperations, attach_distribution
+from mfp_console.engine.distribution.part import DistributionOperations, attach_distribution
 from mfp_console.engine.import_export import ImportExportOperations
 from mfp_console.engine.panel_ops import PanelOperations
 from mfp_console.engine.panel_session import SystemManagerSecret
-from mfp_console.engine.ping import PingResult, ping_machine, serve_ping
-from mfp_console.engine.sync_ops import SyncOperations, attach_sync
-from mfp_console.engine.transport import TlsStream
+from mfp_console.engine.net.ping import PingResult, ping_machine, serve_ping
+from mfp_console.engine.sync.part import SyncOperations, attach_sync
+from mfp_console.engine.net.transport import TlsStream
 from mfp_console.errors import ConfigError, MachineUnavailable, MfpError
 from mfp_console.pki import FleetPki, load_or_create_fleet_pki
 from mfp_console.store import MachineStore

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.domain.device_info import DeviceInformation
 from mfp_console.domain.machine import Activity, MachineState, PowerState
-from mfp_console.engine.channel import Channel, PeerClosed, PeerError
+from mfp_console.engine.net.channel import Channel, PeerClosed, PeerError
 from mfp_console.engine.events import ConnectionRefused, MachineStateChanged
-from mfp_console.engine.fleet_file import MachineSpec
+from mfp_console.fleet_file import MachineSpec
 from mfp_console.engine.panel_session import PanelSession, SystemManagerSecret
-from mfp_console.engine.transport import TlsListener, TlsStream
+from mfp_console.engine.net.transport import TlsListener, TlsStream
 from mfp_console.errors import MachineBusy, MachineUnavailable, MfpError, RemoteProtocolError, TransportError
 from mfp_console.protocol import Role
 from mfp_console.protocol.messages import Hello, Welcome

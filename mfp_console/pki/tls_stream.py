@@ -3,7 +3,7 @@
 asyncio's TLS transports hide handshake failures and keep a 256 KiB buffer per side and connection.
 Running the TLS state machine ourselves keeps a link to a few kilobytes, lets the caller see the
 first bytes a peer sends before any TLS happens, and lets OpenSSL's alert reach the peer when a
-handshake fails (so the other end learns *why*). :mod:`mfp_console.engine.transport` builds its
+handshake fails (so the other end learns *why*). :mod:`mfp_console.engine.net.transport` builds its
 listener and dialer on :class:`TlsStream`; the underscore methods are for it alone.
 
 A stream closed properly by the peer (TLS close_notify) reads as ``b""``; a link lost any other way

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Union
 
 from mfp_console.domain.device_info import Category
-from mfp_console.engine.fleet_file import FleetSpec
+from mfp_console.fleet_file import FleetSpec
 from mfp_console.scenario.timeparse import Moment, format_duration
 
 __all__ = [

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mfp_console.domain.machine import Function
 from mfp_console.domain.menu import MENU_TREE, MenuPathError, normalize_label
-from mfp_console.engine.fleet_file import FleetSpec, load_fleet_file, parse_fleet
+from mfp_console.fleet_file import FleetSpec, load_fleet_file, parse_fleet
 from mfp_console.errors import FileProblem, FileProblemsError, RuleRefusal
 from mfp_console.scenario import model as m
 from mfp_console.scenario.reading import MISSING, Reader

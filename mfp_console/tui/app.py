@@ -24,7 +24,7 @@ from mfp_console.clock import Clock, RealClock
 from mfp_console.domain.menu import iter_nodes, path_of
 from mfp_console.engine.events import DataChanged, DestinationStatusChanged, SyncEvent
 from mfp_console.engine.fleet import Fleet, default_state_dir
-from mfp_console.engine.fleet_file import load_fleet_file
+from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PanelCommands

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mfp_console.domain.machine import Function
-from mfp_console.engine.fleet_file import load_fleet_file
+from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import FileProblemsError
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from mfp_console.engine.events import ConnectionRefused
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.transport import dial
+from mfp_console.engine.net.transport import dial
 from mfp_console.protocol import FrameDecoder, encode_frame
 from mfp_console.protocol.messages import Chunk, Hello
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from mfp_console.clock import VirtualClock
 from mfp_console.engine.events import ConnectionRefused
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.transport import TlsStream, dial
+from mfp_console.engine.net.transport import TlsStream, dial
 from mfp_console.protocol.framing import FrameDecoder
 
 __all__ = ["LiveFleet", "RawPeer"]

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mfp_console.engine.transport import DialError, dial
+from mfp_console.engine.net.transport import DialError, dial
 from mfp_console.pki import tls
 from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity
 from tests.reliability.live_fleet import LiveFleet

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mfp_console.domain.device_info import Category
-from mfp_console.engine.distribution_job import Bundle
+from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.protocol import encode_frame, make_proof
 from mfp_console.protocol.framing import DEFAULT_MAX_FRAME
@@ -118,7 +118,7 @@ def _authenticated(welcome_challenge: str) -> bytes:
 
 async def _valid_prefix_then(live: LiveFleet, tail: list[bytes]) -> list[dict]:
     """Hello, a correct proof and an offer of every category, then ``tail`` — a peer that knows the PIN."""
-    from mfp_console.engine.transport import dial
+    from mfp_console.engine.net.transport import dial
     from mfp_console.protocol.framing import FrameDecoder
 
     fleet = live.fleet

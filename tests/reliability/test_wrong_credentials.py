@@ -12,7 +12,7 @@ import pytest
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import Category
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.outbound import open_conversation
+from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.errors import AuthError, LockedOut
 from mfp_console.protocol.messages import Auth, AuthResult
 

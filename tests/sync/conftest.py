@@ -43,7 +43,7 @@ def fleet_spec(extra_clients: int = 0, **changes: dict):
     from dataclasses import replace
 
     from mfp_console.domain.machine import Function
-    from mfp_console.engine.fleet_file import load_fleet_file
+    from mfp_console.fleet_file import load_fleet_file
 
     spec = load_fleet_file(None)
     machines = list(spec.machines)

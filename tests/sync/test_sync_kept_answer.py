@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.sync_link import MAX_SNAPSHOT_BYTES, SNAPSHOT, END, encode_batches, record
+from mfp_console.engine.sync.link import MAX_SNAPSHOT_BYTES, SNAPSHOT, END, encode_batches, record
 from mfp_console.errors import StoreError
 from mfp_console.protocol.framing import encode_raw_frame
 from mfp_console.protocol.messages import Attachment, SyncData

@@ -1,12 +1,12 @@
 """Scale kept small for the suite: 200 users on a server with 9 clients converge (SYNC-02, SYNC-08).
 
-The full 1,000 users x 10 machines figures come from ``mfp_console.engine.sync_bench`` (real clock).
+The full 1,000 users x 10 machines figures come from ``mfp_console.bench.sync_fleet`` (real clock).
 """
 
 from __future__ import annotations
 
 from mfp_console.domain.sync_items import PersonalItem
-from mfp_console.engine.sync_bench import bench_user_items
+from mfp_console.bench.sync_fleet import bench_user_items
 from mfp_console.store.user_data import Sharing, UserItem
 from tests.sync.conftest import admin, fleet_spec, start_sync, started
 

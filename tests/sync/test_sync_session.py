@@ -8,7 +8,7 @@ from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_items import CommonItem, PersonalItem
 from mfp_console.engine.events import SyncEvent
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.sync_client import RETRY_SECONDS
+from mfp_console.engine.sync.client import RETRY_SECONDS
 from mfp_console.errors import AuthError, RuleRefusal
 from tests.sync.conftest import admin, start_sync
 

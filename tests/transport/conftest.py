@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mfp_console.engine.transport import TlsListener, TlsStream, dial
+from mfp_console.engine.net.transport import TlsListener, TlsStream, dial
 from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity
 
 # OpenSSL checks validity against the wall clock during a handshake, so these certificates are

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from mfp_console.engine.transport import DialError, TlsListener, dial
+from mfp_console.engine.net.transport import DialError, TlsListener, dial
 from mfp_console.pki import tls
 from mfp_console.pki.ca import MachineIdentityCert
 from mfp_console.pki.refusal import RefusalReason

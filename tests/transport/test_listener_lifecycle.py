@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from mfp_console.engine.transport import DialError, TlsListener, TlsStream, dial
+from mfp_console.engine.net.transport import DialError, TlsListener, TlsStream, dial
 from mfp_console.errors import TransportError
 from mfp_console.pki.refusal import RefusalReason
 from tests.transport.conftest import DIAL_TIMEOUT, TEST_BOUND, Pki, Served
@@ -57,7 +57,7 @@ async def test_a_failing_handler_is_logged_and_the_listener_carries_on(
     await listener.start()
     try:
         async with asyncio.timeout(TEST_BOUND):
-            with caplog.at_level(logging.ERROR, logger="mfp_console.engine.transport"):
+            with caplog.at_level(logging.ERROR, logger="mfp_console.engine.net.transport"):
                 first = await dial("127.0.0.1", listener.port, pki.host, pki.ca_pem, "client-a", DIAL_TIMEOUT)
                 assert await first.receive() == b""  # the link is closed after the failure
                 await first.close()

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from mfp_console.engine.transport import DialError, TlsListener, TlsStream, dial
+from mfp_console.engine.net.transport import DialError, TlsListener, TlsStream, dial
 from mfp_console.errors import TransportError
 from mfp_console.pki.refusal import RefusalReason
 from tests.transport.conftest import DIAL_TIMEOUT, TEST_BOUND, Pki, Served

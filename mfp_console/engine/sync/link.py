@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mfp_console.engine.channel import Channel
+from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import MfpError, RemoteProtocolError
 from mfp_console.protocol.framing import encode_frame, encode_raw_frame
 from mfp_console.protocol.messages import Attachment, Message, SyncAck, SyncData, SyncLeave, SyncPull, SyncPush

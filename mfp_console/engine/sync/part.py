@@ -37,11 +37,11 @@ from mfp_console.domain.sync_settings import (
     UserLimitAction,
 )
 from mfp_console.engine.events import DataChanged, LoginEvent, MachineStopped
-from mfp_console.engine.sync_backup import BackupTimer
-from mfp_console.engine.sync_client import COMMON_KEY, DESTINATIONS_KEY, SETTINGS_KEY, SyncClient
-from mfp_console.engine.sync_log import read_sync_log, sync_log
-from mfp_console.engine.sync_server import SyncServer
-from mfp_console.engine.sync_server_ops import SyncServerOperations
+from mfp_console.engine.sync.backup import BackupTimer
+from mfp_console.engine.sync.client import COMMON_KEY, DESTINATIONS_KEY, SETTINGS_KEY, SyncClient
+from mfp_console.engine.sync.log import read_sync_log, sync_log
+from mfp_console.engine.sync.server import SyncServer
+from mfp_console.engine.sync.server_part import SyncServerOperations
 from mfp_console.errors import AuthError, MachineBusy, RuleRefusal
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mfp_console.engine.channel import Channel
-from mfp_console.engine.transport import dial
+from mfp_console.engine.net.channel import Channel
+from mfp_console.engine.net.transport import dial
 from mfp_console.errors import TransportError
 from mfp_console.protocol import Role
 from mfp_console.protocol.messages import Hello, Welcome

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mfp_console.engine.channel import Channel
-from mfp_console.engine.outbound import open_conversation
+from mfp_console.engine.net.channel import Channel
+from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.errors import MfpError, ProtocolError, TransportError
 from mfp_console.protocol.messages import Bye, Hello, Ping, Pong, Welcome
 

@@ -1,6 +1,6 @@
 """The sync server's Remote UI screens as fleet-facade methods: devices, users, sharing, backup, server change.
 
-:class:`SyncServerOperations` is a base of :class:`~mfp_console.engine.sync_ops.SyncOperations` (and so of
+:class:`SyncServerOperations` is a base of :class:`~mfp_console.engine.sync.part.SyncOperations` (and so of
 the fleet). Every change here needs an Administrator logged in at the server's panel (M-03); the Remote UI
 of the real machine asks for the same rights.
 """
@@ -18,13 +18,13 @@ from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import keychain_order_problem, sharing_change_problem
 from mfp_console.domain.sync_settings import BackupSchedule, BackupTarget, DeviceRow, DeviceState
 from mfp_console.engine.facade_base import FacadeBase
-from mfp_console.engine.sync_backup import SCHEDULE_KEY, backup_folder, read_backup, replicate, write_backup
-from mfp_console.engine.sync_log import sync_log
+from mfp_console.engine.sync.backup import SCHEDULE_KEY, backup_folder, read_backup, replicate, write_backup
+from mfp_console.engine.sync.log import sync_log
 from mfp_console.errors import RuleRefusal
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
-    from mfp_console.engine.sync_server import SyncServer
+    from mfp_console.engine.sync.server import SyncServer
 
 __all__ = ["CHANGE_KEY", "SyncServerOperations"]
 

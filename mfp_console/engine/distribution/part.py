@@ -18,9 +18,9 @@ from mfp_console.domain.distribution_rules import restore_categories
 from mfp_console.domain.machine import Activity, Function
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
-from mfp_console.engine.auto_distribution import AUTO_DISTRIBUTION_KEY, AutoDistributionTimer
-from mfp_console.engine.distribution_job import Bundle, DistributionJob
-from mfp_console.engine.distribution_receiver import RECEIVING_SETTINGS_KEY, receiving_settings, serve_distribution
+from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY, AutoDistributionTimer
+from mfp_console.engine.distribution.job import Bundle, DistributionJob
+from mfp_console.engine.distribution.receiver import RECEIVING_SETTINGS_KEY, receiving_settings, serve_distribution
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.facade_base import FacadeBase
 from mfp_console.errors import MachineBusy, RuleRefusal
@@ -288,7 +288,7 @@ class DistributionOperations(FacadeBase):
 
     def print_communication_log(self, name: str, path: Path, **filters: Any) -> Path:
         """``<Print List>`` of the communication log: renders it as a text report file."""
-        from mfp_console.engine.reports import communication_log_report
+        from mfp_console.engine.distribution.reports import communication_log_report
 
         entries = self.communication_log(name, **filters)
         path = Path(path)
@@ -297,7 +297,7 @@ class DistributionOperations(FacadeBase):
 
     def print_destination_list(self, host: str, path: Path) -> Path:
         """``<Print List>`` of the registered destinations as a text report file."""
-        from mfp_console.engine.reports import destination_list_report
+        from mfp_console.engine.distribution.reports import destination_list_report
 
         path = Path(path)
         path.write_text(destination_list_report(host, self.destinations(host), self.destination_statuses(host),

@@ -31,11 +31,11 @@ from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_items import CommonItem, SharingRange
 from mfp_console.domain.sync_rules import accept_change, admission_problem, users_to_evict
 from mfp_console.domain.sync_settings import MAX_SYNC_MACHINES, MAX_SYNC_USERS
-from mfp_console.engine.channel import Channel
+from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.events import MachineStateChanged
-from mfp_console.engine.sync_link import SyncLink, encode_batches, encode_snapshot, record
-from mfp_console.engine.sync_log import sync_log
-from mfp_console.engine.sync_server_data import ServerData, device_key, server_data_path, split_key
+from mfp_console.engine.sync.link import SyncLink, encode_batches, encode_snapshot, record
+from mfp_console.engine.sync.log import sync_log
+from mfp_console.engine.sync.server_data import ServerData, device_key, server_data_path, split_key
 from mfp_console.errors import MachineUnavailable
 from mfp_console.protocol.messages import (
     Hello,
@@ -294,7 +294,7 @@ class SyncServer:
     def full_answer(self, device: str) -> tuple[list[tuple[type[Message], bytes]], int]:
         """The frames answering ``device``'s pull of everything, and how many records they hold.
 
-        Users travel as kept documents (see :mod:`mfp_console.engine.sync_link`); the sharing ranges and
+        Users travel as kept documents (see :mod:`mfp_console.engine.sync.link`); the sharing ranges and
         shared settings as records. Devices that hold the same copies get the same frames, encoded once
         per revision of the data.
         """

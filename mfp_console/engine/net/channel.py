@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
-from mfp_console.engine.transport import TlsStream
+from mfp_console.engine.net.transport import TlsStream
 from mfp_console.errors import RemoteProtocolError, TransportError
 from mfp_console.protocol import CLOSED, NEED_DATA, Conversation, Message, Role
 from mfp_console.protocol.messages import ProtocolErrorMessage

@@ -30,7 +30,7 @@ from mfp_console.domain.device_info import Category, category_from_json
 from mfp_console.domain.distribution_rules import apply_received
 from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import ReceivingSettings, decide_offer
-from mfp_console.engine.channel import Channel
+from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.events import DataChanged
 from mfp_console.errors import RemoteProtocolError
 from mfp_console.protocol import check_proof

@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
-from mfp_console.engine.channel import PeerClosed, PeerError
+from mfp_console.engine.net.channel import PeerClosed, PeerError
 from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
-from mfp_console.engine.outbound import open_conversation
+from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.errors import ProtocolError, TransportError
 from mfp_console.protocol import encode_frame, make_proof
 from mfp_console.protocol.messages import (

@@ -22,7 +22,7 @@ from typing import Any
 from mfp_console.clock import RealClock
 from mfp_console.domain.machine import Function
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.fleet_file import FleetSpec, load_fleet_file
+from mfp_console.fleet_file import FleetSpec, load_fleet_file
 from mfp_console.store.user_data import Sharing, UserItem
 
 __all__ = ["Reference", "bench_fleet_spec", "bench_user_items", "run_sync_bench"]

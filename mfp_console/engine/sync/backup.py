@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_settings import BackupSchedule, BackupTarget
 from mfp_console.engine.cron_timer import CronTimer, next_cron_time
-from mfp_console.engine.outbound import open_conversation
-from mfp_console.engine.sync_link import record
-from mfp_console.engine.sync_log import sync_log
+from mfp_console.engine.net.outbound import open_conversation
+from mfp_console.engine.sync.link import record
+from mfp_console.engine.sync.log import sync_log
 from mfp_console.errors import RuleRefusal, TransportError
 from mfp_console.protocol.messages import SyncAck, SyncJoin, SyncJoinReply, SyncLeave, SyncPush, split_text
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
     from mfp_console.engine.machine import Machine
-    from mfp_console.engine.sync_server import SyncServer
+    from mfp_console.engine.sync.server import SyncServer
 
 __all__ = ["BackupTimer", "backup_folder", "next_backup_time", "replicate", "write_backup"]
 
