@@ -55,6 +55,10 @@ class Clock(Protocol):
     def is_virtual(self) -> bool:
         """True for a clock that moves only when advanced."""
 
+    @property
+    def sleepers(self) -> int:
+        """Coroutines parked in :meth:`sleep` (always 0 on a real clock: real time moves by itself)."""
+
     def now(self) -> datetime:
         """Returns the current machine time, time-zone aware."""
 
@@ -105,6 +109,7 @@ class RealClock:
     """Wall-clock time, with timers carried by the running asyncio loop."""
 
     is_virtual = False
+    sleepers = 0
 
     def __init__(self, tz: tzinfo | None = None) -> None:
         self._tz = tz or datetime.now().astimezone().tzinfo or timezone.utc

@@ -10,7 +10,6 @@ one process, with no protocol, no store and no events.
 
 from __future__ import annotations
 
-import asyncio
 import cProfile
 import gc
 import time
@@ -58,16 +57,17 @@ async def run_fanout(state_dir: Path, clients: int, concurrency: int, profile: s
     start_s = time.perf_counter() - started
     gc.collect()
     rss_started = rss_mib()
-    fleet.login_admin(HOST, *ADMIN)
+    fleet.panel.login_admin(HOST, *ADMIN)
     profiler = cProfile.Profile() if profile else None
     if trace:
         tracemalloc.start()
     if profiler:
         profiler.enable()
     began = time.perf_counter()
-    job = fleet.start_manual_distribution(HOST, list(Category), client_names(clients), include_network=False)
+    job = fleet.distribution.start_manual_distribution(HOST, list(Category), client_names(clients), include_network=False)
     await fleet.settle(timeout=_BOUND_S)
     wall = time.perf_counter() - began
+    job = fleet.distribution.last_job(HOST) or job
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -82,8 +82,8 @@ async def run_fanout(state_dir: Path, clients: int, concurrency: int, profile: s
         "concurrency": concurrency,
         "wall_s": wall,
         "start_s": start_s,
-        "bundle_bytes": job.bundle.size,
-        "wire_bytes": sum(len(f) for f in job.bundle.frames),
+        "bundle_bytes": job.bundle_bytes,
+        "wire_bytes": job.wire_bytes,
         "outcomes": outcomes,
         "rss_started_mib": rss_started,
         "rss_after_mib": rss_mib(),
@@ -127,7 +127,7 @@ async def run_idle(state_dir: Path, clients: int, trace: bool = False) -> dict[s
     traced = tracemalloc.get_traced_memory()[0] / 2**20 if trace else None
     if trace:
         tracemalloc.stop()
-    machines = len(fleet.machines)
+    machines = len(fleet.running)
     fds = _open_fds()
     out = {
         "machines": machines,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from mfp_console.engine.fleet import raise_open_file_limit
 

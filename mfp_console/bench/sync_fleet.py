@@ -22,6 +22,7 @@ from typing import Any
 from mfp_console.clock import RealClock
 from mfp_console.domain.machine import Function
 from mfp_console.engine.fleet import Fleet
+from mfp_console.engine.sync.server import SyncServer
 from mfp_console.fleet_file import FleetSpec, load_fleet_file
 from mfp_console.store.user_data import Sharing, UserItem
 
@@ -78,11 +79,11 @@ async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, c
     try:
         names = [n for n in fleet.spec.names if n != "host"]
         for name in ["host", *names]:
-            fleet.login_admin(name, *ADMIN)
+            fleet.panel.login_admin(name, *ADMIN)
         for name in names:  # typed, as an administrator would: the figure is the transfer, not the search
-            fleet.set_sync_client_settings(name, "host:8443")
-        fleet.start_sync_server("host")
-        server = fleet.machine("host").functions["sync_server"]
+            fleet.sync.set_client_settings(name, "host:8443")
+        fleet.sync.start_server("host")
+        server = fleet.live_machine("host").functions.require(SyncServer, "the bench host runs the sync server")
         now = fleet.clock.now()
         for n in range(users):
             items = {k: UserItem(v, 1, Sharing.SHARED, now) for k, v in bench_user_items(n).items()}
@@ -93,22 +94,22 @@ async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, c
         references = [await reference(wire_bytes)] if reference is not None else []
         began = time.perf_counter()
         for name in names:
-            fleet.start_sync_client(name)
+            fleet.sync.start_client(name)
         async with asyncio.timeout(_BOUND_S):
             await fleet.settle(timeout=_BOUND_S)
         converge_s = time.perf_counter() - began
         if reference is not None:
             references.append(await reference(wire_bytes))
-        complete = sum(1 for name in names if len(fleet.users_on(name)) == users)
+        complete = sum(1 for name in names if len(fleet.users.users_on(name)) == users)
 
         source, watcher = names[0], names[-1]
-        fleet.login_user(source, "user0000")
+        fleet.users.login_user(source, "user0000")
         await fleet.settle()
         latencies = []
         for i in range(changes):
             began = time.perf_counter()
-            version = fleet.add_personal_button(source, "user0000", f"change {i}")
-            watch = fleet.machine(watcher).store
+            version = fleet.users.add_personal_button(source, "user0000", f"change {i}")
+            watch = fleet.live_machine(watcher).store
             async with asyncio.timeout(30):
                 while (watch.user_items("user0000")["personal_buttons"].version or 0) < version:
                     await asyncio.sleep(0.0002)

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from mfp_console.engine.fleet import default_state_dir
 from mfp_console.errors import FileProblemsError, MfpError, RuleRefusal
-from mfp_console.store.paths import default_state_dir
 
 __all__ = [
     "EXIT_FAILED",

@@ -1,0 +1,1 @@
+"""Data files shipped in the package: the default fleet."""

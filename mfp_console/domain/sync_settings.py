@@ -31,6 +31,7 @@ __all__ = [
     "DeviceState",
     "ServerAddress",
     "SyncClientSettings",
+    "SyncClientState",
     "SyncLogEntry",
     "UserLimitAction",
 ]
@@ -325,6 +326,17 @@ class SyncLogEntry:
         return cls(datetime.fromisoformat(data["at"]), data["level"], data["message"], data.get("peer", ""))
 
 
+class SyncClientState(enum.Enum):
+    """Where a machine's sync client function stands (shown on ``<Synchronize Custom Settings>``)."""
+
+    STOPPED = "Stopped"
+    CONNECTING = "Connecting"
+    SYNCHRONIZING = "Synchronizing"
+    SYNCHRONIZED = "Synchronized"
+    DISCONNECTED = "Disconnected"
+    ERROR = "Error"
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     """A machine's sync functions at a glance (for the panel's ``<Synchronize Custom Settings>``)."""
@@ -333,7 +345,7 @@ class SyncStatus:
     server_running: bool
     client_running: bool
     connected_to: str = ""
-    client_state: str = "Stopped"
+    client_state: SyncClientState = SyncClientState.STOPPED
     settings: SyncClientSettings = field(default_factory=SyncClientSettings)
     settings_pending: bool = False
     clients: Sequence[str] = ()

@@ -1,75 +1,64 @@
 """The fleet facade: the one object the panel, the scenarios, the CLI and the tests drive.
 
-A :class:`Fleet` is built from a :class:`~mfp_console.fleet_file.FleetSpec`, a state directory and
-a :class:`~mfp_console.clock.Clock`. :meth:`Fleet.start` opens every machine's store (seeding it on first
-start), loads or creates the fleet's PKI, and opens every machine's TLS listener on loopback. Everything
-that happens is published on :attr:`Fleet.bus`.
+A :class:`Fleet` is built from a :class:`~mfp_console.fleet_file.FleetSpec`, a state directory and a
+:class:`~mfp_console.clock.Clock`. It keeps the fleet's life cycle (start, stop, reset), lookup (views of
+its machines, their status and addresses) and time (settle, advance). What a person does with the
+machines hangs off it as parts, each with its own name::
 
-Under a virtual clock the engine must not let time jump while bytes are still moving: the fleet counts
-conversations and tasks in flight, and :meth:`settle` waits until only clock sleepers remain.
+    fleet.panel          Administrator login and logout (M-02, M-03)
+    fleet.data           device information: read and edit (address book, Department IDs, …)
+    fleet.import_export  <Import/Export> of device information (DID-24)
+    fleet.distribution   Device Information Distribution (DID-01…DID-28)
+    fleet.sync           the sync functions on each panel (SYNC-01, -11, -12, -13, -20)
+    fleet.sync_server    the sync server's Remote UI screens (SYNC-02, -07, -10, -15, -18, -19)
+    fleet.users          login users and their personalized data (SYNC-03, -08, -09, -16)
+    fleet.faults         what the fault panel injects (UI-04)
+
+Parts and machines receive one :class:`~mfp_console.engine.runtime.Runtime` (clock, bus, work tracker,
+keys, addresses), never the fleet. Everything the facade hands out is a value
+(:mod:`mfp_console.engine.views`, domain values) or an event on :attr:`Fleet.bus`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import os
 import shutil
-from collections.abc import Callable, Collection, Coroutine
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-from mfp_console.clock import Clock
+from mfp_console.clock import Clock, VirtualClock
 from mfp_console.domain.login_guard import LockoutPolicy
-from mfp_console.domain.machine import Activity, PowerState
+from mfp_console.domain.machine import Function
 from mfp_console.domain.seed import seed_device_information
+from mfp_console.engine.addresses import AddressRegistry, is_loopback, split_address
 from mfp_console.engine.bus import EventBus
-from mfp_console.engine.events import ConnectionOpened, MachineStarted, MachineStopped
-from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
-from mfp_console.engine.machine import Machine
-from mfp_console.engine.distribution.part import DistributionOperations, attach_distribution
-from mfp_console.engine.import_export import ImportExportOperations
-from mfp_console.engine.panel_ops import PanelOperations
-from mfp_console.engine.panel_session import SystemManagerSecret
+from mfp_console.engine.device_data import DataPart
+from mfp_console.engine.distribution.part import DESTINATIONS_KEY, DistributionPart
+from mfp_console.engine.events import MachineStarted, MachineStopped
+from mfp_console.engine.faults import FaultsPart
+from mfp_console.engine.import_export import ImportExportPart
+from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.net.ping import PingResult, ping_machine, serve_ping
-from mfp_console.engine.sync.part import SyncOperations, attach_sync
-from mfp_console.engine.net.transport import TlsStream
-from mfp_console.errors import ConfigError, MachineUnavailable, MfpError
-from mfp_console.pki import FleetPki, load_or_create_fleet_pki
+from mfp_console.engine.panel import PanelPart
+from mfp_console.engine.panel_session import SystemManagerSecret
+from mfp_console.engine.runtime import PkiView, Runtime, Timeouts
+from mfp_console.engine.sync.part import SyncPart
+from mfp_console.engine.sync.server_change import ServerChangeTracker
+from mfp_console.engine.sync.server_part import SyncServerPart
+from mfp_console.engine.sync.users import UsersPart
+from mfp_console.engine.views import MachineStatus, MachineView
+from mfp_console.engine.work import WorkTracker
+from mfp_console.errors import ConfigError, MachineBusy, MfpError
+from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
+from mfp_console.pki import load_or_create_fleet_pki
 from mfp_console.store import MachineStore
 from mfp_console.store.paths import default_state_dir, machine_database_path
 
-__all__ = ["Fleet", "MachineStatus", "default_state_dir", "machine_seed", "raise_open_file_limit"]
-
-_log = logging.getLogger(__name__)
+__all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "raise_open_file_limit"]
 
 
-@dataclass(frozen=True)
-class MachineStatus:
-    """One row of ``fleet status``."""
-
-    name: str
-    model: str
-    series: str
-    address: str
-    functions: tuple[str, ...]
-    power: str
-    activity: str
-    error: str
-    network: str
-    tls: str
-    fingerprint: str
-    running_here: bool
-
-    def to_json(self) -> dict[str, Any]:
-        """Returns the row as JSON-ready data."""
-        return dict(self.__dict__)
-
-
-class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, SyncOperations):
+class Fleet:
     """The simulated fleet.
 
     Args:
@@ -94,28 +83,58 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
         conversation_timeout: float = 30.0,
         pki_now: datetime | None = None,
     ) -> None:
-        self.spec = spec
         self.state_dir = Path(state_dir)
         self.clock = clock
         self.bus = bus or EventBus()
-        self.handshake_timeout = handshake_timeout
-        self.conversation_timeout = conversation_timeout
-        self.pki_now = pki_now
-        self.machines: dict[str, Machine] = {}
-        self.pki: FleetPki | None = None
-        self._addresses: dict[str, tuple[str, int]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._conversations = 0
-        self.progress = 0
-        """Counts bytes moved and work finished; see :meth:`settle`."""
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.lockout_policy = LockoutPolicy(spec.settings.lockout_threshold, spec.settings.lockout_minutes)
+        self._machines = MachineRoster(spec)
+        self._runtime = Runtime(
+            spec=spec,
+            state_dir=self.state_dir,
+            clock=clock,
+            bus=self.bus,
+            work=WorkTracker(clock),
+            pki=PkiView(),
+            addresses=AddressRegistry(self.state_dir),
+            timeouts=Timeouts(handshake_timeout, conversation_timeout),
+            lockout=LockoutPolicy(spec.settings.lockout_threshold, spec.settings.lockout_minutes),
+            pki_now=(lambda: pki_now) if pki_now is not None else (lambda: datetime.now(timezone.utc)),
+        )
+        runtime, machines = self._runtime, self._machines
+        change = ServerChangeTracker(machines)
+        self.panel = PanelPart(runtime, machines)
+        self.data = DataPart(runtime, machines, self.panel)
+        self.distribution = DistributionPart(runtime, machines, self.panel)
+        self.sync = SyncPart(runtime, machines, self.panel, change)
+        self.sync_server = SyncServerPart(runtime, machines, self.panel, change)
+        self.users = UsersPart(runtime, machines, self.panel, self.sync)
+        self.import_export = ImportExportPart(runtime, machines, self.panel,
+                                              guards=(self._distribution_guard, self.sync.import_export_guard))
+        self.faults = FaultsPart(runtime, machines)
 
     @classmethod
-    def from_file(cls, fleet_file: Path | str | None, state_dir: Path, clock: Clock, **kwargs: Any) -> Fleet:
+    def from_file(cls, fleet_file: Path | str | None, state_dir: Path, clock: Clock, *,
+                  handshake_timeout: float = 5.0, conversation_timeout: float = 30.0,
+                  pki_now: datetime | None = None) -> Fleet:
         """Loads a fleet file (None: the default fleet) and builds the fleet (not started)."""
-        return cls(load_fleet_file(fleet_file), state_dir, clock, **kwargs)
+        return cls(load_fleet_file(fleet_file), state_dir, clock, handshake_timeout=handshake_timeout,
+                   conversation_timeout=conversation_timeout, pki_now=pki_now)
+
+    @property
+    def spec(self) -> FleetSpec:
+        """The fleet file's description."""
+        return self._runtime.spec
+
+    @spec.setter
+    def spec(self, spec: FleetSpec) -> None:
+        """Tunes the fleet's settings while it runs (the machines stay the same)."""
+        if spec.names != self._runtime.spec.names:
+            raise ConfigError("the machines of a running fleet cannot change")
+        self._runtime.spec = spec
+
+    def _distribution_guard(self, name: str) -> None:
+        reason = self.distribution.busy_reason(name)
+        if reason:
+            raise MachineBusy(reason, "DID-24")
 
     # --- life cycle ---------------------------------------------------------------------------------
 
@@ -128,13 +147,13 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
         self.state_dir.mkdir(parents=True, exist_ok=True)
         # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
         raise_open_file_limit(4 * len(self.spec.machines) + 256)
-        now = self.pki_now or datetime.now(timezone.utc)
-        self.pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names, now)
-        names = [n for n in self.spec.names if only is None or n in only]
-        for name in names:
-            external = self._external_address(name)
-            if external is not None and only is None:
-                self._addresses[name] = external
+        pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names,
+                                      self._runtime.pki_now())
+        self._runtime.pki.load(pki)
+        for name in self.spec.names:
+            if only is not None and name not in only:
+                continue
+            if only is None and self._runtime.addresses.elsewhere(name) is not None:
                 continue
             await self._start_machine(self.spec.machine(name))
 
@@ -142,25 +161,19 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
         store = MachineStore.open(machine_database_path(self.state_dir, spec.name))
         if not store.has_device_info():
             self._seed(store, spec)
-        machine = Machine(spec, store, self)
-        machine.responders["ping"] = lambda channel, hello, welcome: serve_ping(machine, channel, hello, welcome)
-        self.machines[spec.name] = machine
-        self._attach_functions(machine)
-        host, port = _split_address(spec.address) if spec.address else ("127.0.0.1", 0)
-        if not _is_loopback(host) and not spec.address:
+        machine = Machine(spec, store, self._runtime)
+        machine.responders["ping"] = serve_ping
+        self._machines.add(machine)
+        self.distribution.attach(machine)
+        self.sync.attach(machine)
+        host, port = split_address(spec.address) if spec.address else ("127.0.0.1", 0)
+        if not is_loopback(host) and not spec.address:
             raise ConfigError(f"{spec.name}: only loopback addresses are used unless the fleet file opts in (M-07)")
-        await machine.start_listener(host, port)
+        await machine.start(host, port)
         assert machine.listener is not None
-        self._addresses[spec.name] = (host, machine.listener.port)
-        self._publish_address(spec.name, host, machine.listener.port)
-        self.bus.publish(
-            MachineStarted(at=self.clock.now(), machine=spec.name, address=f"{host}:{machine.listener.port}")
-        )
-
-    def _attach_functions(self, machine: Machine) -> None:
-        """Hook for the feature modules (distribution, sync) to register their functions."""
-        for attach in _FUNCTION_ATTACHERS:
-            attach(self, machine)
+        self._runtime.addresses.listening_here(spec.name, host, machine.listener.port)
+        self.bus.publish(MachineStarted(at=self.clock.now(), machine=spec.name,
+                                        address=f"{host}:{machine.listener.port}"))
 
     def _seed(self, store: MachineStore, spec: MachineSpec) -> None:
         info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name))
@@ -170,19 +183,14 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
 
     async def stop(self) -> None:
         """Cancels work in flight and closes every machine this process runs."""
-        for machine in self.machines.values():
-            timer = machine.functions.get("auto_distribution")
-            if timer is not None:
-                timer.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        for name, machine in list(self.machines.items()):
+        for machine in self._machines.running():
+            machine.functions.close_all()
+        await self._runtime.work.cancel_all()
+        for machine in self._machines.running():
             await machine.close()
-            self._unpublish_address(name)
-            self.bus.publish(MachineStopped(at=self.clock.now(), machine=name))
-        self.machines.clear()
+            self._machines.remove(machine.name)
+            self._runtime.addresses.stopped_here(machine.name)
+            self.bus.publish(MachineStopped(at=self.clock.now(), machine=machine.name))
 
     async def __aenter__(self) -> Fleet:
         await self.start()
@@ -200,61 +208,63 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
 
     # --- lookup -------------------------------------------------------------------------------------
 
-    def machine(self, name: str) -> Machine:
-        """Returns the machine called ``name`` running in this process."""
-        try:
-            return self.machines[name]
-        except KeyError:
-            self.spec.machine(name)  # raises with a "did you mean" hint when the name is unknown
-            raise MachineUnavailable(f"{name} is not running in this process") from None
-
-    def address_of(self, name: str) -> tuple[str, int]:
-        """Resolves a machine name to the loopback socket address it listens on."""
-        if name in self._addresses:
-            return self._addresses[name]
-        external = self._external_address(name)
-        if external is None:
-            raise MachineUnavailable(f"{name} is not running (no address known)", "M-06")
-        return external
-
     @property
-    def ca_pem(self) -> bytes:
-        """The fleet CA's certificate."""
-        assert self.pki is not None, "fleet not started"
-        return self.pki.ca_pem
-
-    def pki_identity(self, name: str) -> Any:
-        """The machine's key and certificate, or None when removed."""
-        assert self.pki is not None, "fleet not started"
-        return self.pki.identity(name)
-
-    def revoked_serials(self) -> set[int]:
-        """Serial numbers of revoked certificates (M-05)."""
-        return set(self.pki.revoked_serials) if self.pki else set()
+    def running(self) -> tuple[str, ...]:
+        """The machines running in this process, in fleet-file order."""
+        return tuple(name for name in self.spec.names if name in self._machines)
 
     def is_running(self, name: str) -> bool:
         """True when machine ``name`` runs in this process."""
-        return name in self.machines
+        return name in self._machines
+
+    def view(self, name: str) -> MachineView:
+        """Machine ``name`` as its panel shows it now.
+
+        Raises:
+            ConfigError: No machine of the fleet has that name.
+            MachineUnavailable: It does not run in this process.
+        """
+        machine = self._machines(name)
+        panel = machine.panel
+        return MachineView(machine.identity, machine.state, panel.admin, panel.user,
+                           panel.lock_seconds_left(self.clock.now()))
+
+    def live_machine(self, name: str) -> Machine:
+        """The live engine object of machine ``name``: for engine tests, benchmarks and tools only.
+
+        The panel and the scenarios use :meth:`view` and the parts; a test keeps them to that.
+        """
+        return self._machines(name)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The fleet's shared services (clock, bus, work tracker, keys, addresses): for engine tests and tools."""
+        return self._runtime
+
+    def address_of(self, name: str) -> tuple[str, int]:
+        """The socket address machine ``name`` listens on (here or in another process)."""
+        return self._runtime.addresses.address_of(name)
 
     def status(self) -> list[MachineStatus]:
         """Every machine's status row, in fleet-file order."""
         rows = []
+        pki = self._runtime.pki
         for spec in self.spec.machines:
-            machine = self.machines.get(spec.name)
-            identity = self.pki.identity(spec.name) if self.pki else None
-            host, port = self._addresses.get(spec.name, ("", 0))
+            machine = self._machines(spec.name) if spec.name in self._machines else None
+            identity = pki.identity(spec.name)
+            address = self._runtime.addresses.known(spec.name)
             state = machine.state if machine else None
             rows.append(
                 MachineStatus(
                     name=spec.name,
                     model=spec.identity.model,
                     series=spec.identity.series,
-                    address=f"{host}:{port}" if host else "-",
+                    address=f"{address[0]}:{address[1]}" if address else "-",
                     functions=tuple(sorted(f.value for f in spec.identity.functions)),
                     power=state.power.value if state else "?",
                     activity=state.activity.value if state else "?",
                     error=(state.error_code if state else "") or "",
-                    network=("cut" if state and state.network_cut else "connected") if state else "?",
+                    network=("cut" if state.network_cut else "connected") if state else "?",
                     tls=("configured" if state.tls_configured else "removed") if state else "?",
                     fingerprint=identity.fingerprint if identity else "-",
                     running_here=machine is not None,
@@ -262,89 +272,32 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
             )
         return rows
 
-    # --- work in flight -----------------------------------------------------------------------------
+    def default_host(self) -> str:
+        """The first machine with the distribution sender function (else the first machine)."""
+        for spec in self.spec.machines:
+            if Function.DISTRIBUTION_SENDER in spec.identity.functions:
+                return spec.name
+        return self.spec.machines[0].name
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
-        """Runs engine work as a tracked task; :meth:`settle` waits for it."""
-        task = asyncio.get_running_loop().create_task(coro, name=name or None)
-        self._tasks.add(task)
-        self._idle.clear()
-        task.add_done_callback(self._task_done)
-        return task
+    async def ping(self, source: str, target: str) -> PingResult:
+        """A real mutual-TLS handshake and ping exchange from ``source`` to ``target``."""
+        return await ping_machine(self._runtime, self._machines(source), target)
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        self.progress += 1
-        if not task.cancelled() and task.exception() is not None:
-            _log.error("engine task %s failed", task.get_name(), exc_info=task.exception())
-        self._update_idle()
+    async def ping_all(self, source: str | None = None) -> list[PingResult]:
+        """Pings every other machine from ``source`` (the first distribution sender by default)."""
+        source = source or self.default_host()
+        return [await self.ping(source, name) for name in self.spec.names if name != source]
 
-    def track_conversation(self, delta: int) -> None:
-        """Counts incoming conversations in flight (they keep the fleet from being quiescent)."""
-        self._conversations += delta
-        self.progress += 1
-        self._update_idle()
-
-    def _update_idle(self) -> None:
-        if not self._tasks and self._conversations <= 0:
-            self._idle.set()
-        else:
-            self._idle.clear()
+    # --- time ---------------------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
-        """True while tasks or conversations are in flight."""
-        return bool(self._tasks) or self._conversations > 0
+        """True while engine work or conversations are in flight."""
+        return self._runtime.work.busy
 
-    def note_progress(self) -> None:
-        """Called whenever bytes move or work completes; :meth:`settle` watches it."""
-        self.progress += 1
-
-    async def settle(self, timeout: float = 60.0, window: float = 0.003) -> None:
-        """Waits (real time, bounded) until the fleet is quiescent.
-
-        Quiescent means no work in flight, or work in flight that is parked on the virtual clock with no
-        bytes moving: the progress counter stays still over a short real-time window. Only then may a
-        virtual clock jump (see "Virtual time with real sockets" in docs/architecture.md).
-
-        Raises:
-            MfpError: Work was still moving after ``timeout`` real seconds.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.busy:
-            if getattr(self.clock, "sleepers", 0):
-                before = self.progress
-                for _ in range(3):
-                    await asyncio.sleep(0)
-                await asyncio.sleep(window)
-                if self.progress == before and getattr(self.clock, "sleepers", 0):
-                    return
-            else:
-                try:
-                    await asyncio.wait_for(self._idle.wait(), 0.05)
-                except asyncio.TimeoutError:
-                    pass
-            if loop.time() > deadline:
-                raise MfpError(f"the fleet did not settle within {timeout:g} s (work still in flight)")
-
-    # --- conversations out --------------------------------------------------------------------------
-
-    def on_connection_opened(self, name: str) -> Callable[[TlsStream], None]:
-        """Returns the listener callback that publishes an opened connection."""
-
-        def opened(stream: TlsStream) -> None:
-            self.bus.publish(
-                ConnectionOpened(
-                    at=self.clock.now(),
-                    machine=name,
-                    peer=stream.peer_name or "?",
-                    tls_version=stream.tls_version,
-                    cipher=stream.cipher,
-                )
-            )
-
-        return opened
+    async def settle(self, timeout: float = 60.0) -> None:
+        """Waits (real time, bounded) until the fleet is quiescent; see :class:`~mfp_console.engine.work.WorkTracker`."""
+        await self._runtime.work.settle(timeout)
 
     async def advance_to_next(self) -> datetime | None:
         """Under a virtual clock: settles, jumps to the next timer, fires it and settles again (UI-05).
@@ -352,126 +305,33 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
         Returns:
             The new machine time, or None when nothing is scheduled (or the clock is real).
         """
-        if not self.clock.is_virtual:
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
             return None
         await self.settle()
-        handle = self.clock.jump_to_next()
+        handle = clock.jump_to_next()
         await self.settle()
         return handle.when if handle else None
 
     async def advance(self, seconds: float) -> None:
         """Under a virtual clock: moves time forward timer by timer, settling the fleet between timers."""
-        if not self.clock.is_virtual:
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
             raise MfpError("the clock is real: it cannot be advanced")
-        target = self.clock.now() + timedelta(seconds=seconds)
+        target = clock.now() + timedelta(seconds=seconds)
         await self.settle()
-        while (head := self.clock.next_timer()) is not None and head.when <= target:
-            self.clock.advance_to(head.when)
+        while (head := clock.next_timer()) is not None and head.when <= target:
+            clock.advance_to(head.when)
             await self.settle()
-        self.clock.advance_to(target)
+        clock.advance_to(target)
         await self.settle()
 
-    async def ping(self, source: str, target: str) -> PingResult:
-        """A real mutual-TLS handshake and ping exchange from ``source`` to ``target``."""
-        return await ping_machine(self, self.machine(source), target)
 
-    async def ping_all(self, source: str | None = None) -> list[PingResult]:
-        """Pings every other machine from ``source`` (the first distribution sender by default)."""
-        source = source or self.default_host()
-        return [await self.ping(source, name) for name in self.spec.names if name != source]
-
-    def default_host(self) -> str:
-        """The first machine with the distribution sender function (else the first machine)."""
-        from mfp_console.domain.machine import Function
-
-        for spec in self.spec.machines:
-            if Function.DISTRIBUTION_SENDER in spec.identity.functions:
-                return spec.name
-        return self.spec.machines[0].name
-
-    # --- faults (UI-04) -----------------------------------------------------------------------------
-
-    def power(self, name: str, power: PowerState) -> None:
-        """Powers a machine On, Off or to Sleep."""
-        self.machine(name).set_power(power)
-
-    def set_activity(self, name: str, activity: Activity) -> None:
-        """Makes a machine busy (Printing, Sending…) or Idle."""
-        self.machine(name).set_activity(activity)
-
-    def cut_network(self, name: str, cut: bool = True) -> None:
-        """Cuts (or restores) a machine's network link."""
-        self.machine(name).set_network_cut(cut)
-
-    def remove_tls_key(self, name: str) -> None:
-        """Removes a machine's TLS key and certificate (it can no longer complete a handshake)."""
-        assert self.pki is not None
-        self.pki.remove_identity(name)
-        self.machine(name).set_tls_configured(False)
-
-    def regenerate_tls_key(self, name: str) -> None:
-        """Issues a new TLS key and certificate for a machine."""
-        assert self.pki is not None
-        self.pki.regenerate_identity(name, self.pki_now or datetime.now(timezone.utc))
-        machine = self.machine(name)
-        machine.set_tls_configured(True)
-        if machine.listener is not None:
-            machine.listener.set_identity(self.pki.identity(name))
-
-    def change_pin(self, name: str, pin: str, manager_id: str | None = None) -> None:
-        """Changes a machine's System Manager PIN (and optionally ID)."""
-        machine = self.machine(name)
-        machine.change_system_manager(manager_id or machine.secret.manager_id, pin)
-
-    def set_error(self, name: str, code: str) -> None:
-        """Shows an error code on a machine's panel (an empty code clears it)."""
-        self.machine(name).set_error(code)
-
-    def clear_error(self, name: str) -> None:
-        """Clears the error shown on a machine's panel."""
-        self.machine(name).set_error("")
-
-    # --- multi-process addresses --------------------------------------------------------------------
-
-    def _run_dir(self) -> Path:
-        return self.state_dir / "run"
-
-    def _publish_address(self, name: str, host: str, port: int) -> None:
-        run = self._run_dir()
-        run.mkdir(parents=True, exist_ok=True)
-        tmp = run / f".{name}.json.tmp"
-        tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid()}))
-        os.replace(tmp, run / f"{name}.json")
-
-    def _unpublish_address(self, name: str) -> None:
-        path = self._run_dir() / f"{name}.json"
-        try:
-            if json.loads(path.read_text()).get("pid") == os.getpid():
-                path.unlink()
-        except (OSError, ValueError):
-            pass
-
-    def _external_address(self, name: str) -> tuple[str, int] | None:
-        path = self._run_dir() / f"{name}.json"
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None
-        pid = int(data.get("pid", 0))
-        if pid == os.getpid() or not _pid_alive(pid):
-            return None
-        return str(data["host"]), int(data["port"])
-
-
-_FUNCTION_ATTACHERS: list[Callable[[Fleet, Machine], None]] = [attach_distribution, attach_sync]
-
-
-def _initial_configs(fleet: FleetSpec, spec: MachineSpec) -> dict[str, Any]:
+def _initial_configs(fleet: FleetSpec, spec: MachineSpec) -> dict[str, object]:
     """A distribution host starts with every receiver of the fleet registered, in fleet-file order."""
     from mfp_console.domain.destinations import Destination, DestinationList
-    from mfp_console.domain.machine import Function
 
-    configs: dict[str, Any] = {}
+    configs: dict[str, object] = {}
     if Function.DISTRIBUTION_SENDER in spec.identity.functions:
         limit = fleet.settings.destination_limit
         receivers = [
@@ -479,22 +339,13 @@ def _initial_configs(fleet: FleetSpec, spec: MachineSpec) -> dict[str, Any]:
             for m in fleet.machines
             if m.name != spec.name and Function.DISTRIBUTION_RECEIVER in m.identity.functions
         ][:limit]
-        configs["destinations"] = DestinationList(tuple(receivers), limit).to_json()
+        configs[DESTINATIONS_KEY] = DestinationList(tuple(receivers), limit).to_json()
     return configs
 
 
 def machine_seed(name: str) -> int:
     """The seed-data generator's seed for a machine: stable across runs, different per name."""
     return sum((i + 1) * ord(c) for i, c in enumerate(name))
-
-
-def _split_address(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    return host.strip("[]"), int(port)
-
-
-def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def raise_open_file_limit(wanted: int) -> int:
@@ -515,16 +366,3 @@ def raise_open_file_limit(wanted: int) -> int:
         except (ValueError, OSError):
             pass
     return int(soft)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-

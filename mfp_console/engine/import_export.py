@@ -1,9 +1,9 @@
-"""``<Data Management>`` › ``<Import/Export>``: a machine's device information to and from a file.
+"""``fleet.import_export``: ``<Data Management>`` › ``<Import/Export>`` of a machine's device information.
 
 The file format is documented in ``docs/import-export.md``: a versioned JSON document holding the five
 distribution categories and the inbox URL Send settings, with the machine, model and series it came from.
-An import first shows what it will overwrite (:meth:`ImportExportOperations.preview_import`), then writes
-the picked categories in one transaction together with a restore point and a log entry.
+An import first shows what it will overwrite (:meth:`ImportExportPart.preview_import`), then writes
+the picked categories in one transaction together with a log entry.
 
 Import/export and distribution exclude each other on the same machine (DID-24); while a client
 synchronizes personalized data, import/export is refused too (SYNC-12).
@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.device_info import (
     Category,
     DeviceInformation,
@@ -29,14 +30,16 @@ from mfp_console.domain.device_info import (
 )
 from mfp_console.domain.machine import Activity
 from mfp_console.engine.events import DataChanged
-from mfp_console.engine.facade_base import FacadeBase
+from mfp_console.engine.machine import Machine, MachineRoster
+from mfp_console.engine.panel import PanelPart
+from mfp_console.engine.runtime import Runtime
 from mfp_console.errors import ConfigError, MachineBusy
-from mfp_console.store.communication_log import LogEntry
 
-if TYPE_CHECKING:
-    from mfp_console.engine.machine import Machine
+__all__ = ["EXPORT_FORMAT", "EXPORT_VERSION", "ImportExportGuard", "ImportExportPart", "ImportPreview",
+           "read_export_file"]
 
-__all__ = ["EXPORT_FORMAT", "EXPORT_VERSION", "ImportExportOperations", "ImportPreview", "read_export_file"]
+ImportExportGuard = Callable[[str], None]
+"""Raises when another feature keeps a machine from importing or exporting now (DID-24, SYNC-12)."""
 
 EXPORT_FORMAT = "mfp-console/device-information"
 EXPORT_VERSION = 1
@@ -123,26 +126,32 @@ def read_export_file(path: Path) -> ExportFile:
         raise ConfigError(f"{path}: the export file is damaged ({exc})") from None
 
 
-class ImportExportOperations(FacadeBase):
-    """Import/export actions of the fleet facade (mixed into ``Fleet``)."""
+class ImportExportPart:
+    """Import and export of device information.
 
-    def current_job(self, host: str) -> Any:  # pragma: no cover - provided by DistributionOperations
-        raise NotImplementedError
+    Args:
+        runtime: The fleet's clock, bus and settings.
+        machines: Finds a running machine by name.
+        panel: Who is logged in (Administrator only, M-03).
+        guards: What other features say about importing or exporting now (distribution, sync).
+    """
+
+    def __init__(self, runtime: Runtime, machines: MachineRoster, panel: PanelPart,
+                 guards: Sequence[ImportExportGuard]) -> None:
+        self._runtime = runtime
+        self._machines = machines
+        self._panel = panel
+        self._guards = tuple(guards)
 
     def _check_import_export_allowed(self, name: str) -> Machine:
         """DID-24 (and SYNC-12): refuses import/export while a distribution or sync runs on the machine."""
-        self.require_admin(name, "M-03")
-        machine = self.machine(name)
+        self._panel.require_admin(name, "M-03")
+        machine = self._machines(name)
         machine.require_operable("import/export")
-        if self.current_job(name) is not None:
-            raise MachineBusy("a distribution is running on this machine: import/export must wait", "DID-24")
-        if machine.conversations:
-            raise MachineBusy("this machine is receiving a distribution: import/export must wait", "DID-24")
+        for guard in self._guards:
+            guard(name)
         if machine.state.activity is Activity.IMPORT_EXPORT:
             raise MachineBusy("an import/export is already running on this machine", "DID-24")
-        sync_check = getattr(self, "require_no_sync_for_import_export", None)
-        if sync_check is not None:
-            sync_check(name)
         return machine
 
     async def export_device_info(self, name: str, path: Path,
@@ -157,14 +166,14 @@ class ImportExportOperations(FacadeBase):
             "machine": name,
             "model": machine.identity.model,
             "series": machine.identity.series,
-            "exported_at": self.clock.now().isoformat(),
+            "exported_at": self._runtime.clock.now().isoformat(),
             "categories": {c.value: category_to_json(c, info.category(c)) for c in picked},
             "inbox_url_send": inbox_to_json(info.inbox_url_send),
         }
         text = json.dumps(document, ensure_ascii=False, indent=1)
         await self._busy_for(machine, len(text))
         _write_atomically(Path(path), text)
-        now = self.clock.now()
+        now = self._runtime.clock.now()
         machine.store.append_log(LogEntry(now, now, "Export", str(path), tuple(c.label for c in picked)))
         return Path(path)
 
@@ -176,7 +185,7 @@ class ImportExportOperations(FacadeBase):
         """
         self._check_import_export_allowed(name)
         export = read_export_file(Path(path))
-        info = self.machine(name).device_info
+        info = self._machines(name).device_info
         changes = tuple(
             CategoryChange(c, _count(c, info.category(c)), _count(c, value), info.category(c) == value)
             for c, value in sorted(export.categories.items(), key=lambda kv: list(Category).index(kv[0]))
@@ -198,19 +207,19 @@ class ImportExportOperations(FacadeBase):
         info: DeviceInformation = machine.device_info
         for category in picked:
             info = info.with_category(category, export.categories[category])
-        now = self.clock.now()
+        now = self._runtime.clock.now()
         entry = LogEntry(now, now, "Import", export.machine, tuple(c.label for c in picked), "OK", "",
                          f"imported from {Path(path).name}")
         machine.store.apply_update(info, picked, False, entry)
-        self.bus.publish(DataChanged(at=now, machine=name, what="device_information",
-                                     detail="imported " + ", ".join(f"<{c.label}>" for c in picked)))
+        self._runtime.bus.publish(DataChanged(at=now, machine=name, what="device_information",
+                                              detail="imported " + ", ".join(f"<{c.label}>" for c in picked)))
         return picked
 
     async def _busy_for(self, machine: Machine, size: int) -> None:
         """Import/Export takes machine time like an update (DID-11 rate); the machine is busy meanwhile."""
         machine.set_activity(Activity.IMPORT_EXPORT)
         try:
-            await self.clock.sleep(self.spec.settings.update_seconds_per_mib * size / (1024 * 1024))
+            await self._runtime.clock.sleep(self._runtime.settings.update_seconds_per_mib * size / (1024 * 1024))
         finally:
             if machine.state.activity is Activity.IMPORT_EXPORT:
                 machine.set_activity(Activity.IDLE)

@@ -1,9 +1,9 @@
 """One simulated machine: its identity, durable data, power/activity/error state, listener and panel session.
 
 A :class:`Machine` owns its :class:`~mfp_console.store.MachineStore` and its TLS listener. What a machine
-can *do* over the wire lives in function classes (ping here; distribution and sync in their own modules)
-which register a responder for a conversation purpose. Every state change is written to the store and
-published on the bus, so the panel, the fleet view and scenario transcripts see the same thing.
+can *do* over the wire lives in its functions (:mod:`mfp_console.engine.functions`), which register a
+responder for a conversation purpose. Every state change is written to the store and published on the bus,
+so the panel, the fleet view and scenario transcripts see the same thing.
 """
 
 from __future__ import annotations
@@ -13,24 +13,23 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mfp_console.domain.device_info import DeviceInformation
-from mfp_console.domain.machine import Activity, MachineState, PowerState
+from mfp_console.domain.machine import Activity, MachineIdentity, MachineState, PowerState
+from mfp_console.engine.events import ConnectionOpened, ConnectionRefused, DataChanged, MachineStateChanged
+from mfp_console.engine.functions import MachineFunctions
 from mfp_console.engine.net.channel import Channel, PeerClosed, PeerError
-from mfp_console.engine.events import ConnectionRefused, MachineStateChanged
-from mfp_console.fleet_file import MachineSpec
-from mfp_console.engine.panel_session import PanelSession, SystemManagerSecret
 from mfp_console.engine.net.transport import TlsListener, TlsStream
+from mfp_console.engine.panel_session import PanelSession, SystemManagerSecret
+from mfp_console.engine.runtime import Runtime
 from mfp_console.errors import MachineBusy, MachineUnavailable, MfpError, RemoteProtocolError, TransportError
+from mfp_console.fleet_file import FleetSpec, MachineSpec
 from mfp_console.protocol import Role
 from mfp_console.protocol.messages import Hello, Welcome
 from mfp_console.store import MachineStore
 
-if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
-
-__all__ = ["Machine", "Responder"]
+__all__ = ["Machine", "MachineRoster", "Responder"]
 
 _log = logging.getLogger(__name__)
 
@@ -44,20 +43,21 @@ class Machine:
     Args:
         spec: What the fleet file says about it.
         store: Its open database.
-        fleet: The fleet it belongs to (clock, bus, PKI, name resolution).
+        runtime: The fleet's clock, bus, work tracker, keys and addresses.
     """
 
-    def __init__(self, spec: MachineSpec, store: MachineStore, fleet: Fleet) -> None:
+    def __init__(self, spec: MachineSpec, store: MachineStore, runtime: Runtime) -> None:
         self.spec = spec
         self.store = store
-        self.fleet = fleet
+        self.runtime = runtime
         self.state = store.load_state() or MachineState()
-        self.panel = PanelSession(fleet.lockout_policy)
+        self.panel = PanelSession(runtime.lockout)
         self.listener: TlsListener | None = None
         self.responders: dict[str, Responder] = {}
         self.conversations: set[asyncio.Task[Any]] = set()
         """Incoming conversations being served; a power cut cancels them (DID-12)."""
-        self.functions: dict[str, Any] = {}
+        self.functions = MachineFunctions()
+        """The functions this machine runs (distribution sender/receiver, sync server/client)."""
         self.secret = SystemManagerSecret.from_json(store.get_config("system_manager"))
         if store.update_marker() is not None and not self.state.error_code:
             # DID-12: an update was cut off; the data is the old data, the panel asks for service.
@@ -74,7 +74,7 @@ class Machine:
         return self.spec.name
 
     @property
-    def identity(self):  # noqa: ANN201 - MachineIdentity, kept short for callers
+    def identity(self) -> MachineIdentity:
         """Model, series, options, functions."""
         return self.spec.identity
 
@@ -93,12 +93,12 @@ class Machine:
         self.state = new
         self.store.save_state(new)
         old_text, new_text = _state_text(old, what), _state_text(new, what)
-        self.fleet.bus.publish(
-            MachineStateChanged(at=self.fleet.clock.now(), machine=self.name, what=what, old=old_text, new=new_text)
+        self.runtime.bus.publish(
+            MachineStateChanged(at=self.runtime.clock.now(), machine=self.name, what=what, old=old_text, new=new_text)
         )
 
     def set_power(self, power: PowerState) -> None:
-        """Turns the machine On, Off or to Sleep (M-06); Off also logs the panel out."""
+        """Turns the machine On, Off or to Sleep (M-06); Off also logs the panel out and stops its functions."""
         was_off = self.state.power is PowerState.OFF
         if power is PowerState.OFF:
             self.panel.logout()
@@ -110,6 +110,10 @@ class Machine:
         if was_off and power is not PowerState.OFF and self.store.update_marker() is not None:
             self._set_state("error", error_code="E-UPDATE")  # DID-12: the update was cut off
         self._sync_listener()
+        if power is PowerState.OFF and not was_off:
+            self.functions.stop_all()
+        elif was_off and power is not PowerState.OFF:
+            self.functions.start_all()
 
     def set_activity(self, activity: Activity) -> None:
         """Sets what the machine is doing (Printing makes it busy, DID-10)."""
@@ -130,7 +134,7 @@ class Machine:
         """Records whether the machine has a TLS key and certificate (DID-09)."""
         self._set_state("tls", tls_configured=configured)
         if self.listener is not None:
-            self.listener.set_identity(self.fleet.pki_identity(self.name) if configured else None)
+            self.listener.set_identity(self.runtime.pki.identity(self.name) if configured else None)
 
     def wake(self) -> None:
         """A connection arrived while asleep: the machine wakes (M-06)."""
@@ -148,30 +152,28 @@ class Machine:
         """Changes the System Manager ID and PIN (M-02 validation); the PIN itself is never stored."""
         self.secret = SystemManagerSecret.from_id_pin(manager_id, pin)
         self.store.set_config("system_manager", self.secret.to_json())
-        self._set_state_note("System Manager ID/PIN changed")
-
-    def _set_state_note(self, note: str) -> None:
-        from mfp_console.engine.events import DataChanged
-
-        self.fleet.bus.publish(DataChanged(at=self.fleet.clock.now(), machine=self.name, what="system_manager", detail=note))
+        self.runtime.bus.publish(DataChanged(at=self.runtime.clock.now(), machine=self.name, what="system_manager",
+                                             detail="System Manager ID/PIN changed"))
 
     # --- network ------------------------------------------------------------------------------------
 
-    async def start_listener(self, host: str, port: int) -> None:
-        """Opens the machine's TLS listener."""
-        identity = self.fleet.pki_identity(self.name) if self.state.tls_configured else None
+    async def start(self, host: str, port: int) -> None:
+        """Opens the machine's TLS listener and starts its functions."""
+        runtime = self.runtime
+        identity = runtime.pki.identity(self.name) if self.state.tls_configured else None
         self.listener = TlsListener(
             name=self.name,
             identity=identity,
-            ca_pem=self.fleet.ca_pem,
+            ca_pem=runtime.pki.ca_pem,
             handler=self._serve,
             on_refused=self._on_refused,
-            on_opened=self.fleet.on_connection_opened(self.name),
-            revoked=self.fleet.revoked_serials,
-            handshake_timeout=self.fleet.handshake_timeout,
+            on_opened=self._on_opened,
+            revoked=runtime.pki.revoked_serials,
+            handshake_timeout=runtime.timeouts.handshake,
         )
         await self.listener.start(host, port)
         self._sync_listener()
+        self.functions.start_all()  # each function knows what to do while the machine is off
 
     def _sync_listener(self) -> None:
         if self.listener is None:
@@ -182,7 +184,8 @@ class Machine:
             self.listener.pause()
 
     async def close(self) -> None:
-        """Closes the listener and the store."""
+        """Closes the functions, the listener and the store."""
+        self.functions.close_all()
         if self.listener is not None:
             await self.listener.close()
             self.listener = None
@@ -190,14 +193,21 @@ class Machine:
 
     def _on_refused(self, peer: str, code: str, reason: str) -> None:
         _log.info("%s refused %s: %s (%s)", self.name, peer, reason, code)
-        self.fleet.bus.publish(
-            ConnectionRefused(at=self.fleet.clock.now(), machine=self.name, peer=peer, code=code, reason=reason)
+        self.runtime.bus.publish(
+            ConnectionRefused(at=self.runtime.clock.now(), machine=self.name, peer=peer, code=code, reason=reason)
+        )
+
+    def _on_opened(self, stream: TlsStream) -> None:
+        self.runtime.bus.publish(
+            ConnectionOpened(at=self.runtime.clock.now(), machine=self.name, peer=stream.peer_name or "?",
+                             tls_version=stream.tls_version, cipher=stream.cipher)
         )
 
     async def _serve(self, stream: TlsStream) -> None:
         """Serves one incoming conversation: hello, welcome, then the purpose's responder."""
+        work = self.runtime.work
         channel = Channel(
-            stream, Role.RESPONDER, timeout=self.fleet.conversation_timeout, on_progress=self.fleet.note_progress
+            stream, Role.RESPONDER, timeout=self.runtime.timeouts.conversation, on_progress=work.note_progress
         )
         peer = stream.peer_name or "?"
         try:
@@ -221,14 +231,14 @@ class Machine:
                 challenge=secrets.token_hex(32),
             )
             await channel.send(welcome)
-            self.fleet.track_conversation(+1)
+            work.track_conversation(+1)
             task = asyncio.current_task()
             if task is not None:
                 self.conversations.add(task)
             try:
                 await responder(channel, hello, welcome)
             finally:
-                self.fleet.track_conversation(-1)
+                work.track_conversation(-1)
                 if task is not None:
                     self.conversations.discard(task)
         except RemoteProtocolError as exc:
@@ -256,3 +266,43 @@ def _state_text(state: MachineState, what: str) -> str:
         "network": "cut" if state.network_cut else "connected",
         "tls": "configured" if state.tls_configured else "removed",
     }[what]
+
+
+class MachineRoster:
+    """The machines running in this process, by name; calling it finds one.
+
+    Args:
+        spec: The fleet file's description (to tell an unknown name from one that runs elsewhere).
+    """
+
+    def __init__(self, spec: FleetSpec) -> None:
+        self._spec = spec
+        self._running: dict[str, Machine] = {}
+
+    def __call__(self, name: str) -> Machine:
+        """The machine called ``name``.
+
+        Raises:
+            ConfigError: No machine of the fleet has that name (with a "did you mean" hint).
+            MachineUnavailable: It does not run in this process.
+        """
+        try:
+            return self._running[name]
+        except KeyError:
+            self._spec.machine(name)
+            raise MachineUnavailable(f"{name} is not running in this process") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._running
+
+    def running(self) -> list[Machine]:
+        """The machines running here, in the order they started."""
+        return list(self._running.values())
+
+    def add(self, machine: Machine) -> None:
+        """A machine started here."""
+        self._running[machine.name] = machine
+
+    def remove(self, name: str) -> None:
+        """A machine stopped here."""
+        self._running.pop(name, None)

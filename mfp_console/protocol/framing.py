@@ -17,7 +17,7 @@ The decoder is deliberately strict and defensive because its input comes from an
   frame is refused before a single byte of its body is buffered;
 * JSON that Python would accept but other peers might not (``NaN``/``Infinity``, duplicate keys, lone
   surrogate escapes such as ``"\ud800"``) is refused, so every decoded frame can be re-encoded (the
-  rules are :func:`mfp_console.protocol.strict_json.loads_strict`'s, shared with the store's kept documents);
+  rules are :func:`mfp_console.strict_json.loads_strict`'s, shared with the store's kept documents);
 * every failure, including pathological nesting and over-long integers, surfaces as
   :class:`~mfp_console.errors.RemoteProtocolError` and leaves the decoder failed for good, because the
   byte stream has no resynchronisation point after a bad frame.
@@ -33,7 +33,7 @@ import struct
 from typing import Any, NoReturn
 
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
-from mfp_console.protocol.strict_json import JsonRefusal, loads_strict
+from mfp_console.strict_json import JsonRefusal, loads_strict
 
 __all__ = [
     "DEFAULT_MAX_FRAME",

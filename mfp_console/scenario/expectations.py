@@ -55,8 +55,8 @@ class Observer:
 
     def statuses(self, host: str) -> dict[str, str]:
         """The host's ``<Status>`` cells, live while a job runs."""
-        statuses = dict(self.fleet.destination_statuses(host))
-        job = self.fleet.last_job(host)
+        statuses = dict(self.fleet.distribution.destination_statuses(host))
+        job = self.fleet.distribution.last_job(host)
         if job is not None:
             statuses.update({name: result.text for name, result in job.results.items()})
         return statuses
@@ -136,7 +136,7 @@ def _few(items: list[str], limit: int = 3) -> str:
 
 
 def _check_data(c: m.DataCheck, obs: Observer) -> Mismatch | None:
-    info = obs.fleet.device_info(c.machine)
+    info = obs.fleet.data.device_info(c.machine)
     for item, want in c.items:
         found = _data_mismatch(c.machine, info, item, want, obs)
         if found is not None:
@@ -149,7 +149,7 @@ def _data_mismatch(machine: str, info: DeviceInformation, item: str, want: m.Dat
     what = f"{machine}'s {item}"
     expected = f"{what}: {want.describe()}"
     if want.relation in ("same", "differs"):
-        other = obs.fleet.device_info(want.other)
+        other = obs.fleet.data.device_info(want.other)
         same = data_value(info, item) == data_value(other, item)
         if same == (want.relation == "same"):
             return None
@@ -195,7 +195,7 @@ def _normal_id(dept_id: str) -> str:
 
 def _check_department(c: m.DepartmentCheck, obs: Observer) -> Mismatch | None:
     wanted = _normal_id(c.dept_id)
-    dept = obs.fleet.device_info(c.machine).department_ids.by_id().get(wanted)
+    dept = obs.fleet.data.device_info(c.machine).department_ids.by_id().get(wanted)
     where = f"Department ID {wanted} on {c.machine}"
     if (dept is not None) != c.exists:
         return Mismatch(f"{where} {'is missing' if c.exists else 'exists'}",
@@ -215,7 +215,7 @@ def _check_department(c: m.DepartmentCheck, obs: Observer) -> Mismatch | None:
             continue
         if isinstance(want, str) and want.startswith("same as "):
             other = want[len("same as "):]
-            theirs = obs.fleet.device_info(other).department_ids.by_id().get(wanted)
+            theirs = obs.fleet.data.device_info(other).department_ids.by_id().get(wanted)
             reference = getattr(theirs, what) if theirs is not None else None
             if got != reference:
                 shown = _counts(reference) if reference is not None else f"(no {wanted} on {other})"
@@ -234,7 +234,7 @@ def _counts(counts: Any) -> str:
 
 
 def _check_log(c: m.LogCheck, obs: Observer) -> Mismatch | None:
-    entries = obs.fleet.communication_log(c.machine)
+    entries = obs.fleet.distribution.communication_log(c.machine)
 
     def matches(entry: Any) -> bool:
         text = f"{entry.detail} {' '.join(entry.contents)}".lower()
@@ -290,7 +290,7 @@ def _plain_screen(text: str, limit: int = 400) -> str:
 
 def state_value(fleet: Any, machine: str, field: str) -> str:
     """One state field of a machine as a scenario writes it."""
-    state = fleet.machine(machine).state
+    state = fleet.view(machine).state
     if field == "power":
         return state.power.value
     if field == "activity":
@@ -312,7 +312,7 @@ def _check_state(c: m.StateCheck, obs: Observer) -> Mismatch | None:
 
 
 def _check_restorable(c: m.RestorableCheck, obs: Observer) -> Mismatch | None:
-    got = obs.fleet.restorable_categories(c.machine)
+    got = obs.fleet.distribution.restorable_categories(c.machine)
     if got == set(c.categories):
         return None
 
@@ -336,7 +336,7 @@ def _check_refused(c: m.RefusedCheck, obs: Observer) -> Mismatch | None:
 
 def _check_destinations(c: m.DestinationsCheck, obs: Observer) -> Mismatch | None:
     host = c.host or obs.last_host()
-    got = tuple(obs.fleet.destinations(host).names())
+    got = tuple(obs.fleet.distribution.destinations(host).names())
     if got == c.names:
         return None
     return Mismatch(f"the destinations registered on {host} differ", ", ".join(c.names) or "none",
@@ -358,7 +358,7 @@ _CHECKS: dict[type, Callable[[Any, Observer], Mismatch | None]] = {
 
 
 def _check_sync(c: m.SyncCheck, obs: Observer) -> Mismatch | None:
-    from mfp_console.scenario.sync_play import check_sync  # issue 6: synchronization facts
+    from mfp_console.scenario.sync_play import check_sync  # synchronization facts
 
     return check_sync(c, obs.fleet)
 

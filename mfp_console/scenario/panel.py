@@ -31,8 +31,7 @@ class PanelUnavailable(RuntimeError):
 
 def _tui() -> tuple[Callable[..., Any], type]:
     try:
-        from mfp_console.tui.app import create_app
-        from mfp_console.tui.driver import PanelDriver
+        from mfp_console.tui.app_factory import PanelDriver, create_app
     except ImportError as exc:  # pragma: no cover - depends on the build
         raise PanelUnavailable(f"the touch panel is not available in this build ({exc})") from None
     return create_app, PanelDriver

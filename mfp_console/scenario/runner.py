@@ -311,7 +311,7 @@ class _Player:
     async def play(self, surface: PanelSurface | None) -> None:
         """Runs every step; stops at the first failure and marks the rest skipped."""
         self.surface = surface
-        self.initial = {name: self.fleet.device_info(name) for name in self.fleet.machines}
+        self.initial = {name: self.fleet.data.device_info(name) for name in self.fleet.running}
         if surface is not None and surface.live:
             surface.announce(f"{self.scenario.name} — {len(self.scenario.steps)} steps", title="Scenario",
                              seconds=_LIVE_NOTE_SECONDS)
@@ -435,26 +435,26 @@ class _Player:
         fleet, name = self.fleet, action.machine
         kind = action.action
         if kind == "power_off":
-            fleet.power(name, PowerState.OFF)
+            fleet.faults.power(name, PowerState.OFF)
         elif kind == "power_on":
-            fleet.power(name, PowerState.ON)
+            fleet.faults.power(name, PowerState.ON)
         elif kind == "sleep":
-            fleet.power(name, PowerState.SLEEP)
+            fleet.faults.power(name, PowerState.SLEEP)
         elif kind == "busy":
-            fleet.set_activity(name, Activity(action.activity))
+            fleet.faults.set_activity(name, Activity(action.activity))
         elif kind == "idle":
-            fleet.set_activity(name, Activity.IDLE)
+            fleet.faults.set_activity(name, Activity.IDLE)
         elif kind in ("cut_network", "restore_network"):
-            fleet.cut_network(name, kind == "cut_network")
+            fleet.faults.cut_network(name, kind == "cut_network")
         elif kind == "remove_tls_key":
-            fleet.remove_tls_key(name)
+            fleet.faults.remove_tls_key(name)
         elif kind == "regenerate_tls_key":
-            fleet.regenerate_tls_key(name)
+            fleet.faults.regenerate_tls_key(name)
         elif kind == "change_pin":
-            fleet.change_pin(name, action.pin)
+            fleet.faults.change_pin(name, action.pin)
             self.credentials[name] = (self.credentials[name][0], action.pin)
         elif kind == "clear_error":
-            fleet.clear_error(name)
+            fleet.faults.clear_error(name)
         else:  # pragma: no cover - the validator knows every action
             raise StepFailed(f"unknown world action {kind!r}")
 
@@ -488,44 +488,44 @@ class _Player:
         """Runs a facade call needing an Administrator, logging in with the machine's current credentials
         and restoring the panel's login state afterwards."""
         fleet = self.fleet
-        was_admin = fleet.is_admin(name)
+        was_admin = fleet.panel.is_admin(name)
         if not was_admin:
-            fleet.login_admin(name, *self.credentials[name])
+            fleet.panel.login_admin(name, *self.credentials[name])
         try:
             return work()
         finally:
-            if not was_admin and name in fleet.machines and fleet.machine(name).state.power is not PowerState.OFF:
-                fleet.logout(name)
+            if not was_admin and fleet.is_running(name) and fleet.view(name).power is not PowerState.OFF:
+                fleet.panel.logout(name)
 
     async def _engine(self, a: Any) -> None:
         fleet = self.fleet
         if isinstance(a, m.Distribute):
-            if a.credentials is not None and not fleet.is_admin(a.host):
-                fleet.login_admin(a.host, *a.credentials)
+            if a.credentials is not None and not fleet.panel.is_admin(a.host):
+                fleet.panel.login_admin(a.host, *a.credentials)
             self.host = a.host
-            await self._as_admin(a.host, lambda: fleet.start_manual_distribution(
+            await self._as_admin(a.host, lambda: fleet.distribution.start_manual_distribution(
                 a.host, a.categories, a.to, a.include_network))
         elif isinstance(a, m.Cancel):
-            await self._as_admin(a.host, lambda: fleet.cancel_distribution(a.host))
+            await self._as_admin(a.host, lambda: fleet.distribution.cancel_distribution(a.host))
         elif isinstance(a, m.Receiving):
-            settings = fleet.receiving_settings(a.machine)
+            settings = fleet.distribution.receiving_settings(a.machine)
             if a.restrict_model is not None:
                 settings = ReceivingSettings(a.restrict_model, settings.restricted_categories)
             for category, on in a.restrict:
                 settings = settings.with_restriction(category, on)
-            await self._as_admin(a.machine, lambda: fleet.set_receiving_settings(a.machine, settings))
+            await self._as_admin(a.machine, lambda: fleet.distribution.set_receiving_settings(a.machine, settings))
         elif isinstance(a, m.AutoDistributionStep):
             schedule = _schedule(a)
-            await self._as_admin(a.host, lambda: fleet.set_auto_distribution(a.host, schedule))
+            await self._as_admin(a.host, lambda: fleet.distribution.set_auto_distribution(a.host, schedule))
         elif isinstance(a, m.Restore):
-            await self._as_admin(a.machine, lambda: fleet.restore_data(a.machine, a.categories))
+            await self._as_admin(a.machine, lambda: fleet.distribution.restore_data(a.machine, a.categories))
         elif isinstance(a, m.Destinations):
             for change in a.changes:
                 await self._as_admin(a.host, lambda c=change: _change_destinations(fleet, a.host, c))
         await fleet.settle()
 
     async def _sync(self, a: m.SyncStep) -> None:
-        """Plays a ``sync`` step's actions in order (issue 6), settling the fleet after each."""
+        """Plays a ``sync`` step's actions in order, settling the fleet after each."""
         from mfp_console.scenario.sync_play import SyncStepProblem, play_sync_action
 
         for action in a.actions:
@@ -587,11 +587,11 @@ class _Player:
 
 def _change_destinations(fleet: Fleet, host: str, change: m.DestinationChange) -> None:
     if change.what == "register":
-        fleet.register_destination(host, change.name, change.address)
+        fleet.distribution.register_destination(host, change.name, change.address)
     elif change.what == "delete":
-        fleet.delete_destination(host, change.name)
+        fleet.distribution.delete_destination(host, change.name)
     else:
-        fleet.register_found(host, fleet.search_destinations(host, change.depth))
+        fleet.distribution.register_found(host, fleet.distribution.search_destinations(host, change.depth))
 
 
 def _schedule(a: m.AutoDistributionStep) -> AutoDistribution:

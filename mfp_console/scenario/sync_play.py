@@ -1,4 +1,4 @@
-"""Playing the ``sync`` step and checking ``expect: {sync: …}`` through the fleet facade (issue 6).
+"""Playing the ``sync`` step and checking ``expect: {sync: …}`` through the fleet facade.
 
 Actions that need an Administrator log in with the machine's System Manager ID and PIN and log out again
 after, like the other engine shortcuts; a login user who was at that panel stays logged in (the facade's
@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_items import CommonItem, PersonalItem, SharingRange
 from mfp_console.domain.sync_settings import BackupMode, BackupSchedule, UserLimitAction
 from mfp_console.scenario import model as m
@@ -40,15 +39,15 @@ async def play_sync_action(fleet: Any, action: m.SyncAction, credentials: Mappin
         await _as_admin(fleet, where, credentials, lambda: _admin_call(fleet, action, where))
         return
     if name == "restart":
-        fleet.restart_machine(where)
+        fleet.faults.restart(where)
     elif name == "logout":
-        fleet.logout(where)
+        fleet.panel.logout(where)
     elif name == "malfunction":
-        fleet.malfunction(where)
+        fleet.sync.malfunction(where)
     elif name == "login":
-        fleet.login_user(where, str(action.get("user")))
+        fleet.users.login_user(where, str(action.get("user")))
     else:
-        user = str(action.get("user") or fleet.logged_in_user(where))
+        user = str(action.get("user") or fleet.users.logged_in_user(where))
         if not user:
             raise SyncStepProblem(f"'{name}': nobody is logged in at {where}; add a 'login' first or name 'user'")
         _personal(fleet, action, where, user)
@@ -57,86 +56,83 @@ async def play_sync_action(fleet: Any, action: m.SyncAction, credentials: Mappin
 def _personal(fleet: Any, action: m.SyncAction, where: str, user: str) -> None:
     get = action.get
     if action.action == "add_address":
-        fleet.add_personal_address(where, user, get("name"), get("address"), get("type", "E-Mail"))
+        fleet.users.add_personal_address(where, user, get("name"), get("address"), get("type", "E-Mail"))
     elif action.action == "add_button":
-        fleet.add_personal_button(where, user, get("label"), get("function", "Copy"))
+        fleet.users.add_personal_button(where, user, get("label"), get("function", "Copy"))
     elif action.action == "add_shortcut":
-        fleet.add_shortcut(where, user, get("label"), get("function", "Copy"))
+        fleet.users.add_shortcut(where, user, get("label"), get("function", "Copy"))
     elif action.action == "add_group_address":
-        fleet.add_group_address(where, user, get("group"), get("name"), get("address"), get("type", "E-Mail"))
+        fleet.users.add_group_address(where, user, get("group"), get("name"), get("address"), get("type", "E-Mail"))
     elif action.action == "add_keychain":
         destination = str(get("destination"))
-        fleet.add_keychain_entry(where, user, int(destination) if destination.isdigit() else destination,
+        fleet.users.add_keychain_entry(where, user, int(destination) if destination.isdigit() else destination,
                                  get("account"))
     elif action.action == "set_item":
-        fleet.set_personal_item(where, user, PersonalItem(get("item")), get("value"))
+        fleet.users.set_personal_item(where, user, PersonalItem(get("item")), get("value"))
     else:  # pragma: no cover - the vocabulary and this dispatch agree
         raise SyncStepProblem(f"unknown sync action {action.action!r}")
 
 
 async def _as_admin(fleet: Any, name: str, credentials: Mapping[str, tuple[str, str]],
                     work: Callable[[], Any]) -> None:
-    was_admin = fleet.is_admin(name)
-    user = fleet.logged_in_user(name)
+    was_admin = fleet.panel.is_admin(name)
     if not was_admin:
-        fleet.login_admin(name, *credentials[name])
+        fleet.panel.login_admin(name, *credentials[name])
     try:
         result = work()
         if hasattr(result, "__await__"):
             await result
     finally:
-        if not was_admin and name in fleet.machines and fleet.machine(name).state.power is not PowerState.OFF:
-            fleet.logout(name)
-            if user and fleet.machine(name).state.power is not PowerState.OFF:
-                fleet.machine(name).panel.user = user  # the login user's session goes on (facade: no admin-only logout)
+        if not was_admin and fleet.is_running(name):
+            fleet.panel.logout_admin(name)  # a login user's session goes on
 
 
 def _admin_call(fleet: Any, action: m.SyncAction, where: str) -> Any:
     get, name = action.get, action.action
     if name == "start_server":
-        return fleet.start_sync_server(where)
+        return fleet.sync.start_server(where)
     if name == "stop_server":
-        return fleet.stop_sync_server(where)
+        return fleet.sync.stop_server(where)
     if name == "start_client":
-        return fleet.start_sync_client(where)
+        return fleet.sync.start_client(where)
     if name == "stop_client":
-        return fleet.stop_sync_client(where)
+        return fleet.sync.stop_client(where)
     if name == "client_settings":
-        current = fleet.sync_client_settings(where)
+        current = fleet.sync.client_settings(where)
         address = get("address", current.address)
-        return fleet.set_sync_client_settings(where, str(address), int(get("search_depth", current.search_depth)))
+        return fleet.sync.set_client_settings(where, str(address), int(get("search_depth", current.search_depth)))
     if name == "connection_destination":
-        return fleet.register_connection_destination(where, get("name"))
+        return fleet.users.register_connection_destination(where, get("name"))
     if name == "common":
-        return fleet.set_common_setting(where, CommonItem(get("item")), get("value"))
+        return fleet.users.set_common_setting(where, CommonItem(get("item")), get("value"))
     if name == "sharing":
-        return fleet.set_sharing_range(where, PersonalItem(get("item")), SharingRange(get("range")))
+        return fleet.sync_server.set_sharing_range(where, PersonalItem(get("item")), SharingRange(get("range")))
     if name == "delete_users":
-        return fleet.delete_user_data(where, list(get("users")))  # type: ignore[arg-type]
+        return fleet.sync_server.delete_user_data(where, list(get("users")))  # type: ignore[arg-type]
     if name == "stop_client_from_server":
-        return fleet.stop_client_from_server(where, get("client"))
+        return fleet.sync_server.stop_client(where, get("client"))
     if name == "backup":
-        return fleet.backup_sync_data(where, get("target", "device"))
+        return fleet.sync_server.backup(where, get("target", "device"))
     if name == "restore_backup":
-        return fleet.restore_sync_data(where, get("path"))
+        return fleet.sync_server.restore(where, get("path"))
     if name == "schedule":
-        current = fleet.sync_backup_schedule(where)
+        current = fleet.sync_server.backup_schedule(where)
         schedule = BackupSchedule(BackupMode(get("mode")), str(get("start", current.start)),
                                   str(get("weekday", current.weekday)), str(get("target", current.target)))
-        return fleet.set_sync_backup_schedule(where, schedule)
+        return fleet.sync_server.set_backup_schedule(where, schedule)
     if name == "replica":
-        return fleet.set_sync_replica(where, get("machine"))
+        return fleet.sync_server.set_replica(where, get("machine"))
     if name == "replicate":
-        return fleet.replicate_sync_data(where, get("to"))
+        return fleet.sync_server.replicate(where, get("to"))
     if name == "begin_server_change":
-        return fleet.begin_server_change(where, get("new"))
+        return fleet.sync_server.begin_server_change(where, get("new"))
     if name == "user_limit_action":
-        return fleet.set_personal_settings_action(where, UserLimitAction(get("action")))
+        return fleet.users.set_personal_settings_action(where, UserLimitAction(get("action")))
     if name == "group_management":
-        return fleet.set_user_group_management(where, bool(get("by_department")))
+        return fleet.sync.set_user_group_management(where, bool(get("by_department")))
     if name == "export":
         folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
-        return fleet.export_device_info(where, folder / f"{where}.json")
+        return fleet.import_export.export_device_info(where, folder / f"{where}.json")
     raise SyncStepProblem(f"unknown sync action {name!r}")  # pragma: no cover
 
 
@@ -151,7 +147,7 @@ def check_sync(c: m.SyncCheck, fleet: Any) -> Mismatch | None:
     """Checks every field of ``c``; the first that does not hold is the mismatch."""
     where = str(c.get("machine") or c.get("server"))
     user = str(c.get("user") or "")
-    data = fleet.personal_data(where, user) if user else None
+    data = fleet.users.personal_data(where, user) if user else None
     for key, wanted in c.fields:
         if key in ("machine", "server", "user", "backup_target"):
             continue
@@ -179,7 +175,7 @@ _PERSONAL = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display
 
 
 def _actual(fleet: Any, c: m.SyncCheck, key: str, where: str, data: Any) -> Any:
-    status = fleet.sync_status(where)
+    status = fleet.sync.status(where)
     if key == "addresses":
         return _names(data.personal_addresses, "name")
     if key == "buttons":
@@ -195,11 +191,11 @@ def _actual(fleet: Any, c: m.SyncCheck, key: str, where: str, data: Any) -> Any:
     if key == "withheld":
         return sorted(item.value for item in data.withheld)
     if key == "keychain_targets":
-        return [target for _, _, target in fleet.keychain_targets(where, data.user)]
+        return [target for _, _, target in fleet.users.keychain_targets(where, data.user)]
     if key in ("users", "has_users", "lacks_users"):
-        return sorted(fleet.sync_users(where) if c.get("server") else fleet.users_on(where))
+        return sorted(fleet.sync_server.users(where) if c.get("server") else fleet.users.users_on(where))
     if key == "log":
-        return fleet.sync_log_entries(where)
+        return fleet.sync.log_entries(where)
     if key == "server_function":
         return "running" if status.server_running else "stopped"
     if key == "client_function":
@@ -207,30 +203,30 @@ def _actual(fleet: Any, c: m.SyncCheck, key: str, where: str, data: Any) -> Any:
     if key == "connected_to":
         return status.connected_to or "none"
     if key == "devices":
-        return sorted(row.device_name for row in fleet.sync_device_list(where))
+        return sorted(row.device_name for row in fleet.sync_server.device_list(where))
     if key == "device_state":
-        return tuple(sorted((row.device_name, row.state.value) for row in fleet.sync_device_list(where)))
+        return tuple(sorted((row.device_name, row.state.value) for row in fleet.sync_server.device_list(where)))
     if key == "device_notes":
-        return [note for row in fleet.sync_device_list(where) for note in row.notes]
+        return [note for row in fleet.sync_server.device_list(where) for note in row.notes]
     if key == "sharing":
-        return tuple(sorted((item.value, rng.value) for item, rng in fleet.sharing_ranges(where).items()))
+        return tuple(sorted((item.value, rng.value) for item, rng in fleet.sync_server.sharing_ranges(where).items()))
     if key == "user_limit_action":
-        return fleet.personal_settings_action(where).value
+        return fleet.users.personal_settings_action(where).value
     if key == "sleep_refused":
-        return bool(fleet.sleep_refusal(where))
+        return bool(fleet.sync.sleep_refusal(where))
     if key == "backups":
-        return len(fleet.sync_backups(where, str(c.get("backup_target") or "device")))
+        return len(fleet.sync_server.backups(where, str(c.get("backup_target") or "device")))
     if key == "server_change_next":
-        change = fleet.server_change()
+        change = fleet.sync_server.server_change()
         return change.next_step.value if change is not None and change.next_step is not None else "none"
     if key == "pending_changes":
         return status.pending_changes
     if key == "logged_in":
-        return fleet.logged_in_user(where) or "none"
+        return fleet.users.logged_in_user(where) or "none"
     if key == "settings_pending":
         return status.settings_pending
     if key == "common":
-        return tuple(sorted((item.value, fleet.common_setting(where, item)) for item in CommonItem))
+        return tuple(sorted((item.value, fleet.users.common_setting(where, item)) for item in CommonItem))
     raise KeyError(key)  # pragma: no cover
 
 

@@ -33,7 +33,7 @@ def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_
     if kind == "destinations":
         return _read_destinations(value, mark, reader, default_host)
     if kind == "sync":
-        from mfp_console.scenario.validate_sync import read_sync_step  # issue 6
+        from mfp_console.scenario.validate_sync import read_sync_step
 
         return read_sync_step(value, mark, reader)
     if kind == "restore":

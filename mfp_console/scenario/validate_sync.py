@@ -1,4 +1,4 @@
-"""Validation of the ``sync`` step and of ``expect: {sync: …}`` (Personalized Data Synchronization, issue 6).
+"""Validation of the ``sync`` step and of ``expect: {sync: …}`` (Personalized Data Synchronization).
 
 A ``sync`` step is a mapping of actions applied in the written order, like ``world``; the fields each
 action takes are declared in :data:`~mfp_console.scenario.vocabulary.SYNC_ACTIONS`. A bare value (or a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.machine import Activity, PowerState
+from mfp_console.domain.rules import RULES
 
 __all__ = [
     "BUSY_ACTIVITIES",
@@ -30,14 +31,8 @@ __all__ = [
 ]
 
 
-def _ids(prefix: str, count: int) -> tuple[str, ...]:
-    return tuple(f"{prefix}-{n:02d}" for n in range(1, count + 1))
-
-
-KNOWN_RULE_IDS: frozenset[str] = frozenset(
-    (*_ids("M", 7), *_ids("DID", 24), *_ids("SYNC", 20), *_ids("UI", 5))
-)
-"""Every rule ID of the behaviour rules (M-01…M-07, DID-01…DID-24, SYNC-01…SYNC-20, UI-01…UI-05)."""
+KNOWN_RULE_IDS: frozenset[str] = frozenset(RULES)
+"""Every rule ID of the behaviour rules (M-01…M-10, DID-01…DID-28, SYNC-01…SYNC-23, UI-01…UI-07)."""
 
 TOP_LEVEL_KEYS = ("name", "description", "covers", "fleet", "clock", "settings", "steps")
 REQUIRED_TOP_LEVEL_KEYS = ("name", "steps")
@@ -138,7 +133,7 @@ def category_labels() -> tuple[str, ...]:
     return tuple(category.label for category in Category)
 
 
-# --- Personalized Data Synchronization (issue 6) ---------------------------------------------------------
+# --- Personalized Data Synchronization ------------------------------------------------------------------
 
 SyncFields = dict[str, str]
 

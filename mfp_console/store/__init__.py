@@ -6,17 +6,13 @@ handling, communication log, personalized data, paths).
 
 from __future__ import annotations
 
-from mfp_console.store.communication_log import DELIVERED, RECEIVED, LogEntry
 from mfp_console.store.machine_store import MachineStore, RestoreOutcome
 from mfp_console.store.paths import machine_database_path, validate_machine_name
 from mfp_console.store.schema import SCHEMA_VERSION
 from mfp_console.store.user_data import Sharing, UserItem, UserRecord
 
 __all__ = [
-    "DELIVERED",
-    "RECEIVED",
     "SCHEMA_VERSION",
-    "LogEntry",
     "MachineStore",
     "RestoreOutcome",
     "Sharing",

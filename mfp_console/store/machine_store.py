@@ -24,12 +24,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrlSend
-from mfp_console.domain.device_info import category_to_json, inbox_to_json
+from mfp_console.domain.communication_log import LogEntry
+from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrlSend, category_to_json, inbox_to_json
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
 from mfp_console.store import user_data
-from mfp_console.store.communication_log import LogEntry, insert_log_entry, select_log_entries
+from mfp_console.store.communication_log import insert_log_entry, select_log_entries
 from mfp_console.store.database import Database
 from mfp_console.store.device_info_rows import (
     decode_device_info,

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from mfp_console.domain.sync_items import SharingRange
-from mfp_console.protocol.strict_json import JsonRefusal, loads_strict
+from mfp_console.strict_json import JsonRefusal, loads_strict
 
 __all__ = [
     "DamagedDocument",
@@ -233,7 +233,7 @@ def encode_user_doc(items: Mapping[str, tuple[Any, int, str]]) -> bytes:
 
 
 def decode_user_doc(raw: bytes, updated_at: datetime) -> dict[str, UserItem]:
-    """Decodes a user document strictly: UTF-8, JSON by :func:`~mfp_console.protocol.strict_json.loads_strict`'s rules
+    """Decodes a user document strictly: UTF-8, JSON by :func:`~mfp_console.strict_json.loads_strict`'s rules
     (no repeated keys, NaN, infinities or lone surrogates), every item sound.
 
     Raises:

@@ -24,8 +24,8 @@ from mfp_console.clock import Clock, RealClock
 from mfp_console.domain.menu import iter_nodes, path_of
 from mfp_console.engine.events import DataChanged, DestinationStatusChanged, SyncEvent
 from mfp_console.engine.fleet import Fleet, default_state_dir
-from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import ConfigError, MfpError
+from mfp_console.fleet_file import load_fleet_file
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PanelCommands
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
@@ -111,14 +111,14 @@ class MfpConsoleApp(App[int]):
             self.register_theme(theme)
         self.theme = self._wanted_theme
         self.bridge.open()
-        if not self.fleet.machines:
+        if not self.fleet.running:
             self._owns_fleet = True  # set first: a start that fails half-way is still stopped on exit
             try:
                 await self.fleet.start()
             except MfpError as exc:
                 self.exit(1, message=f"the fleet could not start: {exc}")
                 return
-        if not self.fleet.machines:
+        if not self.fleet.running:
             self.exit(1, message=(
                 f"every machine of this fleet already runs in another process (state directory "
                 f"{self.fleet.state_dir}); stop it or use another --state-dir"
@@ -126,8 +126,8 @@ class MfpConsoleApp(App[int]):
             return
         await self.query_one("#starting").remove()
         await self.mount(*self._layout(), before=self.query_one(Footer))
-        if self.machine not in self.fleet.machines and self.fleet.machines:
-            self.machine = next(iter(self.fleet.machines))  # the wanted one runs in another process
+        if not self.fleet.is_running(self.machine):
+            self.machine = self.fleet.running[0]  # the wanted one runs in another process
         await self.switch_machine(self.machine)
         self._fit_layout()
         self.set_interval(1.0, self._tick, name="lockout countdown")
@@ -184,7 +184,7 @@ class MfpConsoleApp(App[int]):
     async def switch_machine(self, machine: str) -> None:
         """Walks to ``machine``: shows its own panel, in its own state (UI-02)."""
         self.fleet.spec.machine(machine)
-        if machine not in self.fleet.machines:
+        if not self.fleet.is_running(machine):
             self.notify(f"{machine} runs in another process: its panel is there.", severity="warning")
             return
         switcher = self.query_one("#panels", ContentSwitcher)
@@ -224,7 +224,7 @@ class MfpConsoleApp(App[int]):
     def on_machine_changed(self, message: MachineChanged) -> None:
         name = message.machine
         self.bridge.refreshed(name)
-        if not self.started or name not in self.fleet.machines:
+        if not self.started or not self.fleet.is_running(name):
             return
         self.query_one(FleetView).show_machine(name)
         self.query_one(MachineSwitcher).show_machine(name)
@@ -266,7 +266,7 @@ class MfpConsoleApp(App[int]):
             self.screen.refresh_lock()
 
     def _tick(self) -> None:
-        if self.started and self.fleet.lock_seconds_left(self.machine) > 0:
+        if self.started and self.fleet.panel.lock_seconds_left(self.machine) > 0:
             self.current_panel.refresh_state()
 
     # --- actions ------------------------------------------------------------------------------------
@@ -287,14 +287,14 @@ class MfpConsoleApp(App[int]):
     async def action_next_machine(self) -> None:
         if not self._panel_in_front:
             return
-        names = [n for n in self.fleet.spec.names if n in self.fleet.machines]
+        names = list(self.fleet.running)
         await self.switch_machine(names[(names.index(self.machine) + 1) % len(names)])
 
     def action_login_toggle(self) -> None:
         if not self._panel_in_front:
             return
         panel = self.current_panel
-        if self.fleet.is_admin(self.machine):
+        if self.fleet.panel.is_admin(self.machine):
             panel.log_out()
         else:
             panel.log_in()
@@ -344,7 +344,7 @@ class MfpConsoleApp(App[int]):
         for node in iter_nodes():
             labels = " › ".join(path_of(node.key)[1:]) or node.label
             commands.append((f"Open {labels}", _call(self._open_node, node.key), f"on {self.machine}'s panel"))
-        for name in self.fleet.machines:
+        for name in self.fleet.running:
             for fault in FAULTS:
                 if fault == "pin":
                     continue

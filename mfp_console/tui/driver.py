@@ -173,7 +173,7 @@ class PanelDriver:
             open showing why (read it with :meth:`visible_text`).
         """
         if not isinstance(self.app.screen, LoginDialog):
-            if self.app.fleet.is_admin(self.app.machine):
+            if self.app.fleet.panel.is_admin(self.app.machine):
                 return True
             await self.press("Log In")
         if self.app.screen.query_one("#login-ok", TouchButton).disabled:
@@ -182,7 +182,7 @@ class PanelDriver:
             await self.type_into("System Manager ID", manager_id)
         await self.type_into("System Manager PIN", pin)
         await self.pilot.press("enter")  # Enter in the PIN field is <Log In>
-        return self.app.fleet.is_admin(self.app.machine)
+        return self.app.fleet.panel.is_admin(self.app.machine)
 
     async def user_login(self, user: str, password: str = "") -> bool:
         """Logs a login user in at the current machine (F5, the user login dialog, SYNC-08).
@@ -193,7 +193,7 @@ class PanelDriver:
         from mfp_console.tui.screens.user_login import UserLoginDialog
 
         if not isinstance(self.app.screen, UserLoginDialog):
-            if self.app.fleet.logged_in_user(self.app.machine) == user:
+            if self.app.fleet.users.logged_in_user(self.app.machine) == user:
                 return True
             await self.pilot.press("f5")
         if not isinstance(self.app.screen, UserLoginDialog):
@@ -202,11 +202,11 @@ class PanelDriver:
         if password:
             await self.type_into("Password", password)
         await self.press("Log In")
-        return self.app.fleet.logged_in_user(self.app.machine) == user
+        return self.app.fleet.users.logged_in_user(self.app.machine) == user
 
     async def logout(self) -> None:
         """Logs out at the current machine (``<Log Out>`` in the header)."""
-        if self.app.fleet.is_admin(self.app.machine):
+        if self.app.fleet.panel.is_admin(self.app.machine):
             await self.press("Log Out")
 
     async def set_toggle(self, label: str, on: bool) -> None:

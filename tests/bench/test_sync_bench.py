@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mfp_console.bench.bare_tls import bare_tls_download
 from mfp_console.bench.figures import Report
 from mfp_console.bench.sync import measure_sync, run_sync_round
@@ -19,6 +21,7 @@ async def test_bare_download_delivers_every_byte_to_every_client(tmp_path: Path)
     assert result["wall_s"] > 0
 
 
+@pytest.mark.rules("SYNC-08")
 async def test_sync08_a_round_times_convergence_between_two_baselines(tmp_path: Path) -> None:
     run = await run_sync_round(tmp_path, users=30, clients=2, changes=2)
     assert run["clients_complete"] == 2
@@ -28,6 +31,7 @@ async def test_sync08_a_round_times_convergence_between_two_baselines(tmp_path: 
     assert len(run["latencies_ms"]) == 2
 
 
+@pytest.mark.rules("SYNC-02")
 def test_sync02_the_figures_come_from_child_processes(tmp_path: Path) -> None:
     report = Report(quick=True)
     measure_sync(report, tmp_path, 20, 120.0, lambda _: None, rounds=1)

@@ -34,6 +34,7 @@ def test_fleet_status_json_lists_every_machine(tmp_path: Path, capsys: pytest.Ca
         assert row["functions"]
 
 
+@pytest.mark.rules("M-05", "DID-09")
 def test_fleet_ping_json_shows_tls13_and_the_refusal_for_a_removed_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -42,7 +43,7 @@ def test_fleet_ping_json_shows_tls13_and_the_refusal_for_a_removed_key(
     async def remove_key() -> None:
         fleet = Fleet.from_file(None, tmp_path, RealClock())
         async with fleet:
-            fleet.remove_tls_key("client-c")
+            fleet.faults.remove_tls_key("client-c")
 
     asyncio.run(remove_key())
     assert main(["--state-dir", str(tmp_path), "fleet", "ping", "--json"]) == 1
@@ -61,7 +62,7 @@ def test_fleet_reset_needs_yes_without_a_terminal_and_restores_default_data(
     async def change() -> None:
         fleet = Fleet.from_file(None, tmp_path, RealClock())
         async with fleet:
-            fleet.remove_tls_key("client-a")
+            fleet.faults.remove_tls_key("client-a")
 
     asyncio.run(change())
     assert main(["fleet", "reset", "--state-dir", str(tmp_path)]) == 1  # stdin is not a terminal here
@@ -101,7 +102,7 @@ def test_machine_runs_as_its_own_process_and_the_fleet_dials_it(tmp_path: Path) 
         async def ping() -> object:
             fleet = Fleet.from_file(None, tmp_path, RealClock())
             async with fleet:
-                assert "client-b" not in fleet.machines  # it runs in the other process
+                assert not fleet.is_running("client-b")  # it runs in the other process
                 return await fleet.ping("host", "client-b")
 
         result = asyncio.run(ping())

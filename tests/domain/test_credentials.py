@@ -18,10 +18,12 @@ from mfp_console.domain.credentials import (
 from mfp_console.errors import RuleRefusal
 
 
+@pytest.mark.rules("M-02")
 def test_m02_defaults_are_7654321() -> None:
     assert DEFAULT_SYSTEM_MANAGER_ID == DEFAULT_SYSTEM_MANAGER_PIN == "7654321"
 
 
+@pytest.mark.rules("M-02")
 @pytest.mark.parametrize(
     ("typed", "stored"),
     [("321", "0000321"), ("1", "0000001"), ("7654321", "7654321"), (" 02 ", "0000002"),
@@ -31,6 +33,7 @@ def test_m02_pads_to_seven_digits(typed: str, stored: str) -> None:
     assert normalize_system_manager_value(typed) == stored
 
 
+@pytest.mark.rules("M-02")
 @pytest.mark.parametrize(
     ("typed", "words"),
     [
@@ -51,23 +54,27 @@ def test_m02_refuses_bad_values_with_an_actionable_message(typed: str, words: st
     assert not is_valid_system_manager_value(typed)
 
 
+@pytest.mark.rules("M-02")
 def test_m02_typed_value_without_leading_zeros_matches() -> None:
     for typed in ("2", "02", "002", "0000002"):
         assert credentials_match("0000002", "7654321", typed, "7654321")
 
 
+@pytest.mark.rules("M-02")
 def test_m02_credentials_must_match_both_id_and_pin() -> None:
     assert credentials_match("7654321", "7654321", "7654321", "7654321")
     assert not credentials_match("7654321", "7654321", "7654321", "7654320")
     assert not credentials_match("7654321", "7654321", "1234567", "7654321")
 
 
+@pytest.mark.rules("M-02")
 def test_m02_malformed_typed_values_never_match() -> None:
     assert not credentials_match("7654321", "7654321", "7654321x", "7654321")
     assert not credentials_match("0000001", "0000001", "", "")
     assert not credentials_match("0000000", "0000000", "0", "0")  # invalid stored values match nothing
 
 
+@pytest.mark.rules("M-02")
 @given(st.integers(min_value=1, max_value=9_999_999))
 def test_m02_padding_round_trips(number: int) -> None:
     stored = normalize_system_manager_value(str(number))
@@ -81,6 +88,7 @@ def test_department_id_uses_the_same_format() -> None:
         normalize_department_id("00")
 
 
+@pytest.mark.rules("DID-14")
 def test_did14_department_password_hash_is_salted_by_id_and_hides_the_password() -> None:
     one = department_password_hash("101", "1234")
     assert one == department_password_hash("0000101", "1234")

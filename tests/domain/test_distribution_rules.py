@@ -102,6 +102,7 @@ def _apply(*categories: Category, include_network: bool = False, card_reader_mis
                           include_network=include_network, card_reader_mismatch=card_reader_mismatch)
 
 
+@pytest.mark.rules("DID-13")
 def test_did13_address_book_replaced_wholesale() -> None:
     update = _apply(Category.ADDRESS_BOOK)
     assert update.info.address_book == _host().address_book
@@ -110,6 +111,7 @@ def test_did13_address_book_replaced_wholesale() -> None:
         Category.ADDRESS_BOOK]
 
 
+@pytest.mark.rules("DID-14")
 def test_did14_department_merge_keeps_client_counters() -> None:
     update = _apply(Category.DEPARTMENT_ID)
     depts = update.info.department_ids
@@ -126,6 +128,7 @@ def test_did14_department_merge_keeps_client_counters() -> None:
     assert "1 updated (counters kept), 1 added (counters 0), 1 deleted" in outcome
 
 
+@pytest.mark.rules("DID-14")
 def test_did14_card_reader_mismatch_applies_only_system_manager() -> None:
     update = _apply(Category.DEPARTMENT_ID, card_reader_mismatch=True)
     assert update.info.department_ids.system_manager == SystemManagerInfo("Host Admin")
@@ -133,6 +136,7 @@ def test_did14_card_reader_mismatch_applies_only_system_manager() -> None:
     assert "card reader" in update.outcomes[Category.DEPARTMENT_ID]
 
 
+@pytest.mark.rules("DID-15")
 def test_did15_printer_settings_and_paper_types_overwritten() -> None:
     update = _apply(Category.PRINTER_SETTINGS, Category.PAPER_INFORMATION)
     assert update.info.printer_settings == _host().printer_settings
@@ -141,6 +145,7 @@ def test_did15_printer_settings_and_paper_types_overwritten() -> None:
     assert update.info.address_book == _client().address_book  # others untouched
 
 
+@pytest.mark.rules("DID-16")
 def test_did16_settings_values_overwrite_deliverable_keep_the_rest() -> None:
     update = _apply(Category.SETTINGS_VALUES)
     values = {s.key: s.value for s in update.info.settings_values}
@@ -153,6 +158,7 @@ def test_did16_settings_values_overwrite_deliverable_keep_the_rest() -> None:
     assert update.info.settings_values[0].key == "Preferences/Timer/Auto Sleep Time"  # client order kept
 
 
+@pytest.mark.rules("DID-16")
 def test_did16_non_deliverable_keys_win_over_the_flag() -> None:
     for key in NON_DELIVERABLE_KEYS:
         assert not setting_is_deliverable(SettingValue(key, "v", deliverable=True))
@@ -162,6 +168,7 @@ def test_did16_non_deliverable_keys_win_over_the_flag() -> None:
     assert update.info.setting(DEVICE_NAME) == "client-a"
 
 
+@pytest.mark.rules("DID-16")
 def test_did16_non_deliverable_set_covers_the_rule() -> None:
     text = " ".join(NON_DELIVERABLE_KEYS)
     for words in ("Device Name", "Location", "System Manager ID", "System Manager PIN",
@@ -170,6 +177,7 @@ def test_did16_non_deliverable_set_covers_the_rule() -> None:
         assert words in text
 
 
+@pytest.mark.rules("DID-03")
 def test_did03_network_settings_only_with_include() -> None:
     excluded = {s.key: s.value for s in _apply(Category.SETTINGS_VALUES).info.settings_values}
     assert excluded["Preferences/Network/DHCP"] == "On"
@@ -180,6 +188,7 @@ def test_did03_network_settings_only_with_include() -> None:
     assert included["Host/New Network Item"] == "z"
 
 
+@pytest.mark.rules("DID-17")
 @pytest.mark.parametrize("category", [Category.ADDRESS_BOOK, Category.SETTINGS_VALUES])
 def test_did17_exactly_one_of_address_book_and_settings_clears_inbox(category: Category) -> None:
     update = _apply(category)
@@ -187,16 +196,19 @@ def test_did17_exactly_one_of_address_book_and_settings_clears_inbox(category: C
     assert update.inbox_changed
 
 
+@pytest.mark.rules("DID-17")
 def test_did17_both_together_keep_inbox() -> None:
     update = _apply(Category.ADDRESS_BOOK, Category.SETTINGS_VALUES)
     assert update.info.inbox_url_send == INBOX and not update.inbox_changed
 
 
+@pytest.mark.rules("DID-17")
 def test_did17_neither_keeps_inbox() -> None:
     update = _apply(Category.PRINTER_SETTINGS)
     assert update.info.inbox_url_send == INBOX and not update.inbox_changed
 
 
+@pytest.mark.rules("DID-17", "DID-19")
 def test_did17_refused_settings_counts_as_not_sent() -> None:
     """Host sends both, the client accepts only <Address Book> (DID-19): the inbox is cleared."""
     bundle = _bundle(Category.ADDRESS_BOOK, Category.SETTINGS_VALUES)
@@ -211,6 +223,7 @@ def test_apply_refuses_an_accepted_category_missing_from_the_bundle() -> None:
                        card_reader_mismatch=False)
 
 
+@pytest.mark.rules("DID-20")
 def test_did20_restore_returns_categories_to_before_the_update() -> None:
     before = _client()
     update = _apply(Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS)
@@ -223,6 +236,7 @@ def test_did20_restore_returns_categories_to_before_the_update() -> None:
     assert restored.changed == {Category.PRINTER_SETTINGS}
 
 
+@pytest.mark.rules("DID-17", "DID-20")
 def test_did17_did20_restoring_one_of_the_pair_clears_inbox_both_restores_it() -> None:
     before = _client()
     update = _apply(Category.ADDRESS_BOOK, Category.SETTINGS_VALUES)
@@ -238,6 +252,7 @@ def test_did17_did20_restoring_one_of_the_pair_clears_inbox_both_restores_it() -
     assert both.info.settings_values == before.settings_values
 
 
+@pytest.mark.rules("DID-20")
 def test_did20_both_restored_puts_back_an_inbox_the_update_cleared() -> None:
     before = _client()
     update = _apply(Category.ADDRESS_BOOK)  # clears inbox
@@ -249,6 +264,7 @@ def test_did20_both_restored_puts_back_an_inbox_the_update_cleared() -> None:
     assert both.info.inbox_url_send == INBOX
 
 
+@pytest.mark.rules("DID-20")
 def test_did20_nothing_to_restore_says_so() -> None:
     with pytest.raises(RuleRefusal) as caught:
         restore_categories(_client(), {}, None, [Category.ADDRESS_BOOK])
@@ -258,6 +274,7 @@ def test_did20_nothing_to_restore_says_so() -> None:
         restore_categories(_client(), {Category.ADDRESS_BOOK: AddressBook()}, None, [])
 
 
+@pytest.mark.rules("DID-13", "DID-16")
 def test_did13_to_did16_seeded_host_changes_seeded_client_visibly() -> None:
     host = seed_device_information("host", "host")
     client = seed_device_information("client", "client-a")

@@ -19,6 +19,7 @@ def _fail(guard: LoginGuard, times: int, now: datetime, policy: LockoutPolicy) -
     return guard
 
 
+@pytest.mark.rules("M-03")
 def test_m03_five_wrong_pins_lock_for_five_minutes_by_default() -> None:
     policy = LockoutPolicy()
     guard = _fail(LoginGuard(), 4, T0, policy)
@@ -33,6 +34,7 @@ def test_m03_five_wrong_pins_lock_for_five_minutes_by_default() -> None:
     assert "5 wrong PINs" in caught.value.reason and "4 min 00 s" in caught.value.reason
 
 
+@pytest.mark.rules("M-03")
 def test_m03_lock_expires_exactly_after_the_period() -> None:
     policy = LockoutPolicy(threshold=2, period_minutes=1)
     guard = _fail(LoginGuard(), 2, T0, policy)
@@ -43,6 +45,7 @@ def test_m03_lock_expires_exactly_after_the_period() -> None:
     assert guard.seconds_left(end) == 0.0
 
 
+@pytest.mark.rules("M-03")
 def test_m03_after_the_lock_the_count_starts_again() -> None:
     policy = LockoutPolicy(threshold=3, period_minutes=5)
     guard = _fail(LoginGuard(), 3, T0, policy)
@@ -52,6 +55,7 @@ def test_m03_after_the_lock_the_count_starts_again() -> None:
     assert guard.current(later) == guard
 
 
+@pytest.mark.rules("M-03")
 def test_m03_a_success_resets_the_count() -> None:
     policy = LockoutPolicy()
     guard = _fail(LoginGuard(), 4, T0, policy).after_success()
@@ -60,23 +64,27 @@ def test_m03_a_success_resets_the_count() -> None:
     assert not guard.is_locked(T0)
 
 
+@pytest.mark.rules("M-03")
 def test_m03_failures_while_locked_do_not_extend_the_lock() -> None:
     policy = LockoutPolicy(threshold=1, period_minutes=2)
     guard = LoginGuard().after_failure(T0, policy)
     assert guard.after_failure(T0 + timedelta(minutes=1), policy) == guard
 
 
+@pytest.mark.rules("M-03")
 @pytest.mark.parametrize(("threshold", "period"), [(0, 5), (11, 5), (5, 0), (5, 61), (True, 5), (5, 2.5)])
 def test_m03_policy_ranges_are_enforced(threshold: object, period: object) -> None:
     with pytest.raises(ConfigError, match="M-03"):
         LockoutPolicy(threshold=threshold, period_minutes=period)  # type: ignore[arg-type]
 
 
+@pytest.mark.rules("M-03")
 def test_m03_policy_bounds_are_allowed() -> None:
     assert LockoutPolicy(1, 1).period == timedelta(minutes=1)
     assert LockoutPolicy(10, 60).period == timedelta(hours=1)
 
 
+@pytest.mark.rules("M-03")
 def test_m03_guard_and_policy_round_trip_json() -> None:
     policy = LockoutPolicy(3, 10)
     guard = _fail(LoginGuard(), 3, T0, policy)
@@ -85,6 +93,7 @@ def test_m03_guard_and_policy_round_trip_json() -> None:
     assert LockoutPolicy.from_json(policy.to_json()) == policy
 
 
+@pytest.mark.rules("M-03")
 def test_m03_seconds_left_wording() -> None:
     assert format_seconds_left(299.2) == "5 min 00 s"
     assert format_seconds_left(12) == "12 s"

@@ -22,6 +22,7 @@ DID = ("Settings/Registration", "Management Settings", "Device Management",
        "Device Information Distribution Settings")
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_root_is_settings_registration() -> None:
     assert MENU_TREE.label == "Settings/Registration"
     assert [c.label for c in MENU_TREE.children] == [
@@ -29,6 +30,7 @@ def test_ui01_root_is_settings_registration() -> None:
     ]
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_did_menu_path_and_labels_match_the_rules() -> None:
     """DID: <Management Settings> › <Device Management> › <Device Information Distribution Settings>."""
     assert path_of("did") == DID
@@ -44,6 +46,7 @@ def test_ui01_did_menu_path_and_labels_match_the_rules() -> None:
     ]
 
 
+@pytest.mark.rules("UI-01")
 @pytest.mark.parametrize(
     ("key", "path"),
     [
@@ -67,6 +70,7 @@ def test_ui01_screens_sit_at_the_machines_paths(key: str, path: tuple[str, ...])
     assert find_path(path)[-1].key == key
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_labels_are_stored_without_brackets() -> None:
     for node in iter_nodes():
         assert not node.label.startswith(("<", "[")), node.label
@@ -74,6 +78,7 @@ def test_ui01_labels_are_stored_without_brackets() -> None:
     assert MENU_TREE.panel_label == "Settings/Registration"
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_keys_are_unique_and_screens_have_no_children() -> None:
     nodes = list(iter_nodes())
     assert len({n.key for n in nodes}) == len(nodes)
@@ -81,6 +86,7 @@ def test_ui01_keys_are_unique_and_screens_have_no_children() -> None:
     assert all(n.children for n in nodes if n.kind is NodeKind.MENU)
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_find_path_ignores_brackets_and_case() -> None:
     nodes = find_path(["<management settings>", "[DEVICE MANAGEMENT]",
                        "<Device Information Distribution Settings>", "<Manual Distribution>"])
@@ -89,6 +95,7 @@ def test_ui01_find_path_ignores_brackets_and_case() -> None:
     assert [n.key for n in with_root] == ["settings", "preferences"]
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_find_path_names_the_missing_label_and_the_nearest_one() -> None:
     with pytest.raises(MenuPathError) as caught:
         find_path(["Management Settings", "Device Managment", "Manual Distribution"])
@@ -100,11 +107,13 @@ def test_ui01_find_path_names_the_missing_label_and_the_nearest_one() -> None:
     assert "did you mean 'Device Management'" in str(error)
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_unknown_key_suggests_the_nearest_key() -> None:
     with pytest.raises(MenuPathError, match="did.manual"):
         node_by_key("did.manul")
 
 
+@pytest.mark.rules("M-03", "DID-01")
 def test_m03_management_settings_and_everything_below_need_admin() -> None:
     """M-03 and DID-01: <Management Settings> needs an Administrator login, and so does every screen below."""
     management = node_by_key("management")
@@ -114,8 +123,9 @@ def test_m03_management_settings_and_everything_below_need_admin() -> None:
     assert not needs_admin("address_book") and not needs_admin("paper_types")
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_did_screens_are_built_and_nothing_is_planned_any_more() -> None:
-    """The DID screens (issue 4) left ``_PLANNED``; every node of the tree is built now."""
+    """Every node of the tree is built now."""
     for key in ("did", "did.manual", "did.auto", "did.receiving.restore", "did.log", "import_export"):
         assert node_by_key(key).feature is FeatureStatus.BUILT
     for key in ("address_book", "system_manager", "department_ids", "printer_settings", "paper_types"):
@@ -123,6 +133,7 @@ def test_ui01_did_screens_are_built_and_nothing_is_planned_any_more() -> None:
     assert all(node.feature is FeatureStatus.BUILT for node in iter_nodes())
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_breadcrumb_uses_panel_labels() -> None:
     assert breadcrumb("did.receiving.restore") == (
         "Settings/Registration › <Management Settings> › <Device Management> › "
@@ -130,6 +141,7 @@ def test_ui01_breadcrumb_uses_panel_labels() -> None:
     )
 
 
+@pytest.mark.rules("UI-01")
 def test_ui01_rules_are_named_on_the_screens() -> None:
     assert "DID-18" in node_by_key("did.receiving.restrict_model").rules
     assert "DID-21" in node_by_key("did.auto").rules

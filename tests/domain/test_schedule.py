@@ -19,12 +19,14 @@ from mfp_console.errors import RuleRefusal
 NONE_PER_DAY: tuple[tuple[str, ...], ...] = ((),) * 7
 
 
+@pytest.mark.rules("DID-21")
 @pytest.mark.parametrize(("text", "expected"), [("0000", (0, 0)), ("2359", (23, 59)), ("0300", (3, 0)),
                                                 ("1230", (12, 30)), (" 0705 ", (7, 5))])
 def test_did21_accepts_four_digit_times(text: str, expected: tuple[int, int]) -> None:
     assert parse_start_time(text) == expected
 
 
+@pytest.mark.rules("DID-21")
 @pytest.mark.parametrize(
     ("text", "words"),
     [
@@ -45,15 +47,18 @@ def test_did21_refuses_malformed_times(text: str, words: str) -> None:
     assert "0000 to 2359" in caught.value.reason
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_three_digits_suggest_the_padded_time() -> None:
     with pytest.raises(RuleRefusal, match="did you mean 0705"):
         parse_start_time("705")
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_format_round_trips() -> None:
     assert format_start_time(*parse_start_time("0305")) == "0305"
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_at_most_five_slots_per_day() -> None:
     AutoDistribution(ScheduleMode.EVERYDAY, everyday=("0100", "0200", "0300", "0400", "0500"))
     with pytest.raises(RuleRefusal, match="at most 5"):
@@ -63,12 +68,14 @@ def test_did21_at_most_five_slots_per_day() -> None:
         AutoDistribution(ScheduleMode.SPECIFY_DAYS, days=six)
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_bad_slot_refused_in_the_value() -> None:
     with pytest.raises(RuleRefusal) as caught:
         AutoDistribution(ScheduleMode.EVERYDAY, everyday=("2360",))
     assert caught.value.rule_id == "DID-21"
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_slots_keep_their_numbers() -> None:
     auto = AutoDistribution(ScheduleMode.EVERYDAY).with_everyday_slot(3, "0300")
     assert auto.everyday == ("", "", "0300")
@@ -80,6 +87,7 @@ def test_did21_slots_keep_their_numbers() -> None:
         auto.with_everyday_slot(6, "0100")
 
 
+@pytest.mark.rules("DID-22")
 def test_did22_everyday_cron_fields() -> None:
     auto = AutoDistribution(ScheduleMode.EVERYDAY, everyday=("0300", "2330"))
     assert auto.cron_fields() == [
@@ -88,11 +96,13 @@ def test_did22_everyday_cron_fields() -> None:
     ]
 
 
+@pytest.mark.rules("DID-22")
 def test_did22_two_slots_at_the_same_minute_fire_once() -> None:
     auto = AutoDistribution(ScheduleMode.EVERYDAY, everyday=("0300", "0300", "0300"))
     assert auto.cron_fields() == [{"day_of_week": "*", "hour": 3, "minute": 0}]
 
 
+@pytest.mark.rules("DID-22")
 def test_did22_specify_days_merge_days_per_minute() -> None:
     days = [(), ("0300",), (), ("0300", "0300", "1200"), (), (), ("0900",)]
     auto = AutoDistribution(ScheduleMode.SPECIFY_DAYS, days=tuple(days))
@@ -103,6 +113,7 @@ def test_did22_specify_days_merge_days_per_minute() -> None:
     ]
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_off_and_unused_mode_slots_do_not_fire() -> None:
     auto = AutoDistribution(ScheduleMode.OFF, everyday=("0300",))
     assert auto.cron_fields() == []
@@ -110,6 +121,7 @@ def test_did21_off_and_unused_mode_slots_do_not_fire() -> None:
     assert only_days.cron_fields() == []
 
 
+@pytest.mark.rules("DID-22")
 def test_did22_cron_fields_drive_apscheduler_triggers_on_the_right_days() -> None:
     """Fields are valid CronTrigger arguments; weekday names avoid APScheduler's Monday-is-0."""
     days = [("0300",), (), (), (), (), (), ()]  # Sunday only
@@ -121,6 +133,7 @@ def test_did22_cron_fields_drive_apscheduler_triggers_on_the_right_days() -> Non
     assert trigger.get_next_fire_time(fire, fire + timedelta(seconds=1)).strftime("%a") == "Sun"
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_check_complete_names_what_is_missing() -> None:
     AutoDistribution().check_complete()
     base = AutoDistribution(ScheduleMode.EVERYDAY)
@@ -134,6 +147,7 @@ def test_did21_check_complete_names_what_is_missing() -> None:
         timed.check_complete()
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_round_trips_json() -> None:
     days = [(), ("0300",), (), ("", "1200"), (), (), ()]
     auto = AutoDistribution(ScheduleMode.SPECIFY_DAYS, everyday=("0100",), days=tuple(days),
@@ -144,6 +158,7 @@ def test_did21_round_trips_json() -> None:
     assert AutoDistribution.from_json(data) == auto
 
 
+@pytest.mark.rules("DID-21")
 def test_did21_days_must_have_seven_entries() -> None:
     with pytest.raises(ValueError, match="seven"):
         AutoDistribution(days=((),) * 6)

@@ -43,6 +43,7 @@ def test_seed_does_not_touch_the_global_random() -> None:
     assert random.random() == expected
 
 
+@pytest.mark.rules("DID-13")
 def test_did13_host_address_book_is_realistic(host: DeviceInformation) -> None:
     book = host.address_book
     assert 50 <= len(book.entries) <= 80
@@ -59,6 +60,7 @@ def test_did13_host_address_book_is_realistic(host: DeviceInformation) -> None:
     assert 6 <= len(book.favourites) <= 10
 
 
+@pytest.mark.rules("DID-14")
 def test_did14_departments_overlap_partly(host: DeviceInformation, client: DeviceInformation) -> None:
     host_ids = {d.dept_id for d in host.department_ids.departments}
     client_ids = {d.dept_id for d in client.department_ids.departments}
@@ -70,6 +72,7 @@ def test_did14_departments_overlap_partly(host: DeviceInformation, client: Devic
     assert host.department_ids.system_manager.name
 
 
+@pytest.mark.rules("DID-15")
 def test_did15_printer_settings_and_paper_types(host: DeviceInformation, client: DeviceInformation) -> None:
     assert 35 <= len(host.printer_settings) <= 45
     assert 10 <= len(host.paper_types) <= 14
@@ -77,6 +80,7 @@ def test_did15_printer_settings_and_paper_types(host: DeviceInformation, client:
     assert {p.name for p in host.paper_types}.isdisjoint({p.name for p in client.paper_types})
 
 
+@pytest.mark.rules("DID-16")
 def test_did16_settings_values_flags(host: DeviceInformation) -> None:
     values = host.settings_values
     assert 280 <= len(values) <= 340
@@ -93,6 +97,7 @@ def test_did16_settings_values_flags(host: DeviceInformation) -> None:
     assert host.setting("Management Settings/Device Management/Device Name") == "host"
 
 
+@pytest.mark.rules("DID-16")
 def test_did16_client_is_different_and_smaller(host: DeviceInformation, client: DeviceInformation) -> None:
     assert len(client.address_book.entries) < len(host.address_book.entries)
     assert len(client.settings_values) < len(host.settings_values)
@@ -103,6 +108,7 @@ def test_did16_client_is_different_and_smaller(host: DeviceInformation, client: 
     assert client.setting("Management Settings/Device Management/Device Name") == "client-a"
 
 
+@pytest.mark.rules("DID-17")
 def test_did17_inbox_url_send_is_set(host: DeviceInformation, client: DeviceInformation) -> None:
     assert host.inbox_url_send.enabled and len(host.inbox_url_send.entries) == 2
     assert not client.inbox_url_send.is_clear

@@ -75,6 +75,7 @@ def test_cancelled_timer_does_not_fire() -> None:
     assert clock.next_timer() is None
 
 
+@pytest.mark.rules("UI-05")
 def test_jump_to_next_goes_exactly_to_the_next_timer() -> None:
     """UI-05: under a virtual clock the operator can jump to the next scheduled event."""
     clock = VirtualClock(START)

@@ -15,6 +15,7 @@ from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import AuthError, LockedOut
 
 
+@pytest.mark.rules("M-01", "M-07")
 async def test_every_machine_listens_on_loopback_with_its_own_certificate(fleet: Fleet) -> None:
     """M-07: every listener is on loopback; M-01: each machine has its own identity."""
     rows = fleet.status()
@@ -24,6 +25,7 @@ async def test_every_machine_listens_on_loopback_with_its_own_certificate(fleet:
     assert all(r.power == "On" and r.activity == "Idle" for r in rows)
 
 
+@pytest.mark.rules("M-05")
 async def test_ping_from_host_is_mutual_tls_13_to_every_machine(fleet: Fleet) -> None:
     """M-05: every connection is TLS 1.3 with mutual certificate authentication."""
     results = await fleet.ping_all()
@@ -34,54 +36,57 @@ async def test_ping_from_host_is_mutual_tls_13_to_every_machine(fleet: Fleet) ->
         assert result.target in result.peer_subject
 
 
+@pytest.mark.rules("DID-09")
 async def test_machine_without_tls_key_cannot_complete_a_handshake(fleet: Fleet) -> None:
     """DID-09 groundwork: removing the TLS key and certificate makes every handshake fail (E-TLS)."""
     refused: list[ConnectionRefused] = []
     fleet.bus.subscribe(ConnectionRefused, refused.append)
-    fleet.remove_tls_key("client-b")
+    fleet.faults.remove_tls_key("client-b")
     result = await fleet.ping("host", "client-b")
     assert not result.ok and result.code == "E-TLS"
     assert any(e.machine == "client-b" for e in refused)
-    fleet.regenerate_tls_key("client-b")
+    fleet.faults.regenerate_tls_key("client-b")
     assert (await fleet.ping("host", "client-b")).ok
 
 
+@pytest.mark.rules("M-06")
 async def test_off_or_cut_machine_is_unreachable_and_sleep_wakes(fleet: Fleet) -> None:
     """M-06: Off or cut off cannot be reached; a machine in Sleep wakes when a connection arrives."""
-    fleet.power("client-a", PowerState.OFF)
+    fleet.faults.power("client-a", PowerState.OFF)
     assert (await fleet.ping("host", "client-a")).code == "E-UNREACH"
-    fleet.power("client-a", PowerState.ON)
+    fleet.faults.power("client-a", PowerState.ON)
     assert (await fleet.ping("host", "client-a")).ok
-    fleet.cut_network("client-c")
+    fleet.faults.cut_network("client-c")
     assert (await fleet.ping("host", "client-c")).code == "E-UNREACH"
-    fleet.cut_network("client-c", False)
-    fleet.power("client-d", PowerState.SLEEP)
+    fleet.faults.cut_network("client-c", False)
+    fleet.faults.power("client-d", PowerState.SLEEP)
     assert (await fleet.ping("host", "client-d")).ok
-    assert fleet.machine("client-d").state.power is PowerState.ON
+    assert fleet.view("client-d").state.power is PowerState.ON
 
 
 async def test_state_changes_are_published(fleet: Fleet) -> None:
     changes: list[MachineStateChanged] = []
     fleet.bus.subscribe(MachineStateChanged, changes.append)
-    fleet.set_activity("client-a", Activity.PRINTING)
+    fleet.faults.set_activity("client-a", Activity.PRINTING)
     assert changes[-1].what == "activity" and changes[-1].new == "Printing"
 
 
+@pytest.mark.rules("M-04")
 async def test_data_and_state_survive_a_restart_of_the_whole_program(tmp_path: Path, clock: VirtualClock) -> None:
     """M-04: every machine's data survives a restart; keys are written with mode 0600."""
     state = tmp_path / "state"
     first = Fleet.from_file(None, state, clock)
     await first.start()
-    entry = first.add_address_entry("client-a", AddressEntry(0, "Survivor", "e-mail", "s@example.com"))
-    first.power("client-c", PowerState.OFF)
+    entry = first.data.add_address_entry("client-a", AddressEntry(0, "Survivor", "e-mail", "s@example.com"))
+    first.faults.power("client-c", PowerState.OFF)
     fingerprint = first.status()[0].fingerprint
     await first.stop()
     second = Fleet.from_file(None, state, clock)
     await second.start()
     try:
-        book = second.device_info("client-a").address_book
+        book = second.data.device_info("client-a").address_book
         assert any(e.number == entry.number and e.name == "Survivor" for e in book.entries)
-        assert second.machine("client-c").state.power is PowerState.OFF
+        assert second.view("client-c").state.power is PowerState.OFF
         assert second.status()[0].fingerprint == fingerprint
     finally:
         await second.stop()
@@ -91,20 +96,21 @@ async def test_data_and_state_survive_a_restart_of_the_whole_program(tmp_path: P
         assert stat.S_IMODE(key.stat().st_mode) == 0o600, key
 
 
+@pytest.mark.rules("M-02", "M-03")
 async def test_admin_login_pads_ids_and_locks_after_five_wrong_pins(fleet: Fleet, clock: VirtualClock) -> None:
     """M-02: entering a value without its leading zeros matches; M-03: 5 wrong PINs lock for 5 minutes."""
-    fleet.change_pin("client-a", "321", manager_id="4321")
-    fleet.login_admin("client-a", "0004321", "0000321")
-    assert fleet.is_admin("client-a")
-    fleet.logout("client-a")
+    fleet.faults.change_pin("client-a", "321", manager_id="4321")
+    fleet.panel.login_admin("client-a", "0004321", "0000321")
+    assert fleet.panel.is_admin("client-a")
+    fleet.panel.logout("client-a")
     for _ in range(4):
         with pytest.raises(AuthError):
-            fleet.login_admin("client-a", "4321", "999")
+            fleet.panel.login_admin("client-a", "4321", "999")
     with pytest.raises(LockedOut):
-        fleet.login_admin("client-a", "4321", "999")
+        fleet.panel.login_admin("client-a", "4321", "999")
     with pytest.raises(LockedOut) as locked:
-        fleet.login_admin("client-a", "4321", "321")  # even the right PIN is refused while locked
+        fleet.panel.login_admin("client-a", "4321", "321")  # even the right PIN is refused while locked
     assert 0 < locked.value.seconds_left <= 300
     await fleet.advance(301)
-    fleet.login_admin("client-a", "4321", "321")
-    assert fleet.is_admin("client-a")
+    fleet.panel.login_admin("client-a", "4321", "321")
+    assert fleet.panel.is_admin("client-a")

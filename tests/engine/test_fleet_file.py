@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mfp_console.domain.machine import Function
-from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import FileProblemsError
+from mfp_console.fleet_file import load_fleet_file
 
 
 def test_default_fleet_has_a_host_that_is_also_the_sync_server_and_four_clients() -> None:
@@ -61,6 +61,7 @@ def test_every_problem_is_reported_at_once_with_its_line(tmp_path: Path) -> None
     assert len(problems) == 4
 
 
+@pytest.mark.rules("M-02")
 def test_unquoted_pin_is_refused_because_leading_zeros_would_be_lost(tmp_path: Path) -> None:
     """M-02: IDs and PINs are digit strings; YAML would turn 0000321 into 321 silently."""
     problems = _problems(

@@ -31,23 +31,25 @@ def _fleet_file(tmp_path: Path, count: int, concurrency: int) -> Path:
     return path
 
 
+@pytest.mark.rules("DID-06")
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads RSS from /proc")
 async def test_did06_distribution_to_1000_machines_with_concurrency(tmp_path: Path, clock: VirtualClock) -> None:
     """DID-06 (D): N at once for large fleets; every other rule holds, memory stays bounded."""
     fleet = Fleet.from_file(_fleet_file(tmp_path, 1000, 8), tmp_path / "state", clock)
     await fleet.start()
     try:
-        fleet.login_admin("host", "7654321", "7654321")
+        fleet.panel.login_admin("host", "7654321", "7654321")
         before = _rss_mib()
-        job = fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PAPER_INFORMATION],
-                                              fleet.destinations("host").names())
+        job = fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PAPER_INFORMATION],
+                                              fleet.distribution.destinations("host").names())
         await fleet.settle(timeout=300)
         grown = _rss_mib() - before
+        job = fleet.distribution.last_job("host")
         assert [r.text for r in job.results.values()] == ["OK"] * 1000
         assert grown < 200, f"memory grew by {grown:.0f} MiB for 1,000 destinations"
-        host_book = fleet.device_info("host").address_book
-        assert fleet.device_info("rx-0001").address_book == host_book
-        assert fleet.device_info("rx-1000").address_book == host_book
-        assert len(fleet.communication_log("host", kind="Delivered")) == 1000
+        host_book = fleet.data.device_info("host").address_book
+        assert fleet.data.device_info("rx-0001").address_book == host_book
+        assert fleet.data.device_info("rx-1000").address_book == host_book
+        assert len(fleet.distribution.communication_log("host", kind="Delivered")) == 1000
     finally:
         await fleet.stop()

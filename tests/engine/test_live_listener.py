@@ -18,8 +18,8 @@ HELLO = Hello(machine="host", model="iR-ADV C5560", series="iR-ADV C5500", firmw
 async def _raw_exchange(fleet: Fleet, payload: bytes) -> list[dict]:
     """Dials client-a with host's valid certificate, sends raw bytes, returns the frames it answers."""
     host, port = fleet.address_of("client-a")
-    stream = await dial(host, port, identity=fleet.pki_identity("host"), ca_pem=fleet.ca_pem,
-                        expected_peer="client-a", timeout=2.0, revoked=fleet.revoked_serials)
+    stream = await dial(host, port, identity=fleet.runtime.pki.identity("host"), ca_pem=fleet.runtime.pki.ca_pem,
+                        expected_peer="client-a", timeout=2.0, revoked=fleet.runtime.pki.revoked_serials)
     decoder = FrameDecoder()
     frames: list[dict] = []
     try:
@@ -50,6 +50,7 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.rules("M-05")
 @pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
 async def test_bad_input_ends_with_a_protocol_error_and_the_listener_serves_on(fleet: Fleet, kind: str) -> None:
     """M-05 / architecture 'The wire': malformed input ends the conversation with an error naming it."""

@@ -24,6 +24,7 @@ def ca() -> FleetCA:
     return FleetCA.create("mfp-console fleet CA", NOW)
 
 
+@pytest.mark.rules("M-05")
 def test_ca_is_a_self_signed_p256_authority_valid_ten_years(ca: FleetCA) -> None:
     """M-05: the fleet has its own CA, ECDSA P-256, with the validity it was asked for."""
     cert = ca.certificate

@@ -76,6 +76,7 @@ def test_identities_of_machines_left_out_of_the_list_are_kept(tmp_path: Path) ->
     assert smaller.has_identity("client-b")
 
 
+@pytest.mark.rules("M-04", "M-05")
 def test_revocation_list_survives_a_restart(tmp_path: Path) -> None:
     """M-05: a revoked certificate stays revoked after the program restarts (M-04)."""
     pki = load_or_create_fleet_pki(tmp_path, FLEET, NOW)
@@ -91,6 +92,7 @@ def test_revocation_list_survives_a_restart(tmp_path: Path) -> None:
     assert again.revoked_serials == {serial}
 
 
+@pytest.mark.rules("DID-09")
 def test_removed_identity_stays_removed_across_a_restart(tmp_path: Path) -> None:
     """DID-09 fault: a machine without TLS key and certificate is not silently re-issued one."""
     pki = load_or_create_fleet_pki(tmp_path, FLEET, NOW)

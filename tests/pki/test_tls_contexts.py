@@ -32,6 +32,7 @@ def identity(ca: FleetCA) -> MachineIdentityCert:
     return issue_identity(ca, "client-a", NOW)
 
 
+@pytest.mark.rules("M-05")
 def test_server_context_is_tls13_only_mutual_and_ticketless(ca: FleetCA, identity: MachineIdentityCert) -> None:
     """M-05: TLS 1.3 only, the client must present a certificate; no session tickets (cost)."""
     context = tls.server_context(identity, ca.cert_pem)
@@ -41,6 +42,7 @@ def test_server_context_is_tls13_only_mutual_and_ticketless(ca: FleetCA, identit
     assert context.cert_store_stats()["x509_ca"] == 1
 
 
+@pytest.mark.rules("M-05")
 def test_client_context_is_tls13_only_mutual_without_hostname_matching(
     ca: FleetCA, identity: MachineIdentityCert
 ) -> None:
@@ -108,6 +110,7 @@ def _client_hello(maximum: ssl.TLSVersion) -> bytes:
     return outgoing.read()
 
 
+@pytest.mark.rules("M-05")
 def test_the_offered_version_is_read_from_the_client_hello() -> None:
     """M-05: the log names the version an old peer offered."""
     assert offered_tls_version(_client_hello(ssl.TLSVersion.TLSv1_3)) == 0x0304
@@ -119,6 +122,7 @@ def test_the_offered_version_is_read_from_the_client_hello() -> None:
     assert tls_version_label(0x0301) == "TLS 1.0"
 
 
+@pytest.mark.rules("M-05")
 def test_listen_errors_are_named() -> None:
     """M-05: each kind of failed handshake gets its own reason."""
     hello12 = _client_hello(ssl.TLSVersion.TLSv1_2)
@@ -131,6 +135,7 @@ def test_listen_errors_are_named() -> None:
     assert classify_listen_error(ConnectionResetError(), b"\x16\x03")[0] is RefusalReason.HUNG_UP
 
 
+@pytest.mark.rules("DID-05")
 def test_reason_codes_are_unique_and_map_to_did05_codes() -> None:
     codes = [reason.code for reason in RefusalReason]
     assert len(codes) == len(set(codes))

@@ -20,12 +20,14 @@ CHALLENGE = "3c" * CHALLENGE_BYTES
 KEY = derive_auth_key("7654321", "0000321")
 
 
+@pytest.mark.rules("DID-08")
 def test_matching_id_and_pin_pass() -> None:
     """DID-08: host and client with the same ID and PIN agree."""
     proof = make_proof(derive_auth_key("7654321", "0000321"), CHALLENGE, "host", "client-a")
     assert check_proof(KEY, CHALLENGE, "host", "client-a", proof)
 
 
+@pytest.mark.rules("DID-08")
 @pytest.mark.parametrize(("manager_id", "pin"), [("7654321", "0000322"), ("7654320", "0000321")])
 def test_a_different_id_or_pin_fails(manager_id: str, pin: str) -> None:
     """DID-08: a client whose System Manager ID or PIN differs refuses the proof (E-AUTH)."""
@@ -33,6 +35,7 @@ def test_a_different_id_or_pin_fails(manager_id: str, pin: str) -> None:
     assert not check_proof(KEY, CHALLENGE, "host", "client-a", proof)
 
 
+@pytest.mark.rules("DID-08")
 def test_the_proof_is_bound_to_the_challenge_and_both_names() -> None:
     """DID-08: a recorded proof cannot be replayed with another challenge or between other machines."""
     proof = make_proof(KEY, CHALLENGE, "host", "client-a")
@@ -42,6 +45,7 @@ def test_the_proof_is_bound_to_the_challenge_and_both_names() -> None:
     assert not check_proof(KEY, CHALLENGE, "hostc", "lient-a", make_proof(KEY, CHALLENGE, "host", "client-a"))
 
 
+@pytest.mark.rules("DID-08")
 def test_the_pin_never_appears_on_the_wire() -> None:
     """DID-08: the Auth frame carries only an HMAC, never the PIN or the ID, in any encoding."""
     key = derive_auth_key("1234567", "7654321")
@@ -71,6 +75,7 @@ def test_malformed_proofs_are_just_wrong(proof: object) -> None:
     assert check_proof(KEY, CHALLENGE, "host", "client-a", proof) is False  # type: ignore[arg-type]
 
 
+@pytest.mark.rules("M-02")
 @pytest.mark.parametrize(
     ("manager_id", "pin"), [("321", "7654321"), ("7654321", "765432a"), ("76543210", "1")]
 )
@@ -85,6 +90,7 @@ def test_own_challenge_must_be_hex() -> None:
         make_proof(KEY, "not hex", "host", "client-a")
 
 
+@pytest.mark.rules("DID-08")
 def test_check_uses_constant_time_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
     """DID-08: the comparison goes through hmac.compare_digest."""
     calls = []

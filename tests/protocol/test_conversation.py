@@ -93,6 +93,7 @@ def test_distribution_tracks_offer_and_chunks() -> None:
     assert responder.chunks_transferred == responder.offer.chunk_count
 
 
+@pytest.mark.rules("DID-08")
 def test_refusals_end_the_conversation() -> None:
     """DID-08 E-AUTH and E-BUSY/E-MODEL/E-REFUSED replies end in DONE; nothing more may follow."""
     for script in (auth_refused_script(), offer_refused_script("E-MODEL")):
@@ -102,6 +103,7 @@ def test_refusals_end_the_conversation() -> None:
             initiator.send(offer(1))
 
 
+@pytest.mark.rules("DID-05")
 def test_out_of_order_message_is_a_remote_error_naming_both() -> None:
     """DID-05 E-PROTOCOL: a message out of order says what was expected and what arrived."""
     _, responder = advanced([(I, hello("distribution")), (R, welcome())])
@@ -204,6 +206,7 @@ def test_pong_must_echo_the_ping() -> None:
         receive(initiator, Pong("n2"))
 
 
+@pytest.mark.rules("SYNC-02")
 def test_sync_refusal_ends_and_sync_messages_flow_both_ways() -> None:
     """SYNC-02/04 refusals arrive as a refused SyncJoinReply and end the session."""
     script = ALL_SCRIPTS["sync"]()
@@ -249,6 +252,7 @@ def test_clean_close_after_done() -> None:
         responder.send_error("E-PROTOCOL", "too late")
 
 
+@pytest.mark.rules("DID-12")
 def test_close_mid_transfer_is_an_unclean_close() -> None:
     """DID-12: a link lost during the transfer shows as CLOSED in TRANSFER (E-INTERRUPTED)."""
     _, responder = advanced(distribution_script()[:7])
@@ -287,6 +291,7 @@ def test_byte_by_byte_feeding_gives_the_same_events() -> None:
     assert received == [message for _, message in script]
 
 
+@pytest.mark.rules("DID-05")
 def test_oversize_frames_are_refused_both_ways() -> None:
     """DID-05 E-PROTOCOL: an oversize frame from the peer ends the conversation; we never send one."""
     responder = Conversation(R, max_frame=64)
@@ -299,6 +304,7 @@ def test_oversize_frames_are_refused_both_ways() -> None:
         initiator.send(Hello("h" * 64, "m", "s", "f", "ping"))
 
 
+@pytest.mark.rules("DID-06")
 def test_send_encoded_sends_the_same_bytes_and_checks_order() -> None:
     """One encoding of each chunk serves every destination (DID-06 with N at once)."""
     script = distribution_script()

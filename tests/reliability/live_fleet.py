@@ -86,7 +86,7 @@ class RawPeer:
             The frames the machine sent, decoded, and whether it closed the link within ``linger`` s.
         """
         host, port = self.fleet.address_of(target)
-        stream: TlsStream = await dial(host, port, self.fleet.pki_identity(self.as_machine), self.fleet.ca_pem,
+        stream: TlsStream = await dial(host, port, self.fleet.runtime.pki.identity(self.as_machine), self.fleet.runtime.pki.ca_pem,
                                        target, 2.0, local_name=self.as_machine)
         decoder = FrameDecoder(max_frame=16 * 1024 * 1024)
         frames: list[dict[str, Any]] = []

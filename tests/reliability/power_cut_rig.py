@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from mfp_console.clock import RealClock
+from mfp_console.domain.communication_log import RECEIVED
 from mfp_console.domain.device_info import Category, DeviceInformation, SettingValue
 from mfp_console.engine.fleet import Fleet
-from mfp_console.store import RECEIVED, MachineStore
+from mfp_console.store import MachineStore
 from mfp_console.store.paths import machine_database_path
 
 __all__ = ["KillOutcome", "PowerCutRig", "Violation", "generations_of", "tagged"]
@@ -166,7 +167,7 @@ class PowerCutRig:
         self.fleet = Fleet.from_file(self.fleet_file, self.state_dir, RealClock(),
                                      handshake_timeout=5.0, conversation_timeout=5.0)
         await self.fleet.start(only=["host"])  # creates the PKI every client process loads
-        self.fleet.login_admin("host", *ADMIN)
+        self.fleet.panel.login_admin("host", *ADMIN)
         await asyncio.gather(*(self._spawn(name) for name in self.names))
         return self
 
@@ -202,17 +203,17 @@ class PowerCutRig:
     async def cycle(self) -> list[KillOutcome]:
         """Tags a new generation, distributes it, SIGKILLs every client at a random moment, checks, restarts."""
         self.generation += 1
-        host = self.fleet.machine("host")
+        host = self.fleet.live_machine("host")
         new_info = tagged(host.device_info, self.generation)
         for category in Category:
             host.store.save_category(category, new_info.category(category))
         loop = asyncio.get_running_loop()
         delays = {name: self.rng.uniform(0.0, self.kill_window_s) for name in self.names}
         timers = [loop.call_later(d, _kill, self.processes[n]) for n, d in delays.items()]
-        job = self.fleet.start_manual_distribution("host", list(Category), self.names)
+        job = self.fleet.distribution.start_manual_distribution("host", list(Category), self.names)
         try:
             async with asyncio.timeout(JOB_BOUND_S):
-                while job.status.value == "running":
+                while (job := self.fleet.distribution.last_job("host")).running:
                     await asyncio.sleep(0.01)
                 await asyncio.gather(*(p.wait() for p in self.processes.values()))
         finally:
@@ -291,13 +292,13 @@ class PowerCutRig:
     async def final_distribution(self) -> dict[str, str]:
         """One uninterrupted distribution: every client must end OK with the newest generation."""
         self.generation += 1
-        host = self.fleet.machine("host")
+        host = self.fleet.live_machine("host")
         new_info = tagged(host.device_info, self.generation)
         for category in Category:
             host.store.save_category(category, new_info.category(category))
-        job = self.fleet.start_manual_distribution("host", list(Category), self.names)
+        job = self.fleet.distribution.start_manual_distribution("host", list(Category), self.names)
         async with asyncio.timeout(JOB_BOUND_S):
-            while job.status.value == "running":
+            while (job := self.fleet.distribution.last_job("host")).running:
                 await asyncio.sleep(0.01)
         return {name: job.results[name].text for name in self.names}
 

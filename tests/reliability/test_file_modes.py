@@ -14,7 +14,7 @@ def _mode(path: Path) -> int:
 
 
 async def test_databases_and_keys_are_readable_by_their_owner_only(fleet: Fleet) -> None:
-    fleet.login_admin("host", "7654321", "7654321")  # a write, so the WAL exists
+    fleet.panel.login_admin("host", "7654321", "7654321")  # a write, so the WAL exists
     machines = fleet.state_dir / "machines"
     files = sorted(machines.glob("*.sqlite3*"))
     assert any(f.name.endswith("-wal") for f in files)

@@ -86,7 +86,7 @@ def test_plain_tcp(live: LiveFleet) -> None:
 
 def test_tls_1_2(live: LiveFleet) -> None:
     fleet = live.fleet
-    context = _context(fleet.pki_identity("host"), fleet.ca_pem, ssl.TLSVersion.TLSv1_2)
+    context = _context(fleet.runtime.pki.identity("host"), fleet.runtime.pki.ca_pem, ssl.TLSVersion.TLSv1_2)
 
     async def attack(host: str, port: int) -> None:
         with pytest.raises(ssl.SSLError):
@@ -103,7 +103,7 @@ def test_tls_1_2(live: LiveFleet) -> None:
 ])
 def test_bad_certificates(live: LiveFleet, holder: str, reason: str) -> None:
     fleet = live.fleet
-    pki = fleet.pki
+    pki = fleet.runtime.pki.pki
     assert pki is not None
     claim = "host"
     if holder == "other-ca":
@@ -116,12 +116,12 @@ def test_bad_certificates(live: LiveFleet, holder: str, reason: str) -> None:
         identity = issue_identity(pki.ca, "host", NOW - timedelta(hours=1))
         live.call(lambda: pki.revoke(identity.serial))
     else:
-        identity = fleet.pki_identity("client-b")  # a real fleet certificate, presented by a liar
+        identity = fleet.runtime.pki.identity("client-b")  # a real fleet certificate, presented by a liar
     assert identity is not None
 
     async def attack(host: str, port: int) -> None:
         with pytest.raises(DialError) as failed:
-            await dial(host, port, identity, fleet.ca_pem, TARGET, BOUND_S, local_name=claim)
+            await dial(host, port, identity, fleet.runtime.pki.ca_pem, TARGET, BOUND_S, local_name=claim)
         assert failed.value.code == "E-TLS"
 
     refused(live, attack, reason)

@@ -8,17 +8,14 @@ kept its data, and still served an honest ping from the host.
 
 from __future__ import annotations
 
-import json
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mfp_console.domain.device_info import Category
-from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.protocol import encode_frame, make_proof
 from mfp_console.protocol.framing import DEFAULT_MAX_FRAME
@@ -52,7 +49,7 @@ def hostile(live: LiveFleet, data: bytes) -> list[dict]:
     """Sends ``data``, checks the machine refused it properly and still serves; returns its frames."""
     COUNTS["inputs"] += 1
     before_refusals = len(live.refusals_of(TARGET))
-    before_data = live.call(lambda: live.fleet.device_info(TARGET))
+    before_data = live.call(lambda: live.fleet.data.device_info(TARGET))
     frames, closed = live.run(lambda: RawPeer(live.fleet).exchange(TARGET, data), 10.0)
     assert closed, f"the machine kept the link open after {data[:60]!r}"
     assert frames, f"the machine closed without a word after {data[:60]!r}"
@@ -64,7 +61,7 @@ def hostile(live: LiveFleet, data: bytes) -> list[dict]:
         assert len(live.refusals_of(TARGET)) > before_refusals, "the refusal was not logged on the bus"
     ping = live.run(lambda: live.fleet.ping("host", TARGET), 10.0)
     assert ping.ok, f"the machine stopped serving honest peers: {ping}"
-    assert live.call(lambda: live.fleet.device_info(TARGET)) == before_data
+    assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before_data
     return frames
 
 
@@ -123,7 +120,7 @@ async def _valid_prefix_then(live: LiveFleet, tail: list[bytes]) -> list[dict]:
 
     fleet = live.fleet
     host, port = fleet.address_of(TARGET)
-    stream = await dial(host, port, fleet.pki_identity("host"), fleet.ca_pem, TARGET, 2.0, local_name="host")
+    stream = await dial(host, port, fleet.runtime.pki.identity("host"), fleet.runtime.pki.ca_pem, TARGET, 2.0, local_name="host")
     decoder = FrameDecoder()
     frames: list[dict] = []
 
@@ -159,7 +156,7 @@ async def _valid_prefix_then(live: LiveFleet, tail: list[bytes]) -> list[dict]:
 
 def test_right_pin_but_wrong_digest_or_bundle_changes_nothing(live: LiveFleet) -> None:
     COUNTS["inputs"] += 2
-    before = live.call(lambda: live.fleet.device_info(TARGET))
+    before = live.call(lambda: live.fleet.data.device_info(TARGET))
     text = '{"address_book": 1}'
     frames = live.run(lambda: _valid_prefix_then(live, [frame(Chunk(0, text)), frame(Apply("0" * 64))]))
     assert frames[-1]["type"] == "error" and "SHA-256 does not match" in frames[-1]["reason"]
@@ -167,7 +164,7 @@ def test_right_pin_but_wrong_digest_or_bundle_changes_nothing(live: LiveFleet) -
 
     frames = live.run(lambda: _valid_prefix_then(live, [frame(Chunk(0, text)), frame(Apply(bundle_digest(text)))]))
     assert frames[-1]["type"] == "error" and "bad distribution bundle" in frames[-1]["reason"]
-    assert live.call(lambda: live.fleet.device_info(TARGET)) == before
+    assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before
     assert live.run(lambda: live.fleet.ping("host", TARGET)).ok
 
 

@@ -20,6 +20,7 @@ ADMIN = ("7654321", "7654321")
 CLIENTS = ("client-a", "client-b", "client-c")
 
 
+@pytest.mark.rules("M-03")
 async def test_m03_pin_brute_force_is_locked_out(fleet: Fleet, clock: VirtualClock) -> None:
     rng = random.Random(3)
     threshold = fleet.spec.settings.lockout_threshold
@@ -33,7 +34,7 @@ async def test_m03_pin_brute_force_is_locked_out(fleet: Fleet, clock: VirtualClo
             tries += 1
             wrong += 1
             try:
-                fleet.login_admin("host", ADMIN[0], pin)
+                fleet.panel.login_admin("host", ADMIN[0], pin)
             except LockedOut:
                 break
             except AuthError:
@@ -43,52 +44,55 @@ async def test_m03_pin_brute_force_is_locked_out(fleet: Fleet, clock: VirtualClo
         assert tries <= threshold
         for guess in (f"{rng.randrange(10**7):07d}", ADMIN[1]):  # even the right PIN is refused while locked
             with pytest.raises(LockedOut) as held:
-                fleet.login_admin("host", ADMIN[0], guess)
+                fleet.panel.login_admin("host", ADMIN[0], guess)
             assert held.value.rule_id == "M-03" and held.value.seconds_left > 0
             locked += 1
-        assert not fleet.is_admin("host")
+        assert not fleet.panel.is_admin("host")
         await fleet.advance(fleet.spec.settings.lockout_minutes * 60 + 1)
-    fleet.login_admin("host", *ADMIN)  # after the lockout, the right PIN works again
-    assert fleet.is_admin("host")
+    fleet.panel.login_admin("host", *ADMIN)  # after the lockout, the right PIN works again
+    assert fleet.panel.is_admin("host")
     print(f"PIN brute force: {wrong} wrong PINs, {locked} tries refused while locked, 0 logins")
 
 
+@pytest.mark.rules("DID-08")
 async def test_did08_wrong_id_or_pin_never_changes_a_clients_data(fleet: Fleet) -> None:
     rng = random.Random(8)
-    before = {name: fleet.device_info(name) for name in CLIENTS}
-    logs_before = {name: len(fleet.communication_log(name)) for name in CLIENTS}
+    before = {name: fleet.data.device_info(name) for name in CLIENTS}
+    logs_before = {name: len(fleet.distribution.communication_log(name)) for name in CLIENTS}
     attempts = 0
     for n in range(20):
         manager_id = ADMIN[0] if n % 2 else f"{rng.randrange(1, 10**7):07d}"
         pin = f"{rng.randrange(10**7):07d}"
         if (manager_id, pin) == ADMIN:
             continue
-        fleet.change_pin("host", pin, manager_id)
-        fleet.login_admin("host", manager_id, pin)
-        job = fleet.start_manual_distribution("host", list(Category), CLIENTS)
+        fleet.faults.change_pin("host", pin, manager_id)
+        fleet.panel.login_admin("host", manager_id, pin)
+        fleet.distribution.start_manual_distribution("host", list(Category), CLIENTS)
         await fleet.settle()
+        job = fleet.distribution.last_job("host")
         assert {r.text for r in job.results.values()} == {"NG E-AUTH"}, job.results
         attempts += len(CLIENTS)
-        fleet.logout("host")
+        fleet.panel.logout("host")
     for name in CLIENTS:
-        assert fleet.device_info(name) == before[name]
-        assert fleet.machine(name).store.restore_point_categories() == set()
-        log = fleet.communication_log(name)
+        assert fleet.data.device_info(name) == before[name]
+        assert fleet.live_machine(name).store.restore_point_categories() == set()
+        log = fleet.distribution.communication_log(name)
         assert len(log) - logs_before[name] == attempts // len(CLIENTS)
         assert all(e.code == "E-AUTH" for e in log[: attempts // len(CLIENTS)])
     print(f"DID-08: {attempts} distributions with a wrong ID/PIN, 0 changed a client")
 
 
+@pytest.mark.rules("DID-08")
 async def test_did08_forged_proofs_on_the_wire_are_refused(fleet: Fleet) -> None:
-    host = fleet.machine("host")
-    before = fleet.device_info("client-a")
+    host = fleet.live_machine("host")
+    before = fleet.data.device_info("client-a")
     for _ in range(40):
-        opened = await open_conversation(fleet, host, "client-a", "distribution")
+        opened = await open_conversation(fleet.runtime, host, "client-a", "distribution")
         try:
             await opened.channel.send(Auth(proof=secrets.token_hex(32)))
             result = await opened.channel.expect(AuthResult)
         finally:
             await opened.channel.close()
         assert not result.ok and result.code == "E-AUTH"
-    assert fleet.device_info("client-a") == before
-    assert [e.code for e in fleet.communication_log("client-a")[:40]] == ["E-AUTH"] * 40
+    assert fleet.data.device_info("client-a") == before
+    assert [e.code for e in fleet.distribution.communication_log("client-a")[:40]] == ["E-AUTH"] * 40

@@ -1,4 +1,4 @@
-"""The ``sync`` step and ``expect: {sync: …}`` (issue 6): reading, checking, playing on real TLS links."""
+"""The ``sync`` step and ``expect: {sync: …}``: reading, checking, playing on real TLS links."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def test_sync_problems_name_the_place_and_the_nearest_word(tmp_path: Path) -> No
     assert "Info, Warning or Error" in text
 
 
+@pytest.mark.rules("SYNC-08", "SYNC-14")
 async def test_sync08_sync14_played_on_real_links_with_expectations(tmp_path: Path) -> None:
     played = scenario(tmp_path, (
         "  - sync: {start_server: host, start_client: [client-a, client-b]}\n"

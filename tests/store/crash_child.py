@@ -11,10 +11,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mfp_console.domain.device_info import Category
-from mfp_console.store import RECEIVED, LogEntry, MachineStore
-
 from sample_data import info_generations, machine_time, make_info  # this directory is sys.path[0]
+
+from mfp_console.domain.communication_log import RECEIVED, LogEntry
+from mfp_console.domain.device_info import Category
+from mfp_console.store import MachineStore
 
 
 def main(path: Path) -> None:

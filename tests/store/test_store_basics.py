@@ -64,6 +64,7 @@ def test_closed_store_refuses_use(store: MachineStore) -> None:
         store.has_device_info()
 
 
+@pytest.mark.rules("M-04")
 def test_seed_and_reload_round_trip(store_path: Path) -> None:
     """M-04: device information survives closing and reopening the store exactly."""
     info = make_info(1)

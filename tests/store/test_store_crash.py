@@ -81,6 +81,7 @@ def check_whole_generation(path: Path) -> tuple[int, bool]:
         return generation, marker is not None
 
 
+@pytest.mark.rules("M-04")
 @pytest.mark.slow
 def test_sigkill_during_updates_leaves_one_whole_generation(tmp_path: Path) -> None:
     """M-04: at least 20 SIGKILLs at random moments never leave a mix of two updates."""

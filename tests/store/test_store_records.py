@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from mfp_console.domain.communication_log import DELIVERED, RECEIVED, LogEntry
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
-from mfp_console.store import DELIVERED, RECEIVED, LogEntry, MachineStore, Sharing, UserItem
+from mfp_console.store import MachineStore, Sharing, UserItem
 
 from .sample_data import machine_time
 
@@ -22,6 +23,7 @@ def entry(minute: int, kind: str, peer: str, result: str = "OK", code: str = "")
     )
 
 
+@pytest.mark.rules("DID-23")
 def test_log_round_trip_and_filters(store_path: Path) -> None:
     """DID-23: entries come back exactly, newest first, filtered by type, peer and result."""
     entries = [
@@ -43,6 +45,7 @@ def test_log_round_trip_and_filters(store_path: Path) -> None:
         assert store.read_log()[0].start.tzinfo is not None
 
 
+@pytest.mark.rules("DID-23")
 def test_log_entry_refuses_unknown_result() -> None:
     """DID-23: a result is OK or NG."""
     with pytest.raises(ValueError):
@@ -51,6 +54,7 @@ def test_log_entry_refuses_unknown_result() -> None:
     assert listed.contents == ("a",)
 
 
+@pytest.mark.rules("M-04")
 def test_state_round_trip(store_path: Path) -> None:
     """M-04: power, activity, error code, network cut and TLS configured survive a restart."""
     state = MachineState(PowerState.SLEEP, Activity.UPDATING, "E-UPDATE", True, False)
@@ -62,6 +66,7 @@ def test_state_round_trip(store_path: Path) -> None:
         assert store.load_state() == state
 
 
+@pytest.mark.rules("M-04")
 def test_config_round_trip(store_path: Path) -> None:
     """M-04: configuration documents survive a restart; reads return fresh copies."""
     receiving = {"restrict_model": True, "restrict": {"address_book": False}}
@@ -77,6 +82,7 @@ def test_config_round_trip(store_path: Path) -> None:
         assert store.get_config("lockout") == 5
 
 
+@pytest.mark.rules("M-04")
 def test_set_configs_is_one_transaction(store: MachineStore) -> None:
     """M-04: a value that cannot be encoded stores none of the batch."""
     store.set_config("a", 1)
@@ -85,6 +91,7 @@ def test_set_configs_is_one_transaction(store: MachineStore) -> None:
     assert store.get_config("a") == 1 and store.get_config("b") is None
 
 
+@pytest.mark.rules("SYNC-08")
 def test_user_items_versions_and_sharing(store_path: Path) -> None:
     """SYNC-08/10: items are stored per user with growing versions and a sharing range."""
     with MachineStore.open(store_path) as store:
@@ -103,6 +110,7 @@ def test_user_items_versions_and_sharing(store_path: Path) -> None:
         assert store.user_items("nobody") == {}
 
 
+@pytest.mark.rules("SYNC-05")
 def test_replace_user_takes_the_server_copy(store: MachineStore) -> None:
     """SYNC-05: a user's data on the client is replaced wholesale by the server's, versions included."""
     store.put_user_items("bob", {"language": "en", "shortcuts": ["copy"]}, machine_time(1))
@@ -111,6 +119,7 @@ def test_replace_user_takes_the_server_copy(store: MachineStore) -> None:
     assert store.user_items("bob") == server
 
 
+@pytest.mark.rules("SYNC-03")
 def test_users_oldest_first_and_delete_cascades(store: MachineStore) -> None:
     """SYNC-03: users are listed least recently seen first; deleting one deletes their items."""
     store.put_user_items("carol", {"language": "en"}, machine_time(1))

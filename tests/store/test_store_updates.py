@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from mfp_console.domain.communication_log import RECEIVED, LogEntry
 from mfp_console.domain.device_info import Category, InboxUrlSend
 from mfp_console.errors import StoreError
-from mfp_console.store import RECEIVED, LogEntry, MachineStore
+from mfp_console.store import MachineStore
 
 from .sample_data import info_generations, machine_time, make_info
 
@@ -31,6 +32,7 @@ def seeded(store: MachineStore) -> MachineStore:
     return store
 
 
+@pytest.mark.rules("DID-13", "DID-20", "DID-23")
 def test_apply_update_writes_data_restore_point_and_log_together(seeded: MachineStore) -> None:
     """DID-13/15, DID-20, DID-23: new values, the previous values as restore point, and the log entry."""
     seeded.mark_update_started({"job": 7, "host": "host"})
@@ -49,6 +51,7 @@ def test_apply_update_writes_data_restore_point_and_log_together(seeded: Machine
     assert seeded.update_marker() is None
 
 
+@pytest.mark.rules("DID-20")
 def test_later_update_replaces_only_its_own_restore_points(seeded: MachineStore) -> None:
     """DID-20: one level per category; an update replaces the restore point of the categories it changes."""
     seeded.apply_update(make_info(2), ALL, True, received(2))
@@ -68,6 +71,7 @@ def info_generations_of_restore_point(store: MachineStore, category: Category) -
     return info_generations(make_info(0).with_category(category, value))[category.value]
 
 
+@pytest.mark.rules("M-04", "DID-12")
 @pytest.mark.parametrize("how", ["sqlite trigger", "monkeypatched log insert"])
 def test_failed_update_leaves_everything_as_before(
     seeded: MachineStore, store_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
@@ -118,6 +122,7 @@ def test_store_error_names_the_database_file(seeded: MachineStore, store_path: P
         seeded.apply_update(make_info(2), ALL, False, received(2))
 
 
+@pytest.mark.rules("DID-11")
 def test_marker_survives_reopen_and_data_is_from_before(seeded: MachineStore, store_path: Path) -> None:
     """DID-11/12: a crash after the update started leaves the marker (E-UPDATE) and the old data."""
     seeded.mark_update_started({"job": 9, "from": "host", "categories": ["address_book"]})
@@ -130,6 +135,7 @@ def test_marker_survives_reopen_and_data_is_from_before(seeded: MachineStore, st
         assert store.update_marker() is None
 
 
+@pytest.mark.rules("DID-20")
 def test_restore_uses_the_point_up(seeded: MachineStore) -> None:
     """DID-20: restore brings back the picked categories; a second restore has nothing."""
     seeded.apply_update(make_info(2), ALL, True, received(2))
@@ -153,6 +159,7 @@ def test_restore_uses_the_point_up(seeded: MachineStore) -> None:
     assert third.info == seeded.load_device_info()
 
 
+@pytest.mark.rules("DID-17")
 def test_restore_can_clear_inbox_and_logs_in_same_transaction(seeded: MachineStore, store_path: Path) -> None:
     """DID-17: restoring address book alone lets the caller clear inbox URL Send in the same transaction."""
     seeded.apply_update(make_info(2), ALL, True, received(2))
@@ -167,6 +174,7 @@ def test_restore_can_clear_inbox_and_logs_in_same_transaction(seeded: MachineSto
         seeded.restore([Category.ADDRESS_BOOK], restore_inbox=True, set_inbox=InboxUrlSend())
 
 
+@pytest.mark.rules("DID-17")
 def test_update_without_inbox_change_keeps_inbox_restore_point_absent(seeded: MachineStore) -> None:
     """DID-17: the inbox restore point is only taken when the update changed inbox settings."""
     seeded.apply_update(make_info(2), [Category.ADDRESS_BOOK, Category.SETTINGS_VALUES], False, received(2))

@@ -24,6 +24,7 @@ def keep(store: MachineStore, minute: int, **docs: bytes) -> None:
     store.store_snapshot(b"".join(docs.values()), [(u, len(d)) for u, d in docs.items()], machine_time(minute))
 
 
+@pytest.mark.rules("SYNC-05")
 def test_sync05_kept_users_read_like_stored_ones(store: MachineStore) -> None:
     """SYNC-05: every user of the answer is listed and reads back with the server's versions."""
     keep(store, 1, ann=doc(home_screen={"layout": "Wide"}), bob=doc(keychain=[{"destination": 1}]), cy=b"{}")
@@ -36,6 +37,7 @@ def test_sync05_kept_users_read_like_stored_ones(store: MachineStore) -> None:
     assert store.user_items("nobody") == {}
 
 
+@pytest.mark.rules("SYNC-05")
 def test_sync05_the_servers_copy_replaces_rows_but_keeps_the_login(store: MachineStore) -> None:
     """SYNC-05: a user stored here before takes the server's copy; their last login stays this machine's."""
     store.put_user_items("ann", {"home_screen": "mine", "shortcuts": ["x"]}, machine_time(1))
@@ -58,6 +60,7 @@ def test_a_write_turns_the_document_into_rows(store: MachineStore) -> None:
     assert store.user_items("ann")["home_screen"].version == 4
 
 
+@pytest.mark.rules("SYNC-07")
 def test_users_the_new_answer_lacks_keep_their_data(store: MachineStore) -> None:
     """SYNC-07: a user deleted on the server keeps their data here (they register again from here)."""
     keep(store, 1, ann=doc(home_screen="a"), bob=doc(home_screen="b"))

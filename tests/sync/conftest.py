@@ -12,26 +12,26 @@ ADMIN = ("7654321", "7654321")
 def admin(fleet: Fleet, *names: str) -> None:
     """Logs the Administrator in at each machine."""
     for name in names:
-        if not fleet.is_admin(name):
-            fleet.login_admin(name, *ADMIN)
+        if not fleet.panel.is_admin(name):
+            fleet.panel.login_admin(name, *ADMIN)
 
 
 async def start_sync(fleet: Fleet, clients: Iterable[str] = ("client-a", "client-b"), server: str = "host") -> None:
     """Starts the server and the clients (blank address: each searches for the server) and settles."""
     clients = list(clients)
     admin(fleet, server, *clients)
-    if not fleet.sync_status(server).server_running:
-        fleet.start_sync_server(server)
+    if not fleet.sync.status(server).server_running:
+        fleet.sync.start_server(server)
     for name in clients:
         if name == server:
-            fleet.set_sync_client_settings(name, "localhost:8443")
-        fleet.start_sync_client(name)
+            fleet.sync.set_client_settings(name, "localhost:8443")
+        fleet.sync.start_client(name)
     await fleet.settle()
 
 
 def as_user(fleet: Fleet, machine: str, user: str) -> None:
     """Walks up to ``machine`` and logs in as ``user``."""
-    fleet.login_user(machine, user)
+    fleet.users.login_user(machine, user)
 
 
 def fleet_spec(extra_clients: int = 0, **changes: dict):

@@ -17,100 +17,105 @@ LANG = PersonalItem.DISPLAY_LANGUAGE
 
 
 def set_language(fleet: Fleet, machine: str, user: str, value: str) -> None:
-    fleet.login_user(machine, user)
-    fleet.set_personal_item(machine, user, LANG, {"language": value, "keyboard": "x"})
+    fleet.users.login_user(machine, user)
+    fleet.users.set_personal_item(machine, user, LANG, {"language": value, "keyboard": "x"})
 
 
 async def stop_clients(fleet: Fleet, *names: str) -> None:
     for name in names:
         admin(fleet, name)
-        fleet.stop_sync_client(name)
+        fleet.sync.stop_client(name)
     await fleet.settle()
 
 
+@pytest.mark.rules("SYNC-10")
 async def test_sync10_sharing_ranges_change_only_with_clients_stopped(fleet: Fleet) -> None:
     await start_sync(fleet, ["client-a", "client-b"])
     set_language(fleet, "client-a", "lea", "German")
     await fleet.settle()
-    assert fleet.sharing_ranges("host")[LANG] is SharingRange.SHARED
+    assert fleet.sync_server.sharing_ranges("host")[LANG] is SharingRange.SHARED
     with pytest.raises(RuleRefusal) as info:
-        fleet.set_sharing_range("host", LANG, SharingRange.DEVICE_SPECIFIC)
+        fleet.sync_server.set_sharing_range("host", LANG, SharingRange.DEVICE_SPECIFIC)
     assert info.value.rule_id == "SYNC-10" and "client-a" in info.value.reason
     await stop_clients(fleet, "client-a", "client-b")
-    fleet.set_sharing_range("host", LANG, SharingRange.DEVICE_SPECIFIC)
+    fleet.sync_server.set_sharing_range("host", LANG, SharingRange.DEVICE_SPECIFIC)
     # shared → device-specific: the shared value was first copied to every device
-    copies = fleet.server_copy("host", "lea")
+    copies = fleet.sync_server.server_copy("host", "lea")
     assert copies["display_language@client-a"] == copies["display_language@client-b"] == {"language": "German", "keyboard": "x"}
     await start_sync(fleet, ["client-a", "client-b"])
-    assert fleet.personal_data("client-b", "lea").sharing[LANG] is SharingRange.DEVICE_SPECIFIC
+    assert fleet.users.personal_data("client-b", "lea").sharing[LANG] is SharingRange.DEVICE_SPECIFIC
     set_language(fleet, "client-b", "lea", "Estonian")
     await fleet.settle()
-    assert fleet.personal_data("client-b", "lea").display_language == "Estonian"
-    assert fleet.personal_data("client-a", "lea").display_language == "German"  # each device keeps its own
-    assert fleet.server_copy("host", "lea")["display_language@client-b"]["language"] == "Estonian"
+    assert fleet.users.personal_data("client-b", "lea").display_language == "Estonian"
+    assert fleet.users.personal_data("client-a", "lea").display_language == "German"  # each device keeps its own
+    assert fleet.sync_server.server_copy("host", "lea")["display_language@client-b"]["language"] == "Estonian"
 
 
+@pytest.mark.rules("SYNC-11")
 async def test_sync11_a_malfunction_loses_device_specific_data(fleet: Fleet) -> None:
     admin(fleet, "host")
-    fleet.start_sync_server("host")
-    fleet.set_sharing_range("host", "home_screen", "device_specific")
+    fleet.sync.start_server("host")
+    fleet.sync_server.set_sharing_range("host", "home_screen", "device_specific")
     await start_sync(fleet, ["client-a", "client-b"])
-    fleet.login_user("client-a", "max")
-    fleet.set_personal_item("client-a", "max", "home_screen", {"layout": "Mine", "timeline": False})
-    fleet.add_personal_button("client-a", "max", "shared button")
+    fleet.users.login_user("client-a", "max")
+    fleet.users.set_personal_item("client-a", "max", "home_screen", {"layout": "Mine", "timeline": False})
+    fleet.users.add_personal_button("client-a", "max", "shared button")
     await fleet.settle()
-    assert fleet.server_copy("host", "max")["home_screen@client-a"]["layout"] == "Mine"
-    assert fleet.malfunction("client-a") == 1
-    assert fleet.machine("client-a").state.error_code == "E-SYNC"
-    fleet.clear_error("client-a")
+    assert fleet.sync_server.server_copy("host", "max")["home_screen@client-a"]["layout"] == "Mine"
+    assert fleet.sync.malfunction("client-a") == 1
+    assert fleet.view("client-a").state.error_code == "E-SYNC"
+    fleet.faults.clear_error("client-a")
     await fleet.settle()
-    data = fleet.personal_data("client-a", "max")
+    data = fleet.users.personal_data("client-a", "max")
     assert data[PersonalItem.HOME_SCREEN] == PersonalItem.HOME_SCREEN.default()  # back to the default
     assert data.personal_buttons == [{"label": "shared button", "function": "Copy"}]  # shared data comes back
-    assert "home_screen@client-a" not in fleet.server_copy("host", "max")  # not recoverable from the server
-    assert any("SYNC-11" in e.message for e in fleet.sync_log_entries("host", "Warning"))
+    assert "home_screen@client-a" not in fleet.sync_server.server_copy("host", "max")  # not recoverable from the server
+    assert any("SYNC-11" in e.message for e in fleet.sync.log_entries("host", "Warning"))
 
 
+@pytest.mark.rules("SYNC-18")
 async def test_sync18_backup_to_storage_and_smb_restore_and_schedule(fleet: Fleet) -> None:
     await start_sync(fleet, ["client-a"])
     set_language(fleet, "client-a", "ned", "Italian")
     await fleet.settle()
-    local = fleet.backup_sync_data("host")
-    smb = fleet.backup_sync_data("host", "smb://nas/backups/mfp")
+    local = fleet.sync_server.backup("host")
+    smb = fleet.sync_server.backup("host", "smb://nas/backups/mfp")
     assert local.parent == fleet.state_dir / "sync-backup" / "host"
     assert smb.parent == fleet.state_dir / "smb" / "nas" / "backups" / "mfp"
     assert not list(smb.parent.glob(".*.tmp"))  # written atomically
     assert json.loads(smb.read_text())["users"][0]["user"] == "ned"
-    fleet.delete_user_data("host", ["ned"])
+    fleet.sync_server.delete_user_data("host", ["ned"])
     with pytest.raises(RuleRefusal) as info:
-        fleet.restore_sync_data("host", smb)
+        fleet.sync_server.restore("host", smb)
     assert info.value.rule_id == "SYNC-18"
     await stop_clients(fleet, "client-a")
-    assert fleet.restore_sync_data("host", smb) == 1
-    assert fleet.server_copy("host", "ned")["display_language"]["language"] == "Italian"
+    assert fleet.sync_server.restore("host", smb) == 1
+    assert fleet.sync_server.server_copy("host", "ned")["display_language"]["language"] == "Italian"
     # by schedule: daily at 03:00 (machine time), written by the clock's timer
-    nxt = fleet.set_sync_backup_schedule("host", BackupSchedule(BackupMode.DAILY, "0300", target="smb://nas/nightly"))
+    nxt = fleet.sync_server.set_backup_schedule("host", BackupSchedule(BackupMode.DAILY, "0300", target="smb://nas/nightly"))
     assert nxt == (fleet.clock.now() + timedelta(days=1)).replace(hour=3, minute=0, second=0, microsecond=0)
     await fleet.advance(24 * 3600)
     assert len(list((fleet.state_dir / "smb" / "nas" / "nightly").glob("sync-host-*.json"))) == 1
 
 
+@pytest.mark.rules("SYNC-18")
 async def test_sync18_replication_to_another_machine(tmp_path, clock) -> None:
     fleet = await started(fleet_spec(client_c={"functions": ["sync_server", "distribution_receiver"]}), tmp_path, clock)
     try:
         await start_sync(fleet, ["client-a"])
         set_language(fleet, "client-a", "ola", "Spanish")
         await fleet.settle()
-        fleet.set_sync_replica("host", "client-c")
-        assert await fleet.replicate_sync_data("host") == 1
+        fleet.sync_server.set_replica("host", "client-c")
+        assert await fleet.sync_server.replicate("host") == 1
         await fleet.settle()
-        assert fleet.server_copy("client-c", "ola")["display_language"]["language"] == "Spanish"
+        assert fleet.sync_server.server_copy("client-c", "ola")["display_language"]["language"] == "Spanish"
         with pytest.raises(RuleRefusal):
-            fleet.set_sync_replica("host", "client-b")  # no server function: cannot hold a replica
+            fleet.sync_server.set_replica("host", "client-b")  # no server function: cannot hold a replica
     finally:
         await fleet.stop()
 
 
+@pytest.mark.rules("SYNC-19")
 async def test_sync19_server_change_is_enforced_step_by_step(tmp_path, clock) -> None:
     fleet = await started(fleet_spec(client_a={"functions": ["sync_client", "sync_server"]}), tmp_path, clock)
     try:
@@ -119,31 +124,31 @@ async def test_sync19_server_change_is_enforced_step_by_step(tmp_path, clock) ->
         await fleet.settle()
         admin(fleet, "host", "client-a", "client-b")
         with pytest.raises(RuleRefusal, match="SYNC-19"):
-            fleet.start_sync_server("client-a")  # one server at a time
-        fleet.begin_server_change("host", "client-a")
+            fleet.sync.start_server("client-a")  # one server at a time
+        fleet.sync_server.begin_server_change("host", "client-a")
 
         def refused(step_text: str, action) -> None:
             with pytest.raises(RuleRefusal) as info:
                 action()
             assert info.value.rule_id == "SYNC-19" and step_text in info.value.reason, info.value.reason
 
-        refused('step 1 "stop synchronization on every client"', lambda: fleet.backup_sync_data("host", "smb://nas/move"))
-        refused('step 1 "stop synchronization on every client"', lambda: fleet.stop_sync_server("host"))
+        refused('step 1 "stop synchronization on every client"', lambda: fleet.sync_server.backup("host", "smb://nas/move"))
+        refused('step 1 "stop synchronization on every client"', lambda: fleet.sync.stop_server("host"))
         await stop_clients(fleet, "client-a", "client-b")
-        refused('step 2 "back up the synchronization data of host"', lambda: fleet.stop_sync_server("host"))
-        backup = fleet.backup_sync_data("host", "smb://nas/move")
-        refused('step 3 "stop the server function on host"', lambda: fleet.start_sync_server("client-a"))
-        fleet.stop_sync_server("host")
-        refused('step 4 "start the server function on client-a"', lambda: fleet.restore_sync_data("client-a"))
-        refused('step 4', lambda: fleet.start_sync_client("client-b"))
-        fleet.start_sync_server("client-a")
-        refused('step 5 "restore the backup on client-a"', lambda: fleet.start_sync_client("client-b"))
-        assert fleet.restore_sync_data("client-a") == 1
-        assert fleet.server_change() is not None and fleet.server_change().backup == str(backup)
-        fleet.start_sync_client("client-b")  # blank address: finds the new server
+        refused('step 2 "back up the synchronization data of host"', lambda: fleet.sync.stop_server("host"))
+        backup = fleet.sync_server.backup("host", "smb://nas/move")
+        refused('step 3 "stop the server function on host"', lambda: fleet.sync.start_server("client-a"))
+        fleet.sync.stop_server("host")
+        refused('step 4 "start the server function on client-a"', lambda: fleet.sync_server.restore("client-a"))
+        refused('step 4', lambda: fleet.sync.start_client("client-b"))
+        fleet.sync.start_server("client-a")
+        refused('step 5 "restore the backup on client-a"', lambda: fleet.sync.start_client("client-b"))
+        assert fleet.sync_server.restore("client-a") == 1
+        assert fleet.sync_server.server_change() is not None and fleet.sync_server.server_change().backup == str(backup)
+        fleet.sync.start_client("client-b")  # blank address: finds the new server
         await fleet.settle()
-        assert fleet.server_change() is None
-        assert fleet.sync_status("client-b").connected_to == "client-a"
-        assert fleet.personal_data("client-b", "pat").display_language == "Japanese"
+        assert fleet.sync_server.server_change() is None
+        assert fleet.sync.status("client-b").connected_to == "client-a"
+        assert fleet.users.personal_data("client-b", "pat").display_language == "Japanese"
     finally:
         await fleet.stop()

@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 import pytest
 
+from mfp_console.domain.sync_settings import SyncClientState
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.sync.link import MAX_SNAPSHOT_BYTES, SNAPSHOT, END, encode_batches, record
+from mfp_console.engine.sync.link import END, MAX_SNAPSHOT_BYTES, SNAPSHOT, encode_batches, record
+from mfp_console.engine.sync.server import SyncServer
 from mfp_console.errors import StoreError
 from mfp_console.protocol.framing import encode_raw_frame
 from mfp_console.protocol.messages import Attachment, SyncData
@@ -33,28 +35,29 @@ def raw(data: bytes) -> Frames:
 async def seed_users(fleet: Fleet, *users: str) -> None:
     """The server holds ``users`` with a language each; client-a joins and gets them."""
     admin(fleet, "host")
-    fleet.start_sync_server("host")
-    data, now = fleet.machine("host").functions["sync_server"].data, fleet.clock.now()
+    fleet.sync.start_server("host")
+    data, now = fleet.live_machine("host").functions.get(SyncServer).data, fleet.clock.now()
     for user in users:
         data.put(user, "display_language", {"language": f"{user}'s", "keyboard": "x"}, 2, now)
     await start_sync(fleet, ["client-a"])
 
 
+@pytest.mark.rules("SYNC-05")
 async def test_sync05_the_answer_is_kept_as_sent_and_read_user_by_user(fleet: Fleet) -> None:
     """SYNC-05: a joining client stores the users' documents as they came, one blob, and reads them per user."""
     await seed_users(fleet, "ann", "bob")
-    assert fleet.users_on("client-a") == ["ann", "bob"]
-    assert fleet.personal_data("client-a", "bob").display_language == "bob's"
-    path = fleet.machine("client-a").store.path
+    assert fleet.users.users_on("client-a") == ["ann", "bob"]
+    assert fleet.users.personal_data("client-a", "bob").display_language == "bob's"
+    path = fleet.live_machine("client-a").store.path
     with sqlite3.connect(path) as raw_db:
         assert raw_db.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 0
         assert raw_db.execute("SELECT COUNT(*) FROM users WHERE snapshot_offset IS NOT NULL").fetchone()[0] == 2
     # a change here turns that user into rows and still reaches the server (SYNC-08)
-    fleet.login_user("client-a", "bob")
+    fleet.users.login_user("client-a", "bob")
     await fleet.settle()
-    fleet.add_personal_button("client-a", "bob", "Mine")
+    fleet.users.add_personal_button("client-a", "bob", "Mine")
     await fleet.settle()
-    assert fleet.server_copy("host", "bob")["personal_buttons"] == [{"label": "Mine", "function": "Copy"}]
+    assert fleet.sync_server.server_copy("host", "bob")["personal_buttons"] == [{"label": "Mine", "function": "Copy"}]
     with sqlite3.connect(path) as raw_db:
         assert raw_db.execute("SELECT COUNT(*) FROM users WHERE snapshot_offset IS NOT NULL").fetchone()[0] == 1
 
@@ -78,43 +81,45 @@ HOSTILE: dict[str, tuple[Callable[[], Frames], str]] = {
 }
 
 
+@pytest.mark.rules("SYNC-14")
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 async def test_sync14_a_hostile_answer_ends_the_session_and_changes_nothing(fleet: Fleet, case: str) -> None:
     """SYNC-14: a broken answer is refused with a reason; the client keeps the data it had and retries."""
     await seed_users(fleet, "ann")
     admin(fleet, "client-a")
-    fleet.stop_sync_client("client-a")
-    server = fleet.machine("host").functions["sync_server"]
+    fleet.sync.stop_client("client-a")
+    server = fleet.live_machine("host").functions.get(SyncServer)
     frames, reason = HOSTILE[case]
     server.full_answer = lambda device: (frames(), 1)  # type: ignore[method-assign]
-    fleet.start_sync_client("client-a")
+    fleet.sync.start_client("client-a")
     await fleet.settle()
-    warnings = [e.message for e in fleet.sync_log_entries("client-a", "Warning")]
+    warnings = [e.message for e in fleet.sync.log_entries("client-a", "Warning")]
     assert any(reason in message for message in warnings), warnings
-    assert fleet.sync_status("client-a").client_state == "Disconnected"
-    assert fleet.users_on("client-a") == ["ann"]
-    assert fleet.personal_data("client-a", "ann").display_language == "ann's"
-    assert "eve" not in fleet.users_on("client-a")
+    assert fleet.sync.status("client-a").client_state is SyncClientState.DISCONNECTED
+    assert fleet.users.users_on("client-a") == ["ann"]
+    assert fleet.users.personal_data("client-a", "ann").display_language == "ann's"
+    assert "eve" not in fleet.users.users_on("client-a")
 
 
+@pytest.mark.rules("SYNC-14")
 async def test_sync14_a_damaged_document_is_replaced_by_the_servers_copy_at_login(fleet: Fleet) -> None:
     """SYNC-14: a kept document that cannot be read is a clear error, and the user's login repairs it."""
     admin(fleet, "host")
-    fleet.start_sync_server("host")
-    server = fleet.machine("host").functions["sync_server"]
+    fleet.sync.start_server("host")
+    server = fleet.live_machine("host").functions.get(SyncServer)
     data, now = server.data, fleet.clock.now()
     data.put("ann", "display_language", {"language": "Deutsch", "keyboard": "x"}, 4, now)
     honest = data.document
     data.document = lambda user: b'{"display_language":{"value":1,"version":0}}' if user == "ann" else honest(user)
     await start_sync(fleet, ["client-a"])
     data.document = honest  # type: ignore[method-assign]
-    assert fleet.users_on("client-a") == ["ann"]
+    assert fleet.users.users_on("client-a") == ["ann"]
     with pytest.raises(StoreError, match=r"server's copy of 'ann' is damaged: .*exactly value, version and range"):
-        fleet.personal_data("client-a", "ann")
-    fleet.login_user("client-a", "ann")
+        fleet.users.personal_data("client-a", "ann")
+    fleet.users.login_user("client-a", "ann")
     await fleet.settle()
-    assert fleet.personal_data("client-a", "ann").display_language == "Deutsch"
-    errors = [e.message for e in fleet.sync_log_entries("client-a", "Error")]
+    assert fleet.users.personal_data("client-a", "ann").display_language == "Deutsch"
+    errors = [e.message for e in fleet.sync.log_entries("client-a", "Error")]
     assert any("stored data of ann was damaged" in message for message in errors), errors
 
 

@@ -14,10 +14,11 @@ from mfp_console.domain.sync_rules import (
     sharing_change_problem,
     users_to_evict,
 )
-from mfp_console.domain.sync_settings import AuthSettings, BackupSchedule, BackupMode, BackupTarget, ServerAddress
+from mfp_console.domain.sync_settings import AuthSettings, BackupMode, BackupSchedule, BackupTarget, ServerAddress
 from mfp_console.errors import RuleRefusal
 
 
+@pytest.mark.rules("SYNC-01")
 @pytest.mark.parametrize("text, host", [
     ("", ""), ("192.168.18.138", "192.168.18.138"), ("v4.server.canon.com:8443", "v4.server.canon.com"),
     ("fe80::65f0:82cb:b3d6:e6bc", "fe80::65f0:82cb:b3d6:e6bc"), ("[fe80::65f0:82cb:b3d6:e6bc]:8443", "fe80::65f0:82cb:b3d6:e6bc"),
@@ -30,6 +31,7 @@ def test_sync01_server_address_forms(text: str, host: str) -> None:
     assert address.is_localhost == (host == "localhost")
 
 
+@pytest.mark.rules("SYNC-01")
 @pytest.mark.parametrize("text", ["host:443", "[fe80::1]:80", "host:84430", "host:abc", "[fe80::1"])
 def test_sync01_a_port_other_than_8443_is_refused(text: str) -> None:
     with pytest.raises(RuleRefusal) as info:
@@ -37,6 +39,7 @@ def test_sync01_a_port_other_than_8443_is_refused(text: str) -> None:
     assert info.value.rule_id == "SYNC-01"
 
 
+@pytest.mark.rules("SYNC-02")
 def test_sync02_ten_machines_including_the_server() -> None:
     nine = {f"c{i}" for i in range(9)}
     assert admission_problem("srv", nine - {"c8"}, "c8") == ""
@@ -45,6 +48,7 @@ def test_sync02_ten_machines_including_the_server() -> None:
     assert admission_problem("srv", nine, "srv") == ""  # the server's own client is the same machine
 
 
+@pytest.mark.rules("SYNC-03")
 def test_sync03_the_least_recently_logged_in_users_go_first() -> None:
     oldest_first = [f"u{i}" for i in range(1003)]
     assert users_to_evict(oldest_first, 1000) == ["u0", "u1", "u2"]
@@ -52,6 +56,7 @@ def test_sync03_the_least_recently_logged_in_users_go_first() -> None:
     assert users_to_evict(oldest_first[:1000], 1000) == []
 
 
+@pytest.mark.rules("SYNC-04")
 def test_sync04_settings_digest_compares_department_ids_only_when_groups_are_department_ids() -> None:
     a = AuthSettings(True, True, False, ("0000101",))
     b = AuthSettings(True, True, False, ("0000777",))
@@ -60,6 +65,7 @@ def test_sync04_settings_digest_compares_department_ids_only_when_groups_are_dep
     assert AuthSettings(False, True).digest() != AuthSettings(True, True).digest()
 
 
+@pytest.mark.rules("SYNC-05", "SYNC-06", "SYNC-07")
 def test_sync05_sync06_sync07_join_plan() -> None:
     plan = plan_join(server_users={"ann", "bob"}, client_users={"bob", "cy"})
     assert plan.take_server_copy == {"bob"}  # SYNC-05
@@ -72,6 +78,7 @@ def test_versions_a_change_based_on_an_old_version_loses() -> None:
     assert not accept_change(5, 4)
 
 
+@pytest.mark.rules("SYNC-08")
 def test_sync08_item_values_are_checked() -> None:
     check_item_value(PersonalItem.PERSONAL_ADDRESS_LIST, [{"name": "B", "address": "b@x", "type": "E-Mail"}])
     with pytest.raises(ValueError):
@@ -80,11 +87,13 @@ def test_sync08_item_values_are_checked() -> None:
         check_item_value(PersonalItem.KEYCHAIN, [{"destination": 0, "account": "a"}])
 
 
+@pytest.mark.rules("SYNC-10")
 def test_sync10_sharing_changes_only_with_every_client_stopped() -> None:
     assert sharing_change_problem([]) == ""
     assert "client-a" in sharing_change_problem(["client-a"])
 
 
+@pytest.mark.rules("SYNC-16")
 def test_sync16_keychain_entries_follow_registration_numbers() -> None:
     keychain = [{"destination": 2, "account": "alice"}]
     assert keychain_targets(keychain, ["fs-a", "fs-b"]) == [(2, "alice", "fs-b")]
@@ -93,11 +102,13 @@ def test_sync16_keychain_entries_follow_registration_numbers() -> None:
     assert keychain_order_problem("host", ["fs-a"], ["fs-a"]) == ""
 
 
+@pytest.mark.rules("SYNC-17")
 def test_sync17_firmware_comparison() -> None:
     assert firmware_below("88.12", "93.01") and not firmware_below("93.01", "93.01")
     assert not firmware_below("88.12", "")
 
 
+@pytest.mark.rules("SYNC-18")
 def test_sync18_backup_targets_and_schedules() -> None:
     assert BackupTarget.parse("").path_parts() == ("sync-backup",)
     smb = BackupTarget.parse("smb://nas/backups/mfp")
@@ -110,6 +121,7 @@ def test_sync18_backup_targets_and_schedules() -> None:
         BackupSchedule(BackupMode.DAILY, "2400")
 
 
+@pytest.mark.rules("SYNC-19")
 def test_sync19_steps_out_of_order_name_the_missing_step() -> None:
     change = ServerChange("host", "client-a")
     with pytest.raises(RuleRefusal) as info:

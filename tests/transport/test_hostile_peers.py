@@ -49,6 +49,7 @@ async def _read_until_closed(reader: asyncio.StreamReader) -> bytes:
         return b""
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_plain_tcp_is_refused(served: Served) -> None:
     async with asyncio.timeout(TEST_BOUND):
         reader, writer = await asyncio.open_connection("127.0.0.1", served.listener.port)
@@ -61,6 +62,7 @@ async def test_m05_plain_tcp_is_refused(served: Served) -> None:
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_tls12_client_is_refused_naming_the_version(served: Served, pki: Pki) -> None:
     async with asyncio.timeout(TEST_BOUND):
         context = _hostile_context(pki, pki.host, ssl.TLSVersion.TLSv1_2)
@@ -72,6 +74,7 @@ async def test_m05_tls12_client_is_refused_naming_the_version(served: Served, pk
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 @pytest.mark.parametrize(
     ("holder", "logged", "told"),
     [
@@ -95,6 +98,7 @@ async def test_m05_client_certificate_from_another_ca_or_expired_is_refused(
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_revoked_client_certificate_is_refused(served: Served, pki: Pki) -> None:
     """M-05: the serial is checked against the fleet's revocation list right after the handshake."""
     async with asyncio.timeout(TEST_BOUND):
@@ -108,6 +112,7 @@ async def test_m05_revoked_client_certificate_is_refused(served: Served, pki: Pk
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_swapped_client_certificate_is_refused(served: Served, pki: Pki) -> None:
     """M-05: host presents client-b's certificate; the name it claims and the certificate differ."""
     async with asyncio.timeout(TEST_BOUND):
@@ -121,6 +126,7 @@ async def test_m05_swapped_client_certificate_is_refused(served: Served, pki: Pk
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_client_without_certificate_is_refused(served: Served, pki: Pki) -> None:
     async with asyncio.timeout(TEST_BOUND):
         context = _hostile_context(pki, None, ssl.TLSVersion.TLSv1_3)
@@ -134,6 +140,7 @@ async def test_m05_client_without_certificate_is_refused(served: Served, pki: Pk
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 @pytest.mark.parametrize(("sent", "stage"), [(b"", "sent nothing"), (None, "did not finish the TLS handshake")])
 async def test_m05_stalled_handshake_is_refused_within_the_bound(
     served: Served, sent: bytes | None, stage: str
@@ -166,6 +173,7 @@ async def test_a_stalled_peer_does_not_hold_up_honest_ones(served: Served) -> No
         writer.close()
 
 
+@pytest.mark.rules("DID-09")
 async def test_did09_listener_without_identity_refuses_and_dialer_gets_e_tls(pki: Pki) -> None:
     """DID-09: a machine with no TLS key and certificate refuses every link; the dialer ends E-TLS."""
     refusals: list[tuple[str, str, str]] = []

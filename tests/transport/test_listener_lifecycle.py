@@ -13,6 +13,7 @@ from mfp_console.pki.refusal import RefusalReason
 from tests.transport.conftest import DIAL_TIMEOUT, TEST_BOUND, Pki, Served
 
 
+@pytest.mark.rules("M-06")
 async def test_m06_paused_listener_is_unreachable_then_resumes_on_the_same_port(served: Served, pki: Pki) -> None:
     """M-06: a machine off or cut off cannot be reached (E-UNREACH); back on, the same address works."""
     async with asyncio.timeout(TEST_BOUND):
@@ -87,6 +88,7 @@ async def test_a_broken_on_refused_callback_does_not_break_the_listener(pki: Pki
         await listener.close()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_revocation_applies_to_the_next_connection(pki: Pki) -> None:
     """M-05: the revocation list is read on every connection, so revoking takes effect at once."""
     revoked: set[int] = set()
@@ -107,6 +109,7 @@ async def test_m05_revocation_applies_to_the_next_connection(pki: Pki) -> None:
         await listener.close()
 
 
+@pytest.mark.rules("DID-09")
 async def test_did09_removing_the_identity_of_a_running_listener(served: Served, pki: Pki) -> None:
     """DID-09: set_identity(None) refuses new links; an identity set again serves them."""
     async with asyncio.timeout(TEST_BOUND):

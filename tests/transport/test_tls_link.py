@@ -13,6 +13,7 @@ from mfp_console.pki.refusal import RefusalReason
 from tests.transport.conftest import DIAL_TIMEOUT, TEST_BOUND, Pki, Served
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_honest_handshake_is_tls13_with_both_certificates(served: Served, pki: Pki) -> None:
     """M-05: both ends see TLS 1.3, a TLS 1.3 cipher and the other's certificate subject."""
     async with asyncio.timeout(TEST_BOUND):
@@ -33,6 +34,7 @@ async def test_m05_honest_handshake_is_tls13_with_both_certificates(served: Serv
         assert served.refusals.empty()
 
 
+@pytest.mark.rules("M-07")
 async def test_m07_listener_binds_loopback_by_default(served: Served) -> None:
     """M-07: by default every listener is on 127.0.0.1."""
     assert served.listener.host == "127.0.0.1"
@@ -65,6 +67,7 @@ async def test_peer_closing_properly_reads_as_end_of_stream(pki: Pki) -> None:
         await listener.close()
 
 
+@pytest.mark.rules("DID-05")
 async def test_cut_link_mid_conversation_is_e_interrupted(served: Served, pki: Pki) -> None:
     """DID-05: a link lost during a transfer is E-INTERRUPTED, not an end of stream."""
     async with asyncio.timeout(TEST_BOUND):
@@ -78,6 +81,7 @@ async def test_cut_link_mid_conversation_is_e_interrupted(served: Served, pki: P
         await stream.close()
 
 
+@pytest.mark.rules("M-06")
 async def test_m06_dialing_a_closed_port_is_e_unreach(pki: Pki) -> None:
     """M-06: nobody listening means E-UNREACH, and the reason says the connection was refused."""
     probe = socket.socket()
@@ -93,6 +97,7 @@ async def test_m06_dialing_a_closed_port_is_e_unreach(pki: Pki) -> None:
     assert isinstance(failed.value, TransportError)
 
 
+@pytest.mark.rules("DID-09")
 async def test_did09_a_dialer_without_tls_key_cannot_dial(served: Served) -> None:
     """DID-09: a machine without TLS key and certificate gets E-TLS before any byte is sent."""
     with pytest.raises(DialError) as failed:
@@ -103,6 +108,7 @@ async def test_did09_a_dialer_without_tls_key_cannot_dial(served: Served) -> Non
     assert served.refusals.empty()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_dialer_refuses_a_listener_naming_another_machine(served: Served, pki: Pki) -> None:
     """M-05: the dialer expected client-b; the certificate at that port names client-a (swapped)."""
     async with asyncio.timeout(TEST_BOUND):
@@ -115,6 +121,7 @@ async def test_m05_dialer_refuses_a_listener_naming_another_machine(served: Serv
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 async def test_m05_dialer_refuses_a_revoked_listener(served: Served, pki: Pki) -> None:
     async with asyncio.timeout(TEST_BOUND):
         with pytest.raises(DialError) as failed:
@@ -125,6 +132,7 @@ async def test_m05_dialer_refuses_a_revoked_listener(served: Served, pki: Pki) -
         await served.honest_round_trip()
 
 
+@pytest.mark.rules("M-05")
 @pytest.mark.parametrize(
     ("holder", "reason", "words"),
     [

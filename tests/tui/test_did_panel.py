@@ -1,4 +1,4 @@
-"""Pilot tests of the Device Information Distribution screens (issue 4, panel side).
+"""Pilot tests of the Device Information Distribution screens (the panel side).
 
 Each test works the panel the way an operator does (``PanelDriver``: touches, ticks, typing) and asserts on
 the engine's state through the fleet facade (destinations, statuses, schedules, receiving settings, device
@@ -12,6 +12,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.receiving import ReceivingSettings
@@ -51,6 +53,7 @@ class TestRegisterDestinations:
     """DID-02 on the host: by hand (duplicates refused with rule and reason), auto search, details, delete,
     print list; DID-01: the screens sit under the Administrator login."""
 
+    @pytest.mark.rules("DID-02")
     async def test_did02_register_duplicate_details_delete_and_print(self, make_app, tmp_path: Path) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -71,7 +74,7 @@ class TestRegisterDestinations:
             await driver.type_into("Name", "branch-printer")
             await driver.type_into("Address", "192.0.2.15")
             await driver.press("OK")
-            assert app.fleet.destinations("host").names()[-1] == "branch-printer"
+            assert app.fleet.distribution.destinations("host").names()[-1] == "branch-printer"
             assert "5 of 100 registered" in driver.visible_text()
 
             await driver.press("Details")  # the new destination is selected
@@ -81,20 +84,21 @@ class TestRegisterDestinations:
 
             await driver.press("Delete")
             await driver.press("Yes")
-            assert "branch-printer" not in app.fleet.destinations("host")
+            assert "branch-printer" not in app.fleet.distribution.destinations("host")
 
             await driver.press("Print List")
             printed = sorted(app.screenshot_dir.glob("host-destinations-*.txt"))
             assert len(printed) == 1 and "client-d" in printed[0].read_text()
             assert printed[0].name in driver.visible_text().replace("\n", "")
 
+    @pytest.mark.rules("DID-02")
     async def test_did02_auto_search_registers_the_ticked_machines(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             await open_did(driver, "Register Destinations")
-            app.fleet.delete_destination("host", "client-d")  # router distance 3 from the host
-            app.fleet.delete_destination("host", "client-c")  # distance 2
+            app.fleet.distribution.delete_destination("host", "client-d")  # router distance 3 from the host
+            app.fleet.distribution.delete_destination("host", "client-c")  # distance 2
             await driver.press("Auto Search/Register")
             await driver.type_into("Search Depth (Router)", "9")
             await driver.press("Start Auto Search")
@@ -107,19 +111,20 @@ class TestRegisterDestinations:
             assert found.ticked_in_order() == ["client-c"]  # the ones not registered yet start ticked
             assert "registered already" in driver.visible_text()
             await driver.press("Register")
-            assert app.fleet.destinations("host").names() == ("client-a", "client-b", "client-c")
+            assert app.fleet.distribution.destinations("host").names() == ("client-a", "client-b", "client-c")
 
 
 class TestManualDistribution:
     """DID-03..07 from the panel: categories, the network question, ticks, live statuses, cancel."""
 
+    @pytest.mark.rules("DID-03", "DID-04", "DID-08")
     async def test_did03_did04_did08_distribution_started_on_the_panel_reaches_the_clients(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             fleet = app.fleet
-            fleet.change_pin("client-b", "1111111")
-            before_b = fleet.device_info("client-b").address_book
+            fleet.faults.change_pin("client-b", "1111111")
+            before_b = fleet.data.device_info("client-b").address_book
             await open_did(driver, "Manual Distribution")
             await driver.set_toggle("Address Book", True)
             assert "<Network Settings>" not in driver.visible_text()
@@ -133,9 +138,9 @@ class TestManualDistribution:
 
             assert status_cells(app) == {"client-a": "OK", "client-b": "NG E-AUTH", "client-c": "-", "client-d": "-"}
             assert "#1 finished: 1 OK, 1 NG" in driver.visible_text()
-            assert fleet.device_info("client-a").address_book == fleet.device_info("host").address_book
-            assert fleet.device_info("client-b").address_book == before_b  # DID-08: unchanged
-            assert fleet.destination_statuses("host") == {"client-a": "OK", "client-b": "NG E-AUTH"}
+            assert fleet.data.device_info("client-a").address_book == fleet.data.device_info("host").address_book
+            assert fleet.data.device_info("client-b").address_book == before_b  # DID-08: unchanged
+            assert fleet.distribution.destination_statuses("host") == {"client-a": "OK", "client-b": "NG E-AUTH"}
 
             # A second run to client-c only: client-a and client-b keep their old status (DID-04).
             await driver.press("Clear Selection")
@@ -144,12 +149,13 @@ class TestManualDistribution:
             await quiet(driver)
             assert status_cells(app) == {"client-a": "OK", "client-b": "NG E-AUTH", "client-c": "OK", "client-d": "-"}
 
+    @pytest.mark.rules("DID-07")
     async def test_did07_cancel_lets_the_transferring_client_finish_and_cancels_the_rest(self, make_app) -> None:
         app = slow_updates(make_app())
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             fleet = app.fleet
-            before_c = fleet.device_info("client-c").department_ids
+            before_c = fleet.data.device_info("client-c").department_ids
             await open_did(driver, "Manual Distribution")
             await driver.set_toggle("Department ID/System Manager", True)
             await driver.press("Next")
@@ -157,24 +163,25 @@ class TestManualDistribution:
             await driver.press("Start Manual Distribution")
             await quiet(driver)
             assert status_cells(app)["client-a"] == "Distributing"  # parked while client-a updates (DID-11)
-            assert fleet.machine("client-a").state.activity.value == "Updating"
+            assert fleet.view("client-a").state.activity.value == "Updating"
 
             await driver.press("Cancel")
             await fleet.advance(3600)
             await pilot.pause()
             cells = status_cells(app)
             assert cells == {"client-a": "OK", "client-b": "Canceled", "client-c": "Canceled", "client-d": "Canceled"}
-            assert fleet.device_info("client-c").department_ids == before_c  # not touched (DID-07)
-            assert fleet.current_job("host") is None
+            assert fleet.data.device_info("client-c").department_ids == before_c  # not touched (DID-07)
+            assert fleet.distribution.current_job("host") is None
 
+    @pytest.mark.rules("DID-06")
     async def test_did06_a_hundred_destinations_tick_and_run_smoothly(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             fleet = app.fleet
-            fleet.login_admin("host", PIN, PIN)
+            fleet.panel.login_admin("host", PIN, PIN)
             for number in range(96):
-                fleet.register_destination("host", f"branch-{number:03d}", f"192.0.2.{number + 1}")
+                fleet.distribution.register_destination("host", f"branch-{number:03d}", f"192.0.2.{number + 1}")
             await driver.press_path([*DID, "Manual Distribution"])
             await driver.set_toggle("Paper Information", True)
             await driver.press("Next")
@@ -192,6 +199,7 @@ class TestManualDistribution:
 class TestAutoDistribution:
     """DID-21/22 on the panel: the refusals of the start times, then categories, destinations, <OK>."""
 
+    @pytest.mark.rules("DID-21")
     async def test_did21_schedule_saved_with_its_next_time(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -212,27 +220,28 @@ class TestAutoDistribution:
             await driver.tick(["client-a", "client-c"])
             await driver.press("OK")
 
-            saved = app.fleet.auto_distribution("host")
+            saved = app.fleet.distribution.auto_distribution("host")
             assert saved.mode is ScheduleMode.EVERYDAY and saved.everyday == ("0300", "2100")
             assert saved.categories == {Category.ADDRESS_BOOK} and saved.destinations == ("client-a", "client-c")
             expected = datetime(2026, 11, 20, 21, 0, tzinfo=timezone.utc)
-            assert app.fleet.next_auto_distribution("host") == expected
+            assert app.fleet.distribution.next_auto_distribution("host") == expected
             assert "Next auto distribution: Fri 2026-11-20 21:00" in driver.visible_text()
 
             # DID-22: at 21:00 the host distributes by itself.
             await app.fleet.advance(12 * 3600)
-            assert app.fleet.destination_statuses("host") == {"client-a": "OK", "client-c": "OK"}
+            assert app.fleet.distribution.destination_statuses("host") == {"client-a": "OK", "client-c": "OK"}
 
             await driver.press("OK")  # the "saved" message; then <Off> and <OK> switch it off
             await driver.press("Off")
             await driver.press("OK")
-            assert app.fleet.auto_distribution("host").mode is ScheduleMode.OFF
-            assert app.fleet.next_auto_distribution("host") is None
+            assert app.fleet.distribution.auto_distribution("host").mode is ScheduleMode.OFF
+            assert app.fleet.distribution.next_auto_distribution("host") is None
 
 
 class TestReceivingSide:
     """DID-18..20 on a client's own panel."""
 
+    @pytest.mark.rules("DID-18", "DID-19")
     async def test_did18_did19_receiving_settings_saved(self, make_app) -> None:
         app = make_app(machine="client-d")
         async with app.run_test(size=SIZE) as pilot:
@@ -240,33 +249,34 @@ class TestReceivingSide:
             await open_did(driver, "Receiving Settings", "Restrict Receiving Device Information")
             await driver.set_toggle("Restrict Receiving Device Information", False)
             await driver.press("OK")
-            assert app.fleet.receiving_settings("client-d") == ReceivingSettings(False, frozenset())
+            assert app.fleet.distribution.receiving_settings("client-d") == ReceivingSettings(False, frozenset())
             await driver.press("Restrict Receiving for Each Function")
             await driver.set_toggle("Printer Settings", True)
             await driver.set_toggle("Paper Information", True)
             await driver.press("OK")
-            assert app.fleet.receiving_settings("client-d") == ReceivingSettings(
+            assert app.fleet.distribution.receiving_settings("client-d") == ReceivingSettings(
                 False, frozenset({Category.PRINTER_SETTINGS, Category.PAPER_INFORMATION})
             )
             # The host of another series is accepted now (DID-18); the restricted categories are not (DID-19).
             fleet = app.fleet
-            fleet.login_admin("host", PIN, PIN)
-            before = fleet.device_info("client-d").printer_settings
-            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS], ["client-d"])
+            fleet.panel.login_admin("host", PIN, PIN)
+            before = fleet.data.device_info("client-d").printer_settings
+            fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS], ["client-d"])
             await quiet(driver)
-            assert fleet.destination_statuses("host")["client-d"] == "OK"
-            assert fleet.device_info("client-d").printer_settings == before
+            assert fleet.distribution.destination_statuses("host")["client-d"] == "OK"
+            assert fleet.data.device_info("client-d").printer_settings == before
 
+    @pytest.mark.rules("DID-20")
     async def test_did20_restore_from_the_client_panel_once(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             fleet = app.fleet
-            original = fleet.device_info("client-a").address_book
-            fleet.login_admin("host", PIN, PIN)
-            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-a"])
+            original = fleet.data.device_info("client-a").address_book
+            fleet.panel.login_admin("host", PIN, PIN)
+            fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-a"])
             await quiet(driver)
-            assert fleet.device_info("client-a").address_book != original
+            assert fleet.data.device_info("client-a").address_book != original
 
             await driver.at("client-a")
             await open_did(driver, "Receiving Settings", "Restore Data")
@@ -274,8 +284,8 @@ class TestReceivingSide:
             await driver.tick(["Address Book"])
             await driver.press("Execute")
             await driver.press("Yes")
-            assert fleet.device_info("client-a").address_book == original
-            assert fleet.restorable_categories("client-a") == set()
+            assert fleet.data.device_info("client-a").address_book == original
+            assert fleet.distribution.restorable_categories("client-a") == set()
             await driver.press("OK")
             await driver.tick(["Address Book"])
             await driver.press("Execute")
@@ -287,13 +297,14 @@ class TestReceivingSide:
 class TestLogAndImportExport:
     """DID-23 (log view, filter, print) and DID-24 (import/export on the panel, refused during a run)."""
 
+    @pytest.mark.rules("DID-23")
     async def test_did23_log_filtered_and_printed(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             fleet = app.fleet
             await open_did(driver, "Communication Log")
-            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-a", "client-d"])
+            fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-a", "client-d"])
             await quiet(driver)
             text = driver.visible_text()
             assert "2 entries" in text and "NG E-MODEL" in text and "Delivered" in text
@@ -311,14 +322,15 @@ class TestLogAndImportExport:
             report = printed[0].read_text()
             assert "client-d" in report and "NG E-MODEL" in report and "client-a" not in report
 
+    @pytest.mark.rules("DID-24")
     async def test_did24_export_import_with_preview_and_refusal_during_a_distribution(self, make_app) -> None:
         app = slow_updates(make_app(), 0.0)
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             fleet = app.fleet
-            fleet.login_admin("client-a", PIN, PIN)
-            exported = await fleet.export_device_info("client-a", app.screenshot_dir / "client-a.json")
-            fleet.logout("client-a")
+            fleet.panel.login_admin("client-a", PIN, PIN)
+            exported = await fleet.import_export.export_device_info("client-a", app.screenshot_dir / "client-a.json")
+            fleet.panel.logout("client-a")
             assert await driver.login(PIN, PIN)
             await driver.press_path(["Management Settings", "Data Management", "Import/Export"])
             await driver.type_into("File", exported.name)
@@ -326,11 +338,11 @@ class TestLogAndImportExport:
             text = driver.visible_text()
             assert "File from client-a" in text and "will be overwritten" in text
             await driver.press("No")
-            assert fleet.device_info("host").address_book != fleet.device_info("client-a").address_book
+            assert fleet.data.device_info("host").address_book != fleet.data.device_info("client-a").address_book
             await driver.press("Import")
             await driver.press("Yes")
             await quiet(driver)
-            assert fleet.device_info("host").address_book == fleet.device_info("client-a").address_book
+            assert fleet.data.device_info("host").address_book == fleet.data.device_info("client-a").address_book
             await driver.press("OK")
 
             await driver.type_into("File", "host-copy.json")
@@ -340,7 +352,7 @@ class TestLogAndImportExport:
             await driver.press("OK")
 
             slow_updates(app)
-            fleet.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-b"])
+            fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK], ["client-b"])
             await quiet(driver)  # client-b is updating: the host's run is still going
             await driver.press("Export")
             await quiet(driver)

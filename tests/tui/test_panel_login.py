@@ -3,6 +3,8 @@ tries left, the lockout and its countdown in machine time, logout."""
 
 from __future__ import annotations
 
+import pytest
+
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.screens.login import LoginDialog
 from tests.tui.conftest import SIZE
@@ -11,6 +13,7 @@ from tests.tui.conftest import SIZE
 class TestAdministratorLogin:
     """M-03: ``<Management Settings>`` needs the System Manager ID and PIN of that machine."""
 
+    @pytest.mark.rules("M-03")
     async def test_m03_management_settings_asks_for_login_then_opens(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -22,10 +25,11 @@ class TestAdministratorLogin:
                 await driver.press(digit)
             assert app.screen.query_one("#manager-id").value == "7654321"
             assert await driver.login("7654321", "7654321")
-            assert app.fleet.is_admin("host")
+            assert app.fleet.panel.is_admin("host")
             assert driver.current_path() == ("Settings/Registration", "Management Settings")
             assert "Administrator" in driver.visible_text()
 
+    @pytest.mark.rules("M-02", "M-03")
     async def test_m02_m03_wrong_pin_shows_tries_left_and_logout_leaves_admin_menus(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -33,14 +37,15 @@ class TestAdministratorLogin:
             await driver.press("Log In")
             assert not await driver.login("7654321", "1234")
             assert "4 tries left" in driver.visible_text()
-            assert not app.fleet.is_admin("host")
+            assert not app.fleet.panel.is_admin("host")
             assert await driver.login("7654321", "7654321")
             await driver.press_path(["Management Settings", "User Management"])
             await driver.logout()
-            assert not app.fleet.is_admin("host")
+            assert not app.fleet.panel.is_admin("host")
             assert driver.current_path() == ("Settings/Registration",)
             assert "Not logged in" in driver.visible_text()
 
+    @pytest.mark.rules("M-03")
     async def test_m03_lockout_counts_down_in_machine_time_and_unlocks(self, make_app) -> None:
         """Five wrong PINs lock logins for 5 minutes of machine time; the virtual clock runs them out."""
         app = make_app()
@@ -51,7 +56,7 @@ class TestAdministratorLogin:
                 assert not await driver.login("7654321", "1111111")
             text = driver.visible_text()
             assert "Logins are locked: 5:00 left (machine time)" in text
-            assert app.fleet.lock_seconds_left("host") == 300
+            assert app.fleet.panel.lock_seconds_left("host") == 300
             await app.advance_clock(60)
             await pilot.pause()
             assert "4:00 left" in driver.visible_text()
@@ -60,4 +65,4 @@ class TestAdministratorLogin:
             await pilot.pause()
             assert "Logins are unlocked" in driver.visible_text()
             assert await driver.login("7654321", "7654321")
-            assert app.fleet.is_admin("host")
+            assert app.fleet.panel.is_admin("host")

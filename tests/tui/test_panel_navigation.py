@@ -16,6 +16,7 @@ from tests.tui.conftest import SIZE, SMALL
 class TestMenuWalking:
     """UI-01: every screen is reached by the machine's path, with the mouse and with the keyboard."""
 
+    @pytest.mark.rules("UI-01")
     async def test_ui01_walk_by_keyboard_arrows_enter_escape(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -29,6 +30,7 @@ class TestMenuWalking:
             await pilot.press("escape", "escape")
             assert driver.current_path() == ("Settings/Registration",)
 
+    @pytest.mark.rules("UI-01")
     async def test_ui01_walk_by_touch_and_settings_key(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -44,6 +46,7 @@ class TestMenuWalking:
             await driver.press("Settings/Registration")
             assert driver.current_path() == ("Settings/Registration",)
 
+    @pytest.mark.rules("UI-01")
     async def test_ui01_unknown_label_lists_what_is_visible(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -51,6 +54,7 @@ class TestMenuWalking:
                 await PanelDriver(app, pilot).press("Copy Settings")
             assert "'<Management Settings>'" in str(raised.value)
 
+    @pytest.mark.rules("UI-01")
     async def test_ui01_did_entries_open_their_screens(self, make_app) -> None:
         """Issue 4 built the DID screens: no entry says "not built yet" and each opens its page."""
         app = make_app()
@@ -82,6 +86,7 @@ class TestAppConventions:
             await pilot.press("f12")
             assert list(tmp_path.glob("mfp-console-host-20261120T090000.svg"))
 
+    @pytest.mark.rules("UI-02")
     async def test_ui02_command_palette_walks_to_a_machine_and_opens_a_menu(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -96,6 +101,7 @@ class TestAppConventions:
             await pilot.pause()
             assert app.current_panel.path_labels()[-1] == "Register Destinations"
 
+    @pytest.mark.rules("UI-01")
     async def test_ui01_small_terminal_keeps_the_panel_and_toggles_side_views(self, make_app) -> None:
         app = make_app()
         async with app.run_test(size=SMALL) as pilot:

@@ -7,6 +7,8 @@ synchronize over their mutual-TLS links.
 
 from __future__ import annotations
 
+import pytest
+
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_settings import UserLimitAction
 from mfp_console.tui.driver import PanelDriver
@@ -40,15 +42,16 @@ async def start_server_and_clients(d: PanelDriver, clients: tuple[str, ...] = ("
         await d.logout()
 
 
+@pytest.mark.rules("SYNC-08")
 async def test_sync08_a_user_finds_their_address_and_button_on_another_client(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         d = PanelDriver(app, pilot)
         fleet = app.fleet
         await start_server_and_clients(d)
-        assert fleet.sync_status("host").server_running
-        assert sorted(fleet.sync_status("host").clients) == ["client-a", "client-b"]
-        assert fleet.sync_status("client-a").connected_to == "host"
+        assert fleet.sync.status("host").server_running
+        assert sorted(fleet.sync.status("host").clients) == ["client-a", "client-b"]
+        assert fleet.sync.status("client-a").connected_to == "host"
         # a user logs in on client-a and adds an address list entry and a personal button
         await d.at("client-a")
         assert await d.user_login("alice")
@@ -64,7 +67,7 @@ async def test_sync08_a_user_finds_their_address_and_button_on_another_client(ma
         await d.press("Add")
         assert "Scan to Bob" in d.visible_text()
         await d.press("Log Out")
-        assert fleet.logged_in_user("client-a") == ""
+        assert fleet.users.logged_in_user("client-a") == ""
         await fleet.settle()
         # walk to client-b (F3), log in as the same user: the data is there
         await pilot.press("f3")
@@ -74,12 +77,13 @@ async def test_sync08_a_user_finds_their_address_and_button_on_another_client(ma
         assert "Bob Jones" in d.visible_text()
         await d.press("Personal Buttons")
         assert "Scan to Bob" in d.visible_text()
-        on_b = fleet.personal_data("client-b", "alice")
+        on_b = fleet.users.personal_data("client-b", "alice")
         assert on_b.personal_addresses == [{"name": "Bob Jones", "address": "bob@example.com", "type": "E-Mail"}]
         assert on_b.personal_buttons == [{"label": "Scan to Bob", "function": "Scan and Send"}]
-        assert fleet.server_copy("host", "alice")["personal_address_list"][0]["name"] == "Bob Jones"
+        assert fleet.sync_server.server_copy("host", "alice")["personal_address_list"][0]["name"] == "Bob Jones"
 
 
+@pytest.mark.rules("SYNC-08")
 async def test_sync08_settings_items_change_through_a_value_dialog(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -91,14 +95,14 @@ async def test_sync08_settings_items_change_through_a_value_dialog(make_app) -> 
         await d.press("Change")  # the first row: language
         await d.press("French")
         await d.press("OK")
-        assert app.fleet.personal_data("client-a", "kim").display_language == "French"
+        assert app.fleet.users.personal_data("client-a", "kim").display_language == "French"
         await d.press("Accessibility")
         table = app.screen.query_one("#item-table")
         table.move_cursor(row=1)  # invert colors
         await d.press("Change")
         await d.set_toggle("invert_colors", True)
         await d.press("OK")
-        assert app.fleet.personal_data("client-a", "kim")[PersonalItem.ACCESSIBILITY]["invert_colors"] is True
+        assert app.fleet.users.personal_data("client-a", "kim")[PersonalItem.ACCESSIBILITY]["invert_colors"] is True
         await d.press("User Group Address Lists")
         await d.type_into("Group ID", "Sales")
         await d.type_into("Name", "Team")
@@ -108,22 +112,23 @@ async def test_sync08_settings_items_change_through_a_value_dialog(make_app) -> 
         await d.type_into("Shortcut Label", "Copy 2-sided")
         await d.press("Add")
         await d.press("Delete")
-        assert app.fleet.personal_data("client-a", "kim")[PersonalItem.SHORTCUTS] == []
+        assert app.fleet.users.personal_data("client-a", "kim")[PersonalItem.SHORTCUTS] == []
         await app.fleet.settle()
-        assert app.fleet.personal_data("client-c", "kim").display_language == "French"
-        assert "Sales" in app.fleet.personal_data("client-c", "kim")[PersonalItem.GROUP_ADDRESS_LISTS]
+        assert app.fleet.users.personal_data("client-c", "kim").display_language == "French"
+        assert "Sales" in app.fleet.users.personal_data("client-c", "kim")[PersonalItem.GROUP_ADDRESS_LISTS]
 
 
+@pytest.mark.rules("SYNC-16")
 async def test_sync16_keychain_entry_on_the_panel_names_where_it_leads(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         d = PanelDriver(app, pilot)
         fleet = app.fleet
         for name, order in (("client-a", ["fs-sales", "space-1"]), ("client-b", ["space-1", "fs-sales"])):
-            fleet.login_admin(name, *ADMIN)
+            fleet.panel.login_admin(name, *ADMIN)
             for dest in order:
-                fleet.register_connection_destination(name, dest)
-            fleet.logout(name)
+                fleet.users.register_connection_destination(name, dest)
+            fleet.panel.logout(name)
         await start_server_and_clients(d)
         await d.at("client-a")
         assert await d.user_login("jo")
@@ -134,13 +139,14 @@ async def test_sync16_keychain_entry_on_the_panel_names_where_it_leads(make_app)
         assert "fs-sales" in d.visible_text()
         await d.press("Close")
         await fleet.settle()
-        assert fleet.keychain_targets("client-b", "jo") == [(1, "jo-sales", "space-1")]  # SYNC-16: wrong server
+        assert fleet.users.keychain_targets("client-b", "jo") == [(1, "jo-sales", "space-1")]  # SYNC-16: wrong server
         await d.at("host")
         await _sync_page(d)
         await d.press("Check Device Information")
         assert "SYNC-16" in d.visible_text()
 
 
+@pytest.mark.rules("SYNC-01", "SYNC-20")
 async def test_sync01_sync20_connection_settings_wait_for_a_restart(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -156,16 +162,17 @@ async def test_sync01_sync20_connection_settings_wait_for_a_restart(make_app) ->
         await d.press("OK")  # closes the message
         await d.type_into("Destination Server Address", "host:8443")
         await d.press("OK")
-        assert fleet.sync_client_settings("client-a").address == "host:8443"
-        assert fleet.sync_status("client-a").settings_pending
+        assert fleet.sync.client_settings("client-a").address == "host:8443"
+        assert fleet.sync.status("client-a").settings_pending
         assert "restarts (SYNC-20)" in d.visible_text()
         await d.press("Restart Machine")
         await fleet.settle()
         await pilot.pause()
-        assert not fleet.sync_status("client-a").settings_pending
-        assert fleet.sync_status("client-a").connected_to == "host"
+        assert not fleet.sync.status("client-a").settings_pending
+        assert fleet.sync.status("client-a").connected_to == "host"
 
 
+@pytest.mark.rules("SYNC-03")
 async def test_sync03_the_action_is_fixed_while_synchronizing(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -174,24 +181,25 @@ async def test_sync03_the_action_is_fixed_while_synchronizing(make_app) -> None:
         assert await d.login(*ADMIN)
         await d.press_path(["Management Settings", "Device Management", "Manage Personal Settings"])
         await d.press("Discard New User Settings")
-        assert app.fleet.personal_settings_action("client-a") is UserLimitAction.DISCARD_NEW
+        assert app.fleet.users.personal_settings_action("client-a") is UserLimitAction.DISCARD_NEW
         await start_server_and_clients(d, ("client-a",))
         assert await d.login(*ADMIN)
         await d.press_path(["Management Settings", "Device Management", "Manage Personal Settings"])
-        assert app.fleet.personal_settings_action("client-a") is UserLimitAction.DELETE_OLDEST
+        assert app.fleet.users.personal_settings_action("client-a") is UserLimitAction.DELETE_OLDEST
         assert "cannot be changed (SYNC-03)" in d.visible_text()
         await d.press("Discard New User Settings")
         assert "Refused (SYNC-03)" in d.visible_text()
 
 
+@pytest.mark.rules("SYNC-07", "SYNC-10", "SYNC-18")
 async def test_sync10_sync07_sync18_server_remote_ui(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         d = PanelDriver(app, pilot)
         fleet = app.fleet
         await start_server_and_clients(d, ("client-a",))
-        fleet.login_user("client-a", "ann")
-        fleet.add_personal_button("client-a", "ann", "Mine")
+        fleet.users.login_user("client-a", "ann")
+        fleet.users.add_personal_button("client-a", "ann", "Mine")
         await fleet.settle()
         await d.at("host")
         await _sync_page(d)
@@ -201,36 +209,37 @@ async def test_sync10_sync07_sync18_server_remote_ui(make_app) -> None:
         assert "Refused (SYNC-10)" in d.visible_text()
         await d.press("OK")
         await d.press("Close")
-        fleet.login_admin("client-a", *ADMIN)
-        fleet.stop_sync_client("client-a")
-        fleet.logout("client-a")
+        fleet.panel.login_admin("client-a", *ADMIN)
+        fleet.sync.stop_client("client-a")
+        fleet.panel.logout("client-a")
         await fleet.settle()
         await d.press("Data Sharing Details")
         table = app.screen.query_one("#sharing-table")
         table.move_cursor(row=list(PersonalItem).index(PersonalItem.KEYCHAIN))
         await d.press("[Device-Specific (Not Shared)]")
-        assert fleet.sharing_ranges("host")[PersonalItem.KEYCHAIN] is SharingRange.DEVICE_SPECIFIC
+        assert fleet.sync_server.sharing_ranges("host")[PersonalItem.KEYCHAIN] is SharingRange.DEVICE_SPECIFIC
         await d.press("Close")
         # SYNC-18: back up to the device and to an SMB share, restore
         await d.press("Backup/Restore")
         await d.press("Back Up Now")
-        assert len(fleet.sync_backups("host")) == 1
+        assert len(fleet.sync_server.backups("host")) == 1
         await d.type_into("Backup Destination (device or smb://host/share/folder)", "smb://nas/backups/mfp")
         await d.press("Back Up Now")
-        assert len(fleet.sync_backups("host", "smb://nas/backups/mfp")) == 1
+        assert len(fleet.sync_server.backups("host", "smb://nas/backups/mfp")) == 1
         await d.press("Daily")
         await d.type_into("Start Time (HHMM)", "0230")
         await d.press("Save Schedule")
-        assert fleet.sync_backup_schedule("host").start == "0230"
+        assert fleet.sync_server.backup_schedule("host").start == "0230"
         await d.press("Close")
         # SYNC-07: delete a user on the server
         await d.press("Delete User Data")
         await d.tick(["ann"])
         await d.press("Delete")
         await d.press("Yes")
-        assert "ann" not in fleet.sync_users("host")
+        assert "ann" not in fleet.sync_server.users("host")
 
 
+@pytest.mark.rules("SYNC-19")
 async def test_sync19_server_change_step_by_step_with_refusals(tmp_path) -> None:
     from mfp_console.clock import VirtualClock
     from mfp_console.engine.fleet import Fleet
@@ -253,8 +262,8 @@ async def test_sync19_server_change_step_by_step_with_refusals(tmp_path) -> None
         await d.press("Back Up")
         assert "Refused (SYNC-19)" in d.visible_text() and "client-c" in d.visible_text()
         await d.press("OK")
-        fleet.login_admin("client-c", *ADMIN)
-        fleet.stop_sync_client("client-c")
+        fleet.panel.login_admin("client-c", *ADMIN)
+        fleet.sync.stop_client("client-c")
         await fleet.settle()
         await d.press("Back Up")
         await d.press("Stop Server Function")
@@ -269,12 +278,13 @@ async def test_sync19_server_change_step_by_step_with_refusals(tmp_path) -> None
         await d.press("Start Server Function")
         await d.press("Restore Backup")
         assert "→ 6. start synchronization on the clients" in d.visible_text()
-        fleet.start_sync_client("client-c")
+        fleet.sync.start_client("client-c")
         await fleet.settle()
-        assert fleet.server_change() is None
-        assert fleet.sync_status("client-c").connected_to == "client-a"
+        assert fleet.sync_server.server_change() is None
+        assert fleet.sync.status("client-c").connected_to == "client-a"
 
 
+@pytest.mark.rules("SYNC-14")
 async def test_sync14_log_shows_warning_and_error_levels(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -284,4 +294,4 @@ async def test_sync14_log_shows_warning_and_error_levels(make_app) -> None:
         await d.press("Synchronization Log")
         await d.press("Warning")
         assert "Warning" in d.visible_text()
-        assert fleet.sync_log_entries("client-a", "Warning")
+        assert fleet.sync.log_entries("client-a", "Warning")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import pytest
 from textual.pilot import Pilot
 
 from mfp_console.domain.sync_items import PersonalItem
@@ -45,29 +46,30 @@ async def _sync_page(d: PanelDriver, machine: str) -> None:
 async def _started(d: PanelDriver, clients: tuple[str, ...] = ("client-a", "client-b")) -> None:
     """Server on host and the clients, started through the facade one after the other, then settled."""
     fleet = d.app.fleet
-    fleet.login_admin("host", *ADMIN)
-    fleet.start_sync_server("host")
-    fleet.logout("host")
+    fleet.panel.login_admin("host", *ADMIN)
+    fleet.sync.start_server("host")
+    fleet.panel.logout("host")
     for client in clients:
-        fleet.login_admin(client, *ADMIN)
-        fleet.start_sync_client(client)
-        fleet.logout(client)
+        fleet.panel.login_admin(client, *ADMIN)
+        fleet.sync.start_client(client)
+        fleet.panel.logout(client)
         await fleet.settle()
 
 
 async def _alice_with_data(d: PanelDriver) -> None:
     fleet = d.app.fleet
     await _started(d)
-    fleet.login_user("client-a", "alice")
-    fleet.add_personal_address("client-a", "alice", "Bob Jones", "bob@example.com")
-    fleet.add_personal_address("client-a", "alice", "Sales fax", "0312345678", "Fax")
-    fleet.add_personal_button("client-a", "alice", "Scan to Bob", "Scan and Send")
+    fleet.users.login_user("client-a", "alice")
+    fleet.users.add_personal_address("client-a", "alice", "Bob Jones", "bob@example.com")
+    fleet.users.add_personal_address("client-a", "alice", "Sales fax", "0312345678", "Fax")
+    fleet.users.add_personal_button("client-a", "alice", "Scan to Bob", "Scan and Send")
     await fleet.settle()
 
 
 class TestSyncPanel:
     """The panel's screens: the functions, the personal settings action, the user login and personal data."""
 
+    @pytest.mark.rules("SYNC-01")
     def test_sync01_server_page_with_clients(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _started(d)
@@ -75,15 +77,17 @@ class TestSyncPanel:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-20")
     def test_sync20_client_page_with_settings_waiting_for_a_restart(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _started(d, ("client-a",))
             await _sync_page(d, "client-a")
-            d.app.fleet.set_sync_client_settings("client-a", "host:8443")
+            d.app.fleet.sync.set_client_settings("client-a", "host:8443")
             d.app.current_panel.refresh_data()
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-03")
     def test_sync03_manage_personal_settings_fixed_action(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _started(d, ("client-a",))
@@ -93,6 +97,7 @@ class TestSyncPanel:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-08")
     def test_sync08_user_login_dialog(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await d.at("client-a")
@@ -101,6 +106,7 @@ class TestSyncPanel:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-08")
     def test_sync08_personal_address_list_on_another_client(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _alice_with_data(d)
@@ -110,6 +116,7 @@ class TestSyncPanel:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-08")
     def test_sync08_personal_buttons(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _alice_with_data(d)
@@ -119,6 +126,7 @@ class TestSyncPanel:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-08")
     def test_sync08_job_default_settings(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await d.at("client-a")
@@ -127,16 +135,17 @@ class TestSyncPanel:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-16", "SYNC-17")
     def test_sync16_sync17_keychain_on_old_firmware(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
-            fleet.login_admin("client-b", *ADMIN)
-            fleet.register_connection_destination("client-b", "fs-sales")
-            fleet.logout("client-b")
+            fleet.panel.login_admin("client-b", *ADMIN)
+            fleet.users.register_connection_destination("client-b", "fs-sales")
+            fleet.panel.logout("client-b")
             await _started(d, ("client-b",))
-            fleet.login_user("client-b", "jo")
-            fleet.add_keychain_entry("client-b", "jo", "fs-sales", "jo-sales")
-            fleet.add_keychain_entry("client-b", "jo", 2, "jo-space")
+            fleet.users.login_user("client-b", "jo")
+            fleet.users.add_keychain_entry("client-b", "jo", "fs-sales", "jo-sales")
+            fleet.users.add_keychain_entry("client-b", "jo", 2, "jo-space")
             await d.at("client-b")
             await d.pilot.press("f5")  # jo is logged in already: F5 opens the personal settings
             await d.press("Keychain")
@@ -147,6 +156,7 @@ class TestSyncPanel:
 class TestSyncRemoteUI:
     """The Remote UI screens opened from ``<Synchronize Custom Settings>``."""
 
+    @pytest.mark.rules("SYNC-01")
     def test_sync01_connection_settings(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _started(d, ("client-a",))
@@ -158,6 +168,7 @@ class TestSyncRemoteUI:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-01")
     def test_sync01_port_rule_refusal(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _sync_page(d, "client-a")
@@ -167,33 +178,36 @@ class TestSyncRemoteUI:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-15", "SYNC-16")
     def test_sync15_sync16_device_list(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
             for name, order in (("host", ["fs-sales", "space-1"]), ("client-a", ["fs-sales", "space-1"]),
                                 ("client-b", ["space-1", "fs-sales"])):
-                fleet.login_admin(name, *ADMIN)
+                fleet.panel.login_admin(name, *ADMIN)
                 for dest in order:
-                    fleet.register_connection_destination(name, dest)
-                fleet.logout(name)
+                    fleet.users.register_connection_destination(name, dest)
+                fleet.panel.logout(name)
             await _started(d)
             await _sync_page(d, "host")
             await d.press("Check Device Information")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-10")
     def test_sync10_data_sharing_details(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
-            fleet.login_admin("host", *ADMIN)
-            fleet.start_sync_server("host")
-            fleet.set_sharing_range("host", PersonalItem.KEYCHAIN, "device_specific")
-            fleet.logout("host")
+            fleet.panel.login_admin("host", *ADMIN)
+            fleet.sync.start_server("host")
+            fleet.sync_server.set_sharing_range("host", PersonalItem.KEYCHAIN, "device_specific")
+            fleet.panel.logout("host")
             await _sync_page(d, "host")
             await d.press("Data Sharing Details")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-10")
     def test_sync10_refused_while_a_client_runs(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _started(d, ("client-a",))
@@ -203,12 +217,13 @@ class TestSyncRemoteUI:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-07")
     def test_sync07_delete_user_data(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
             await _started(d, ("client-a",))
             for user in ("alice", "bob", "carol"):
-                fleet.login_user("client-a", user)
+                fleet.users.login_user("client-a", user)
                 await fleet.settle()
             await _sync_page(d, "host")
             await d.press("Delete User Data")
@@ -216,6 +231,7 @@ class TestSyncRemoteUI:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-18")
     def test_sync18_backup_and_restore(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _alice_with_data(d)
@@ -230,32 +246,34 @@ class TestSyncRemoteUI:
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-14")
     def test_sync14_log_with_warning_and_error(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
-            fleet.login_admin("client-a", *ADMIN)
-            fleet.start_sync_client("client-a")  # no server yet: Warning, retried
+            fleet.panel.login_admin("client-a", *ADMIN)
+            fleet.sync.start_client("client-a")  # no server yet: Warning, retried
             await fleet.settle()
-            fleet.set_user_group_management("client-a", True)  # SYNC-04 mismatch once a server answers
-            fleet.stop_sync_client("client-a")
-            fleet.logout("client-a")
+            fleet.sync.set_user_group_management("client-a", True)  # SYNC-04 mismatch once a server answers
+            fleet.sync.stop_client("client-a")
+            fleet.panel.logout("client-a")
             await _started(d, ())
-            fleet.login_admin("client-a", *ADMIN)
-            fleet.start_sync_client("client-a")
-            fleet.logout("client-a")
+            fleet.panel.login_admin("client-a", *ADMIN)
+            fleet.sync.start_client("client-a")
+            fleet.panel.logout("client-a")
             await fleet.settle()
             await _sync_page(d, "client-a")
             await d.press("Synchronization Log")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
+    @pytest.mark.rules("SYNC-19")
     def test_sync19_server_change_in_progress(self, snap_compare, tmp_path) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
             await _started(d, ("client-c",))
-            fleet.login_admin("client-c", *ADMIN)
-            fleet.stop_sync_client("client-c")
-            fleet.logout("client-c")
+            fleet.panel.login_admin("client-c", *ADMIN)
+            fleet.sync.stop_client("client-c")
+            fleet.panel.logout("client-c")
             await _sync_page(d, "host")
             await d.press("Change Server")
             await d.type_into("New Server (machine)", "client-a")

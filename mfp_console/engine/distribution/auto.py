@@ -10,18 +10,19 @@ retried: they wait for the next set time like every other destination (DID-22).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.schedule import AutoDistribution, ScheduleMode
 from mfp_console.engine.cron_timer import CronTimer, next_cron_time
 from mfp_console.engine.events import ScheduleFired
-from mfp_console.store.communication_log import LogEntry
 
 if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
     from mfp_console.engine.machine import Machine
+    from mfp_console.engine.runtime import Runtime
 
 __all__ = ["AUTO_DISTRIBUTION_KEY", "AutoDistributionTimer", "next_fire_time"]
 
@@ -37,12 +38,22 @@ def next_fire_time(schedule: AutoDistribution, after: datetime) -> datetime | No
 
 
 class AutoDistributionTimer(CronTimer):
-    """Keeps one pending clock timer for a host's saved auto distribution."""
+    """Keeps one pending clock timer for a host's saved auto distribution.
 
-    def __init__(self, fleet: Fleet, host: Machine) -> None:
-        super().__init__(fleet.clock, f"{host.name} auto distribution")
-        self.fleet = fleet
+    Args:
+        runtime: The fleet's clock and bus.
+        host: The distributing machine.
+        running_job: The job number of the host's running distribution (None when none runs).
+        start_job: Starts the saved distribution (categories, destinations, network settings).
+    """
+
+    def __init__(self, runtime: Runtime, host: Machine, running_job: Callable[[], int | None],
+                 start_job: Callable[[AutoDistribution], object]) -> None:
+        super().__init__(runtime.clock, f"{host.name} auto distribution")
+        self.runtime = runtime
         self.host = host
+        self._running_job = running_job
+        self._start_job = start_job
 
     def schedule(self) -> AutoDistribution:
         """The host's saved schedule (``<Off>`` when none)."""
@@ -55,8 +66,8 @@ class AutoDistributionTimer(CronTimer):
     def fire(self, when: datetime) -> None:
         slot = f"{when:%a %H%M}"
         skipped = self._skip_reason()
-        self.fleet.bus.publish(ScheduleFired(at=self.fleet.clock.now(), machine=self.host.name, slot=slot,
-                                             skipped=skipped))
+        self.runtime.bus.publish(ScheduleFired(at=self.runtime.clock.now(), machine=self.host.name, slot=slot,
+                                               skipped=skipped))
         if skipped:
             _log.info("%s: auto distribution at %s skipped: %s", self.host.name, slot, skipped)
             try:
@@ -66,19 +77,12 @@ class AutoDistributionTimer(CronTimer):
             except Exception:
                 pass
         else:
-            schedule = self.schedule()
-            self.fleet.start_distribution_job(
-                self.host.name,
-                categories=schedule.categories,
-                destinations=schedule.destinations,
-                include_network=schedule.include_network,
-                trigger="auto",
-            )
+            self._start_job(self.schedule())
 
     def _skip_reason(self) -> str:
         if self.host.state.power is PowerState.OFF:
             return "the host is off"
-        job = self.fleet.current_job(self.host.name)
-        if job is not None:
-            return f"distribution #{job.job_id} is still running"
+        job_id = self._running_job()
+        if job_id is not None:
+            return f"distribution #{job_id} is still running"
         return ""

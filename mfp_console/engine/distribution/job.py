@@ -10,7 +10,6 @@ their real result and marks the others ``Canceled`` (DID-07).
 from __future__ import annotations
 
 import asyncio
-import enum
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -18,10 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from mfp_console.domain.communication_log import LogEntry
+from mfp_console.domain.destination_status import ERROR_CODES, DestinationResult, StatusKind
 from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
-from mfp_console.engine.net.channel import PeerClosed, PeerError
 from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
+from mfp_console.engine.net.channel import PeerClosed, PeerError
 from mfp_console.engine.net.outbound import open_conversation
+from mfp_console.engine.runtime import Runtime
+from mfp_console.engine.views import JobStatus, JobView
 from mfp_console.errors import ProtocolError, TransportError
 from mfp_console.protocol import encode_frame, make_proof
 from mfp_console.protocol.messages import (
@@ -36,52 +39,13 @@ from mfp_console.protocol.messages import (
     bundle_digest,
     split_text,
 )
-from mfp_console.store.communication_log import LogEntry
 
 if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
     from mfp_console.engine.machine import Machine
 
-__all__ = ["Bundle", "DestinationResult", "DistributionJob", "JobStatus", "StatusKind"]
+__all__ = ["Bundle", "DistributionJob", "JobStatus"]
 
 _log = logging.getLogger(__name__)
-
-
-class StatusKind(enum.Enum):
-    """The values of a destination's ``<Status>`` cell (DID-05)."""
-
-    WAITING = "Waiting"
-    DISTRIBUTING = "Distributing"
-    OK = "OK"
-    NG = "NG"
-    CANCELED = "Canceled"
-
-    @property
-    def final(self) -> bool:
-        """True once the destination is done."""
-        return self in (StatusKind.OK, StatusKind.NG, StatusKind.CANCELED)
-
-
-@dataclass(frozen=True)
-class DestinationResult:
-    """A destination's status, with its error code when ``NG`` and a line of detail."""
-
-    destination: str
-    kind: StatusKind
-    code: str = ""
-    detail: str = ""
-
-    @property
-    def text(self) -> str:
-        """What the ``<Status>`` cell shows, e.g. ``NG E-AUTH``."""
-        return f"{self.kind.value} {self.code}".strip()
-
-
-class JobStatus(enum.Enum):
-    """A job's life."""
-
-    RUNNING = "running"
-    FINISHED = "finished"
 
 
 @dataclass(frozen=True)
@@ -129,7 +93,7 @@ class Bundle:
 class DistributionJob:
     """One distribution run from ``host`` to ``destinations`` (names of registered destinations)."""
 
-    fleet: Fleet
+    runtime: Runtime
     host: Machine
     job_id: int
     bundle: Bundle
@@ -157,15 +121,22 @@ class DistributionJob:
         """(destinations done, destinations in all)."""
         return sum(1 for r in self.results.values() if r.kind.final), len(self.results)
 
+    def view(self) -> JobView:
+        """The job as it stands now."""
+        bundle = self.bundle
+        return JobView(self.host.name, self.job_id, self.trigger, self.status, bundle.categories,
+                       bundle.include_network, self.destinations, dict(self.results), self._canceled,
+                       bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at)
+
     def cancel(self) -> None:
         """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish."""
         self._canceled = True
 
     async def run(self) -> dict[str, DestinationResult]:
         """Serves every destination and returns the final statuses."""
-        fleet = self.fleet
-        self.started_at = fleet.clock.now()
-        fleet.bus.publish(
+        runtime = self.runtime
+        self.started_at = runtime.clock.now()
+        runtime.bus.publish(
             DistributionStarted(
                 at=self.started_at,
                 machine=self.host.name,
@@ -191,9 +162,9 @@ class DistributionJob:
         self.status = JobStatus.FINISHED
         if self.on_finished is not None:
             self.on_finished(self)  # e.g. the host saves the statuses before anyone hears it finished
-        fleet.bus.publish(
+        runtime.bus.publish(
             DistributionFinished(
-                at=fleet.clock.now(),
+                at=runtime.clock.now(),
                 machine=self.host.name,
                 job_id=self.job_id,
                 results=tuple((n, self.results[n].text) for n in self.destinations),
@@ -203,9 +174,9 @@ class DistributionJob:
 
     def _set(self, result: DestinationResult) -> None:
         self.results[result.destination] = result
-        self.fleet.bus.publish(
+        self.runtime.bus.publish(
             DestinationStatusChanged(
-                at=self.fleet.clock.now(),
+                at=self.runtime.clock.now(),
                 machine=self.host.name,
                 job_id=self.job_id,
                 destination=result.destination,
@@ -215,7 +186,7 @@ class DistributionJob:
         )
 
     async def _serve(self, name: str) -> None:
-        start = self.fleet.clock.now()
+        start = self.runtime.clock.now()
         self._set(DestinationResult(name, StatusKind.DISTRIBUTING))
         try:
             result = await self._converse(name, self.targets.get(name, ""))
@@ -234,7 +205,7 @@ class DistributionJob:
         self._set(result)
         entry = LogEntry(
             start,
-            self.fleet.clock.now(),
+            self.runtime.clock.now(),
             "Delivered",
             name,
             tuple(c.label for c in self.bundle.categories),
@@ -251,9 +222,9 @@ class DistributionJob:
         """One conversation with one client; never raises for the client's refusal, it reports it."""
         if not target:
             return DestinationResult(name, StatusKind.NG, "E-UNREACH", "no machine answers at that address")
-        fleet, host, bundle = self.fleet, self.host, self.bundle
+        host, bundle = self.host, self.bundle
         try:
-            opened = await open_conversation(fleet, host, target, "distribution")
+            opened = await open_conversation(self.runtime, host, target, "distribution")
         except TransportError as exc:
             return DestinationResult(name, StatusKind.NG, _code(exc.code), str(exc))
         except ProtocolError as exc:
@@ -302,5 +273,4 @@ class DistributionJob:
 
 
 def _code(code: str) -> str:
-    known = {"E-UNREACH", "E-TLS", "E-AUTH", "E-MODEL", "E-BUSY", "E-REFUSED", "E-INTERRUPTED", "E-PROTOCOL"}
-    return code if code in known else "E-PROTOCOL"
+    return code if code in ERROR_CODES else "E-PROTOCOL"

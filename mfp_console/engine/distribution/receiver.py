@@ -26,12 +26,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.device_info import Category, category_from_json
 from mfp_console.domain.distribution_rules import apply_received
 from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import ReceivingSettings, decide_offer
-from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.events import DataChanged
+from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import RemoteProtocolError
 from mfp_console.protocol import check_proof
 from mfp_console.protocol.messages import (
@@ -47,7 +48,6 @@ from mfp_console.protocol.messages import (
     Welcome,
     bundle_digest,
 )
-from mfp_console.store.communication_log import LogEntry
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
@@ -171,12 +171,12 @@ def _skip(text: str, pos: int) -> int:
 
 async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, welcome: Welcome) -> None:
     """Serves one distribution from a host (the responder of purpose ``distribution``)."""
-    fleet = machine.fleet
-    started = fleet.clock.now()
+    clock = machine.runtime.clock
+    started = clock.now()
     host = hello.machine
 
     def log(result: str, code: str, contents: tuple[str, ...], detail: str) -> LogEntry:
-        return LogEntry(started, fleet.clock.now(), "Received", host, contents, result, code, detail)
+        return LogEntry(started, clock.now(), "Received", host, contents, result, code, detail)
 
     auth = await channel.expect(Auth)
     if not check_proof(machine.secret.auth_key, welcome.challenge, host, machine.name, auth.proof):
@@ -241,12 +241,12 @@ async def _apply(
     refused: tuple[tuple[Category, str], ...],
 ) -> dict[str, str]:
     """Applies the accepted categories as one update; returns the per-category outcomes for the result."""
-    fleet = machine.fleet
+    runtime = machine.runtime
     machine.set_activity(Activity.UPDATING)
     machine.store.mark_update_started({"job_id": offer.job_id, "host": hello.machine, "categories": list(labels)})
     try:
-        seconds = fleet.spec.settings.update_seconds_per_mib * size / (1024 * 1024)
-        await fleet.clock.sleep(seconds)  # DID-11: applying takes machine time; a power cut may come now
+        seconds = runtime.settings.update_seconds_per_mib * size / (1024 * 1024)
+        await runtime.clock.sleep(seconds)  # DID-11: applying takes machine time; a power cut may come now
         update = apply_received(
             machine.device_info,
             bundle.values,
@@ -269,9 +269,9 @@ async def _apply(
     finally:
         if machine.state.activity is Activity.UPDATING:
             machine.set_activity(Activity.IDLE)
-    fleet.bus.publish(
+    runtime.bus.publish(
         DataChanged(
-            at=fleet.clock.now(),
+            at=runtime.clock.now(),
             machine=machine.name,
             what="device_information",
             detail="received " + ", ".join(f"<{c.label}>" for c in update.outcomes),
@@ -283,7 +283,7 @@ async def _apply(
 def _log_refusal(machine: Machine, entry: LogEntry) -> None:
     """Writes a refused reception to the log and tells the panel (the client's log page refreshes)."""
     machine.store.append_log(entry)
-    machine.fleet.bus.publish(
-        DataChanged(at=machine.fleet.clock.now(), machine=machine.name, what="communication_log",
+    machine.runtime.bus.publish(
+        DataChanged(at=machine.runtime.clock.now(), machine=machine.name, what="communication_log",
                     detail=f"refused {entry.peer}: {entry.code}")
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.destinations import DestinationList
-from mfp_console.store.communication_log import LogEntry
 
 __all__ = ["communication_log_report", "destination_list_report"]
 

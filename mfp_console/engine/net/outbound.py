@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from mfp_console.domain.machine import MachineIdentity, MachineState
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.net.transport import dial
+from mfp_console.engine.runtime import Runtime
 from mfp_console.errors import TransportError
 from mfp_console.protocol import Role
 from mfp_console.protocol.messages import Hello, Welcome
 
-if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
-    from mfp_console.engine.machine import Machine
+__all__ = ["Dialler", "OpenConversation", "open_conversation"]
 
-__all__ = ["OpenConversation", "open_conversation"]
+
+class Dialler(Protocol):
+    """The machine a conversation starts from (a :class:`~mfp_console.engine.machine.Machine`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def identity(self) -> MachineIdentity: ...
+
+    @property
+    def state(self) -> MachineState: ...
 
 
 @dataclass
@@ -26,7 +37,7 @@ class OpenConversation:
     welcome: Welcome
 
 
-async def open_conversation(fleet: Fleet, source: Machine, target: str, purpose: str) -> OpenConversation:
+async def open_conversation(runtime: Runtime, source: Dialler, target: str, purpose: str) -> OpenConversation:
     """Dials ``target`` from ``source`` and exchanges hello/welcome.
 
     Raises:
@@ -36,23 +47,24 @@ async def open_conversation(fleet: Fleet, source: Machine, target: str, purpose:
     """
     if not source.state.reachable:
         raise TransportError(f"{source.name} is off or cut off from the network", "E-UNREACH")
-    identity = fleet.pki_identity(source.name) if source.state.tls_configured else None
+    identity = runtime.pki.identity(source.name) if source.state.tls_configured else None
     if identity is None:
         raise TransportError(f"{source.name} has no TLS key and certificate", "E-TLS")
     try:
-        host, port = fleet.address_of(target)
+        host, port = runtime.addresses.address_of(target)
     except Exception as exc:
         raise TransportError(str(exc), "E-UNREACH") from None
     stream = await dial(
         host,
         port,
         identity=identity,
-        ca_pem=fleet.ca_pem,
+        ca_pem=runtime.pki.ca_pem,
         expected_peer=target,
-        timeout=fleet.handshake_timeout,
-        revoked=fleet.revoked_serials,
+        timeout=runtime.timeouts.handshake,
+        revoked=runtime.pki.revoked_serials,
     )
-    channel = Channel(stream, Role.INITIATOR, timeout=fleet.conversation_timeout, on_progress=fleet.note_progress)
+    channel = Channel(stream, Role.INITIATOR, timeout=runtime.timeouts.conversation,
+                      on_progress=runtime.work.note_progress)
     ident = source.identity
     try:
         await channel.send(

@@ -5,16 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mfp_console.engine.net.channel import Channel
-from mfp_console.engine.net.outbound import open_conversation
+from mfp_console.engine.net.outbound import Dialler, open_conversation
+from mfp_console.engine.runtime import Runtime
 from mfp_console.errors import MfpError, ProtocolError, TransportError
 from mfp_console.protocol.messages import Bye, Hello, Ping, Pong, Welcome
-
-if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
-    from mfp_console.engine.machine import Machine
 
 __all__ = ["PingResult", "ping_machine", "serve_ping"]
 
@@ -50,7 +47,7 @@ class PingResult:
         return dict(self.__dict__)
 
 
-async def serve_ping(machine: Machine, channel: Channel, hello: Hello, welcome: Welcome) -> None:
+async def serve_ping(channel: Channel, hello: Hello, welcome: Welcome) -> None:
     """Answers pings until the peer says bye."""
     while True:
         message = await channel.receive()
@@ -60,10 +57,10 @@ async def serve_ping(machine: Machine, channel: Channel, hello: Hello, welcome: 
             return
 
 
-async def ping_machine(fleet: Fleet, source: Machine, target: str) -> PingResult:
+async def ping_machine(runtime: Runtime, source: Dialler, target: str) -> PingResult:
     """Pings ``target`` from ``source``; never raises for a refusal, it reports it."""
     try:
-        opened = await open_conversation(fleet, source, target, "ping")
+        opened = await open_conversation(runtime, source, target, "ping")
     except TransportError as exc:
         return PingResult(source.name, target, False, code=exc.code, reason=str(exc))
     except (ProtocolError, MfpError) as exc:

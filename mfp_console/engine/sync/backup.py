@@ -27,8 +27,7 @@ from mfp_console.errors import RuleRefusal, TransportError
 from mfp_console.protocol.messages import SyncAck, SyncJoin, SyncJoinReply, SyncLeave, SyncPush, split_text
 
 if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
-    from mfp_console.engine.machine import Machine
+    from mfp_console.engine.runtime import Runtime
     from mfp_console.engine.sync.server import SyncServer
 
 __all__ = ["BackupTimer", "backup_folder", "next_backup_time", "replicate", "write_backup"]
@@ -44,10 +43,10 @@ def backup_folder(state_dir: Path, server: str, target: BackupTarget) -> Path:
     return Path(state_dir) / "sync-backup" / server
 
 
-def write_backup(fleet: Fleet, server: SyncServer, target: BackupTarget) -> Path:
+def write_backup(runtime: Runtime, server: SyncServer, target: BackupTarget) -> Path:
     """Writes the server's data to ``target`` atomically and returns the file."""
-    now = fleet.clock.now()
-    folder = backup_folder(fleet.state_dir, server.machine.name, target)
+    now = runtime.clock.now()
+    folder = backup_folder(runtime.state_dir, server.machine.name, target)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"sync-{server.machine.name}-{now:%Y%m%d-%H%M%S}.json"
     text = json.dumps(server.data.dump(server.machine.name, now), ensure_ascii=False, indent=1)
@@ -88,10 +87,11 @@ def next_backup_time(schedule: BackupSchedule, after: datetime) -> datetime | No
 class BackupTimer(CronTimer):
     """Keeps one pending clock timer for a server's scheduled backup (and replication, when set)."""
 
-    def __init__(self, fleet: Fleet, machine: Machine) -> None:
-        super().__init__(fleet.clock, f"{machine.name} sync backup")
-        self.fleet = fleet
-        self.machine = machine
+    def __init__(self, runtime: Runtime, server: SyncServer) -> None:
+        super().__init__(runtime.clock, f"{server.machine.name} sync backup")
+        self.runtime = runtime
+        self.server = server
+        self.machine = server.machine
 
     def schedule(self) -> BackupSchedule:
         """The saved schedule (Off when none)."""
@@ -102,22 +102,22 @@ class BackupTimer(CronTimer):
         return next_backup_time(self.schedule(), after)
 
     def fire(self, when: datetime) -> None:
-        server = self.machine.functions.get("sync_server")
-        if self.machine.state.power is PowerState.OFF or server is None:
+        server = self.server
+        if self.machine.state.power is PowerState.OFF:
             sync_log(self.machine, "Warning", f"scheduled backup at {when:%H:%M} skipped: the machine is off")
         else:
             schedule = self.schedule()
             try:
-                path = write_backup(self.fleet, server, BackupTarget.parse(schedule.target))
+                path = write_backup(self.runtime, server, BackupTarget.parse(schedule.target))
                 sync_log(self.machine, "Info", f"scheduled backup written to {schedule.target}: {path.name}")
             except OSError as exc:
                 sync_log(self.machine, "Error", f"scheduled backup to {schedule.target} failed: {exc}")
             replica = (self.machine.store.get_config("sync_replica_target") or {}).get("machine", "")
             if replica:
-                self.fleet.spawn(replicate(self.fleet, server, replica), f"{self.machine.name} replication")
+                self.runtime.work.spawn(replicate(self.runtime, server, replica), f"{self.machine.name} replication")
 
 
-async def replicate(fleet: Fleet, server: SyncServer, replica: str) -> int:
+async def replicate(runtime: Runtime, server: SyncServer, replica: str) -> int:
     """Sends the server's data to ``replica`` over mutual TLS; returns the number of users sent.
 
     Raises:
@@ -125,12 +125,12 @@ async def replicate(fleet: Fleet, server: SyncServer, replica: str) -> int:
         TransportError: The replica cannot be reached.
     """
     me = server.machine
-    dump = server.data.dump(me.name, fleet.clock.now())
+    dump = server.data.dump(me.name, runtime.clock.now())
     text = json.dumps(dump, ensure_ascii=False, separators=(",", ":"))
-    opened = await open_conversation(fleet, me, replica, "sync")
+    opened = await open_conversation(runtime, me, replica, "sync")
     channel = opened.channel
     try:
-        host, port = fleet.address_of(me.name)
+        host, port = runtime.addresses.address_of(me.name)
         await channel.send(SyncJoin(me.name, me.identity.model, me.identity.location, f"{host}:{port}",
                                     me.identity.firmware, "0" * 64, "replica"))
         reply = await channel.expect(SyncJoinReply)
@@ -146,7 +146,7 @@ async def replicate(fleet: Fleet, server: SyncServer, replica: str) -> int:
         raise
     finally:
         await channel.close()
-    me.store.set_config("sync_last_replication", {"machine": replica, "at": fleet.clock.now().isoformat(),
+    me.store.set_config("sync_last_replication", {"machine": replica, "at": runtime.clock.now().isoformat(),
                                                   "users": len(dump["users"])})
     sync_log(me, "Info", f"replicated {len(dump['users'])} users to {replica}", replica)
     return len(dump["users"])

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.clock import TimerHandle
 from mfp_console.domain.machine import Function
-from mfp_console.domain.sync_items import CommonItem, FIRMWARE_LIMITED_ITEMS, PersonalItem, firmware_below
-from mfp_console.domain.sync_settings import SyncClientSettings
+from mfp_console.domain.sync_items import FIRMWARE_LIMITED_ITEMS, CommonItem, PersonalItem, firmware_below
+from mfp_console.domain.sync_settings import SyncClientSettings, SyncClientState
 from mfp_console.engine.events import DataChanged, MachineStateChanged
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.sync.link import PullAnswer, SyncLink, record
@@ -35,8 +35,8 @@ from mfp_console.protocol.messages import Message, SyncJoin, SyncJoinReply, Sync
 from mfp_console.store.user_data import Sharing, UserItem, decode_user_doc
 
 if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
     from mfp_console.engine.machine import Machine
+    from mfp_console.engine.runtime import Runtime
 
 __all__ = ["RETRY_SECONDS", "SyncClient"]
 
@@ -52,18 +52,24 @@ RANGES_KEY = "sync_sharing_ranges"
 RETRY_SECONDS = 60.0
 """Machine seconds between attempts to reach an unreachable server."""
 _ITEMS = {i.value for i in PersonalItem}
+
+
+def connection_destinations_of(machine: Machine) -> list[str]:
+    """The machine's connection destinations (Advanced Space, file servers) in registration order (SYNC-16)."""
+    return list(machine.store.get_config(DESTINATIONS_KEY) or [])
+
 _COMMON = {c.value for c in CommonItem}
 
 
 class SyncClient:
-    """The client function of one machine."""
+    """The client function of one machine (its ``<Start>``/``<Stop>`` are :meth:`switch_on`/:meth:`switch_off`)."""
 
-    def __init__(self, fleet: Fleet, machine: Machine) -> None:
-        self.fleet = fleet
+    def __init__(self, runtime: Runtime, machine: Machine) -> None:
+        self.runtime = runtime
         self.machine = machine
         self.link: SyncLink | None = None
         self.server = ""
-        self.state = "Stopped"
+        self.state = SyncClientState.STOPPED
         self.effective: SyncClientSettings | None = None
         self.synced = False
         self.fresh_start = True
@@ -73,20 +79,41 @@ class SyncClient:
         self._watcher: asyncio.Task[Any] | None = None
         self._warned = False
         self._closed = False
-        self._subscription = fleet.bus.subscribe(MachineStateChanged, self._on_state)
-        if self.running:  # the program restarted: like a machine restart, the client starts afresh (SYNC-20)
-            self.effective = self.settings()
-            self._save_pending({})
-            self.state = "Connecting"
-            fleet.track_conversation(+1)  # the fleet is not quiescent until the attempt is under way
+        self._started = False
+        self._subscription = runtime.bus.subscribe(MachineStateChanged, self._on_state)
 
-            def resume() -> None:
-                try:
-                    self.connect_soon()
-                finally:
-                    fleet.track_conversation(-1)
+    def start(self) -> None:
+        """The machine came on: like a machine restart, a started client function begins afresh (SYNC-20)."""
+        first, self._started = not self._started, True
+        if not self.running:
+            return
+        if not first:
+            sync_log(self.machine, "Info", "the machine restarted: the client function starts with its "
+                     "connection settings (SYNC-20)")
+            self._begin()
+            return
+        self.effective = self.settings()
+        self._save_pending({})
+        self.state = SyncClientState.CONNECTING
+        work = self.runtime.work
+        work.track_conversation(+1)  # the fleet is not quiescent until the attempt is under way
 
-            asyncio.get_running_loop().call_soon(resume)
+        def resume() -> None:
+            try:
+                self.connect_soon()
+            finally:
+                work.track_conversation(-1)
+
+        asyncio.get_running_loop().call_soon(resume)
+
+    def stop(self) -> None:
+        """The machine goes off: the session ends and retries stop until it comes on again."""
+        if not self.running:
+            return
+        self._cancel_retry()
+        if self.link is not None:
+            self.link.abort("the machine was switched off")
+        self.state = SyncClientState.DISCONNECTED
 
     # --- settings and life cycle ----------------------------------------------------------------------
 
@@ -112,7 +139,7 @@ class SyncClient:
             return FIRMWARE_LIMITED_ITEMS
         return frozenset()
 
-    def start(self) -> None:
+    def switch_on(self) -> None:
         """``<Start>``: reads the connection settings and starts synchronizing."""
         self.machine.store.set_config(RUN_KEY, {"running": True})
         sync_log(self.machine, "Info", "client function started")
@@ -124,10 +151,10 @@ class SyncClient:
         self.fresh_start = True
         self._save_pending({})
         self._warned = False
-        self.state = "Connecting"
+        self.state = SyncClientState.CONNECTING
         self.connect_soon()
 
-    def stop(self) -> None:
+    def switch_off(self) -> None:
         """``<Stop>``: tells the server (which then stops counting this machine, SYNC-02) and disconnects."""
         self.machine.store.set_config(RUN_KEY, {"running": False})
         self._cancel_retry()
@@ -141,7 +168,7 @@ class SyncClient:
                      "this machine until its synchronization is stopped there too (SYNC-02)")
         self.link = None
         self.synced = False
-        self.state = "Stopped"
+        self.state = SyncClientState.STOPPED
 
     def close(self) -> None:
         """The machine stops: cut the session, cancel timers and tasks."""
@@ -166,7 +193,7 @@ class SyncClient:
             return
         if self._connecting is not None and not self._connecting.done():
             return
-        self.fleet.track_conversation(+1)  # released once the session is set up (or failed)
+        self.runtime.work.track_conversation(+1)  # released once the session is set up (or failed)
         self._connecting = asyncio.get_running_loop().create_task(self._connect(), name=f"sync join {me.name}")
 
     def _cancel_retry(self) -> None:
@@ -177,14 +204,14 @@ class SyncClient:
     def _schedule_retry(self) -> None:
         self._cancel_retry()
         if self.running:
-            self._retry = self.fleet.clock.call_later(RETRY_SECONDS, self.connect_soon,
+            self._retry = self.runtime.clock.call_later(RETRY_SECONDS, self.connect_soon,
                                                       f"{self.machine.name} sync retry")
 
     async def _connect(self) -> None:
         me = self.machine
         try:
             target = await self._resolve()
-            opened = await open_conversation(self.fleet, me, target, "sync")
+            opened = await open_conversation(self.runtime, me, target, "sync")
             channel = opened.channel
             try:
                 await channel.send(self._join_message())
@@ -197,7 +224,7 @@ class SyncClient:
                 self._refused(target, reply.code, reply.reason)
                 return
             self.server = target
-            link = SyncLink(self.fleet, channel, me.name, target, self._handle)
+            link = SyncLink(self.runtime.work, channel, me.name, target, self._handle)
             self.link = link
             link.start()
             self._begin_session(link)
@@ -208,11 +235,11 @@ class SyncClient:
             if not self._closed:
                 self._unreachable(str(exc))
         finally:
-            self.fleet.track_conversation(-1)
+            self.runtime.work.track_conversation(-1)
 
     def _join_message(self) -> SyncJoin:
         me = self.machine
-        host, port = self.fleet.address_of(me.name)
+        host, port = self.runtime.addresses.address_of(me.name)
         return SyncJoin(
             device_name=me.name,
             product_name=me.identity.model,
@@ -233,16 +260,15 @@ class SyncClient:
                 raise TransportError("localhost:8443 names this machine, which has no server function", "E-UNREACH")
             return me.name
         if not address.search:
-            wanted = address.host.casefold()
-            for name in self.fleet.spec.names:
-                if name.casefold() == wanted:
-                    return name
+            name = self.runtime.machine_at(address.host)
+            if name:
+                return name
             raise TransportError(f"no machine answers at {address}", "E-UNREACH")
         found = []
-        for spec in self.fleet.spec.machines:
+        for spec in self.runtime.spec.machines:
             if Function.SYNC_SERVER not in spec.identity.functions:
                 continue
-            hops = abs(spec.identity.router_distance - me.identity.router_distance)
+            hops = self.runtime.router_hops(spec.name, me.name)
             if hops > settings.search_depth and spec.name != me.name:
                 continue
             if await self._probe(spec.name):
@@ -256,7 +282,7 @@ class SyncClient:
 
     async def _probe(self, name: str) -> bool:
         try:
-            opened = await open_conversation(self.fleet, self.machine, name, "sync")
+            opened = await open_conversation(self.runtime, self.machine, name, "sync")
         except (MfpError, OSError):
             return False
         channel = opened.channel
@@ -277,11 +303,11 @@ class SyncClient:
         if code == "E-NOSERVER":
             self._unreachable(f"{server}: {reason}")
             return
-        self.state = "Error"
+        self.state = SyncClientState.ERROR
         sync_log(self.machine, "Error", f"the server refused this machine ({code}): {reason}", server)
 
     def _unreachable(self, reason: str) -> None:
-        self.state = "Disconnected"
+        self.state = SyncClientState.DISCONNECTED
         if not self._warned:
             self._warned = True
             sync_log(self.machine, "Warning", f"cannot reach the sync server ({reason}); working with the cached "
@@ -296,7 +322,7 @@ class SyncClient:
             self.link = None
             self.synced = False
             if self.running:
-                self.state = "Disconnected"
+                self.state = SyncClientState.DISCONNECTED
                 self._warned = False
                 if self.machine.state.reachable and not self.machine.state.error_code:
                     self._unreachable(f"lost the connection: {reason}")
@@ -307,7 +333,7 @@ class SyncClient:
         """What the server's device list learns about this machine (SYNC-13, SYNC-15, SYNC-16, SYNC-17)."""
         me = self.machine
         profile = {
-            "destinations": list(me.store.get_config(DESTINATIONS_KEY) or []),
+            "destinations": connection_destinations_of(me),
             "withheld": sorted(i.value for i in self.withheld),
             "power": me.state.power.value,
         }
@@ -324,7 +350,7 @@ class SyncClient:
                            on_ack=(lambda: self.machine.store.set_config(MALFUNCTION_KEY, False)) if reset else None)
 
     def _begin_session(self, link: SyncLink) -> None:
-        self.state = "Synchronizing"
+        self.state = SyncClientState.SYNCHRONIZING
         self.send_profile()
         link.pull((), self._on_everything)
 
@@ -335,7 +361,7 @@ class SyncClient:
         copy wins, so a user is decoded here only to keep a change of theirs the server has not taken yet,
         or, on old firmware, the items this machine does not synchronize (SYNC-17).
         """
-        me, store, now = self.machine, self.machine.store, self.fleet.clock.now()
+        me, store, now = self.machine, self.machine.store, self.runtime.clock.now()
         withheld = {i.value for i in self.withheld}
         server: dict[str, dict[str, dict[str, Any]]] = {}
         for rec in answer.records:
@@ -402,7 +428,7 @@ class SyncClient:
             push.extend(self._change_record(user, i, stored[i], base) for i, base in items.items() if i in stored)
         self.fresh_start = False
         self.synced = True
-        self.state = "Synchronized"
+        self.state = SyncClientState.SYNCHRONIZED
         self.last_sync = now
         if push:
             assert self.link is not None
@@ -442,11 +468,11 @@ class SyncClient:
         if isinstance(message, SyncPush):
             self.apply_pushed(message.records)
             link.ack(len(message.records))
-            self.last_sync = self.fleet.clock.now()
+            self.last_sync = self.runtime.clock.now()
 
     def apply_pushed(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Stores the server's copies pushed here (the server's copy wins over a change not yet taken)."""
-        store, now = self.machine.store, self.fleet.clock.now()
+        store, now = self.machine.store, self.runtime.clock.now()
         withheld = {i.value for i in self.withheld}
         by_user: dict[str, list[Mapping[str, Any]]] = {}
         for rec in records:
@@ -489,8 +515,8 @@ class SyncClient:
     def _announce(self, users: Collection[str]) -> None:
         """Tells the panel that personalized data arrived from the server (one event per batch)."""
         if users:
-            self.machine.fleet.bus.publish(DataChanged(
-                at=self.machine.fleet.clock.now(), machine=self.machine.name, what="personal_data",
+            self.runtime.bus.publish(DataChanged(
+                at=self.runtime.clock.now(), machine=self.machine.name, what="personal_data",
                 detail=f"from the sync server: {', '.join(sorted(users)[:3])}{' …' if len(users) > 3 else ''}",
             ))
 
@@ -537,7 +563,7 @@ class SyncClient:
         if not mine:
             pending.pop(user, None)
         self._save_pending(pending)
-        self.last_sync = self.fleet.clock.now()
+        self.last_sync = self.runtime.clock.now()
 
     def changed_common(self, item: str, value: Any, base: int, version: int) -> None:
         """A shared non-personal setting changed here (SYNC-09)."""
@@ -548,7 +574,7 @@ class SyncClient:
         """A user logged in here: the server learns the time (SYNC-03) and sends the freshest copy."""
         if self.link is None or not self.synced or self.link.closed.is_set():
             return
-        now = self.fleet.clock.now()
+        now = self.runtime.clock.now()
         self.link.push([record(user, LOGIN, now.isoformat())])
         self.link.pull((user,), lambda recs: self._on_user(user, recs))
 
@@ -558,7 +584,7 @@ class SyncClient:
             self.apply_pushed(data)
         elif self._stored(user) and self.link is not None:
             # The server has no data for this user (deleted there, SYNC-07): this machine's copy registers.
-            self.link.push(self._register_records(user, self.fleet.clock.now()))
+            self.link.push(self._register_records(user, self.runtime.clock.now()))
 
     # --- pending changes -----------------------------------------------------------------------------
 
@@ -589,7 +615,7 @@ class SyncClient:
 
     def malfunction(self) -> int:
         """SYNC-11: device-specific data cannot be recovered: it returns to defaults here and on the server."""
-        store, now = self.machine.store, self.fleet.clock.now()
+        store, now = self.machine.store, self.runtime.clock.now()
         reset = 0
         for info in store.list_users():
             items = self._stored(info.user)
@@ -608,17 +634,8 @@ class SyncClient:
         if not self.running:
             return
         if event.what == "power":
-            if event.new == "Off":
-                self._cancel_retry()
-                if self.link is not None:
-                    self.link.abort("the machine was switched off")
-                self.state = "Disconnected"
-            elif event.old == "Off":
-                sync_log(self.machine, "Info", "the machine restarted: the client function starts with its "
-                         "connection settings (SYNC-20)")
-                self._begin()
-            else:
-                self.send_profile()
+            if event.new != "Off" and event.old != "Off":
+                self.send_profile()  # On ↔ Sleep: the server's device list shows it (SYNC-13)
         elif event.what == "network":
             if event.new == "cut":
                 if self.link is not None:

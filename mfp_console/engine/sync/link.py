@@ -7,7 +7,7 @@ messages in order. Queuing is synchronous: a handler that queues a push to three
 acknowledgement never lets another message slip in between.
 
 Virtual time and open connections: a session stays open for hours of machine time, so it must not keep
-the fleet "busy" (``Fleet.settle`` would never return). A link therefore counts only *messages that await
+the fleet "busy" (``WorkTracker.settle`` would never return). A link therefore counts only *messages that await
 an answer*: a push until its :class:`SyncAck`, a pull until its end-of-data record. When nothing awaits an
 answer the fleet is quiescent even though connections are open, and a virtual clock may jump.
 
@@ -33,7 +33,7 @@ from mfp_console.protocol.framing import encode_frame, encode_raw_frame
 from mfp_console.protocol.messages import Attachment, Message, SyncAck, SyncData, SyncLeave, SyncPull, SyncPush
 
 if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
+    from mfp_console.engine.work import WorkTracker
 
 __all__ = ["END", "SNAPSHOT", "PullAnswer", "SyncLink", "encode_batches", "encode_snapshot", "record"]
 
@@ -144,15 +144,15 @@ class SyncLink:
     """A sync session's connection as one end sees it.
 
     Args:
-        fleet: For the clock-free progress and in-flight accounting.
+        work: The fleet's in-flight accounting.
         channel: The channel after a successful join.
         local: This machine's name.
         peer: The other machine's name.
         handler: Called with every message except acknowledgements (which the link settles itself).
     """
 
-    def __init__(self, fleet: Fleet, channel: Channel, local: str, peer: str, handler: Handler) -> None:
-        self.fleet = fleet
+    def __init__(self, work: WorkTracker, channel: Channel, local: str, peer: str, handler: Handler) -> None:
+        self.work = work
         self.channel = channel
         self.local = local
         self.peer = peer
@@ -177,13 +177,13 @@ class SyncLink:
 
     def _hold(self) -> None:
         self._held += 1
-        self.fleet.track_conversation(+1)
+        self.work.track_conversation(+1)
 
     def _release(self, count: int = 1) -> None:
         count = min(count, self._held)
         if count > 0:
             self._held -= count
-            self.fleet.track_conversation(-count)
+            self.work.track_conversation(-count)
 
     @property
     def awaiting(self) -> int:
@@ -275,7 +275,7 @@ class SyncLink:
         try:
             while True:
                 message = await self.channel.receive()
-                self.fleet.note_progress()
+                self.work.note_progress()
                 if isinstance(message, SyncAck):
                     self._settle("push")
                 elif isinstance(message, SyncData):
@@ -357,11 +357,11 @@ class SyncLink:
         for task in self._tasks:
             if task is not current:
                 task.cancel()
-        self.fleet.note_progress()
+        self.work.note_progress()
         # The peer learns of the end only when its reader wakes up: keep the fleet busy for a moment so
         # that ``settle`` does not return before it has (a few loop turns on loopback; bounded).
-        self.fleet.track_conversation(+1)
-        asyncio.get_running_loop().call_later(CLOSE_GRACE_S, self.fleet.track_conversation, -1)
+        self.work.track_conversation(+1)
+        asyncio.get_running_loop().call_later(CLOSE_GRACE_S, self.work.track_conversation, -1)
 
     def abort(self, reason: str) -> None:
         """Drops the connection at once (power cut, network cut, malfunction)."""

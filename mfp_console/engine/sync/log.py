@@ -28,15 +28,15 @@ _log = logging.getLogger(__name__)
 def sync_log(machine: Machine, level: str, message: str, peer: str = "") -> SyncLogEntry:
     """Appends one entry to ``machine``'s sync log and publishes it."""
     assert level in LEVELS, level
-    fleet = machine.fleet
-    entry = SyncLogEntry(fleet.clock.now(), level, message, peer)
+    runtime = machine.runtime
+    entry = SyncLogEntry(runtime.clock.now(), level, message, peer)
     try:
         entries = list(machine.store.get_config(SYNC_LOG_KEY) or [])
         entries.append(entry.to_json())
         machine.store.set_config(SYNC_LOG_KEY, entries[-LOG_LIMIT:])
     except Exception:  # the machine may be closing; the event still reaches the bus
         _log.debug("%s: sync log entry not stored: %s", machine.name, message)
-    fleet.bus.publish(SyncEvent(at=entry.at, machine=machine.name, level=level, message=message))
+    runtime.bus.publish(SyncEvent(at=entry.at, machine=machine.name, level=level, message=message))
     return entry
 
 

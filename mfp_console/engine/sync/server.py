@@ -31,8 +31,9 @@ from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_items import CommonItem, SharingRange
 from mfp_console.domain.sync_rules import accept_change, admission_problem, users_to_evict
 from mfp_console.domain.sync_settings import MAX_SYNC_MACHINES, MAX_SYNC_USERS
-from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.events import MachineStateChanged
+from mfp_console.engine.net.channel import Channel
+from mfp_console.engine.sync.backup import BackupTimer
 from mfp_console.engine.sync.link import SyncLink, encode_batches, encode_snapshot, record
 from mfp_console.engine.sync.log import sync_log
 from mfp_console.engine.sync.server_data import ServerData, device_key, server_data_path, split_key
@@ -52,8 +53,8 @@ from mfp_console.protocol.messages import (
 from mfp_console.store.user_data import UserItem, encode_user_doc
 
 if TYPE_CHECKING:
-    from mfp_console.engine.fleet import Fleet
     from mfp_console.engine.machine import Machine
+    from mfp_console.engine.runtime import Runtime
 
 __all__ = ["SyncServer", "auth_settings_of"]
 
@@ -77,10 +78,10 @@ def auth_settings_of(machine: Machine) -> Any:
 
 
 class SyncServer:
-    """The server function of one machine."""
+    """The server function of one machine (its ``<Start>``/``<Stop>`` are :meth:`switch_on`/:meth:`switch_off`)."""
 
-    def __init__(self, fleet: Fleet, machine: Machine) -> None:
-        self.fleet = fleet
+    def __init__(self, runtime: Runtime, machine: Machine) -> None:
+        self.runtime = runtime
         self.machine = machine
         self.links: dict[str, SyncLink] = {}
         self.ready: set[str] = set()
@@ -91,7 +92,9 @@ class SyncServer:
         self._data: ServerData | None = None
         self._answers: dict[tuple[Any, ...], tuple[list[tuple[type[Message], bytes]], int]] = {}
         self._closed = False
-        self._subscription = fleet.bus.subscribe(MachineStateChanged, self._on_state)
+        self.backup_timer = BackupTimer(runtime, self)
+        self._subscription = runtime.bus.subscribe(MachineStateChanged, self._on_state)
+        machine.responders["sync"] = self.serve
 
     # --- life cycle -----------------------------------------------------------------------------------
 
@@ -106,16 +109,27 @@ class SyncServer:
         if self._data is None:
             if self._closed:
                 raise MachineUnavailable(f"{self.machine.name} has stopped", "M-06")
-            self._data = ServerData.open(server_data_path(self.fleet.state_dir, self.machine.name))
+            self._data = ServerData.open(server_data_path(self.runtime.state_dir, self.machine.name))
         return self._data
 
     def start(self) -> None:
+        """The machine is on: the backup schedule runs (it skips slots while the machine is off)."""
+        if self.backup_timer.handle is None:
+            self.backup_timer.rearm()
+
+    def stop(self) -> None:
+        """The machine goes off: every session ends (clients keep their data and retry)."""
+        for link in list(self.links.values()):
+            link.abort("the server machine was switched off")
+        self.sleep_deferred = False
+
+    def switch_on(self) -> None:
         """``<Start>``: the server accepts clients from now on."""
         self.machine.store.set_config(RUN_KEY, {"running": True})
         self.data  # noqa: B018 - opens the file now, so a broken file shows at once
         sync_log(self.machine, "Info", "server function started")
 
-    def stop(self) -> None:
+    def switch_off(self) -> None:
         """``<Stop>``: open sessions end (clients keep their data and retry); registrations stay."""
         self.machine.store.set_config(RUN_KEY, {"running": False})
         for link in list(self.links.values()):
@@ -126,6 +140,7 @@ class SyncServer:
         """The machine stops: cut every session and close the data file."""
         self._closed = True
         self._subscription.close()
+        self.backup_timer.stop()
         for link in list(self.links.values()):
             link.abort("the server machine stopped")
         if self._data is not None:
@@ -176,10 +191,6 @@ class SyncServer:
                 self.sleep_deferred = True
                 self.machine.set_power(PowerState.ON)
                 sync_log(self.machine, "Info", f"Sleep deferred (SYNC-13): {reason}")
-        elif event.new == "Off":
-            for link in list(self.links.values()):
-                link.abort("the server machine was switched off")
-            self.sleep_deferred = False
 
     def _maybe_sleep(self) -> None:
         if self.sleep_deferred and not self.sleep_refusal() and self.machine.state.power is PowerState.ON:
@@ -200,7 +211,7 @@ class SyncServer:
             return
         client = hello.machine
         code, reason = self._join_problem(client, join)
-        now = self.fleet.clock.now()
+        now = self.runtime.clock.now()
         if code:
             await channel.send(SyncJoinReply(ok=False, code=code, reason=reason, server_time=now.isoformat()))
             sync_log(self.machine, "Error", f"refused {client}: {reason}", client)
@@ -210,16 +221,16 @@ class SyncServer:
         old = self.links.pop(client, None)
         if old is not None:
             old.abort("replaced by a new session")
-        link = SyncLink(self.fleet, channel, self.machine.name, client, self._handle)
+        link = SyncLink(self.runtime.work, channel, self.machine.name, client, self._handle)
         self.links[client] = link
         link.start()
         sync_log(self.machine, "Info", f"{client} connected ({join.role})", client)
         # The session may stay open for hours: only messages awaiting answers count as work (see SyncLink).
-        self.fleet.track_conversation(-1)
+        self.runtime.work.track_conversation(-1)
         try:
             reason = await link.wait_closed()
         finally:
-            self.fleet.track_conversation(+1)
+            self.runtime.work.track_conversation(+1)
             link.abort("session ended")
             if self.links.get(client) is link:
                 del self.links[client]
@@ -264,7 +275,7 @@ class SyncServer:
         self.data.set_devices(devices)
 
     async def _answer_search(self, channel: Channel) -> None:
-        now = self.fleet.clock.now().isoformat()
+        now = self.runtime.clock.now().isoformat()
         if self.running and not self.machine.state.error_code:
             await channel.send(SyncJoinReply(ok=True, code="", reason="", server_time=now))
             try:
@@ -277,7 +288,7 @@ class SyncServer:
     # --- messages of a session ------------------------------------------------------------------------------
 
     def _handle(self, link: SyncLink, message: Message) -> None:
-        self.last_sync[link.peer] = self.fleet.clock.now()
+        self.last_sync[link.peer] = self.runtime.clock.now()
         if isinstance(message, SyncPush):
             count = self._on_push(link, message.records)
             link.ack(count)
@@ -358,7 +369,7 @@ class SyncServer:
         return out
 
     def _on_push(self, link: SyncLink, records: tuple[dict[str, Any], ...]) -> int:
-        client, now, data = link.peer, self.fleet.clock.now(), self.data
+        client, now, data = link.peer, self.runtime.clock.now(), self.data
         ranges = {item.value: r for item, r in data.sharing().items()}
         back: list[dict[str, Any]] = []
         spread: list[dict[str, Any]] = []
@@ -429,6 +440,12 @@ class SyncServer:
         if profile.get("power") == "Sleep":
             self._maybe_sleep()
 
+    def malfunction(self) -> None:
+        """SYNC-11 on the server machine itself: its device-specific copies are lost and every session ends."""
+        self._drop_device_copies(self.machine.name, self.runtime.clock.now())
+        for link in list(self.links.values()):
+            link.abort("the server malfunctioned")
+
     def _drop_device_copies(self, device: str, now: datetime) -> None:
         for user, items in list(self.data.users.items()):
             keys = [k for k in items if split_key(k)[1] == device]
@@ -454,7 +471,7 @@ class SyncServer:
         victims = users_to_evict(self.data.oldest_first(), self.user_limit, keep)
         if not victims:
             return
-        now = self.fleet.clock.now()
+        now = self.runtime.clock.now()
         for user in victims:
             self.data.delete_user(user)
             sync_log(self.machine, "Info",
@@ -475,7 +492,7 @@ class SyncServer:
 
     def change_sharing(self, item: str, new: SharingRange) -> None:
         """Changes an item's range (callers check SYNC-10's precondition); shared → device copies each device."""
-        data, now = self.data, self.fleet.clock.now()
+        data, now = self.data, self.runtime.clock.now()
         old = data.range_of(item)
         if old is new:
             return
@@ -501,7 +518,7 @@ class SyncServer:
     # --- replication (SYNC-18) -------------------------------------------------------------------------
 
     async def _receive_replica(self, channel: Channel, source: str) -> None:
-        now = self.fleet.clock.now().isoformat()
+        now = self.runtime.clock.now().isoformat()
         if self.running:
             await channel.send(SyncJoinReply(ok=False, code="E-REFUSED",
                                              reason=f"{self.machine.name} runs its own server function", server_time=now))
@@ -516,8 +533,8 @@ class SyncServer:
             elif isinstance(message, SyncLeave):
                 break
         dump = json.loads("".join(pieces))
-        count = self.data.load_dump(dump, self.fleet.clock.now())
-        self.machine.store.set_config("sync_replica", {"source": source, "at": self.fleet.clock.now().isoformat(),
+        count = self.data.load_dump(dump, self.runtime.clock.now())
+        self.machine.store.set_config("sync_replica", {"source": source, "at": self.runtime.clock.now().isoformat(),
                                                       "users": count})
         sync_log(self.machine, "Info", f"replica of {source}'s synchronization data stored ({count} users)", source)
 

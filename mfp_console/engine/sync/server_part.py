@@ -1,8 +1,7 @@
-"""The sync server's Remote UI screens as fleet-facade methods: devices, users, sharing, backup, server change.
+"""``fleet.sync_server``: the sync server's Remote UI screens: devices, users, sharing, backup, server change.
 
-:class:`SyncServerOperations` is a base of :class:`~mfp_console.engine.sync.part.SyncOperations` (and so of
-the fleet). Every change here needs an Administrator logged in at the server's panel (M-03); the Remote UI
-of the real machine asks for the same rights.
+Every change here needs an Administrator logged in at the server's panel (M-03); the Remote UI of the real
+machine asks for the same rights.
 """
 
 from __future__ import annotations
@@ -10,45 +9,53 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mfp_console.domain.machine import Function
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import keychain_order_problem, sharing_change_problem
 from mfp_console.domain.sync_settings import BackupSchedule, BackupTarget, DeviceRow, DeviceState
-from mfp_console.engine.facade_base import FacadeBase
+from mfp_console.engine.machine import MachineRoster
+from mfp_console.engine.panel import PanelPart
+from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.sync.backup import SCHEDULE_KEY, backup_folder, read_backup, replicate, write_backup
+from mfp_console.engine.sync.client import connection_destinations_of
 from mfp_console.engine.sync.log import sync_log
+from mfp_console.engine.sync.part import sync_server_of
+from mfp_console.engine.sync.server import SyncServer
+from mfp_console.engine.sync.server_change import ServerChangeTracker, running_clients
 from mfp_console.errors import RuleRefusal
 
-if TYPE_CHECKING:
-    from mfp_console.engine.machine import Machine
-    from mfp_console.engine.sync.server import SyncServer
-
-__all__ = ["CHANGE_KEY", "SyncServerOperations"]
-
-CHANGE_KEY = "sync_server_change"
+__all__ = ["SyncServerPart"]
 
 
-class SyncServerOperations(FacadeBase):
-    """The server-side sync screens of the fleet facade."""
+class SyncServerPart:
+    """The server-side sync screens.
 
-    def _server(self, name: str) -> SyncServer:  # pragma: no cover
-        raise NotImplementedError
+    Args:
+        runtime: The fleet's clock, state folder and settings.
+        machines: The machines running here.
+        panel: Who is logged in (Administrator, M-03).
+        change: The server change in progress (SYNC-19).
+    """
 
-    def _running_clients(self) -> list[str]:  # pragma: no cover
-        raise NotImplementedError
+    def __init__(self, runtime: Runtime, machines: MachineRoster, panel: PanelPart,
+                 change: ServerChangeTracker) -> None:
+        self._runtime = runtime
+        self._machines = machines
+        self._panel = panel
+        self._change = change
 
-    def connection_destinations(self, name: str) -> list[str]:  # pragma: no cover
-        raise NotImplementedError
+    def _server(self, name: str) -> SyncServer:
+        return sync_server_of(self._machines(name))
 
     # --- the server's Remote UI screens -----------------------------------------------------------------
 
-    def sync_device_list(self, server: str) -> list[DeviceRow]:
+    def device_list(self, server: str) -> list[DeviceRow]:
         """``[Check Device Information]`` (SYNC-15) with the keychain-order warning (SYNC-16)."""
         srv = self._server(server)
-        reference = self.connection_destinations(server)
+        reference = connection_destinations_of(self._machines(server))
         rows = []
         for name, entry in sorted(srv.registered().items()):
             link = srv.links.get(name)
@@ -72,7 +79,7 @@ class SyncServerOperations(FacadeBase):
                                   entry.get("firmware", ""), tuple(notes)))
         return rows
 
-    def sync_users(self, server: str) -> list[str]:
+    def users(self, server: str) -> list[str]:
         """``[User Data]``: the users whose data the server keeps (empty search lists all), oldest first."""
         return self._server(server).data.oldest_first()
 
@@ -82,12 +89,12 @@ class SyncServerOperations(FacadeBase):
 
     def delete_user_data(self, server: str, users: Sequence[str]) -> list[str]:
         """``[Delete User Data]`` › ``[Yes]`` (SYNC-07; Administrator); returns the users deleted."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         return self._server(server).delete_users(list(users))
 
-    def stop_client_from_server(self, server: str, client: str) -> None:
+    def stop_client(self, server: str, client: str) -> None:
         """Stops a broken client's synchronization from the server; it no longer counts (SYNC-02)."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         srv = self._server(server)
         link = srv.links.get(client)
         if link is not None:
@@ -101,7 +108,7 @@ class SyncServerOperations(FacadeBase):
 
     def set_sharing_range(self, server: str, item: PersonalItem | str, sharing: SharingRange | str) -> None:
         """Changes an item's sharing range: only while every client is stopped (SYNC-10; Administrator)."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         srv = self._server(server)
         problem = sharing_change_problem(list(srv.registered()))
         if problem:
@@ -110,117 +117,102 @@ class SyncServerOperations(FacadeBase):
 
     # --- backup, restore, replication (SYNC-18) ----------------------------------------------------------
 
-    def backup_sync_data(self, server: str, target: str = "device") -> Path:
+    def backup(self, server: str, target: str = "device") -> Path:
         """Backs up the server's synchronization data now (to its storage or ``smb://host/share``)."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         srv = self._server(server)
         parsed = BackupTarget.parse(target)
-        change = self.server_change()
+        change = self._change.current()
         if change is not None and server == change.old:
-            running = self._running_clients()
+            running = running_clients(self._machines)
             if running:
                 raise RuleRefusal(f"changing the server from {change.old} to {change.new}: step 1 \"stop "
                                   f"synchronization on every client\" must come first (still running: "
                                   f"{', '.join(running)})", "SYNC-19")
             change = change.complete(ChangeStep.STOP_CLIENTS)
-        path = write_backup(self, srv, parsed)  # type: ignore[arg-type]
+        path = write_backup(self._runtime, srv, parsed)
         if change is not None and server == change.old:
-            self._save_change(change.complete(ChangeStep.BACK_UP, str(path)))
+            self._change.save(change.complete(ChangeStep.BACK_UP, str(path)))
         sync_log(srv.machine, "Info", f"synchronization data backed up to {parsed}: {path.name}")
         return path
 
-    def restore_sync_data(self, server: str, path: Path | str | None = None) -> int:
+    def restore(self, server: str, path: Path | str | None = None) -> int:
         """Restores the server's data from a backup (only while every client is stopped); returns the users."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         srv = self._server(server)
-        change = self.server_change()
+        change = self._change.current()
         if change is not None and server == change.new:
             change.require(ChangeStep.RESTORE)
             path = path or change.backup
-        running = sorted(set(self._running_clients()) | set(srv.registered()))
+        running = sorted(set(running_clients(self._machines)) | set(srv.registered()))
         if running:
             raise RuleRefusal(f"a restore needs every client stopped (still synchronizing: {', '.join(running)})",
                               "SYNC-18")
         if not path:
-            last = self.machine(server).store.get_config("sync_last_backup") or {}
+            last = self._machines(server).store.get_config("sync_last_backup") or {}
             path = last.get("path", "")
         if not path:
             raise RuleRefusal("no backup to restore: pick a backup file", "SYNC-18")
         dump = read_backup(Path(path))
         try:
-            count = srv.data.load_dump(dump, self.clock.now())
+            count = srv.data.load_dump(dump, self._runtime.clock.now())
         except (ValueError, KeyError, TypeError) as exc:
             raise RuleRefusal(f"{path}: {exc}", "SYNC-18") from None
         if change is not None and server == change.new:
-            self._save_change(change.complete(ChangeStep.RESTORE))
+            self._change.save(change.complete(ChangeStep.RESTORE))
         sync_log(srv.machine, "Info", f"restored {count} users from {Path(path).name}")
         return count
 
-    def sync_backups(self, server: str, target: str = "device") -> list[Path]:
+    def backups(self, server: str, target: str = "device") -> list[Path]:
         """The backup files of ``server`` at ``target``, newest first (what ``restore`` can pick)."""
-        folder = backup_folder(self.state_dir, server, BackupTarget.parse(target))
+        folder = backup_folder(self._runtime.state_dir, server, BackupTarget.parse(target))
         return sorted(folder.glob(f"sync-{server}-*.json"), reverse=True) if folder.is_dir() else []
 
-    def sync_backup_schedule(self, server: str) -> BackupSchedule:
+    def backup_schedule(self, server: str) -> BackupSchedule:
         """The saved backup schedule."""
-        timer = self.machine(server).functions.get("sync_backup")
-        return timer.schedule() if timer is not None else BackupSchedule()
+        server_function = self._machines(server).functions.get(SyncServer)
+        return server_function.backup_timer.schedule() if server_function is not None else BackupSchedule()
 
-    def set_sync_backup_schedule(self, server: str, schedule: BackupSchedule) -> datetime | None:
+    def set_backup_schedule(self, server: str, schedule: BackupSchedule) -> datetime | None:
         """Saves the backup schedule (Administrator); returns the next backup time."""
-        self.require_admin(server)
-        self._server(server)
-        machine = self.machine(server)
-        machine.store.set_config(SCHEDULE_KEY, schedule.to_json())
-        return machine.functions["sync_backup"].rearm()
+        self._panel.require_admin(server)
+        server_function = self._server(server)
+        self._machines(server).store.set_config(SCHEDULE_KEY, schedule.to_json())
+        return server_function.backup_timer.rearm()
 
-    def set_sync_replica(self, server: str, replica: str) -> None:
+    def set_replica(self, server: str, replica: str) -> None:
         """Names the machine that receives replicas (empty: none); they are sent with each scheduled backup."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         self._server(server)
         if replica:
-            self.spec.machine(replica)
-            if Function.SYNC_SERVER not in self.spec.machine(replica).identity.functions:
+            self._runtime.spec.machine(replica)
+            if Function.SYNC_SERVER not in self._runtime.spec.machine(replica).identity.functions:
                 raise RuleRefusal(f"{replica} has no server function and cannot hold a replica", "SYNC-18")
-        self.machine(server).store.set_config("sync_replica_target", {"machine": replica})
+        self._machines(server).store.set_config("sync_replica_target", {"machine": replica})
 
-    async def replicate_sync_data(self, server: str, replica: str | None = None) -> int:
+    async def replicate(self, server: str, replica: str | None = None) -> int:
         """Replicates the server's data to ``replica`` (or the saved one) now; returns the users sent."""
-        self.require_admin(server)
+        self._panel.require_admin(server)
         srv = self._server(server)
-        target = replica or (self.machine(server).store.get_config("sync_replica_target") or {}).get("machine", "")
+        target = replica or (self._machines(server).store.get_config("sync_replica_target") or {}).get("machine", "")
         if not target:
             raise RuleRefusal("name a machine to replicate to", "SYNC-18")
-        return await replicate(self, srv, target)  # type: ignore[arg-type]
+        return await replicate(self._runtime, srv, target)
 
     # --- changing the server (SYNC-19) -----------------------------------------------------------------
 
     def begin_server_change(self, old: str, new: str) -> ServerChange:
         """Starts the server change procedure from ``old`` to ``new`` (Administrator at ``old``)."""
-        self.require_admin(old)
+        self._panel.require_admin(old)
         if not self._server(old).running:
             raise RuleRefusal(f"{old} does not run the sync server", "SYNC-19")
         self._server(new)
         if old == new:
             raise RuleRefusal("the new server must be another machine", "SYNC-19")
         change = ServerChange(old, new)
-        self._save_change(change)
+        self._change.save(change)
         return change
 
     def server_change(self) -> ServerChange | None:
-        """The server change in progress (None when none); step 1 is done once no client runs."""
-        change: ServerChange | None = getattr(self, "_sync_server_change", None)
-        if change is not None and ChangeStep.STOP_CLIENTS not in change.done and not self._running_clients():
-            change = change.complete(ChangeStep.STOP_CLIENTS)
-            self._save_change(change)
-        return change
-
-    def _save_change(self, change: ServerChange | None) -> None:
-        self._sync_server_change = change
-        for machine in self.machines.values():
-            if machine.functions.get("sync_server") is not None:
-                try:
-                    machine.store.set_config(CHANGE_KEY, change.to_json() if change else None)
-                except Exception:  # pragma: no cover - a machine closing
-                    pass
-
+        """The server change in progress (None when none)."""
+        return self._change.current()

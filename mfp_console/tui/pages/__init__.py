@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mfp_console.tui.pages import address_book, certificate, settings, user_management  # noqa: F401
-from mfp_console.tui.pages import personal, sync, sync_remote  # noqa: F401  (SYNC: issue 6)
-from mfp_console.tui.pages import (  # noqa: F401  (DID: issue 4)
+from mfp_console.tui.pages import personal, sync, sync_remote  # noqa: F401  (registers the pages)
+from mfp_console.tui.pages import (  # noqa: F401  (registers the pages)
     distribution,
     distribution_auto,
     distribution_log,

@@ -56,7 +56,7 @@ class AddressBookPage(PanelPage):
         table = self.query_one("#address-table", DataTable)
         keep = table.cursor_row
         table.clear()
-        entries = self.fleet.device_info(self.machine).address_book.entries
+        entries = self.fleet.data.device_info(self.machine).address_book.entries
         for entry in entries:
             table.add_row(
                 str(entry.number), Content(entry.name), entry.kind, Content(entry.address),
@@ -73,7 +73,7 @@ class AddressBookPage(PanelPage):
         if not table.row_count:
             return None
         number = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
-        for entry in self.fleet.device_info(self.machine).address_book.entries:
+        for entry in self.fleet.data.device_info(self.machine).address_book.entries:
             if entry.number == number:
                 return entry
         return None
@@ -81,7 +81,7 @@ class AddressBookPage(PanelPage):
     @on(Button.Pressed, "#register-entry")
     def action_register(self) -> None:
         def added(entry: AddressEntry | None) -> None:
-            if entry is not None and self.attempt(self.fleet.add_address_entry, self.machine, entry):
+            if entry is not None and self.attempt(self.fleet.data.add_address_entry, self.machine, entry):
                 self.refresh_data()
                 self.query_one("#address-table", DataTable).move_cursor(row=self.query_one(DataTable).row_count - 1)
 
@@ -95,7 +95,7 @@ class AddressBookPage(PanelPage):
             return
 
         def edited(entry: AddressEntry | None) -> None:
-            if entry is not None and self.attempt(self.fleet.update_address_entry, self.machine, entry):
+            if entry is not None and self.attempt(self.fleet.data.update_address_entry, self.machine, entry):
                 self.refresh_data()
 
         self.app.push_screen(AddressEntryDialog(current), edited)
@@ -107,7 +107,7 @@ class AddressBookPage(PanelPage):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and self.attempt(self.fleet.delete_address_entry, self.machine, current.number):
+            if yes and self.attempt(self.fleet.data.delete_address_entry, self.machine, current.number):
                 self.refresh_data()
 
         self.app.push_screen(YesNoDialog(f"Delete destination {current.number} {current.name}?"), answered)
@@ -195,7 +195,7 @@ class ForwardingPage(PanelPage):
     def refresh_data(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for rule in self.fleet.device_info(self.machine).address_book.forwarding:
+        for rule in self.fleet.data.device_info(self.machine).address_book.forwarding:
             table.add_row(Content(rule.name), Content(rule.condition), str(rule.destination),
                           "<On>" if rule.enabled else "<Off>")
 
@@ -216,6 +216,6 @@ class FavoritesPage(PanelPage):
     def refresh_data(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for favourite in self.fleet.device_info(self.machine).address_book.favourites:
+        for favourite in self.fleet.data.device_info(self.machine).address_book.favourites:
             settings = ", ".join(f"{k}: {v}" for k, v in favourite.settings)
             table.add_row(str(favourite.number), Content(favourite.name), Content(settings))

@@ -38,7 +38,7 @@ class CertificatePage(PanelPage):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        info = self.fleet.certificate_info(self.machine)
+        info = self.fleet.data.certificate_info(self.machine)
         facts = self.query_one("#cert-facts", Static)
         if info is None:
             facts.update(Content(
@@ -65,7 +65,7 @@ class CertificatePage(PanelPage):
         event.stop()
 
         def answered(yes: bool | None) -> None:
-            if yes and self.attempt(self.fleet.regenerate_tls_key, self.machine):
+            if yes and self.attempt(self.fleet.faults.regenerate_tls_key, self.machine):
                 self.refresh_data()
 
         self.app.push_screen(YesNoDialog("Generate a new key and certificate? The old one stops working."), answered)
@@ -75,7 +75,7 @@ class CertificatePage(PanelPage):
         event.stop()
 
         def answered(yes: bool | None) -> None:
-            if yes and self.attempt(self.fleet.remove_tls_key, self.machine):
+            if yes and self.attempt(self.fleet.faults.remove_tls_key, self.machine):
                 self.refresh_data()
 
         self.app.push_screen(YesNoDialog("Delete this machine's key and certificate? (DID-09)"), answered)

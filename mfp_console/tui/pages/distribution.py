@@ -77,8 +77,8 @@ class RegisterDestinationsPage(PanelPage):
         table = self.query_one("#dest-table", DataTable)
         keep = table.cursor_row
         table.clear()
-        destinations = self.fleet.destinations(self.machine)
-        statuses = self.fleet.destination_statuses(self.machine)
+        destinations = self.fleet.distribution.destinations(self.machine)
+        statuses = self.fleet.distribution.destination_statuses(self.machine)
         for number, dest in enumerate(destinations, 1):
             address = dest.address if not dest.port else f"{dest.address}:{dest.port}"
             table.add_row(str(number), Content(dest.name), Content(address), status_cell(statuses.get(dest.name, "")),
@@ -98,7 +98,7 @@ class RegisterDestinationsPage(PanelPage):
         if not table.row_count:
             return None
         name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        return self.fleet.destinations(self.machine).find(name)
+        return self.fleet.distribution.destinations(self.machine).find(name)
 
     @on(Button.Pressed, "#dest-register")
     def action_register(self) -> None:
@@ -123,7 +123,7 @@ class RegisterDestinationsPage(PanelPage):
         self.app.push_screen(MessageBox(f"<Details> — {dest.name}", "\n".join(self._detail_lines(dest))))
 
     def _detail_lines(self, dest: Destination) -> list[str]:
-        names = self.fleet.destinations(self.machine).names()
+        names = self.fleet.distribution.destinations(self.machine).names()
         lines = [
             f"Number in the list: {names.index(dest.name) + 1} (served in this order, DID-06)",
             f"Name: {dest.name}",
@@ -132,13 +132,13 @@ class RegisterDestinationsPage(PanelPage):
         ]
         if dest.host_name:
             lines.append(f"Host name: {dest.host_name}")
-        target = self.fleet.resolve_destination(dest)
+        target = self.fleet.distribution.resolve_destination(dest)
         if target:
             identity = self.fleet.spec.machine(target).identity
             lines.append(f"Answers as: {target} · {identity.model} ({identity.series}) · {identity.location}")
         else:
             lines.append("Answers as: no machine of the fleet answers at this address (E-UNREACH)")
-        status = self.fleet.destination_statuses(self.machine).get(dest.name, "")
+        status = self.fleet.distribution.destination_statuses(self.machine).get(dest.name, "")
         lines.append(f"Last <Status>: {status or '-'}")
         return lines
 
@@ -149,7 +149,7 @@ class RegisterDestinationsPage(PanelPage):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and self.attempt(self.fleet.delete_destination, self.machine, dest.name):
+            if yes and self.attempt(self.fleet.distribution.delete_destination, self.machine, dest.name):
                 self.refresh_data()
 
         self.app.push_screen(
@@ -161,7 +161,7 @@ class RegisterDestinationsPage(PanelPage):
     def _print(self) -> None:
         path = report_path(self.app, f"{self.machine}-destinations")
         try:
-            written = self.fleet.print_destination_list(self.machine, path)
+            written = self.fleet.distribution.print_destination_list(self.machine, path)
         except (OSError, MfpError) as exc:
             self.app.push_screen(MessageBox("Error", f"The list could not be printed: {exc}"))
             return
@@ -215,7 +215,7 @@ class RegisterDestinationDialog(ModalScreen[str | None]):
     def _finish(self) -> None:
         name = self.query_one("#reg-name", PanelInput).value.strip()
         address = self.query_one("#reg-address", PanelInput).value.strip()
-        ok, _ = run_refusable(self, self.fleet.register_destination, self.host, name, address)
+        ok, _ = run_refusable(self, self.fleet.distribution.register_destination, self.host, name, address)
         if ok:
             self.dismiss(name)
 
@@ -272,11 +272,11 @@ class AutoSearchDialog(ModalScreen[int]):
         text = self.query_one("#search-depth", PanelInput).value.strip()
         depth = int(text) if text.isdigit() else 0
         host_name = self.query_one("#search-host-name", OnOffToggle).value
-        ok, found = run_refusable(self, self.fleet.search_destinations, self.host, depth, host_name)
+        ok, found = run_refusable(self, self.fleet.distribution.search_destinations, self.host, depth, host_name)
         if not ok:
             return
         self.found = list(found)
-        registered = self.fleet.destinations(self.host)
+        registered = self.fleet.distribution.destinations(self.host)
         rows = []
         new = []
         for dest in self.found:
@@ -302,11 +302,11 @@ class AutoSearchDialog(ModalScreen[int]):
         if not chosen:
             self.app.push_screen(refusal_box(RuleRefusal("Tick at least one machine to register", "DID-02")))
             return
-        before = len(self.fleet.destinations(self.host))
-        ok, skipped = run_refusable(self, self.fleet.register_found, self.host, chosen)
+        before = len(self.fleet.distribution.destinations(self.host))
+        ok, skipped = run_refusable(self, self.fleet.distribution.register_found, self.host, chosen)
         if not ok:
             return
-        self.added = len(self.fleet.destinations(self.host)) - before
+        self.added = len(self.fleet.distribution.destinations(self.host)) - before
         if skipped:
             self.app.push_screen(
                 MessageBox(f"Registered {self.added}; skipped {len(skipped)} (DID-02)", "\n".join(skipped)),

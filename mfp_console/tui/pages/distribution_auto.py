@@ -60,7 +60,7 @@ class AutoDistributionPage(PanelPage):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        saved = self.fleet.auto_distribution(self.machine)
+        saved = self.fleet.distribution.auto_distribution(self.machine)
         self.saved = saved
         self.mode = saved.mode
         self.everyday = _five(saved.everyday)
@@ -96,7 +96,7 @@ class AutoDistributionPage(PanelPage):
 
     def on_mount(self) -> None:
         self.query_one(DestinationStatusTable).show(
-            self.fleet.destinations(self.machine), self.fleet.destination_statuses(self.machine),
+            self.fleet.distribution.destinations(self.machine), self.fleet.distribution.destination_statuses(self.machine),
             self.saved.destinations,
         )
         self._go("schedule")
@@ -209,7 +209,7 @@ class AutoDistributionPage(PanelPage):
                 self.query_one(f"#slot-{number}", PanelInput).value = text
         self.query_one("#auto-summary", Static).update(Content(self._summary()))
         self.query_one("#auto-next", Static).update(Content(
-            f"Next auto distribution: {format_next_time(self.fleet.next_auto_distribution(self.machine))}"
+            f"Next auto distribution: {format_next_time(self.fleet.distribution.next_auto_distribution(self.machine))}"
         ))
         self.set_bar(frozenset({"back", "ok"}) if self.mode is ScheduleMode.OFF else frozenset({"back", "next"}))
 
@@ -236,7 +236,7 @@ class AutoDistributionPage(PanelPage):
         box: dict[str, Any] = {}
 
         def save() -> None:
-            box["next"] = self.fleet.set_auto_distribution(self.machine, schedule)
+            box["next"] = self.fleet.distribution.set_auto_distribution(self.machine, schedule)
 
         if self.attempt(save):
             self.saved = schedule

@@ -16,9 +16,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, RadioButton, RadioSet, Static
 
+from mfp_console.domain.communication_log import LogEntry
 from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished
 from mfp_console.errors import MfpError
-from mfp_console.store.communication_log import LogEntry
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox
 from mfp_console.tui.widgets.did_parts import report_path, status_cell
@@ -51,7 +51,7 @@ class LogFilter:
         return " · ".join(parts) or "all entries"
 
     def facade_filters(self) -> dict[str, Any]:
-        """Keyword arguments of ``fleet.communication_log`` / ``print_communication_log``."""
+        """Keyword arguments of ``fleet.distribution.communication_log`` / ``print_communication_log``."""
         return {"kind": self.kind or None, "peer": self.peer or None, "result": self.result or None}
 
 
@@ -98,7 +98,7 @@ class CommunicationLogPage(PanelPage):
         table = self.query_one("#log-table", DataTable)
         keep = table.cursor_row
         table.clear()
-        self.entries = self.fleet.communication_log(self.machine, **self.filter.facade_filters())
+        self.entries = self.fleet.distribution.communication_log(self.machine, **self.filter.facade_filters())
         for index, entry in enumerate(self.entries):
             table.add_row(
                 f"{entry.start:%m-%d %H:%M}", f"{entry.end:%H:%M}", Content(entry.kind), Content(entry.peer or "-"),
@@ -165,7 +165,7 @@ class CommunicationLogPage(PanelPage):
     def _print(self) -> None:
         path = report_path(self.app, f"{self.machine}-communication-log")
         try:
-            written = self.fleet.print_communication_log(self.machine, path, **self.filter.facade_filters())
+            written = self.fleet.distribution.print_communication_log(self.machine, path, **self.filter.facade_filters())
         except (OSError, MfpError) as exc:
             self.app.push_screen(MessageBox("Error", f"The log could not be printed: {exc}"))
             return

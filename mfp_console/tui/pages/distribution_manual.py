@@ -68,9 +68,9 @@ class ManualDistributionPage(PanelPage):
                 yield TouchButton("<Start Manual Distribution>", key="start", variant="primary", id="manual-start")
 
     def on_mount(self) -> None:
-        running = self.fleet.current_job(self.machine)
+        running = self.fleet.distribution.current_job(self.machine)
         if running is not None:  # the operator comes back to a run in progress: show it
-            self.query_one(CategoryToggles).set_values(running.bundle.categories, running.bundle.include_network)
+            self.query_one(CategoryToggles).set_values(running.categories, running.include_network)
             self._show_destinations(ticked=running.destinations)
         else:
             self.set_bar(_CATEGORIES_BAR)
@@ -90,7 +90,7 @@ class ManualDistributionPage(PanelPage):
             self._show_destinations()
             return True
         if action == "cancel":
-            if self.attempt(self.fleet.cancel_distribution, self.machine):
+            if self.attempt(self.fleet.distribution.cancel_distribution, self.machine):
                 self._paint_run()
             return True
         return False
@@ -108,7 +108,7 @@ class ManualDistributionPage(PanelPage):
     def _show_destinations(self, ticked: Any = None) -> None:
         table = self.query_one(DestinationStatusTable)
         keep = table.ticked if ticked is None else set(ticked)
-        table.show(self.fleet.destinations(self.machine), self._statuses(), keep)
+        table.show(self.fleet.distribution.destinations(self.machine), self._statuses(), keep)
         self.add_class("-destinations")
         self._paint_run()
         table.focus()
@@ -116,15 +116,15 @@ class ManualDistributionPage(PanelPage):
     def refresh_data(self) -> None:
         if self.step == "destinations":
             table = self.query_one(DestinationStatusTable)
-            table.show(self.fleet.destinations(self.machine), self._statuses(), table.ticked)
+            table.show(self.fleet.distribution.destinations(self.machine), self._statuses(), table.ticked)
             self._paint_run()
 
     # --- the run ------------------------------------------------------------------------------------
 
     def _statuses(self) -> dict[str, str]:
         """The last status of every destination: the stored ones, then the most recent run's (DID-04)."""
-        statuses = self.fleet.destination_statuses(self.machine)
-        job = self.fleet.last_job(self.machine)
+        statuses = self.fleet.distribution.destination_statuses(self.machine)
+        job = self.fleet.distribution.last_job(self.machine)
         if job is not None:
             statuses.update({name: result.text for name, result in job.results.items()})
         return statuses
@@ -149,9 +149,9 @@ class ManualDistributionPage(PanelPage):
         if not picked:
             self.app.push_screen(refusal_box(RuleRefusal("Tick at least one destination", "DID-04")))
             return
-        if self.attempt(self.fleet.start_manual_distribution, self.machine, toggles.categories, picked,
+        if self.attempt(self.fleet.distribution.start_manual_distribution, self.machine, toggles.categories, picked,
                         toggles.include_network):
-            job = self.fleet.current_job(self.machine)
+            job = self.fleet.distribution.current_job(self.machine)
             if job is not None:
                 for name, result in job.results.items():
                     table.set_status(name, result.text)
@@ -175,14 +175,14 @@ class ManualDistributionPage(PanelPage):
 
     def _paint_run(self) -> None:
         """Progress bar, the line under the list, the title and which keys work, from the engine's job."""
-        running = self.fleet.current_job(self.machine)
-        job = running or self.fleet.last_job(self.machine)
+        running = self.fleet.distribution.current_job(self.machine)
+        job = running or self.fleet.distribution.last_job(self.machine)
         table = self.query_one(DestinationStatusTable)
         bar = self.query_one("#manual-progress", ProgressBar)
         toggles = self.query_one(CategoryToggles)
         sent, include = toggles.categories, toggles.include_network
         if running is not None:  # what is being sent, whatever the switches say now
-            sent, include = list(running.bundle.categories), running.bundle.include_network
+            sent, include = list(running.categories), running.include_network
         categories = ", ".join(f"<{c.label}>" for c in sent)
         if Category.SETTINGS_VALUES in sent:
             categories += " (<Network Settings>: " + ("<Include>)" if include else "<Exclude>)")

@@ -42,14 +42,14 @@ class RestrictModelPage(PanelPage):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        self.query_one("#restrict-model", OnOffToggle).value = self.fleet.receiving_settings(self.machine).restrict_model
+        self.query_one("#restrict-model", OnOffToggle).value = self.fleet.distribution.receiving_settings(self.machine).restrict_model
 
     def bar_pressed(self, action: str) -> bool:
         if action == "ok":
-            current = self.fleet.receiving_settings(self.machine)
+            current = self.fleet.distribution.receiving_settings(self.machine)
             wanted = ReceivingSettings(self.query_one("#restrict-model", OnOffToggle).value,
                                        current.restricted_categories)
-            return not self.attempt(self.fleet.set_receiving_settings, self.machine, wanted)
+            return not self.attempt(self.fleet.distribution.set_receiving_settings, self.machine, wanted)
         if action == "cancel":
             self.refresh_data()
         return False
@@ -63,7 +63,7 @@ class RestrictFunctionsPage(PanelPage):
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.node.panel_label), classes="page-title")
-        settings = self.fleet.receiving_settings(self.machine)
+        settings = self.fleet.distribution.receiving_settings(self.machine)
         yield CategoryToggles(settings.restricted_categories, network_question=False, id="restrict-toggles")
         yield Static(Content(
             "<On>: the category is refused even when a host sends it (the host still ends OK when it sends "
@@ -71,13 +71,13 @@ class RestrictFunctionsPage(PanelPage):
         ), classes="page-note")
 
     def refresh_data(self) -> None:
-        self.query_one(CategoryToggles).set_values(self.fleet.receiving_settings(self.machine).restricted_categories)
+        self.query_one(CategoryToggles).set_values(self.fleet.distribution.receiving_settings(self.machine).restricted_categories)
 
     def bar_pressed(self, action: str) -> bool:
         if action == "ok":
-            current = self.fleet.receiving_settings(self.machine)
+            current = self.fleet.distribution.receiving_settings(self.machine)
             wanted = ReceivingSettings(current.restrict_model, frozenset(self.query_one(CategoryToggles).categories))
-            return not self.attempt(self.fleet.set_receiving_settings, self.machine, wanted)
+            return not self.attempt(self.fleet.distribution.set_receiving_settings, self.machine, wanted)
         if action == "cancel":
             self.refresh_data()
         return False
@@ -107,7 +107,7 @@ class RestoreDataPage(PanelPage):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        restorable = self.fleet.restorable_categories(self.machine)
+        restorable = self.fleet.distribution.restorable_categories(self.machine)
         if restorable:
             names = ", ".join(f"<{c.label}>" for c in Category if c in restorable)
             text = f"Can be restored to the data from just before the most recent update: {names}."
@@ -132,7 +132,7 @@ class RestoreDataPage(PanelPage):
             box: dict[str, Any] = {}
 
             def restore() -> None:
-                box["done"] = self.fleet.restore_data(self.machine, picked)
+                box["done"] = self.fleet.distribution.restore_data(self.machine, picked)
 
             if self.attempt(restore):
                 for category in Category:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
@@ -71,7 +70,7 @@ class ImportExportPage(PanelPage):
         path = self._path()
 
         async def export() -> None:
-            written = await self.fleet.export_device_info(self.machine, path)
+            written = await self.fleet.import_export.export_device_info(self.machine, path)
             self._say(f"Exported to {self._shown(written)}")
             self.app.push_screen(MessageBox("<Export>", f"The device information was exported to\n{written}"))
 
@@ -81,7 +80,7 @@ class ImportExportPage(PanelPage):
     def _import(self) -> None:
         path = self._path()
         try:
-            preview = self.fleet.preview_import(self.machine, path)
+            preview = self.fleet.import_export.preview_import(self.machine, path)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
             return
@@ -94,7 +93,7 @@ class ImportExportPage(PanelPage):
                 return
 
             async def do_import() -> None:
-                done = await self.fleet.import_device_info(self.machine, path)
+                done = await self.fleet.import_export.import_device_info(self.machine, path)
                 names = ", ".join(f"<{c.label}>" for c in done)
                 self._say(f"Imported {names} from {self._shown(path)}")
                 self.app.push_screen(MessageBox("<Import>", f"Imported {names}. <Restore Data> can bring back "

@@ -113,7 +113,7 @@ class PersonalDataScreen(ModalScreen[None]):
         super().__init__()
         self.fleet = fleet
         self.machine = machine
-        self.user = fleet.logged_in_user(machine)
+        self.user = fleet.users.logged_in_user(machine)
         self.item = PersonalItem.PERSONAL_ADDRESS_LIST
         self._ready = False
 
@@ -181,10 +181,10 @@ class PersonalDataScreen(ModalScreen[None]):
         """Re-reads the user's data (the app calls it when data changed)."""
         if not self._ready:
             return
-        if self.fleet.logged_in_user(self.machine) != self.user or not self.user:
+        if self.fleet.users.logged_in_user(self.machine) != self.user or not self.user:
             self.dismiss(None)
             return
-        data = self.fleet.personal_data(self.machine, self.user)
+        data = self.fleet.users.personal_data(self.machine, self.user)
         self.query_one("#personal-head", Static).update(Content(
             f"Personal Settings — {self.user} at {self.machine} (SYNC-08: the same on every synchronized machine)"))
         item = self.item
@@ -212,7 +212,7 @@ class PersonalDataScreen(ModalScreen[None]):
             return [(f"{group}\t{i}", (group, e["name"], e["type"], e["address"]))
                     for group, entries in sorted(value.items()) for i, e in enumerate(entries)]
         if item is PersonalItem.KEYCHAIN:
-            targets = self.fleet.keychain_targets(self.machine, self.user)
+            targets = self.fleet.users.keychain_targets(self.machine, self.user)
             return [(str(i), (number, account, target or "(nothing registered under this number here)"))
                     for i, (number, account, target) in enumerate(targets)]
         return [(str(i), (e["label"], e.get("function", ""))) for i, e in enumerate(value)]
@@ -257,22 +257,22 @@ class PersonalDataScreen(ModalScreen[None]):
         if kind:
             kind = next((t for t in ADDRESS_TYPES if t.casefold() == kind.casefold()), kind)
         if item is PersonalItem.PERSONAL_BUTTONS:
-            done = self._attempt(fleet.add_personal_button, machine, user, self._field("label"),
+            done = self._attempt(fleet.users.add_personal_button, machine, user, self._field("label"),
                                  self._field("function") or "Copy")
         elif item is PersonalItem.SHORTCUTS:
-            done = self._attempt(fleet.add_shortcut, machine, user, self._field("label"),
+            done = self._attempt(fleet.users.add_shortcut, machine, user, self._field("label"),
                                  self._field("function") or "Copy")
         elif item is PersonalItem.PERSONAL_ADDRESS_LIST:
-            done = self._attempt(fleet.add_personal_address, machine, user, self._field("name"),
+            done = self._attempt(fleet.users.add_personal_address, machine, user, self._field("name"),
                                  self._field("address"), kind)
         elif item is PersonalItem.GROUP_ADDRESS_LISTS:
-            done = self._attempt(fleet.add_group_address, machine, user, self._field("group"), self._field("name"),
+            done = self._attempt(fleet.users.add_group_address, machine, user, self._field("group"), self._field("name"),
                                  self._field("address"), kind)
         elif item is PersonalItem.KEYCHAIN:
             destination: str | int = self._field("destination")
             if isinstance(destination, str) and destination.isdigit():
                 destination = int(destination)
-            done = self._attempt(fleet.add_keychain_entry, machine, user, destination, self._field("account"))
+            done = self._attempt(fleet.users.add_keychain_entry, machine, user, destination, self._field("account"))
         else:
             return
         if done:
@@ -287,7 +287,7 @@ class PersonalDataScreen(ModalScreen[None]):
         if key is None:
             return
         item = self.item
-        value = self.fleet.personal_data(self.machine, self.user)[item]
+        value = self.fleet.users.personal_data(self.machine, self.user)[item]
         if item is PersonalItem.GROUP_ADDRESS_LISTS:
             group, index = key.split("\t")
             lists = {g: list(entries) for g, entries in value.items()}
@@ -297,7 +297,7 @@ class PersonalDataScreen(ModalScreen[None]):
             new: Any = lists
         else:
             new = [entry for i, entry in enumerate(value) if i != int(key)]
-        self._attempt(self.fleet.set_personal_item, self.machine, self.user, item, new)
+        self._attempt(self.fleet.users.set_personal_item, self.machine, self.user, item, new)
 
     @on(Button.Pressed, "#item-change")
     @on(DataTable.RowSelected, "#item-table")
@@ -310,7 +310,7 @@ class PersonalDataScreen(ModalScreen[None]):
             return
         path = tuple(key.split("/"))
         item = self.item
-        current = self.fleet.personal_data(self.machine, self.user)[item]
+        current = self.fleet.users.personal_data(self.machine, self.user)[item]
         old: Any = current
         for part in path:
             old = old[part]
@@ -320,7 +320,7 @@ class PersonalDataScreen(ModalScreen[None]):
             if text is None:
                 return
             new: Any = (text == "On") if isinstance(old, bool) else text
-            self._attempt(self.fleet.set_personal_item, self.machine, self.user, item, _with(current, path, new))
+            self._attempt(self.fleet.users.set_personal_item, self.machine, self.user, item, _with(current, path, new))
 
         self.app.push_screen(ValueDialog(f"{item.label} / {' › '.join(path)}", _shown(old), choices), answered)
 
@@ -337,5 +337,5 @@ class PersonalDataScreen(ModalScreen[None]):
     @on(Button.Pressed, "#personal-logout")
     def _logout(self, event: Button.Pressed) -> None:
         event.stop()
-        self.fleet.logout(self.machine)
+        self.fleet.panel.logout(self.machine)
         self.dismiss(None)

@@ -58,7 +58,7 @@ class PaperTypesPage(PanelPage):
         table = self.query_one("#paper-table", DataTable)
         keep = table.cursor_row
         table.clear()
-        papers = self.fleet.device_info(self.machine).paper_types
+        papers = self.fleet.data.device_info(self.machine).paper_types
         for index, paper in enumerate(papers):
             table.add_row(Content(paper.name), paper.base_type, str(paper.weight_gsm), paper.finish, paper.color,
                           key=str(index))
@@ -67,12 +67,12 @@ class PaperTypesPage(PanelPage):
             table.move_cursor(row=min(keep, len(papers) - 1))
 
     def _papers(self) -> list[PaperType]:
-        return list(self.fleet.device_info(self.machine).paper_types)
+        return list(self.fleet.data.device_info(self.machine).paper_types)
 
     @on(Button.Pressed, "#register-paper")
     def action_register(self) -> None:
         def added(paper: PaperType | None) -> None:
-            if paper is not None and self.attempt(self.fleet.set_paper_types, self.machine, (*self._papers(), paper)):
+            if paper is not None and self.attempt(self.fleet.data.set_paper_types, self.machine, (*self._papers(), paper)):
                 self.refresh_data()
 
         self.app.push_screen(PaperTypeDialog(None), added)
@@ -90,7 +90,7 @@ class PaperTypesPage(PanelPage):
                 return
             papers = self._papers()
             papers[index] = paper
-            if self.attempt(self.fleet.set_paper_types, self.machine, tuple(papers)):
+            if self.attempt(self.fleet.data.set_paper_types, self.machine, tuple(papers)):
                 self.refresh_data()
 
         self.app.push_screen(PaperTypeDialog(self._papers()[index]), edited)
@@ -106,7 +106,7 @@ class PaperTypesPage(PanelPage):
         def answered(yes: bool | None) -> None:
             if yes:
                 rest = tuple(p for i, p in enumerate(papers) if i != index)
-                if self.attempt(self.fleet.set_paper_types, self.machine, rest):
+                if self.attempt(self.fleet.data.set_paper_types, self.machine, rest):
                     self.refresh_data()
 
         self.app.push_screen(YesNoDialog(f"Delete paper type {papers[index].name}?"), answered)
@@ -208,7 +208,7 @@ class PrinterSettingsPage(_ValueTablePage):
         table = self._table()
         keep = table.cursor_row
         table.clear()
-        for key, value in self.fleet.device_info(self.machine).printer_settings:
+        for key, value in self.fleet.data.device_info(self.machine).printer_settings:
             table.add_row(Content(key), Content(value), key=key)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
@@ -217,10 +217,10 @@ class PrinterSettingsPage(_ValueTablePage):
         return tuple(_PRINTER_CHOICES.get(key, ()))
 
     def _current(self, key: str) -> str:
-        return dict(self.fleet.device_info(self.machine).printer_settings).get(key, "")
+        return dict(self.fleet.data.device_info(self.machine).printer_settings).get(key, "")
 
     def _store(self, key: str, value: str) -> bool:
-        return self.attempt(self.fleet.set_printer_setting, self.machine, key, value)
+        return self.attempt(self.fleet.data.set_printer_setting, self.machine, key, value)
 
 
 # Group pages show the values under one prefix of the settings catalogue.
@@ -260,7 +260,7 @@ class SettingsValuesPage(_ValueTablePage):
         self.refresh_data()
 
     def _rows(self) -> list[SettingValue]:
-        values = self.fleet.device_info(self.machine).settings_values
+        values = self.fleet.data.device_info(self.machine).settings_values
         prefix = _GROUPS.get(self.node.key, "")
         wanted = ""
         if self.query("#value-filter"):
@@ -286,7 +286,7 @@ class SettingsValuesPage(_ValueTablePage):
         return tuple(_SETTING_CHOICES.get(key, ()))
 
     def _current(self, key: str) -> str:
-        return self.fleet.device_info(self.machine).setting(key)
+        return self.fleet.data.device_info(self.machine).setting(key)
 
     def _store(self, key: str, value: str) -> bool:
-        return self.attempt(self.fleet.set_setting_value, self.machine, key, value)
+        return self.attempt(self.fleet.data.set_setting_value, self.machine, key, value)

@@ -27,7 +27,7 @@ __all__ = ["ManagePersonalSettingsPage", "SyncPage", "sync_status_lines"]
 
 def sync_status_lines(fleet: object, machine: str) -> tuple[str, str]:
     """The server and client lines of ``machine``'s sync status, as the panel words them."""
-    status = fleet.sync_status(machine)  # type: ignore[attr-defined]
+    status = fleet.sync.status(machine)  # type: ignore[attr-defined]
     if status.server_running:
         clients = ", ".join(status.clients) or "none yet"
         server = f"Running · connected clients: {clients}"
@@ -35,7 +35,7 @@ def sync_status_lines(fleet: object, machine: str) -> tuple[str, str]:
         server = "Stopped"
     if status.client_running:
         where = status.connected_to or "not connected"
-        client = f"{status.client_state} · server: {where}"
+        client = f"{status.client_state.value} · server: {where}"
         if status.pending_changes:
             client += f" · {status.pending_changes} change(s) waiting for the server (SYNC-14)"
     else:
@@ -60,7 +60,7 @@ class SyncPage(PanelPage):
 
     @property
     def _functions(self) -> frozenset[Function]:
-        return self.fleet.machine(self.machine).identity.functions
+        return self.fleet.spec.machine(self.machine).identity.functions
 
     @property
     def is_server_machine(self) -> bool:
@@ -94,7 +94,7 @@ class SyncPage(PanelPage):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        status = self.fleet.sync_status(self.machine)
+        status = self.fleet.sync.status(self.machine)
         server, client = sync_status_lines(self.fleet, self.machine)
         if self.is_server_machine:
             self.query_one("#server-line", Static).update(Content(f"Server function: {server}"))
@@ -113,10 +113,10 @@ class SyncPage(PanelPage):
     def _start_stop(self, event: Button.Pressed) -> None:
         event.stop()
         calls = {
-            "server-start": self.fleet.start_sync_server,
-            "server-stop": self.fleet.stop_sync_server,
-            "client-start": self.fleet.start_sync_client,
-            "client-stop": self.fleet.stop_sync_client,
+            "server-start": self.fleet.sync.start_server,
+            "server-stop": self.fleet.sync.stop_server,
+            "client-start": self.fleet.sync.start_client,
+            "client-stop": self.fleet.sync.stop_client,
         }
         self.attempt(calls[event.button.id or ""], self.machine)
         self.refresh_data()
@@ -160,20 +160,20 @@ class ManagePersonalSettingsPage(PanelPage):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        current = self.fleet.personal_settings_action(self.machine)
+        current = self.fleet.users.personal_settings_action(self.machine)
         for button in self.query(".limit-action").results(TouchButton):
             button.variant = "primary" if button.key == current.name else "default"
-        status = self.fleet.sync_status(self.machine)
+        status = self.fleet.sync.status(self.machine)
         syncing = status.server_running or status.client_running
         note = ("Fixed to <Delete Oldest User Settings> while synchronization is in use: it cannot be changed "
                 "(SYNC-03)." if syncing else "")
         self.query_one("#action-note", Static).update(Content(note))
-        users = self.fleet.users_on(self.machine)
-        who = self.fleet.logged_in_user(self.machine) or "nobody"
+        users = self.fleet.users.users_on(self.machine)
+        who = self.fleet.users.logged_in_user(self.machine) or "nobody"
         self.query_one("#users-line", Static).update(Content(
             f"Users with personal settings on this machine: {len(users)} · logged in: {who}"))
-        home = self.fleet.common_setting(self.machine, CommonItem.GUEST_HOME_SCREEN)
-        public = self.fleet.common_setting(self.machine, CommonItem.GROUP_LIST_PUBLIC_VIEW)
+        home = self.fleet.users.common_setting(self.machine, CommonItem.GUEST_HOME_SCREEN)
+        public = self.fleet.users.common_setting(self.machine, CommonItem.GROUP_LIST_PUBLIC_VIEW)
         shown = ", ".join(f"{group} {'On' if on else 'Off'}" for group, on in sorted(public.items())) or "none"
         self.query_one("#common-line", Static).update(Content(
             f"Shared with every synchronized machine (SYNC-09):\n"
@@ -184,7 +184,7 @@ class ManagePersonalSettingsPage(PanelPage):
     def _action(self, event: Button.Pressed) -> None:
         event.stop()
         assert isinstance(event.button, TouchButton)
-        self.attempt(self.fleet.set_personal_settings_action, self.machine, UserLimitAction[event.button.key])
+        self.attempt(self.fleet.users.set_personal_settings_action, self.machine, UserLimitAction[event.button.key])
         self.refresh_data()
 
     @on(Button.Pressed, "#open-personal")

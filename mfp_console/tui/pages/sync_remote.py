@@ -162,18 +162,18 @@ class ConnectionSettingsScreen(RemoteScreen):
             yield TouchButton("[Restart Machine]", key="restart", id="settings-restart", compact=True)
 
     def on_mount(self) -> None:
-        settings = self.fleet.sync_client_settings(self.machine)
+        settings = self.fleet.sync.client_settings(self.machine)
         self.query_one("#server-address", PanelInput).value = settings.address
         self.query_one("#search-depth", PanelInput).value = str(settings.search_depth)
         super().on_mount()
 
     def refresh_data(self) -> None:
-        status = self.fleet.sync_status(self.machine)
+        status = self.fleet.sync.status(self.machine)
         if status.settings_pending:
             text = ("Saved. The running client still uses its old settings: they take effect when the machine "
                     "restarts (SYNC-20).")
         elif status.client_running:
-            text = f"The client function runs with these settings ({status.client_state})."
+            text = f"The client function runs with these settings ({status.client_state.value})."
         else:
             text = "The client function is stopped: <Start> on the panel uses the saved settings (SYNC-20)."
         self.query_one("#pending-line", Static).update(Content(text))
@@ -184,14 +184,14 @@ class ConnectionSettingsScreen(RemoteScreen):
         event.stop()
         address = self.query_one("#server-address", PanelInput).value.strip()
         depth_text = self.query_one("#search-depth", PanelInput).value.strip() or "4"
-        if self.attempt(self.fleet.set_sync_client_settings, self.machine, address, int(depth_text)) is not None:
+        if self.attempt(self.fleet.sync.set_client_settings, self.machine, address, int(depth_text)) is not None:
             self.done("Connection Settings", f"Saved: {address or '(search)'}, search depth {depth_text}")
         self.refresh_data()
 
     @on(Button.Pressed, "#settings-restart")
     def _restart(self, event: Button.Pressed) -> None:
         event.stop()
-        self.attempt(self.fleet.restart_machine, self.machine)
+        self.attempt(self.fleet.faults.restart, self.machine)
         self.refresh_data()
 
 
@@ -217,14 +217,14 @@ class DeviceListScreen(RemoteScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#device-table", DataTable)
         table.clear()
-        rows = self.attempt(self.fleet.sync_device_list, self.machine) or []
+        rows = self.attempt(self.fleet.sync_server.device_list, self.machine) or []
         notes = []
         for row in rows:
             table.add_row(Content(row.device_name), Content(row.product_name), Content(row.location),
                           Content(_ip(row.address)), row.role, row.state.value, _time(row.last_sync),
                           Content(row.firmware), key=row.device_name)
             notes += [f"⚠ {row.device_name}: {note}" for note in row.notes]
-        status = self.fleet.sync_status(self.machine)
+        status = self.fleet.sync.status(self.machine)
         head = f"{len(rows)} device(s) registered · server function {'running' if status.server_running else 'stopped'}"
         self.query_one("#device-notes", Static).update(Content("\n".join([head, *notes])))
 
@@ -237,7 +237,7 @@ class DeviceListScreen(RemoteScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.attempt(self.fleet.stop_client_from_server, self.machine, client)
+                self.attempt(self.fleet.sync_server.stop_client, self.machine, client)
                 self.refresh_data()
 
         self.app.push_screen(YesNoDialog(f"Stop the synchronization of {client} from the server? It no longer "
@@ -267,7 +267,7 @@ class DataSharingScreen(RemoteScreen):
         table = self.query_one("#sharing-table", DataTable)
         keep = table.cursor_row
         table.clear()
-        ranges = self.attempt(self.fleet.sharing_ranges, self.machine) or {}
+        ranges = self.attempt(self.fleet.sync_server.sharing_ranges, self.machine) or {}
         for item in PersonalItem:
             table.add_row(item.label, Content(ranges.get(item, SharingRange.SHARED).label), key=item.value)
         if table.row_count:
@@ -279,7 +279,7 @@ class DataSharingScreen(RemoteScreen):
         assert isinstance(event.button, TouchButton)
         item = _row_key(self.query_one("#sharing-table", DataTable))
         if item:
-            self.attempt(self.fleet.set_sharing_range, self.machine, item, SharingRange(event.button.key))
+            self.attempt(self.fleet.sync_server.set_sharing_range, self.machine, item, SharingRange(event.button.key))
             self.refresh_data()
 
 
@@ -296,7 +296,7 @@ class DeleteUserDataScreen(RemoteScreen):
             yield TouchButton("[Delete]", key="delete", id="delete-users", compact=True)
 
     def refresh_data(self) -> None:
-        users = self.attempt(self.fleet.sync_users, self.machine) or []
+        users = self.attempt(self.fleet.sync_server.users, self.machine) or []
         selection = self.query_one("#user-list", SelectionList)
         chosen = set(selection.selected)
         selection.clear_options()
@@ -314,7 +314,7 @@ class DeleteUserDataScreen(RemoteScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                deleted = self.attempt(self.fleet.delete_user_data, self.machine, users)
+                deleted = self.attempt(self.fleet.sync_server.delete_user_data, self.machine, users)
                 if deleted is not None:
                     self.done("Delete User Data", f"Deleted on the server: {', '.join(deleted) or 'nobody'}")
                 self.refresh_data()
@@ -365,7 +365,7 @@ class BackupRestoreScreen(RemoteScreen):
                     yield TouchButton("[Replicate Now]", key="replicate", id="replicate-now", compact=True)
 
     def on_mount(self) -> None:
-        schedule = self.fleet.sync_backup_schedule(self.machine)
+        schedule = self.fleet.sync_server.backup_schedule(self.machine)
         self._mode = schedule.mode
         self.query_one("#schedule-start", PanelInput).value = schedule.start
         self.query_one("#schedule-day", PanelInput).value = schedule.weekday
@@ -377,12 +377,12 @@ class BackupRestoreScreen(RemoteScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#backup-table", DataTable)
         table.clear()
-        for path in self.attempt(self.fleet.sync_backups, self.machine, self._target()) or []:
+        for path in self.attempt(self.fleet.sync_server.backups, self.machine, self._target()) or []:
             size = path.stat().st_size if path.exists() else 0
             table.add_row(Content(path.name), f"{size / 1024:.1f} KiB", key=str(path))
         for button in self.query(".mode-key").results(TouchButton):
             button.variant = "primary" if button.key == self._mode.value else "default"
-        schedule = self.fleet.sync_backup_schedule(self.machine)
+        schedule = self.fleet.sync_server.backup_schedule(self.machine)
         line = f"Saved: {schedule.mode.value}"
         if schedule.mode is not BackupMode.OFF:
             line += f" at {schedule.start}" + (f" on {schedule.weekday}" if schedule.mode is BackupMode.WEEKLY else "")
@@ -392,7 +392,7 @@ class BackupRestoreScreen(RemoteScreen):
     @on(Button.Pressed, "#backup-now")
     def _backup(self, event: Button.Pressed) -> None:
         event.stop()
-        path = self.attempt(self.fleet.backup_sync_data, self.machine, self._target())
+        path = self.attempt(self.fleet.sync_server.backup, self.machine, self._target())
         if path is not None:
             self.done("Backup", f"Backed up to {Path(path).name}")
         self.refresh_data()
@@ -404,7 +404,7 @@ class BackupRestoreScreen(RemoteScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                count = self.attempt(self.fleet.restore_sync_data, self.machine, chosen)
+                count = self.attempt(self.fleet.sync_server.restore, self.machine, chosen)
                 if count is not None:
                     self.done("Restore", f"Restored {count} user(s)")
                 self.refresh_data()
@@ -430,21 +430,21 @@ class BackupRestoreScreen(RemoteScreen):
 
         schedule = self.attempt(make)
         if schedule is not None:
-            self.attempt(self.fleet.set_sync_backup_schedule, self.machine, schedule)
+            self.attempt(self.fleet.sync_server.set_backup_schedule, self.machine, schedule)
         self.refresh_data()
 
     @on(Button.Pressed, "#set-replica")
     def _replica(self, event: Button.Pressed) -> None:
         event.stop()
         replica = self.query_one("#replica-machine", PanelInput).value.strip()
-        self.attempt(self.fleet.set_sync_replica, self.machine, replica)
+        self.attempt(self.fleet.sync_server.set_replica, self.machine, replica)
 
     @on(Button.Pressed, "#replicate-now")
     async def _replicate(self, event: Button.Pressed) -> None:
         event.stop()
         replica = self.query_one("#replica-machine", PanelInput).value.strip() or None
         try:
-            count = await self.fleet.replicate_sync_data(self.machine, replica)
+            count = await self.fleet.sync_server.replicate(self.machine, replica)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
         except MfpError as exc:
@@ -478,7 +478,7 @@ class SyncLogScreen(RemoteScreen):
         level = None if self._level == "All" else self._level
         table = self.query_one("#log-table", DataTable)
         table.clear()
-        for entry in self.fleet.sync_log_entries(self.machine, level):
+        for entry in self.fleet.sync.log_entries(self.machine, level):
             table.add_row(_time(entry.at), entry.level, Content(entry.peer), Content(entry.message))
         for button in self.query(".level-key").results(TouchButton):
             button.variant = "primary" if button.key == self._level else "default"
@@ -518,7 +518,7 @@ class ServerChangeScreen(RemoteScreen):
             yield TouchButton("[Start Client Function]", key="start_client", id="step-start-client", compact=True)
 
     def refresh_data(self) -> None:
-        change = self.fleet.server_change()
+        change = self.fleet.sync_server.server_change()
         if change is None:
             text = ("No server change in progress. Type the machine that becomes the server and touch "
                     "[Begin Server Change] (here, on the current server).")
@@ -536,7 +536,7 @@ class ServerChangeScreen(RemoteScreen):
     def _begin(self, event: Button.Pressed) -> None:
         event.stop()
         new = self.query_one("#new-server", PanelInput).value.strip()
-        self.attempt(self.fleet.begin_server_change, self.machine, new)
+        self.attempt(self.fleet.sync_server.begin_server_change, self.machine, new)
         self.refresh_data()
 
     @on(Button.Pressed, ".step-keys TouchButton")
@@ -545,12 +545,12 @@ class ServerChangeScreen(RemoteScreen):
         assert isinstance(event.button, TouchButton)
         fleet, name = self.fleet, self.machine
         calls: dict[str, Callable[[], Any]] = {
-            "backup": lambda: fleet.backup_sync_data(name),
-            "stop_server": lambda: fleet.stop_sync_server(name),
-            "start_server": lambda: fleet.start_sync_server(name),
-            "restore": lambda: fleet.restore_sync_data(name),
-            "stop_client": lambda: fleet.stop_sync_client(name),
-            "start_client": lambda: fleet.start_sync_client(name),
+            "backup": lambda: fleet.sync_server.backup(name),
+            "stop_server": lambda: fleet.sync.stop_server(name),
+            "start_server": lambda: fleet.sync.start_server(name),
+            "restore": lambda: fleet.sync_server.restore(name),
+            "stop_client": lambda: fleet.sync.stop_client(name),
+            "start_client": lambda: fleet.sync.start_client(name),
         }
         self.attempt(calls[event.button.key])
         self.refresh_data()

@@ -51,7 +51,7 @@ class SystemManagerPage(PanelPage):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        info = self.fleet.device_info(self.machine).department_ids.system_manager
+        info = self.fleet.data.device_info(self.machine).department_ids.system_manager
         for key, _ in _INFO_FIELDS:
             self.query_one(f"#info-{key}", PanelInput).value = getattr(info, key)
         self.query_one("#manager-id-line", Static).update(
@@ -61,7 +61,7 @@ class SystemManagerPage(PanelPage):
     def bar_pressed(self, action: str) -> bool:
         if action == "ok":
             values = {key: self.query_one(f"#info-{key}", PanelInput).value.strip() for key, _ in _INFO_FIELDS}
-            return not self.attempt(self.fleet.set_system_manager_info, self.machine, SystemManagerInfo(**values))
+            return not self.attempt(self.fleet.data.set_system_manager_info, self.machine, SystemManagerInfo(**values))
         if action == "cancel":
             self.refresh_data()
         return False
@@ -92,7 +92,7 @@ class DepartmentIdPage(PanelPage):
         table = self.query_one("#dept-table", DataTable)
         keep = table.cursor_row
         table.clear()
-        departments = self.fleet.device_info(self.machine).department_ids.departments
+        departments = self.fleet.data.device_info(self.machine).department_ids.departments
         for dept in departments:
             limits, counts = dept.limits, dept.counters
             table.add_row(
@@ -112,7 +112,7 @@ class DepartmentIdPage(PanelPage):
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.fleet.device_info(self.machine).department_ids.by_id().get(key or "")
+        return self.fleet.data.device_info(self.machine).department_ids.by_id().get(key or "")
 
     @on(Button.Pressed, "#register-dept")
     def action_register(self) -> None:
@@ -126,7 +126,7 @@ class DepartmentIdPage(PanelPage):
             self.app.push_screen(DepartmentDialog(current), self._store)
 
     def _store(self, dept: DepartmentId | None) -> None:
-        if dept is not None and self.attempt(self.fleet.set_department, self.machine, dept):
+        if dept is not None and self.attempt(self.fleet.data.set_department, self.machine, dept):
             self.refresh_data()
 
     @on(Button.Pressed, "#delete-dept")
@@ -136,7 +136,7 @@ class DepartmentIdPage(PanelPage):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and self.attempt(self.fleet.delete_department, self.machine, current.dept_id):
+            if yes and self.attempt(self.fleet.data.delete_department, self.machine, current.dept_id):
                 self.refresh_data()
 
         self.app.push_screen(YesNoDialog(f"Delete Department ID {current.dept_id}?"), answered)

@@ -84,7 +84,7 @@ class LoginDialog(ModalScreen[bool]):
     def refresh_lock(self) -> None:
         """Shows the lockout countdown (machine time) or clears it once logins unlock (M-03)."""
         try:
-            left = self.fleet.lock_seconds_left(self.machine)
+            left = self.fleet.panel.lock_seconds_left(self.machine)
         except RuleRefusal:
             left = 0.0
         locked = left > 0
@@ -141,7 +141,7 @@ class LoginDialog(ModalScreen[bool]):
         manager_id = self.query_one("#manager-id", PanelInput).value
         pin_field = self.query_one("#manager-pin", PanelInput)
         try:
-            self.fleet.login_admin(self.machine, manager_id, pin_field.value)
+            self.fleet.panel.login_admin(self.machine, manager_id, pin_field.value)
         except LockedOut:
             pin_field.value = ""
             self.refresh_lock()

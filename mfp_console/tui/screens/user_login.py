@@ -2,7 +2,7 @@
 
 A login user types a user name (and a password, which the emulated login service accepts as it is, **D**);
 on a synchronized machine the engine then pulls that user's personalized data from the server. The
-dialog only asks the facade (``fleet.login_user``); a refusal is shown in the dialog with its rule.
+dialog only asks the facade (``fleet.users.login_user``); a refusal is shown in the dialog with its rule.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class UserLoginDialog(ModalScreen[bool]):
         user = self.query_one("#user-name", PanelInput).value
         password = self.query_one("#user-password", PanelInput).value
         try:
-            self.fleet.login_user(self.machine, user, password)
+            self.fleet.users.login_user(self.machine, user, password)
         except RuleRefusal as exc:
             self._status(f"{exc.reason} ({exc.rule_id})" if exc.rule_id else exc.reason)
         except MfpError as exc:

@@ -29,7 +29,7 @@ FAULTS = ("power", "printing", "network", "tls", "pin", "error")
 
 def fault_label(fleet: Fleet, machine: str, fault: str) -> str:
     """The button label for ``fault`` on ``machine`` in its current state (what the button will do)."""
-    state = fleet.machine(machine).state
+    state = fleet.view(machine).state
     return {
         "power": "Power On" if state.power is PowerState.OFF else "Power Off",
         "printing": "Stop Printing" if state.activity is Activity.PRINTING else "Start Printing",
@@ -47,22 +47,22 @@ def inject_fault(fleet: Fleet, machine: str, fault: str, *, pin: str = "") -> st
         RuleRefusal: The engine refused (e.g. a PIN that is not 1–7 digits, M-02).
     """
     label = fault_label(fleet, machine, fault)
-    state = fleet.machine(machine).state
+    state = fleet.view(machine).state
     if fault == "power":
-        fleet.power(machine, PowerState.ON if state.power is PowerState.OFF else PowerState.OFF)
+        fleet.faults.power(machine, PowerState.ON if state.power is PowerState.OFF else PowerState.OFF)
     elif fault == "printing":
-        fleet.set_activity(machine, Activity.IDLE if state.activity is Activity.PRINTING else Activity.PRINTING)
+        fleet.faults.set_activity(machine, Activity.IDLE if state.activity is Activity.PRINTING else Activity.PRINTING)
     elif fault == "network":
-        fleet.cut_network(machine, not state.network_cut)
+        fleet.faults.cut_network(machine, not state.network_cut)
     elif fault == "tls":
         if state.tls_configured:
-            fleet.remove_tls_key(machine)
+            fleet.faults.remove_tls_key(machine)
         else:
-            fleet.regenerate_tls_key(machine)
+            fleet.faults.regenerate_tls_key(machine)
     elif fault == "pin":
-        fleet.change_pin(machine, pin)
+        fleet.faults.change_pin(machine, pin)
     elif fault == "error":
-        fleet.clear_error(machine)
+        fleet.faults.clear_error(machine)
     else:
         raise ValueError(f"unknown fault {fault!r}")
     return f"{machine}: {label.rstrip('…')}"
@@ -104,12 +104,12 @@ class FaultPanel(Vertical):
 
     def show_machine(self, machine: str) -> None:
         """Relabels the buttons for ``machine``'s state (when it is the target)."""
-        if machine != self.target or machine not in self.fleet.machines:
+        if machine != self.target or not self.fleet.is_running(machine):
             return
         for button in self.query(".fault-key").results(TouchButton):
             button.plain_label = fault_label(self.fleet, machine, button.key)
             button.label = Content(button.plain_label)
-        self.query_one("#fault-error", TouchButton).disabled = not self.fleet.machine(machine).state.error_code
+        self.query_one("#fault-error", TouchButton).disabled = not self.fleet.view(machine).state.error_code
 
     @on(Select.Changed, "#fault-target")
     def _target(self, event: Select.Changed) -> None:

@@ -100,10 +100,10 @@ class MachineSwitcher(Grid):
     def show_machine(self, name: str) -> None:
         """Colours ``name``'s button by its state."""
         buttons = self.query(f"#switch-{name}")
-        if not buttons or name not in self.fleet.machines:
+        if not buttons or not self.fleet.is_running(name):
             return
         button = buttons.first(TouchButton)
-        state = self.fleet.machine(name).state
+        state = self.fleet.view(name).state
         button.variant = "primary" if name == self.current else "default"
         button.set_class(state.power is not PowerState.ON, "-off")
         button.set_class(bool(state.error_code) or state.network_cut, "-fault")
@@ -156,10 +156,9 @@ class FleetView(DataTable[str]):
     def _cells(self, name: str) -> list[str | Content]:
         spec = self.fleet.spec.machine(name)
         functions = functions_text(spec.identity.functions)
-        machine = self.fleet.machines.get(name)
-        if machine is None:
+        if not self.fleet.is_running(name):
             return [name, "?", "?", "", "?", "?", "", functions]
-        s = machine.state
+        s = self.fleet.view(name).state
         return [
             name,
             s.power.value,

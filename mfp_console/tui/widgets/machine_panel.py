@@ -2,7 +2,7 @@
 
 Each machine of the fleet gets its own :class:`MachinePanel`, kept while the operator walks to other
 machines, so a panel stays where it was left (UI-02). Who is logged in is never kept here: it is asked
-from the engine (``fleet.is_admin``) each time the panel is painted. The curtain covers the page while the
+from the engine (``fleet.panel.is_admin``) each time the panel is painted. The curtain covers the page while the
 machine is off, asleep, updating (DID-11) or in error (DID-12).
 """
 
@@ -84,10 +84,9 @@ class MachinePanel(Vertical):
 
     def refresh_state(self) -> None:
         """Re-reads the machine's state and login from the engine and paints header, curtain and bar."""
-        machine = self.fleet.machine(self.machine)
-        admin = self.fleet.is_admin(self.machine)
-        facts = HeaderFacts(machine.identity, machine.state, admin, self.fleet.lock_seconds_left(self.machine),
-                            self.fleet.logged_in_user(self.machine))
+        machine = self.fleet.view(self.machine)
+        admin = machine.admin
+        facts = HeaderFacts(machine.identity, machine.state, admin, machine.lock_seconds, machine.user)
         self.query_one(PanelHeader).show(facts)
         covered = self.query_one(Curtain).show(machine.state)
         self.set_class(covered, "-covered")
@@ -142,7 +141,7 @@ class MachinePanel(Vertical):
         target = nodes_to(key)
         if self.has_class("-covered"):
             return False
-        if any(n.needs_admin for n in target) and not self.fleet.is_admin(self.machine):
+        if any(n.needs_admin for n in target) and not self.fleet.panel.is_admin(self.machine):
             self._ask_login(key)
             return False
         self.path = tuple(n.key for n in target)
@@ -172,13 +171,13 @@ class MachinePanel(Vertical):
 
     def log_in(self) -> None:
         """Opens the login dialog (the panel stays where it is)."""
-        if not self.fleet.is_admin(self.machine):
+        if not self.fleet.panel.is_admin(self.machine):
             self.app.push_screen(LoginDialog(self.fleet, self.machine), lambda _: self.refresh_state())
 
     def log_out(self) -> None:
         """Logs out whoever is logged in at this machine."""
         try:
-            self.fleet.logout(self.machine)
+            self.fleet.panel.logout(self.machine)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
         self.refresh_state()
@@ -196,7 +195,7 @@ class MachinePanel(Vertical):
             if ok:
                 self.app.push_screen(PersonalDataScreen(self.fleet, self.machine), lambda _: self.refresh_state())
 
-        if self.fleet.logged_in_user(self.machine):
+        if self.fleet.users.logged_in_user(self.machine):
             self.app.push_screen(PersonalDataScreen(self.fleet, self.machine), lambda _: self.refresh_state())
         else:
             self.app.push_screen(UserLoginDialog(self.fleet, self.machine), logged_in)
@@ -229,7 +228,7 @@ class MachinePanel(Vertical):
     @on(Button.Pressed, "#login-key")
     def _login_key(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.fleet.is_admin(self.machine):
+        if self.fleet.panel.is_admin(self.machine):
             self.log_out()
         else:
             self.log_in()
@@ -238,6 +237,6 @@ class MachinePanel(Vertical):
     def _wake(self, event: Button.Pressed) -> None:
         event.stop()
         try:
-            self.fleet.power(self.machine, PowerState.ON)
+            self.fleet.faults.power(self.machine, PowerState.ON)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))

@@ -1,15 +1,14 @@
-"""What a person does at a machine's panel, as fleet-facade methods: log in, look at and edit data.
+"""``fleet.data``: a machine's device information as a person sees and edits it at the panel.
 
-:class:`PanelOperations` is mixed into :class:`~mfp_console.engine.fleet.Fleet`, so the panel, scenarios and
-tests all call ``fleet.login_admin("host", …)``, ``fleet.add_address_entry("host", …)`` and so on. Each edit
-is written to the machine's store in one transaction and published as :class:`DataChanged`.
+Each edit is written to the machine's store in one transaction and published as :class:`DataChanged`.
+Address book, paper and printer settings are open to anyone at the panel; Department IDs, System Manager
+information and settings/registration values need the Administrator (M-03).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 from mfp_console.domain.device_info import (
     AddressEntry,
@@ -20,82 +19,37 @@ from mfp_console.domain.device_info import (
     SettingValue,
     SystemManagerInfo,
 )
-from mfp_console.engine.events import DataChanged, LoginEvent
-from mfp_console.engine.facade_base import FacadeBase
-from mfp_console.errors import AuthError, LockedOut, RuleRefusal
+from mfp_console.engine.events import DataChanged
+from mfp_console.engine.machine import MachineRoster
+from mfp_console.engine.panel import PanelPart
+from mfp_console.engine.runtime import Runtime
+from mfp_console.engine.views import CertificateInfo
+from mfp_console.errors import RuleRefusal
 
-if TYPE_CHECKING:
-    from mfp_console.engine.machine import Machine
-
-__all__ = ["CertificateInfo", "PanelOperations"]
-
-
-@dataclass(frozen=True)
-class CertificateInfo:
-    """What ``<Key and Certificate Settings>`` shows about a machine's TLS certificate."""
-
-    subject: str
-    issuer: str
-    serial: int
-    fingerprint: str
-    not_before: datetime
-    not_after: datetime
+__all__ = ["DataPart"]
 
 
-class PanelOperations(FacadeBase):
-    """Panel actions of the fleet facade (mixed into ``Fleet``)."""
+class DataPart:
+    """Reading and editing device information.
 
-    # --- login (M-02, M-03) -------------------------------------------------------------------------
+    Args:
+        runtime: The fleet's clock, bus and keys.
+        machines: Finds a running machine by name.
+        panel: Who is logged in (Administrator-only edits).
+    """
 
-    def login_admin(self, name: str, manager_id: str, pin: str) -> None:
-        """Logs the Administrator in at ``name``'s panel.
-
-        Raises:
-            AuthError: Wrong ID or PIN (counts towards the lockout).
-            LockedOut: Too many wrong PINs; logins are locked for a while (M-03).
-        """
-        machine = self.machine(name)
-        machine.require_operable("login")
-        now = self.clock.now()
-        try:
-            machine.panel.login_admin(machine.secret, manager_id, pin, now)
-        except LockedOut as exc:
-            self.bus.publish(LoginEvent(at=now, machine=name, kind="login locked", detail=exc.reason))
-            raise
-        except AuthError as exc:
-            self.bus.publish(LoginEvent(at=now, machine=name, kind="wrong PIN", detail=exc.reason))
-            raise
-        self.bus.publish(LoginEvent(at=now, machine=name, kind="Administrator logged in"))
-
-    def logout(self, name: str) -> None:
-        """Logs out whoever is logged in at ``name``'s panel."""
-        machine = self.machine(name)
-        if machine.panel.admin or machine.panel.user:
-            machine.panel.logout()
-            self.bus.publish(LoginEvent(at=self.clock.now(), machine=name, kind="logged out"))
-
-    def is_admin(self, name: str) -> bool:
-        """True when an Administrator is logged in at ``name``'s panel."""
-        return self.machine(name).panel.admin
-
-    def lock_seconds_left(self, name: str) -> float:
-        """Seconds until logins unlock at ``name`` (0 when not locked)."""
-        return self.machine(name).panel.lock_seconds_left(self.clock.now())
-
-    def require_admin(self, name: str, rule_id: str = "M-03") -> None:
-        """Raises unless an Administrator is logged in at ``name``."""
-        if not self.is_admin(name):
-            raise AuthError("log in as Administrator (System Manager ID and PIN) first", rule_id)
-
-    # --- reading ------------------------------------------------------------------------------------
+    def __init__(self, runtime: Runtime, machines: MachineRoster, panel: PanelPart) -> None:
+        self._runtime = runtime
+        self._machines = machines
+        self._panel = panel
 
     def device_info(self, name: str) -> DeviceInformation:
         """The machine's current device information."""
-        return self.machine(name).device_info
+        return self._machines(name).device_info
 
     def certificate_info(self, name: str) -> CertificateInfo | None:
         """The machine's TLS certificate, or None when its key and certificate were removed."""
-        identity = self.pki.identity(name) if self.pki else None
+        identity = self._runtime.pki.identity(name)
         if identity is None:
             return None
         return CertificateInfo(
@@ -110,12 +64,13 @@ class PanelOperations(FacadeBase):
     # --- editing ------------------------------------------------------------------------------------
 
     def _edit(self, name: str, category: Category, value: Any, detail: str, *, admin: bool) -> None:
-        machine = self.machine(name)
+        machine = self._machines(name)
         machine.require_operable("editing")
         if admin:
-            self.require_admin(name)
+            self._panel.require_admin(name)
         machine.store.save_category(category, value)
-        self.bus.publish(DataChanged(at=self.clock.now(), machine=name, what=category.value, detail=detail))
+        self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=name, what=category.value,
+                                              detail=detail))
 
     def add_address_entry(self, name: str, entry: AddressEntry) -> AddressEntry:
         """Adds an address book entry; number 0 takes the next free number."""

@@ -1,0 +1,77 @@
+"""``fleet.panel``: who is logged in at each machine's panel (M-02, M-03).
+
+The Administrator login (System Manager ID and PIN) opens ``<Management Settings>``; after too many wrong
+PINs the panel locks logins for a while. Every other part asks :meth:`PanelPart.require_admin` before an
+Administrator-only change.
+"""
+
+from __future__ import annotations
+
+from mfp_console.engine.events import LoginEvent
+from mfp_console.engine.machine import MachineRoster
+from mfp_console.engine.runtime import Runtime
+from mfp_console.errors import AuthError, LockedOut
+
+__all__ = ["PanelPart"]
+
+
+class PanelPart:
+    """Logins at the machines' panels.
+
+    Args:
+        runtime: The fleet's clock and bus.
+        machines: Finds a running machine by name.
+    """
+
+    def __init__(self, runtime: Runtime, machines: MachineRoster) -> None:
+        self._runtime = runtime
+        self._machines = machines
+
+    def login_admin(self, name: str, manager_id: str, pin: str) -> None:
+        """Logs the Administrator in at ``name``'s panel.
+
+        Raises:
+            AuthError: Wrong ID or PIN (counts towards the lockout).
+            LockedOut: Too many wrong PINs; logins are locked for a while (M-03).
+        """
+        machine = self._machines(name)
+        machine.require_operable("login")
+        now = self._runtime.clock.now()
+        bus = self._runtime.bus
+        try:
+            machine.panel.login_admin(machine.secret, manager_id, pin, now)
+        except LockedOut as exc:
+            bus.publish(LoginEvent(at=now, machine=name, kind="login locked", detail=exc.reason))
+            raise
+        except AuthError as exc:
+            bus.publish(LoginEvent(at=now, machine=name, kind="wrong PIN", detail=exc.reason))
+            raise
+        bus.publish(LoginEvent(at=now, machine=name, kind="Administrator logged in"))
+
+    def logout(self, name: str) -> None:
+        """Logs out whoever is logged in at ``name``'s panel."""
+        machine = self._machines(name)
+        if machine.panel.admin or machine.panel.user:
+            machine.panel.logout()
+            self._runtime.bus.publish(LoginEvent(at=self._runtime.clock.now(), machine=name, kind="logged out"))
+
+    def logout_admin(self, name: str) -> None:
+        """Ends the Administrator session at ``name``'s panel; a logged-in user stays logged in."""
+        machine = self._machines(name)
+        if machine.panel.admin:
+            machine.panel.admin = False
+            self._runtime.bus.publish(LoginEvent(at=self._runtime.clock.now(), machine=name,
+                                                 kind="Administrator logged out"))
+
+    def is_admin(self, name: str) -> bool:
+        """True when an Administrator is logged in at ``name``'s panel."""
+        return self._machines(name).panel.admin
+
+    def lock_seconds_left(self, name: str) -> float:
+        """Seconds until logins unlock at ``name`` (0 when not locked)."""
+        return self._machines(name).panel.lock_seconds_left(self._runtime.clock.now())
+
+    def require_admin(self, name: str, rule_id: str = "M-03") -> None:
+        """Raises unless an Administrator is logged in at ``name``."""
+        if not self.is_admin(name):
+            raise AuthError("log in as Administrator (System Manager ID and PIN) first", rule_id)

@@ -1,0 +1,155 @@
+"""Frozen views the fleet facade hands out: what the panel, the scenarios and the CLI may look at.
+
+Nothing above the engine holds a live machine, job, store or panel session: the facade reads them and
+returns one of these values, taken at the moment of the call.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mfp_console.domain.destination_status import DestinationResult, StatusKind
+from mfp_console.domain.device_info import Category
+from mfp_console.domain.machine import Activity, Function, MachineIdentity, MachineState, PowerState
+
+__all__ = [
+    "CertificateInfo",
+    "DestinationResult",
+    "JobStatus",
+    "JobView",
+    "MachineStatus",
+    "MachineView",
+    "StatusKind",
+]
+
+
+class JobStatus(enum.Enum):
+    """A distribution job's life."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class MachineView:
+    """One machine as its panel and the fleet view show it.
+
+    Attributes:
+        identity: Name, model, series, options, functions (M-01).
+        state: Power, activity, error, network, TLS.
+        admin: An Administrator is logged in at its panel.
+        user: The user logged in at its panel (empty when none).
+        lock_seconds: Seconds until logins unlock (0 when not locked, M-03).
+    """
+
+    identity: MachineIdentity
+    state: MachineState
+    admin: bool = False
+    user: str = ""
+    lock_seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """The machine's name in the fleet."""
+        return self.identity.name
+
+    @property
+    def functions(self) -> frozenset[Function]:
+        """The functions the machine may run."""
+        return self.identity.functions
+
+    @property
+    def power(self) -> PowerState:
+        """On, Sleep or Off."""
+        return self.state.power
+
+    @property
+    def activity(self) -> Activity:
+        """Idle, Printing, …, Updating."""
+        return self.state.activity
+
+    @property
+    def error_code(self) -> str:
+        """The error shown on its panel (empty when none)."""
+        return self.state.error_code
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A distribution job at one moment (DID-04, DID-05).
+
+    Attributes:
+        host: The distributing machine.
+        job_id: The host's job number.
+        trigger: ``manual`` or ``auto``.
+        status: Running or finished.
+        categories: The categories sent.
+        include_network: ``<Network Settings>`` ``<Include>``.
+        destinations: The destinations, in list order.
+        results: Each destination's ``<Status>``.
+        canceled: ``<Cancel>`` was pressed (DID-07).
+        bundle_bytes: Bytes of the encoded categories.
+        wire_bytes: Bytes of the chunk frames sent to each destination.
+        started_at: Machine time the job started (None before it did).
+    """
+
+    host: str
+    job_id: int
+    trigger: str
+    status: JobStatus
+    categories: tuple[Category, ...]
+    include_network: bool
+    destinations: tuple[str, ...]
+    results: Mapping[str, DestinationResult]
+    canceled: bool = False
+    bundle_bytes: int = 0
+    wire_bytes: int = 0
+    started_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while destinations are still being served."""
+        return self.status is JobStatus.RUNNING
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(destinations done, destinations in all)."""
+        return sum(1 for r in self.results.values() if r.kind.final), len(self.results)
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What ``<Key and Certificate Settings>`` shows about a machine's TLS certificate."""
+
+    subject: str
+    issuer: str
+    serial: int
+    fingerprint: str
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class MachineStatus:
+    """One row of ``fleet status``."""
+
+    name: str
+    model: str
+    series: str
+    address: str
+    functions: tuple[str, ...]
+    power: str
+    activity: str
+    error: str
+    network: str
+    tls: str
+    fingerprint: str
+    running_here: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the row as JSON-ready data."""
+        return dict(self.__dict__)
