@@ -211,13 +211,18 @@ async def test_sync10_sync07_sync18_server_remote_ui(make_app) -> None:
         await d.press("[Device-Specific (Not Shared)]")
         assert fleet.sharing_ranges("host")[PersonalItem.KEYCHAIN] is SharingRange.DEVICE_SPECIFIC
         await d.press("Close")
-        # SYNC-18: back up to the device and to an SMB share, restore
+        # SYNC-18: back up to the device; an SMB destination asks for the SMB server's account
         await d.press("Backup/Restore")
+        assert "User Name" not in d.visible_text()
         await d.press("Back Up Now")
-        assert len(fleet.sync_backups("host")) == 1
-        await d.type_into("Backup Destination (device or smb://host/share/folder)", "smb://nas/backups/mfp")
+        assert len(await fleet.sync_backups("host")) == 1
+        await d.type_into("Backup Destination (device or smb://host/share/folder)", "smb://127.0.0.1:1/backups/mfp")
+        await d.type_into("Password", "typed-secret")
         await d.press("Back Up Now")
-        assert len(fleet.sync_backups("host", "smb://nas/backups/mfp")) == 1
+        assert "enter the SMB server's user name" in d.visible_text()  # a password without a user name
+        assert "typed-secret" not in d.visible_text()  # masked
+        await d.press("OK")
+        await d.type_into("Backup Destination (device or smb://host/share/folder)", "device")
         await d.press("Daily")
         await d.type_into("Start Time (HHMM)", "0230")
         await d.press("Save Schedule")
