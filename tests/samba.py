@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -156,6 +157,7 @@ def start_samba(root: Path, host: str = "127.0.0.1", **options: str) -> SambaSer
     """Starts smbd under ``root`` with the user and shares of this module; ``options`` change [global]."""
     for sub in ("private", "lock", "state", "cache", "pid", "ncalrpc", "log", "backups", "full"):
         (root / sub).mkdir(parents=True, exist_ok=True)
+    os.chmod(root / "private", 0o700)
     port = _free_port(host)
     server = SambaServer(root, host, port)
     full = root / "full"
@@ -186,6 +188,18 @@ def start_samba(root: Path, host: str = "127.0.0.1", **options: str) -> SambaSer
         server.stop()
         raise
     return server
+
+
+@contextmanager
+def samba_root() -> Iterator[Path]:
+    """A folder for smbd's files and shares, removed after. Not under pytest's ``tmp_path``: that one's
+    parents are 0700 root, and the share user must be able to reach its shares."""
+    root = Path(tempfile.mkdtemp(prefix="mfp-samba-"))
+    os.chmod(root, 0o711)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager

@@ -23,12 +23,14 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import smbclient
+from smbprotocol.connection import Connection
 from smbprotocol.exceptions import SMBConnectionClosed, SMBException, SMBOSError, SMBResponseException
 from smbprotocol.header import NtStatus
 from smbprotocol.tree import TreeConnect
@@ -218,6 +220,12 @@ class SmbShare:
         kw: dict[str, Any] = {"port": loc.port, "username": self._credentials.account, "connection_cache": cache}
         with _Watchdog(cache, self.timeout) as watchdog:
             try:
+                # A connection of this operation's own, under a fresh client GUID: smbclient would reuse one
+                # process-wide GUID, and a server hands a new connection with a known GUID over to the
+                # process of the old one (SMB 3 multichannel) — racing with that one's logoff.
+                connection = Connection(uuid.uuid4(), loc.host, loc.port, require_signing=True)
+                cache[f"{loc.host.lower()}:{loc.port}"] = connection
+                connection.connect(timeout=self.timeout)
                 session = smbclient.register_session(
                     loc.host, username=self._credentials.account, password=self._credentials.password,
                     port=loc.port, encrypt=True, require_signing=True, connection_timeout=self.timeout,
