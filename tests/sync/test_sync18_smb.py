@@ -101,6 +101,9 @@ async def test_sync18_scheduled_smb_backup_with_the_saved_account(fleet: Fleet, 
     assert len(await fleet.sync_backups("host", target)) == 1
     with pytest.raises(RuleRefusal, match="user name and password"):
         await fleet.sync_backups("host", samba.url("full"))
+    with pytest.raises(RuleRefusal, match="user name and password"):  # a schedule that could never run
+        fleet.set_sync_backup_schedule("host", BackupSchedule(BackupMode.DAILY, "0300", target=samba.url("full")))
+    assert fleet.sync_backup_schedule("host").mode is BackupMode.WEEKLY  # the saved one stays
 
 
 @pytest.mark.parametrize("case", ["wrong password", "missing share", "full share"])

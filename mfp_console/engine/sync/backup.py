@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mfp_console.domain.machine import PowerState
-from mfp_console.domain.sync_settings import BackupFile, BackupSchedule, BackupTarget, split_backup_file
+from mfp_console.domain.sync_settings import BackupFile, BackupMode, BackupSchedule, BackupTarget, split_backup_file
 from mfp_console.engine.cron_timer import CronTimer, next_cron_time
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.sync.link import record
@@ -75,7 +75,11 @@ def _prefix(server: str) -> str:
 def save_schedule(fleet: Fleet, machine: Machine, schedule: BackupSchedule,
                   credentials: ShareCredentials | None) -> None:
     """Saves the schedule; for an SMB target also its user name and password, encrypted (``credentials``
-    None keeps those saved for the same share)."""
+    None keeps those saved for the same share).
+
+    Raises:
+        RuleRefusal: (SYNC-18) a scheduled backup to a share with no user name and password given or saved.
+    """
     data: dict[str, Any] = schedule.to_json()
     target = BackupTarget.parse(schedule.target)
     old = machine.store.get_config(SCHEDULE_KEY) or {}
@@ -85,6 +89,9 @@ def save_schedule(fleet: Fleet, machine: Machine, schedule: BackupSchedule,
             data["credentials_for"] = target.share_url()
         elif old.get("credentials") and old.get("credentials_for") == target.share_url():
             data["credentials"], data["credentials_for"] = old["credentials"], old["credentials_for"]
+        elif schedule.mode is not BackupMode.OFF:
+            raise RuleRefusal(f"a scheduled backup to {target.share_url()} needs the SMB server's user name and "
+                              "password", "SYNC-18")
     machine.store.set_config(SCHEDULE_KEY, data)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -397,9 +398,12 @@ class BackupRestoreScreen(RemoteScreen):
     def _target(self) -> str:
         return self.query_one("#backup-target", PanelInput).value.strip() or "device"
 
+    def _is_smb(self) -> bool:
+        return self._target().lower().startswith("smb://")
+
     def _show_account(self) -> None:
         """The SMB server's user name and password only where the destination is an SMB address."""
-        self.query_one("#smb-account").display = self._target().lower().startswith("smb://")
+        self.query_one("#smb-account").display = self._is_smb()
 
     def _credentials(self) -> ShareCredentials | None:
         """What was typed for the SMB server (None: use the saved ones).
@@ -409,7 +413,7 @@ class BackupRestoreScreen(RemoteScreen):
         """
         user = self.query_one("#smb-user", PanelInput).value
         password = self.query_one("#smb-password", PanelInput).value
-        if not self._target().lower().startswith("smb://") or not (user.strip() or password):
+        if not self._is_smb() or not (user.strip() or password):
             return None
         return ShareCredentials.parse(user, password)
 
@@ -425,6 +429,12 @@ class BackupRestoreScreen(RemoteScreen):
     def _target_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._show_account()
+        self.query_one("#backup-table", DataTable).clear()  # those rows were of another destination
+
+    @on(Input.Submitted, "#backup-target, #smb-password")
+    def _list_requested(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_worker(partial(self._fill_backups, quiet=False), group="backup-list", exclusive=True)
 
     def refresh_data(self) -> None:
         for button in self.query(".mode-key").results(TouchButton):
@@ -435,18 +445,19 @@ class BackupRestoreScreen(RemoteScreen):
             line += f" at {schedule.start}" + (f" on {schedule.weekday}" if schedule.mode is BackupMode.WEEKLY else "")
             line += f" to {schedule.target}"
         self.query_one("#schedule-line", Static).update(Content(line))
-        self.run_worker(self._fill_backups, group="backup-list", exclusive=True)
+        if not self._is_smb():  # a share is listed when asked (Enter, a backup): not on every data change
+            self.run_worker(self._fill_backups, group="backup-list", exclusive=True)
 
-    async def _fill_backups(self) -> None:
-        """Lists the backups at the destination (over SMB for a share: not on the panel's own time)."""
+    async def _fill_backups(self, quiet: bool = True) -> None:
+        """Lists the backups at the destination. ``quiet``: a failure to list leaves the list empty (after a
+        backup, whose own failure was just shown; a share's failure is also an ``Error`` in the sync log);
+        otherwise (Enter in the destination or password) a message says why."""
         try:
-            BackupTarget.parse(self._target())
-            credentials = self._credentials()
-        except (RuleRefusal, ConfigError):
-            files = []  # not a destination yet: [Back Up Now] says why
-        else:
-            files = await self.attempt_async(self.fleet.sync_backups, self.machine, self._target(),
-                                             credentials=credentials) or []
+            files = await self.fleet.sync_backups(self.machine, self._target(), credentials=self._credentials())
+        except MfpError as exc:
+            files = []
+            if not quiet:
+                self.app.push_screen(refusal_box(exc) if isinstance(exc, RuleRefusal) else MessageBox("Error", str(exc)))
         table = self.query_one("#backup-table", DataTable)
         table.clear()
         for file in files:
