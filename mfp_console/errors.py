@@ -18,6 +18,7 @@ where a behaviour rule is the reason, the rule ID is carried too so that the mes
     │   ├── LocalProtocolError      we were about to send something invalid (a bug on our side)
     │   └── RemoteProtocolError     the peer sent something invalid (size, JSON, type, order)
     ├── TransportError              a socket or TLS failure (carries a reason code)
+    ├── ShareError                  an SMB server refused or failed (carries a kind and the server's reason)
     └── StoreError                  a machine's database could not be read or written
 """
 
@@ -132,6 +133,23 @@ class TransportError(MfpError):
     def __init__(self, message: str, code: str) -> None:
         self.code = code
         super().__init__(message)
+
+
+class ShareError(MfpError):
+    """An SMB server refused or failed an operation on a share (SYNC-18 backups).
+
+    Attributes:
+        kind: What went wrong, one word: ``logon`` (user name or password refused), ``share`` (no such
+            share), ``access`` (the user may not do this), ``missing`` (no such file or folder), ``full``
+            (disk full or quota), ``lost`` (the connection broke), ``timeout``, ``unreachable``,
+            ``encryption`` (the server does not offer SMB 3 encryption), ``invalid`` (not a backup).
+        reason: The server's own reason, e.g. ``STATUS_LOGON_FAILURE``, or the socket's.
+    """
+
+    def __init__(self, message: str, kind: str, reason: str = "") -> None:
+        self.kind = kind
+        self.reason = reason
+        super().__init__(f"{message} ({reason})" if reason else message)
 
 
 class StoreError(MfpError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import pytest
 
 from mfp_console.clock import VirtualClock
 from mfp_console.engine.fleet import Fleet
+from tests.samba import SambaServer
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
@@ -29,3 +30,16 @@ async def fleet(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Fleet]:
         yield fleet
     finally:
         await fleet.stop()
+
+
+@pytest.fixture(scope="session")
+def samba() -> Iterator[SambaServer]:
+    """One real ``smbd`` on 127.0.0.1 and a free port for the session (skips with the reason when Samba
+    cannot run here); each test uses a folder of its own on the ``backups`` share."""
+    from tests.samba import running_samba, samba_missing, samba_root
+
+    why = samba_missing()
+    if why:
+        pytest.skip(why)
+    with samba_root() as root, running_samba(root) as server:
+        yield server

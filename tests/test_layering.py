@@ -24,7 +24,8 @@ SKELETON = (
     "engine/__init__", "engine/fleet", "engine/views", "engine/events", "engine/bus", "engine/machine",
     "engine/net/__init__", "engine/net/transport", "engine/sync/__init__", "engine/sync/server",
     "engine/sync/client", "engine/distribution/__init__",
-    "pki/__init__", "store/__init__", "store/paths", "protocol/__init__", "domain/__init__", "domain/rules",
+    "pki/__init__", "store/__init__", "store/paths", "smb/__init__", "protocol/__init__", "domain/__init__",
+    "domain/rules",
 )  # fmt: skip
 
 

@@ -25,11 +25,13 @@ __all__ = [
     "MAX_SYNC_USERS",
     "SERVER_PORT",
     "AuthSettings",
+    "BackupFile",
     "BackupSchedule",
     "BackupTarget",
     "DeviceRow",
     "DeviceState",
     "ServerAddress",
+    "split_backup_file",
     "SyncClientSettings",
     "SyncClientState",
     "SyncLogEntry",
@@ -185,21 +187,27 @@ class UserLimitAction(enum.Enum):
 # --- backup (SYNC-18) ----------------------------------------------------------------------------------
 
 
+SMB_PORT = 445
+"""The port of an ``smb://`` target that names none."""
+
+
 @dataclass(frozen=True)
 class BackupTarget:
-    """Where a backup goes: the server's own storage, or an SMB share ``smb://host/share[/folder…]``."""
+    """Where a backup goes: the server's own storage, or a folder on an SMB share
+    ``smb://host[:port]/share[/folder…]``."""
 
     kind: str = "device"
     host: str = ""
     share: str = ""
     folder: tuple[str, ...] = ()
+    port: int = SMB_PORT
 
     @classmethod
     def parse(cls, text: str) -> BackupTarget:
-        """Parses ``device`` (or blank) and ``smb://host/share[/folder…]``.
+        """Parses ``device`` (or blank) and ``smb://host[:port]/share[/folder…]`` (``[v6]:port`` for IPv6).
 
         Raises:
-            RuleRefusal: (SYNC-18) anything else, or a path part that could leave the share.
+            RuleRefusal: (SYNC-18) anything else, a bad port, or a path part that could leave the share.
         """
         text = text.strip()
         if text in ("", "device", "Device Storage"):
@@ -209,26 +217,77 @@ class BackupTarget:
         parts = [p for p in text[6:].split("/") if p]
         if len(parts) < 2:
             raise RuleRefusal(f"{text!r}: an SMB target needs a host and a share (smb://host/share)", "SYNC-18")
-        for part in parts:
-            if part in (".", "..") or "\\" in part or any(ord(ch) < 32 for ch in part):
+        host, port = _split_host_port(text, parts[0])
+        for part in parts[1:]:
+            if part in (".", "..") or any(ch in part for ch in '\\:*?"<>|') or any(ord(ch) < 32 for ch in part):
                 raise RuleRefusal(f"{text!r}: {part!r} cannot be part of an SMB path", "SYNC-18")
-        return cls("smb", parts[0], parts[1], tuple(parts[2:]))
+        return cls("smb", host, parts[1], tuple(parts[2:]), port)
 
     @property
     def is_smb(self) -> bool:
         """True for an SMB share."""
         return self.kind == "smb"
 
-    def path_parts(self) -> tuple[str, ...]:
-        """Folders below the state directory the emulator writes to (``smb/host/share/…`` or ``sync-backup``)."""
-        if self.is_smb:
-            return ("smb", self.host, self.share, *self.folder)
-        return ("sync-backup",)
+    def share_url(self) -> str:
+        """``smb://host[:port]/share``: which saved SMB user name and password belong to this target."""
+        return str(BackupTarget("smb", self.host, self.share, (), self.port)) if self.is_smb else ""
+
+    def file_url(self, name: str) -> str:
+        """The address of one backup file in this target's folder (``smb://…/name``)."""
+        return f"{self}/{name}"
 
     def __str__(self) -> str:
         if not self.is_smb:
             return "device"
-        return "smb://" + "/".join((self.host, self.share, *self.folder))
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        where = host if self.port == SMB_PORT else f"{host}:{self.port}"
+        return "smb://" + "/".join((where, self.share, *self.folder))
+
+
+def _split_host_port(text: str, netloc: str) -> tuple[str, int]:
+    host, port_text = netloc, ""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0 or (netloc[end + 1:] and not netloc[end + 1:].startswith(":")):
+            raise RuleRefusal(f"{text!r}: write an IPv6 host as [address] or [address]:port", "SYNC-18")
+        host, port_text = netloc[1:end], netloc[end + 2:]
+    elif netloc.count(":") == 1:
+        host, port_text = netloc.split(":")
+    elif ":" in netloc:
+        raise RuleRefusal(f"{text!r}: write an IPv6 host in brackets: smb://[address]/share", "SYNC-18")
+    if not host or any(ch in host for ch in "\\@ ") or any(ord(ch) < 32 for ch in host):
+        raise RuleRefusal(f"{text!r}: {host!r} is not a host name or address", "SYNC-18")
+    if not port_text:
+        return host, SMB_PORT
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise RuleRefusal(f"{text!r}: the port must be a number from 1 to 65535", "SYNC-18")
+    return host, int(port_text)
+
+
+def split_backup_file(text: str) -> tuple[BackupTarget, str]:
+    """Splits the address of a backup file on a share (``smb://host/share/folder/name.json``) into its
+    target and file name.
+
+    Raises:
+        RuleRefusal: (SYNC-18) not an ``smb://`` address with a share and a file name.
+    """
+    folder, _, name = text.strip().rstrip("/").rpartition("/")
+    target = BackupTarget.parse(folder)
+    if not target.is_smb or not name:
+        raise RuleRefusal(f"{text!r}: a backup on an SMB server is smb://host/share/folder/file.json", "SYNC-18")
+    return target, name
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One backup file: its name, where it is (a file path, or ``smb://…/name`` on a share) and its size."""
+
+    name: str
+    location: str
+    size: int = 0
+
+    def __str__(self) -> str:
+        return self.location
 
 
 class BackupMode(enum.Enum):

@@ -204,7 +204,6 @@ SYNC_EXPECT_FIELDS: SyncFields = {
     "user_limit_action": "limit_action",
     "sleep_refused": "bool",
     "backups": "int",
-    "backup_target": "text",
     "server_change_next": "int_or_none",
     "pending_changes": "int",
     "logged_in": "text",

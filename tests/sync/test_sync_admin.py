@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -74,28 +75,38 @@ async def test_sync11_a_malfunction_loses_device_specific_data(fleet: Fleet) -> 
 
 
 @pytest.mark.rules("SYNC-18")
-async def test_sync18_backup_to_storage_and_smb_restore_and_schedule(fleet: Fleet) -> None:
+async def test_sync18_backup_to_storage_restore_and_schedule(fleet: Fleet) -> None:
     await start_sync(fleet, ["client-a"])
     set_language(fleet, "client-a", "ned", "Italian")
     await fleet.settle()
-    local = fleet.sync_server.backup("host")
-    smb = fleet.sync_server.backup("host", "smb://nas/backups/mfp")
-    assert local.parent == fleet.state_dir / "sync-backup" / "host"
-    assert smb.parent == fleet.state_dir / "smb" / "nas" / "backups" / "mfp"
-    assert not list(smb.parent.glob(".*.tmp"))  # written atomically
-    assert json.loads(smb.read_text())["users"][0]["user"] == "ned"
+    local = await fleet.sync_server.backup("host")
+    path = Path(local.location)
+    assert path.parent == fleet.state_dir / "sync-backup" / "host" and path.name == local.name
+    assert not list(path.parent.glob(".*.tmp"))  # written atomically
+    assert json.loads(path.read_text())["users"][0]["user"] == "ned"
+    assert [f.name for f in await fleet.sync_server.backups("host")] == [local.name]
     fleet.sync_server.delete_user_data("host", ["ned"])
     with pytest.raises(RuleRefusal) as info:
-        fleet.sync_server.restore("host", smb)
+        await fleet.sync_server.restore("host", local)
     assert info.value.rule_id == "SYNC-18"
     await stop_clients(fleet, "client-a")
-    assert fleet.sync_server.restore("host", smb) == 1
+    assert await fleet.sync_server.restore("host", local) == 1
     assert fleet.sync_server.server_copy("host", "ned")["display_language"]["language"] == "Italian"
     # by schedule: daily at 03:00 (machine time), written by the clock's timer
-    nxt = fleet.sync_server.set_backup_schedule("host", BackupSchedule(BackupMode.DAILY, "0300", target="smb://nas/nightly"))
+    nxt = fleet.sync_server.set_backup_schedule("host", BackupSchedule(BackupMode.DAILY, "0300"))
     assert nxt == (fleet.clock.now() + timedelta(days=1)).replace(hour=3, minute=0, second=0, microsecond=0)
     await fleet.advance(24 * 3600)
-    assert len(list((fleet.state_dir / "smb" / "nas" / "nightly").glob("sync-host-*.json"))) == 1
+    assert len(await fleet.sync_server.backups("host")) == 2
+
+
+@pytest.mark.rules("SYNC-18")
+async def test_sync18_an_smb_target_needs_a_user_name_and_password(fleet: Fleet) -> None:
+    """Without credentials given or saved for the share, nothing is dialled: a refusal names the share."""
+    await start_sync(fleet, ["client-a"])
+    with pytest.raises(RuleRefusal) as info:
+        await fleet.sync_server.backup("host", "smb://127.0.0.1:1/backups/mfp")
+    assert info.value.rule_id == "SYNC-18" and "smb://127.0.0.1:1/backups" in info.value.reason
+    assert not (fleet.state_dir / "smb").exists()  # the old local stand-in is gone
 
 
 @pytest.mark.rules("SYNC-18")
@@ -132,19 +143,21 @@ async def test_sync19_server_change_is_enforced_step_by_step(tmp_path, clock) ->
                 action()
             assert info.value.rule_id == "SYNC-19" and step_text in info.value.reason, info.value.reason
 
-        refused('step 1 "stop synchronization on every client"', lambda: fleet.sync_server.backup("host", "smb://nas/move"))
+        with pytest.raises(RuleRefusal, match='step 1 "stop synchronization on every client"'):
+            await fleet.sync_server.backup("host")
         refused('step 1 "stop synchronization on every client"', lambda: fleet.sync.stop_server("host"))
         await stop_clients(fleet, "client-a", "client-b")
         refused('step 2 "back up the synchronization data of host"', lambda: fleet.sync.stop_server("host"))
-        backup = fleet.sync_server.backup("host", "smb://nas/move")
+        backup = await fleet.sync_server.backup("host")
         refused('step 3 "stop the server function on host"', lambda: fleet.sync.start_server("client-a"))
         fleet.sync.stop_server("host")
-        refused('step 4 "start the server function on client-a"', lambda: fleet.sync_server.restore("client-a"))
+        with pytest.raises(RuleRefusal, match='step 4 "start the server function on client-a"'):
+            await fleet.sync_server.restore("client-a")
         refused('step 4', lambda: fleet.sync.start_client("client-b"))
         fleet.sync.start_server("client-a")
         refused('step 5 "restore the backup on client-a"', lambda: fleet.sync.start_client("client-b"))
-        assert fleet.sync_server.restore("client-a") == 1
-        assert fleet.sync_server.server_change() is not None and fleet.sync_server.server_change().backup == str(backup)
+        assert await fleet.sync_server.restore("client-a") == 1
+        assert fleet.sync_server.server_change() is not None and fleet.sync_server.server_change().backup == backup.location
         fleet.sync.start_client("client-b")  # blank address: finds the new server
         await fleet.settle()
         assert fleet.sync_server.server_change() is None

@@ -14,7 +14,13 @@ import pytest
 
 from mfp_console.domain.sync_settings import SyncClientState
 from mfp_console.engine.fleet import Fleet
-from mfp_console.engine.sync.link import END, MAX_SNAPSHOT_BYTES, SNAPSHOT, encode_batches, record
+from mfp_console.engine.sync.link import (
+    END,
+    MAX_SNAPSHOT_BYTES,
+    SNAPSHOT,
+    encode_batches,
+    record,
+)
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.errors import StoreError
 from mfp_console.protocol.framing import encode_raw_frame

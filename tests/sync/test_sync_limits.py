@@ -9,7 +9,11 @@ import pytest
 from mfp_console.domain.device_info import DepartmentId
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_items import PersonalItem
-from mfp_console.domain.sync_settings import DeviceState, SyncClientState, UserLimitAction
+from mfp_console.domain.sync_settings import (
+    DeviceState,
+    SyncClientState,
+    UserLimitAction,
+)
 from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.errors import RuleRefusal

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from mfp_console.domain.sync_items import PersonalItem, check_item_value, firmware_below, keychain_targets
+from mfp_console.domain.sync_items import (
+    PersonalItem,
+    check_item_value,
+    firmware_below,
+    keychain_targets,
+)
 from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import (
     accept_change,
@@ -14,7 +19,14 @@ from mfp_console.domain.sync_rules import (
     sharing_change_problem,
     users_to_evict,
 )
-from mfp_console.domain.sync_settings import AuthSettings, BackupMode, BackupSchedule, BackupTarget, ServerAddress
+from mfp_console.domain.sync_settings import (
+    AuthSettings,
+    BackupMode,
+    BackupSchedule,
+    BackupTarget,
+    ServerAddress,
+    split_backup_file,
+)
 from mfp_console.errors import RuleRefusal
 
 
@@ -110,10 +122,19 @@ def test_sync17_firmware_comparison() -> None:
 
 @pytest.mark.rules("SYNC-18")
 def test_sync18_backup_targets_and_schedules() -> None:
-    assert BackupTarget.parse("").path_parts() == ("sync-backup",)
+    assert not BackupTarget.parse("").is_smb and str(BackupTarget.parse("device")) == "device"
     smb = BackupTarget.parse("smb://nas/backups/mfp")
-    assert smb.path_parts() == ("smb", "nas", "backups", "mfp") and str(smb) == "smb://nas/backups/mfp"
-    for bad in ("smb://nas", "ftp://x/y", "smb://nas/../etc"):
+    assert (smb.host, smb.port, smb.share, smb.folder) == ("nas", 445, "backups", ("mfp",))
+    assert str(smb) == "smb://nas/backups/mfp" and smb.share_url() == "smb://nas/backups"
+    other = BackupTarget.parse("smb://127.0.0.2:4455/b/x/y")
+    assert (other.host, other.port, other.share, other.folder) == ("127.0.0.2", 4455, "b", ("x", "y"))
+    assert str(other) == "smb://127.0.0.2:4455/b/x/y" and other.file_url("f.json") == "smb://127.0.0.2:4455/b/x/y/f.json"
+    v6 = BackupTarget.parse("smb://[::1]:4455/b")
+    assert (v6.host, v6.port, str(v6)) == ("::1", 4455, "smb://[::1]:4455/b")
+    assert split_backup_file("smb://nas:99/s/f/sync-h-1.json") == (BackupTarget("smb", "nas", "s", ("f",), 99),
+                                                                   "sync-h-1.json")
+    for bad in ("smb://nas", "ftp://x/y", "smb://nas/../etc", "smb://nas:0/s", "smb://nas:x/s", "smb://::1/s",
+                "smb://nas/s/a:b", "smb://nas/s/a*b", "smb://[::1/s"):
         with pytest.raises(RuleRefusal):
             BackupTarget.parse(bad)
     assert BackupSchedule(BackupMode.WEEKLY, "0230", "Mon").cron_fields() == {"hour": 2, "minute": 30, "day_of_week": "mon"}

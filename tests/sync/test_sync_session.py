@@ -240,6 +240,6 @@ async def test_sync20_m04_a_program_restart_resumes_synchronization(tmp_path, cl
         set_language(fleet, "client-b", "quinn", "German")
         await fleet.settle()
         assert language(fleet, "client-a", "quinn") == "German"
-        assert fleet.sync_server.backups("host") == []
+        assert await fleet.sync_server.backups("host") == []
     finally:
         await fleet.stop()

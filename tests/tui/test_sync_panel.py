@@ -7,6 +7,8 @@ synchronize over their mutual-TLS links.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
@@ -14,6 +16,7 @@ from mfp_console.domain.sync_settings import UserLimitAction
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.pages.personal import PersonalDataScreen
 from mfp_console.tui.pages.sync_remote import RemoteScreen
+from tests.samba import PASSWORD, USER, SambaServer
 from tests.tui.conftest import SIZE
 
 ADMIN = ("7654321", "7654321")
@@ -219,13 +222,18 @@ async def test_sync10_sync07_sync18_server_remote_ui(make_app) -> None:
         await d.press("[Device-Specific (Not Shared)]")
         assert fleet.sync_server.sharing_ranges("host")[PersonalItem.KEYCHAIN] is SharingRange.DEVICE_SPECIFIC
         await d.press("Close")
-        # SYNC-18: back up to the device and to an SMB share, restore
+        # SYNC-18: back up to the device; an SMB destination asks for the SMB server's account
         await d.press("Backup/Restore")
+        assert "User Name" not in d.visible_text()
         await d.press("Back Up Now")
-        assert len(fleet.sync_server.backups("host")) == 1
-        await d.type_into("Backup Destination (device or smb://host/share/folder)", "smb://nas/backups/mfp")
+        assert len(await fleet.sync_server.backups("host")) == 1
+        await d.type_into("Backup Destination (device or smb://host/share/folder)", "smb://127.0.0.1:1/backups/mfp")
+        await d.type_into("Password", "typed-secret")
         await d.press("Back Up Now")
-        assert len(fleet.sync_server.backups("host", "smb://nas/backups/mfp")) == 1
+        assert "enter the SMB server's user name" in d.visible_text()  # a password without a user name
+        assert "typed-secret" not in d.visible_text()  # masked
+        await d.press("OK")
+        await d.type_into("Backup Destination (device or smb://host/share/folder)", "device")
         await d.press("Daily")
         await d.type_into("Start Time (HHMM)", "0230")
         await d.press("Save Schedule")
@@ -295,3 +303,41 @@ async def test_sync14_log_shows_warning_and_error_levels(make_app) -> None:
         await d.press("Warning")
         assert "Warning" in d.visible_text()
         assert fleet.sync.log_entries("client-a", "Warning")
+
+
+@pytest.mark.rules("SYNC-18")
+@pytest.mark.xdist_group("samba")
+async def test_sync18_back_up_to_a_real_smb_server_from_the_remote_ui(make_app, samba: SambaServer) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        d = PanelDriver(app, pilot)
+        fleet = app.fleet
+        await start_server_and_clients(d, ())
+        await d.at("host")
+        await _sync_page(d)
+        await d.press("Backup/Restore")
+        target = samba.url("backups", "panel")
+        await d.type_into("Backup Destination (device or smb://host/share/folder)", target)
+        await d.type_into("User Name", USER)
+        await d.type_into("Password", PASSWORD)
+        assert PASSWORD not in d.visible_text()  # masked
+        await d.press("Back Up Now")
+        folder = samba.shares["backups"] / "panel"
+
+        def backup_listed() -> bool:
+            return app.screen.query_one("#backup-table").row_count == 1
+
+        deadline = time.monotonic() + 20  # over a real network share: wait for the state, bounded
+        while not backup_listed() and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        assert backup_listed()
+        written = sorted(p.name for p in folder.iterdir())
+        assert len(written) == 1 and written[0] in d.visible_text()
+        await d.type_into("Password", "not-the-password")
+        await d.press("Back Up Now")
+        deadline = time.monotonic() + 20
+        while "STATUS_LOGON_FAILURE" not in d.visible_text() and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        assert "refused the user name or password" in d.visible_text()
+        assert "not-the-password" not in d.visible_text()
+        assert any("STATUS_LOGON_FAILURE" in e.message for e in fleet.sync.log_entries("host", "Error"))

@@ -23,15 +23,32 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.clock import TimerHandle
 from mfp_console.domain.machine import Function
-from mfp_console.domain.sync_items import FIRMWARE_LIMITED_ITEMS, CommonItem, PersonalItem, firmware_below
+from mfp_console.domain.sync_items import (
+    FIRMWARE_LIMITED_ITEMS,
+    CommonItem,
+    PersonalItem,
+    firmware_below,
+)
 from mfp_console.domain.sync_settings import SyncClientSettings, SyncClientState
 from mfp_console.engine.events import DataChanged, MachineStateChanged
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.sync.link import PullAnswer, SyncLink, record
 from mfp_console.engine.sync.log import sync_log
-from mfp_console.engine.sync.server import DELETED, DEVICE, LOGIN, SHARING, auth_settings_of
+from mfp_console.engine.sync.server import (
+    DELETED,
+    DEVICE,
+    LOGIN,
+    SHARING,
+    auth_settings_of,
+)
 from mfp_console.errors import MfpError, RemoteProtocolError, StoreError, TransportError
-from mfp_console.protocol.messages import Message, SyncJoin, SyncJoinReply, SyncLeave, SyncPush
+from mfp_console.protocol.messages import (
+    Message,
+    SyncJoin,
+    SyncJoinReply,
+    SyncLeave,
+    SyncPush,
+)
 from mfp_console.store.user_data import Sharing, UserItem, decode_user_doc
 
 if TYPE_CHECKING:

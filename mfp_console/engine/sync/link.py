@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any
 from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import MfpError, RemoteProtocolError
 from mfp_console.protocol.framing import encode_frame, encode_raw_frame
-from mfp_console.protocol.messages import Attachment, Message, SyncAck, SyncData, SyncLeave, SyncPull, SyncPush
+from mfp_console.protocol.messages import (
+    Attachment,
+    Message,
+    SyncAck,
+    SyncData,
+    SyncLeave,
+    SyncPull,
+    SyncPush,
+)
 
 if TYPE_CHECKING:
     from mfp_console.engine.work import WorkTracker

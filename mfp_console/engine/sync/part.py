@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 
 from mfp_console.domain.machine import Function
 from mfp_console.domain.sync_procedure import ChangeStep
-from mfp_console.domain.sync_settings import SyncClientSettings, SyncClientState, SyncLogEntry, SyncStatus
+from mfp_console.domain.sync_settings import (
+    SyncClientSettings,
+    SyncClientState,
+    SyncLogEntry,
+    SyncStatus,
+)
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart

@@ -29,14 +29,28 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.sync_items import CommonItem, SharingRange
-from mfp_console.domain.sync_rules import accept_change, admission_problem, users_to_evict
+from mfp_console.domain.sync_rules import (
+    accept_change,
+    admission_problem,
+    users_to_evict,
+)
 from mfp_console.domain.sync_settings import MAX_SYNC_MACHINES, MAX_SYNC_USERS
 from mfp_console.engine.events import MachineStateChanged
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.sync.backup import BackupTimer
-from mfp_console.engine.sync.link import SyncLink, encode_batches, encode_snapshot, record
+from mfp_console.engine.sync.link import (
+    SyncLink,
+    encode_batches,
+    encode_snapshot,
+    record,
+)
 from mfp_console.engine.sync.log import sync_log
-from mfp_console.engine.sync.server_data import ServerData, device_key, server_data_path, split_key
+from mfp_console.engine.sync.server_data import (
+    ServerData,
+    device_key,
+    server_data_path,
+    split_key,
+)
 from mfp_console.errors import MachineUnavailable
 from mfp_console.protocol.messages import (
     Hello,

@@ -15,17 +15,32 @@ from mfp_console.domain.machine import Function
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import keychain_order_problem, sharing_change_problem
-from mfp_console.domain.sync_settings import BackupSchedule, BackupTarget, DeviceRow, DeviceState
+from mfp_console.domain.sync_settings import (
+    BackupFile,
+    BackupSchedule,
+    BackupTarget,
+    DeviceRow,
+    DeviceState,
+)
 from mfp_console.engine.machine import MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
-from mfp_console.engine.sync.backup import SCHEDULE_KEY, backup_folder, read_backup, replicate, write_backup
+from mfp_console.engine.sync.backup import (
+    LAST_BACKUP_KEY,
+    device_backups,
+    list_backups,
+    load_backup,
+    replicate,
+    save_schedule,
+    write_backup,
+)
 from mfp_console.engine.sync.client import connection_destinations_of
 from mfp_console.engine.sync.log import sync_log
 from mfp_console.engine.sync.part import sync_server_of
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.engine.sync.server_change import ServerChangeTracker, running_clients
-from mfp_console.errors import RuleRefusal
+from mfp_console.errors import ConfigError, RuleRefusal, ShareError
+from mfp_console.smb import ShareCredentials
 
 __all__ = ["SyncServerPart"]
 
@@ -117,8 +132,14 @@ class SyncServerPart:
 
     # --- backup, restore, replication (SYNC-18) ----------------------------------------------------------
 
-    def backup(self, server: str, target: str = "device") -> Path:
-        """Backs up the server's synchronization data now (to its storage or ``smb://host/share``)."""
+    async def backup(self, server: str, target: str = "device", *,
+                     credentials: ShareCredentials | None = None) -> BackupFile:
+        """Backs up the server's synchronization data now, to its storage or ``smb://host[:port]/share/folder``
+        (with ``credentials``, or those saved with the schedule for that share).
+
+        Raises:
+            ShareError: The SMB server refused or failed (also an ``Error`` in the sync log).
+        """
         self._panel.require_admin(server)
         srv = self._server(server)
         parsed = BackupTarget.parse(target)
@@ -130,54 +151,90 @@ class SyncServerPart:
                                   f"synchronization on every client\" must come first (still running: "
                                   f"{', '.join(running)})", "SYNC-19")
             change = change.complete(ChangeStep.STOP_CLIENTS)
-        path = write_backup(self._runtime, srv, parsed)
+        try:
+            file = await write_backup(self._runtime, srv, parsed, credentials)
+        except (ShareError, ConfigError, OSError) as exc:
+            sync_log(srv.machine, "Error", f"backup to {parsed} failed: {exc}")
+            raise
         if change is not None and server == change.old:
-            self._change.save(change.complete(ChangeStep.BACK_UP, str(path)))
-        sync_log(srv.machine, "Info", f"synchronization data backed up to {parsed}: {path.name}")
-        return path
+            self._change.save(change.complete(ChangeStep.BACK_UP, file.location))
+        sync_log(srv.machine, "Info", f"synchronization data backed up to {parsed}: {file.name}")
+        return file
 
-    def restore(self, server: str, path: Path | str | None = None) -> int:
-        """Restores the server's data from a backup (only while every client is stopped); returns the users."""
+    async def restore(self, server: str, path: BackupFile | Path | str | None = None, *,
+                      credentials: ShareCredentials | None = None) -> int:
+        """Restores the server's data from a backup (only while every client is stopped); returns the users.
+
+        ``path`` is a backup file, its path, or ``smb://…/file.json``; the latest backup when omitted.
+
+        Raises:
+            ShareError: The SMB server refused or failed (also an ``Error`` in the sync log).
+        """
         self._panel.require_admin(server)
         srv = self._server(server)
+        holders = [srv.machine]
         change = self._change.current()
         if change is not None and server == change.new:
             change.require(ChangeStep.RESTORE)
             path = path or change.backup
+            if change.old in self._machines:  # the backup was made there: its saved SMB account opens it
+                holders.append(self._machines(change.old))
         running = sorted(set(running_clients(self._machines)) | set(srv.registered()))
         if running:
             raise RuleRefusal(f"a restore needs every client stopped (still synchronizing: {', '.join(running)})",
                               "SYNC-18")
         if not path:
-            last = self._machines(server).store.get_config("sync_last_backup") or {}
+            last = self._machines(server).store.get_config(LAST_BACKUP_KEY) or {}
             path = last.get("path", "")
         if not path:
             raise RuleRefusal("no backup to restore: pick a backup file", "SYNC-18")
-        dump = read_backup(Path(path))
+        location = path.location if isinstance(path, BackupFile) else str(path)
+        name = location.replace("\\", "/").rsplit("/", 1)[-1]
+        try:
+            dump = await load_backup(self._runtime, location, holders, credentials)
+        except (ShareError, ConfigError) as exc:
+            sync_log(srv.machine, "Error", f"restore from {location} failed: {exc}")
+            raise
         try:
             count = srv.data.load_dump(dump, self._runtime.clock.now())
         except (ValueError, KeyError, TypeError) as exc:
-            raise RuleRefusal(f"{path}: {exc}", "SYNC-18") from None
+            raise RuleRefusal(f"{location}: {exc}", "SYNC-18") from None
         if change is not None and server == change.new:
             self._change.save(change.complete(ChangeStep.RESTORE))
-        sync_log(srv.machine, "Info", f"restored {count} users from {Path(path).name}")
+        sync_log(srv.machine, "Info", f"restored {count} users from {name}")
         return count
 
-    def backups(self, server: str, target: str = "device") -> list[Path]:
-        """The backup files of ``server`` at ``target``, newest first (what ``restore`` can pick)."""
-        folder = backup_folder(self._runtime.state_dir, server, BackupTarget.parse(target))
-        return sorted(folder.glob(f"sync-{server}-*.json"), reverse=True) if folder.is_dir() else []
+    async def backups(self, server: str, target: str = "device", *,
+                      credentials: ShareCredentials | None = None) -> list[BackupFile]:
+        """The backup files of ``server`` at ``target``, newest first (what ``restore`` can pick).
+
+        Raises:
+            ShareError: The SMB server refused or failed (also an ``Error`` in the sync log).
+        """
+        parsed = BackupTarget.parse(target)
+        machine = self._machines(server)
+        try:
+            return await list_backups(self._runtime, machine, parsed, credentials)
+        except (ShareError, ConfigError) as exc:
+            sync_log(machine, "Error", f"listing the backups on {parsed} failed: {exc}")
+            raise
+
+    def device_backups(self, server: str) -> list[BackupFile]:
+        """The backup files on ``server``'s own storage, newest first (no network needed)."""
+        return device_backups(self._runtime.state_dir, server)
 
     def backup_schedule(self, server: str) -> BackupSchedule:
         """The saved backup schedule."""
         server_function = self._machines(server).functions.get(SyncServer)
         return server_function.backup_timer.schedule() if server_function is not None else BackupSchedule()
 
-    def set_backup_schedule(self, server: str, schedule: BackupSchedule) -> datetime | None:
-        """Saves the backup schedule (Administrator); returns the next backup time."""
+    def set_backup_schedule(self, server: str, schedule: BackupSchedule, *,
+                            credentials: ShareCredentials | None = None) -> datetime | None:
+        """Saves the backup schedule (Administrator) and, for an SMB target, the share's user name and
+        password, encrypted (None keeps those saved for the same share); returns the next backup time."""
         self._panel.require_admin(server)
         server_function = self._server(server)
-        self._machines(server).store.set_config(SCHEDULE_KEY, schedule.to_json())
+        save_schedule(self._runtime, self._machines(server), schedule, credentials)
         return server_function.backup_timer.rearm()
 
     def set_replica(self, server: str, replica: str) -> None:

@@ -26,7 +26,12 @@ from mfp_console.engine.events import DataChanged, LoginEvent
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
-from mfp_console.engine.sync.client import COMMON_KEY, DESTINATIONS_KEY, SyncClient, connection_destinations_of
+from mfp_console.engine.sync.client import (
+    COMMON_KEY,
+    DESTINATIONS_KEY,
+    SyncClient,
+    connection_destinations_of,
+)
 from mfp_console.engine.sync.part import SyncPart
 from mfp_console.errors import AuthError, RuleRefusal
 

@@ -10,7 +10,9 @@ a refusal is shown with its rule and reason. ``[Close]`` (Escape) returns to the
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,12 +22,17 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, SelectionList, Static
+from textual.widgets import Button, DataTable, Input, SelectionList, Static
 
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep
-from mfp_console.domain.sync_settings import WEEKDAYS, BackupMode, BackupSchedule
-from mfp_console.errors import MfpError, RuleRefusal
+from mfp_console.domain.sync_settings import (
+    WEEKDAYS,
+    BackupMode,
+    BackupSchedule,
+)
+from mfp_console.errors import ConfigError, MfpError, RuleRefusal
+from mfp_console.smb import ShareCredentials
 from mfp_console.tui.screens.dialogs import MessageBox, YesNoDialog, refusal_box
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -135,6 +142,17 @@ class RemoteScreen(ModalScreen[None]):
             self.app.push_screen(MessageBox("Error", str(exc)))
         return None
 
+    async def attempt_async(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """:meth:`attempt` for a facade call that may be a coroutine (backup, restore, the backups on a share)."""
+        try:
+            result = call(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+        except RuleRefusal as exc:
+            self.app.push_screen(refusal_box(exc))
+        except MfpError as exc:
+            self.app.push_screen(MessageBox("Error", str(exc)))
+        return None
+
     def done(self, title: str, text: str) -> None:
         """Tells the operator what was done."""
         self.app.notify(text, title=title)
@@ -173,7 +191,7 @@ class ConnectionSettingsScreen(RemoteScreen):
             text = ("Saved. The running client still uses its old settings: they take effect when the machine "
                     "restarts (SYNC-20).")
         elif status.client_running:
-            text = f"The client function runs with these settings ({status.client_state.value})."
+            text = f"The client function runs with these settings ({status.client_state})."
         else:
             text = "The client function is stopped: <Start> on the panel uses the saved settings (SYNC-20)."
         self.query_one("#pending-line", Static).update(Content(text))
@@ -323,7 +341,11 @@ class DeleteUserDataScreen(RemoteScreen):
 
 
 class BackupRestoreScreen(RemoteScreen):
-    """Backup to the server's storage or an SMB share, by hand or on a schedule; restore; replication (SYNC-18)."""
+    """Backup to the server's storage or an SMB share, by hand or on a schedule; restore; replication (SYNC-18).
+
+    An ``smb://`` destination shows ``User Name`` and ``Password`` (masked) for the SMB server; left blank,
+    the ones saved with the schedule for that share are used. ``[Save Schedule]`` saves them, encrypted.
+    """
 
     TITLE_TEXT = "Synchronize Custom Settings (Server) › Backup/Restore"
     RULES = "SYNC-18 backup (device or smb://host/share), schedule, replication · restore only with every client stopped"
@@ -334,6 +356,8 @@ class BackupRestoreScreen(RemoteScreen):
     BackupRestoreScreen #backup-right { width: 2fr; }
     BackupRestoreScreen #schedule-mode { height: auto; }
     BackupRestoreScreen #schedule-mode > TouchButton { margin: 0 1 0 0; }
+    BackupRestoreScreen #smb-account { height: auto; }
+    BackupRestoreScreen #smb-account > PanelInput { width: 1fr; }
     """
 
     def body(self) -> ComposeResult:
@@ -341,6 +365,9 @@ class BackupRestoreScreen(RemoteScreen):
             with Vertical(id="backup-left"):
                 yield PanelInput("Backup Destination (device or smb://host/share/folder)", "device",
                                  id="backup-target")
+                with Horizontal(id="smb-account"):
+                    yield PanelInput("User Name", id="smb-user", max_length=128)
+                    yield PanelInput("Password", id="smb-password", password=True, max_length=128)
                 with Horizontal(classes="remote-keys"):
                     yield TouchButton("[Back Up Now]", key="backup", id="backup-now", variant="primary",
                                       compact=True)
@@ -369,17 +396,51 @@ class BackupRestoreScreen(RemoteScreen):
         self._mode = schedule.mode
         self.query_one("#schedule-start", PanelInput).value = schedule.start
         self.query_one("#schedule-day", PanelInput).value = schedule.weekday
+        self._show_account()
         super().on_mount()
 
     def _target(self) -> str:
         return self.query_one("#backup-target", PanelInput).value.strip() or "device"
 
+    def _is_smb(self) -> bool:
+        return self._target().lower().startswith("smb://")
+
+    def _show_account(self) -> None:
+        """The SMB server's user name and password only where the destination is an SMB address."""
+        self.query_one("#smb-account").display = self._is_smb()
+
+    def _credentials(self) -> ShareCredentials | None:
+        """What was typed for the SMB server (None: use the saved ones).
+
+        Raises:
+            ConfigError: A password without a user name.
+        """
+        user = self.query_one("#smb-user", PanelInput).value
+        password = self.query_one("#smb-password", PanelInput).value
+        if not self._is_smb() or not (user.strip() or password):
+            return None
+        return ShareCredentials.parse(user, password)
+
+    def _typed_account(self) -> tuple[bool, ShareCredentials | None]:
+        """(False, None) after telling the operator what is missing; else (True, the typed account or None)."""
+        try:
+            return True, self._credentials()
+        except ConfigError as exc:
+            self.app.push_screen(MessageBox("Error", str(exc)))
+            return False, None
+
+    @on(Input.Changed, "#backup-target")
+    def _target_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show_account()
+        self.query_one("#backup-table", DataTable).clear()  # those rows were of another destination
+
+    @on(Input.Submitted, "#backup-target, #smb-password")
+    def _list_requested(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_worker(partial(self._fill_backups, quiet=False), group="backup-list", exclusive=True)
+
     def refresh_data(self) -> None:
-        table = self.query_one("#backup-table", DataTable)
-        table.clear()
-        for path in self.attempt(self.fleet.sync_server.backups, self.machine, self._target()) or []:
-            size = path.stat().st_size if path.exists() else 0
-            table.add_row(Content(path.name), f"{size / 1024:.1f} KiB", key=str(path))
         for button in self.query(".mode-key").results(TouchButton):
             button.variant = "primary" if button.key == self._mode.value else "default"
         schedule = self.fleet.sync_server.backup_schedule(self.machine)
@@ -388,23 +449,46 @@ class BackupRestoreScreen(RemoteScreen):
             line += f" at {schedule.start}" + (f" on {schedule.weekday}" if schedule.mode is BackupMode.WEEKLY else "")
             line += f" to {schedule.target}"
         self.query_one("#schedule-line", Static).update(Content(line))
+        if not self._is_smb():  # a share is listed when asked (Enter, a backup): not on every data change
+            self.run_worker(self._fill_backups, group="backup-list", exclusive=True)
+
+    async def _fill_backups(self, quiet: bool = True) -> None:
+        """Lists the backups at the destination. ``quiet``: a failure to list leaves the list empty (after a
+        backup, whose own failure was just shown; a share's failure is also an ``Error`` in the sync log);
+        otherwise (Enter in the destination or password) a message says why."""
+        try:
+            files = await self.fleet.sync_server.backups(self.machine, self._target(), credentials=self._credentials())
+        except MfpError as exc:
+            files = []
+            if not quiet:
+                self.app.push_screen(refusal_box(exc) if isinstance(exc, RuleRefusal) else MessageBox("Error", str(exc)))
+        table = self.query_one("#backup-table", DataTable)
+        table.clear()
+        for file in files:
+            table.add_row(Content(file.name), f"{file.size / 1024:.1f} KiB", key=file.location)
 
     @on(Button.Pressed, "#backup-now")
-    def _backup(self, event: Button.Pressed) -> None:
+    async def _backup(self, event: Button.Pressed) -> None:
         event.stop()
-        path = self.attempt(self.fleet.sync_server.backup, self.machine, self._target())
-        if path is not None:
-            self.done("Backup", f"Backed up to {Path(path).name}")
-        self.refresh_data()
+        typed, credentials = self._typed_account()
+        if not typed:
+            return
+        file = await self.attempt_async(self.fleet.sync_server.backup, self.machine, self._target(),
+                                        credentials=credentials)
+        if file is not None:
+            self.done("Backup", f"Backed up to {file.name}")
+        await self._fill_backups()
 
     @on(Button.Pressed, "#restore-backup")
     def _restore(self, event: Button.Pressed) -> None:
         event.stop()
         chosen = _row_key(self.query_one("#backup-table", DataTable))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                count = self.attempt(self.fleet.sync_server.restore, self.machine, chosen)
+        async def answered(yes: bool | None) -> None:
+            typed, credentials = self._typed_account()
+            if yes and typed:
+                count = await self.attempt_async(self.fleet.sync_server.restore, self.machine, chosen,
+                                                 credentials=credentials)
                 if count is not None:
                     self.done("Restore", f"Restored {count} user(s)")
                 self.refresh_data()
@@ -425,12 +509,11 @@ class BackupRestoreScreen(RemoteScreen):
         start = self.query_one("#schedule-start", PanelInput).value.strip()
         day = self.query_one("#schedule-day", PanelInput).value.strip().title()
 
-        def make() -> BackupSchedule:
-            return BackupSchedule(self._mode, start, day, self._target())
+        def save() -> None:
+            schedule = BackupSchedule(self._mode, start, day, self._target())
+            self.fleet.sync_server.set_backup_schedule(self.machine, schedule, credentials=self._credentials())
 
-        schedule = self.attempt(make)
-        if schedule is not None:
-            self.attempt(self.fleet.sync_server.set_backup_schedule, self.machine, schedule)
+        self.attempt(save)  # a missing user name is a ConfigError: an "Error" box
         self.refresh_data()
 
     @on(Button.Pressed, "#set-replica")
@@ -540,7 +623,7 @@ class ServerChangeScreen(RemoteScreen):
         self.refresh_data()
 
     @on(Button.Pressed, ".step-keys TouchButton")
-    def _step(self, event: Button.Pressed) -> None:
+    async def _step(self, event: Button.Pressed) -> None:
         event.stop()
         assert isinstance(event.button, TouchButton)
         fleet, name = self.fleet, self.machine
@@ -552,7 +635,7 @@ class ServerChangeScreen(RemoteScreen):
             "stop_client": lambda: fleet.sync.stop_client(name),
             "start_client": lambda: fleet.sync.start_client(name),
         }
-        self.attempt(calls[event.button.key])
+        await self.attempt_async(calls[event.button.key])
         self.refresh_data()
 
 
