@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mfp_console.domain.limits import DESTINATIONS
 from mfp_console.errors import RuleRefusal
 
 __all__ = [
@@ -23,7 +24,7 @@ __all__ = [
     "auto_search",
 ]
 
-DEFAULT_DESTINATION_LIMIT = 100
+DEFAULT_DESTINATION_LIMIT = DESTINATIONS
 """Destinations a host can register (DID-02, D; configurable)."""
 
 SEARCH_DEPTH_RANGE = range(1, 9)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mfp_console.domain.limits import SYNC_MACHINES, SYNC_USERS
 from mfp_console.domain.schedule import parse_start_time
 from mfp_console.errors import RuleRefusal
 
@@ -37,9 +38,9 @@ __all__ = [
 
 SERVER_PORT = 8443
 """The only port a ``[Destination Server Address:]`` may name."""
-MAX_SYNC_MACHINES = 10
+MAX_SYNC_MACHINES = SYNC_MACHINES
 """Machines that may synchronize, the server included (SYNC-02)."""
-MAX_SYNC_USERS = 1000
+MAX_SYNC_USERS = SYNC_USERS
 """Users whose data the server keeps (SYNC-03)."""
 
 WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")

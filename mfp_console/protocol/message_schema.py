@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from mfp_console.domain.device_info import Category
+from mfp_console.domain.limits import INTEGER
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
 from mfp_console.protocol.framing import encode_frame, json_kind
 
@@ -44,7 +45,7 @@ PROTOCOL_VERSION = 1
 RECORD_KEYS = ("user", "item", "value", "version", "range")
 """Keys every personalised-data record of a sync message must carry (more are allowed)."""
 
-_MAX_INT = 2**63 - 1  # counts and ids end up in SQLite INTEGER columns
+_MAX_INT = INTEGER  # counts and ids end up in SQLite INTEGER columns
 _ENVELOPE = ("v", "type")
 _CATEGORY_VALUES = frozenset(category.value for category in Category)
 _HEX_256 = re.compile(r"[0-9a-f]{64}")

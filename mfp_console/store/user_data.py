@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mfp_console.domain.limits import INTEGER
 from mfp_console.domain.sync_items import SharingRange
 from mfp_console.protocol.strict_json import JsonRefusal, loads_strict
 
@@ -252,7 +253,7 @@ def decode_user_doc(raw: bytes, updated_at: datetime) -> dict[str, UserItem]:
         if not isinstance(entry, dict) or set(entry) != {"value", "version", "range"}:
             raise ValueError(f"item {name!r} must hold exactly value, version and range")
         version, sharing = entry["version"], entry["range"]
-        if type(version) is not int or not 1 <= version <= 2**63 - 1:
+        if type(version) is not int or not 1 <= version <= INTEGER:
             raise ValueError(f"item {name!r} has version {version!r}, not a whole number from 1")
         if sharing not in _RANGES:
             raise ValueError(f"item {name!r} has the unknown sharing range {sharing!r}")

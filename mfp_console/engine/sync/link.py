@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mfp_console.domain.limits import ATTACHMENT_BYTES
 from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import MfpError, RemoteProtocolError
 from mfp_console.protocol.framing import encode_frame, encode_raw_frame
@@ -45,8 +46,9 @@ END = "@end"
 SNAPSHOT = "@snapshot"
 """Item of the record that announces kept documents: ``{"users": [user, …], "lengths": [bytes, …]}``."""
 
-MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
-"""The most document bytes one answer may announce (a bound on what a peer can make this side buffer)."""
+MAX_SNAPSHOT_BYTES = ATTACHMENT_BYTES
+"""The most document bytes one answer may announce (a bound on what a peer can make this side buffer;
+:data:`mfp_console.domain.limits.ATTACHMENT_BYTES`)."""
 
 ATTACHMENT_BYTES = 512 * 1024
 """Document bytes per attachment frame (half the 1 MiB frame limit)."""
