@@ -12,7 +12,6 @@ conversations and tasks in flight, and :meth:`settle` waits until only clock sle
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import shutil
@@ -41,6 +40,7 @@ from mfp_console.errors import ConfigError, MachineUnavailable, MfpError
 from mfp_console.pki import FleetPki, load_or_create_fleet_pki
 from mfp_console.store import MachineStore
 from mfp_console.store.paths import default_state_dir, machine_database_path
+from mfp_console.store.state_dir import prepare_state_dir, publish_address, read_published_address, withdraw_address
 
 __all__ = ["Fleet", "MachineStatus", "default_state_dir", "machine_seed", "raise_open_file_limit"]
 
@@ -125,7 +125,7 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
         Machines already running in another process of the same state directory are not started here;
         they are dialled at the address they published.
         """
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        prepare_state_dir(self.state_dir)  # a file, a path under a file or a read-only folder: ConfigError
         # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
         raise_open_file_limit(4 * len(self.spec.machines) + 256)
         now = self.pki_now or datetime.now(timezone.utc)
@@ -433,34 +433,18 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
 
     # --- multi-process addresses --------------------------------------------------------------------
 
-    def _run_dir(self) -> Path:
-        return self.state_dir / "run"
-
     def _publish_address(self, name: str, host: str, port: int) -> None:
-        run = self._run_dir()
-        run.mkdir(parents=True, exist_ok=True)
-        tmp = run / f".{name}.json.tmp"
-        tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid()}))
-        os.replace(tmp, run / f"{name}.json")
+        publish_address(self.state_dir, name, host, port)
 
     def _unpublish_address(self, name: str) -> None:
-        path = self._run_dir() / f"{name}.json"
-        try:
-            if json.loads(path.read_text()).get("pid") == os.getpid():
-                path.unlink()
-        except (OSError, ValueError):
-            pass
+        withdraw_address(self.state_dir, name)
 
     def _external_address(self, name: str) -> tuple[str, int] | None:
-        path = self._run_dir() / f"{name}.json"
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
+        # A damaged run file reads as "not published" (store.state_dir logs it): the machine starts here.
+        published = read_published_address(self.state_dir, name)
+        if published is None or published.pid == os.getpid() or not _pid_alive(published.pid):
             return None
-        pid = int(data.get("pid", 0))
-        if pid == os.getpid() or not _pid_alive(pid):
-            return None
-        return str(data["host"]), int(data["port"])
+        return published.host, published.port
 
 
 _FUNCTION_ATTACHERS: list[Callable[[Fleet, Machine], None]] = [attach_distribution, attach_sync]
