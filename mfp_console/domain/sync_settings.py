@@ -161,7 +161,7 @@ class AuthSettings:
 
     def digest(self) -> str:
         """SHA-256 of :meth:`canonical` (what a client sends when it joins)."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def describe(self) -> str:

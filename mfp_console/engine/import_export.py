@@ -31,6 +31,7 @@ from mfp_console.domain.machine import Activity
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.facade_base import FacadeBase
 from mfp_console.errors import ConfigError, MachineBusy
+from mfp_console.protocol.strict_json import JsonRefusal, loads_strict
 from mfp_console.store.communication_log import LogEntry
 
 if TYPE_CHECKING:
@@ -102,11 +103,13 @@ def read_export_file(path: Path) -> ExportFile:
         ConfigError: The file cannot be read, is not an mfp-console export, or has another version.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads_strict(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not an export file (not JSON: {exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not an export file (not UTF-8 text: {exc.reason})") from None
+    except JsonRefusal as exc:
+        raise ConfigError(f"{path}: not an export file (its text {exc})") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ConfigError(f"{path}: not an mfp-console device information export")
     if data.get("version") != EXPORT_VERSION:
@@ -161,7 +164,7 @@ class ImportExportOperations(FacadeBase):
             "categories": {c.value: category_to_json(c, info.category(c)) for c in picked},
             "inbox_url_send": inbox_to_json(info.inbox_url_send),
         }
-        text = json.dumps(document, ensure_ascii=False, indent=1)
+        text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
         await self._busy_for(machine, len(text))
         _write_atomically(Path(path), text)
         now = self.clock.now()

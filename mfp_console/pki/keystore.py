@@ -28,6 +28,7 @@ from pathlib import Path
 
 from mfp_console.errors import ConfigError, StoreError
 from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity, validate_machine_name
+from mfp_console.protocol.strict_json import loads_strict
 
 __all__ = ["FleetPki", "load_or_create_fleet_pki", "write_atomically"]
 
@@ -180,7 +181,7 @@ class FleetPki:
             "revoked_serials": sorted(self._revoked),
             "machines_without_identity": sorted(self._without_identity),
         }
-        text = json.dumps(state, indent=2) + "\n"
+        text = json.dumps(state, indent=2, allow_nan=False) + "\n"
         write_atomically(self.directory / STATE_FILE, text.encode("utf-8"), CERT_MODE)
 
     def _load_identity(self, machine_name: str) -> MachineIdentityCert | None:
@@ -211,7 +212,7 @@ def _load_state(path: Path) -> tuple[set[int], set[str]]:
     if not path.exists():
         return set(), set()
     try:
-        state = json.loads(path.read_text("utf-8"))
+        state = loads_strict(path.read_text("utf-8"))
         revoked = {int(serial) for serial in state.get("revoked_serials", [])}
         removed = {str(name) for name in state.get("machines_without_identity", [])}
     except (OSError, ValueError, TypeError, AttributeError) as exc:

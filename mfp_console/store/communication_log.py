@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from mfp_console.protocol.strict_json import loads_strict
+
 __all__ = ["DELIVERED", "RECEIVED", "RESULTS", "LogEntry", "insert_log_entry", "select_log_entries"]
 
 DELIVERED: Final = "Delivered"
@@ -73,7 +75,7 @@ def insert_log_entry(connection: sqlite3.Connection, entry: LogEntry) -> None:
             entry.end.isoformat(),
             entry.kind,
             entry.peer,
-            json.dumps(list(entry.contents), ensure_ascii=False),
+            json.dumps(list(entry.contents), ensure_ascii=False, allow_nan=False),
             entry.result,
             entry.code,
             entry.detail,
@@ -112,7 +114,7 @@ def select_log_entries(
 
 def _decode(row: tuple[str, str, str, str, str, str, str, str]) -> LogEntry:
     started, ended, kind, peer, contents, result, code, detail = row
-    decoded = json.loads(contents)
+    decoded = loads_strict(contents)
     if not isinstance(decoded, list):
         raise ValueError(f"log contents must be a list, not {type(decoded).__name__}")
     return LogEntry(

@@ -20,6 +20,7 @@ from mfp_console.domain.device_info import (
     inbox_from_json,
     inbox_to_json,
 )
+from mfp_console.protocol.strict_json import loads_strict
 from mfp_console.store.schema import INBOX_KEY
 
 __all__ = ["ALL_KEYS", "decode_device_info", "decode_payload", "device_rows", "dumps", "key_label"]
@@ -29,8 +30,8 @@ ALL_KEYS: tuple[str, ...] = (*(c.value for c in Category), INBOX_KEY)
 
 
 def dumps(value: Any) -> str:
-    """Encodes a JSON document compactly (non-ASCII kept as is)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Encodes a JSON document compactly (non-ASCII kept as is); a NaN or infinity is a ``ValueError``."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def key_label(key: str) -> str:
@@ -62,7 +63,7 @@ def device_rows(
 
 def decode_payload(key: str, payload: str) -> Any:
     """Decodes one row: a category's value, or :class:`InboxUrlSend` for the inbox key."""
-    data = json.loads(payload)
+    data = loads_strict(payload)
     return inbox_from_json(data) if key == INBOX_KEY else category_from_json(Category(key), data)
 
 

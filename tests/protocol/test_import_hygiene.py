@@ -18,7 +18,9 @@ FORBIDDEN = {
     "asyncio", "ssl", "socket", "sqlite3", "textual", "time", "datetime", "random", "secrets", "os",
     "io", "pathlib", "threading", "subprocess", "selectors", "apscheduler", "logging",
 }  # fmt: skip
-ALLOWED_PROJECT_MODULES = ("mfp_console.errors", "mfp_console.domain.device_info", "mfp_console.protocol")
+ALLOWED_PROJECT_MODULES = (
+    "mfp_console.errors", "mfp_console.domain.device_info", "mfp_console.domain.limits", "mfp_console.protocol",
+)
 
 
 def imported_names(path: Path) -> set[str]:

@@ -140,3 +140,24 @@ def test_corrupt_state_is_a_store_error(store: MachineStore) -> None:
         raw.execute("UPDATE machine_state SET power = 'Exploded'")
     with pytest.raises(StoreError, match="machine state"):
         store.load_state()
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan"), {"deep": [1, float("inf")]}])
+def test_a_non_finite_number_is_never_stored(store: MachineStore, bad: object) -> None:
+    """Issue 17: a value that overflowed to inf was stored as ``Infinity`` and poisoned every later read.
+
+    Now it is refused with a StoreError and nothing changes; the user's data reads as before.
+    """
+    store.put_user_items("ann", {"home_screen": {"layout": "Wide"}}, machine_time(1))
+    with pytest.raises(StoreError, match="cannot store user data of 'ann': Out of range float"):
+        store.put_user_items("ann", {"home_screen": bad, "keychain": []}, machine_time(2))
+    with pytest.raises(StoreError, match="cannot store configuration"):
+        store.set_configs({"fine": 1, "bad": bad})
+    with pytest.raises(StoreError, match="cannot store user data"):
+        store.replace_users({"bob": {"home_screen": UserItem(bad, 1, Sharing.SHARED, machine_time(2))}},
+                            machine_time(2))
+    assert store.user_items("ann") == {"home_screen": UserItem({"layout": "Wide"}, 1, Sharing.SHARED, machine_time(1))}
+    assert store.get_config("fine") is None and store.user_items("bob") == {}
+    with sqlite3.connect(store.path) as raw:
+        stored = " ".join(str(row) for row in raw.execute("SELECT value FROM user_data UNION ALL SELECT value FROM config"))
+    assert "Infinity" not in stored and "NaN" not in stored

@@ -113,7 +113,7 @@ class Bundle:
             if category is Category.SETTINGS_VALUES and not include_network:
                 value = tuple(s for s in value if not s.network)
             data[category.value] = category_to_json(category, value)
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         frames = tuple(
             encode_frame(Chunk(seq=i, text=piece).to_wire()) for i, piece in enumerate(split_text(text, chunk_chars))
         )

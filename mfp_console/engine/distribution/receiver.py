@@ -47,6 +47,7 @@ from mfp_console.protocol.messages import (
     Welcome,
     bundle_digest,
 )
+from mfp_console.protocol.strict_json import raw_decode_strict
 from mfp_console.store.communication_log import LogEntry
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def decode_received_bundle(text: str, categories: list[Category], digest: str) -
         for category in categories:
             raw, member_text = members[category.value]
             if _SURROGATE_ESCAPE.search(member_text):
-                json.dumps(raw, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be encoded
+                json.dumps(raw, ensure_ascii=False, allow_nan=False).encode("utf-8")  # a lone surrogate cannot be encoded
             values[category] = category_from_json(category, raw)
     except UnicodeEncodeError:
         raise RemoteProtocolError("bad distribution bundle: text holds a lone UTF-16 surrogate") from None
@@ -126,11 +127,14 @@ _recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[str, ReceivedBun
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_JSON = json.JSONDecoder()
 
 
 def _split_members(text: str) -> dict[str, tuple[Any, str]]:
-    """Reads a JSON object member by member: each key's decoded value and the exact text of that value."""
+    """Reads a JSON object member by member: each key's decoded value and the exact text of that value.
+
+    Each value is read by the strict rules of :mod:`~mfp_console.protocol.strict_json` (no NaN, no
+    infinities or numbers too large for a float, no repeated key), because its text is stored as it came.
+    """
     members: dict[str, tuple[Any, str]] = {}
     pos = _skip(text, 0)
     if text[pos : pos + 1] != "{":
@@ -140,14 +144,14 @@ def _split_members(text: str) -> dict[str, tuple[Any, str]]:
         pos += 1
     else:
         while True:
-            key, pos = _JSON.raw_decode(text, pos)
+            key, pos = raw_decode_strict(text, pos)
             if not isinstance(key, str):
                 raise ValueError(f"a bundle key must be text, got {key!r}"[:120])
             pos = _skip(text, pos)
             if text[pos : pos + 1] != ":":
                 raise ValueError(f"expected ':' after {key!r} at character {pos}")
             start = _skip(text, pos + 1)
-            value, pos = _JSON.raw_decode(text, start)
+            value, pos = raw_decode_strict(text, start)
             if key in members:
                 raise ValueError(f"category {key!r} appears twice")
             members[key] = (value, text[start:pos])

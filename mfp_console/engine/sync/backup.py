@@ -25,6 +25,7 @@ from mfp_console.engine.sync.link import record
 from mfp_console.engine.sync.log import sync_log
 from mfp_console.errors import RuleRefusal, TransportError
 from mfp_console.protocol.messages import SyncAck, SyncJoin, SyncJoinReply, SyncLeave, SyncPush, split_text
+from mfp_console.protocol.strict_json import loads_strict
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
@@ -50,7 +51,8 @@ def write_backup(fleet: Fleet, server: SyncServer, target: BackupTarget) -> Path
     folder = backup_folder(fleet.state_dir, server.machine.name, target)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"sync-{server.machine.name}-{now:%Y%m%d-%H%M%S}.json"
-    text = json.dumps(server.data.dump(server.machine.name, now), ensure_ascii=False, indent=1)
+    text = json.dumps(server.data.dump(server.machine.name, now), ensure_ascii=False, indent=1,
+                      allow_nan=False)
     tmp = folder / f".{path.name}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -69,7 +71,7 @@ def read_backup(path: Path) -> dict[str, Any]:
         RuleRefusal: (SYNC-18) the file cannot be read or is not a backup.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads_strict(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RuleRefusal(f"cannot read the backup {path}: {exc}", "SYNC-18") from None
     if not isinstance(data, dict) or "users" not in data:
@@ -126,7 +128,7 @@ async def replicate(fleet: Fleet, server: SyncServer, replica: str) -> int:
     """
     me = server.machine
     dump = server.data.dump(me.name, fleet.clock.now())
-    text = json.dumps(dump, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(dump, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     opened = await open_conversation(fleet, me, replica, "sync")
     channel = opened.channel
     try:

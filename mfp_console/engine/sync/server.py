@@ -21,7 +21,6 @@ server's data while its own server function is stopped (SYNC-18).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -49,6 +48,7 @@ from mfp_console.protocol.messages import (
     SyncPush,
     Welcome,
 )
+from mfp_console.protocol.strict_json import loads_strict
 from mfp_console.store.user_data import UserItem, encode_user_doc
 
 if TYPE_CHECKING:
@@ -515,7 +515,7 @@ class SyncServer:
                 await channel.send(SyncAck(count=len(message.records)))
             elif isinstance(message, SyncLeave):
                 break
-        dump = json.loads("".join(pieces))
+        dump = loads_strict("".join(pieces))
         count = self.data.load_dump(dump, self.fleet.clock.now())
         self.machine.store.set_config("sync_replica", {"source": source, "at": self.fleet.clock.now().isoformat(),
                                                       "users": count})
