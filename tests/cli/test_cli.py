@@ -178,3 +178,17 @@ def test_an_empty_machine_database_is_reported_not_reseeded(tmp_path: Path) -> N
     result = run_cli("fleet", "status", "--state-dir", str(tmp_path))
     _refused_with(result, f"error: {database}: the machine's database is damaged: the file is empty")
     assert database.stat().st_size == 0
+
+
+def test_a_ca_key_that_does_not_match_is_reported_with_exit_2(tmp_path: Path) -> None:
+    """Issue 17, item 5: a mismatched ca.key/ca.crt pair names both files and what to do, no traceback."""
+    from datetime import datetime, timezone
+
+    from mfp_console.pki.ca import FleetCA
+
+    assert main(["fleet", "status", "--state-dir", str(tmp_path)]) == 0
+    pki = tmp_path / "pki"
+    (pki / "ca.key").write_bytes(FleetCA.create("another", datetime.now(timezone.utc)).to_pem()[1])
+    _refused_with(run_cli("fleet", "status", "--state-dir", str(tmp_path)),
+                  f"error: the fleet CA files {pki / 'ca.crt'} and {pki / 'ca.key'} do not form a CA",
+                  f"delete the folder {pki}")
