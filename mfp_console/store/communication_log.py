@@ -4,6 +4,11 @@ An entry is written in the same transaction as the change it reports (an update'
 update), so :func:`insert_log_entry` takes the open connection rather than opening its own transaction.
 Times are stored as ISO 8601 strings exactly as the caller's ``datetime`` gives them (with its offset when
 it has one); "newest first" means most recently written first.
+
+The log keeps the newest :data:`~mfp_console.domain.limits.COMMUNICATION_LOG_ENTRIES` entries (2,000) and
+drops the oldest as new ones come, as a real machine's log does not grow for ever (its report prints once
+100 unprinted entries build up). Without the cap a peer guessing System Manager proofs would add one
+``NG E-AUTH`` entry per guess to the client's database without end.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from mfp_console.domain.limits import COMMUNICATION_LOG_ENTRIES
 from mfp_console.protocol.strict_json import loads_strict
 
 __all__ = ["DELIVERED", "RECEIVED", "RESULTS", "LogEntry", "insert_log_entry", "select_log_entries"]
@@ -65,8 +71,12 @@ class LogEntry:
         return self.result == "OK"
 
 
-def insert_log_entry(connection: sqlite3.Connection, entry: LogEntry) -> None:
-    """Appends ``entry``; the caller owns the transaction (or relies on a single-row autocommit)."""
+def insert_log_entry(connection: sqlite3.Connection, entry: LogEntry, keep: int = COMMUNICATION_LOG_ENTRIES) -> None:
+    """Appends ``entry`` and drops the entries older than the newest ``keep``.
+
+    The caller owns the transaction; without one, the append and the trim commit one after the other (a
+    kill between them leaves one entry too many, trimmed by the next append).
+    """
     connection.execute(
         "INSERT INTO communication_log (started_at, ended_at, kind, peer, contents, result, code, detail)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -80,6 +90,11 @@ def insert_log_entry(connection: sqlite3.Connection, entry: LogEntry) -> None:
             entry.code,
             entry.detail,
         ),
+    )
+    # ids only grow (AUTOINCREMENT), so "older than the newest keep" is "id at or below the keep+1-th newest".
+    connection.execute(
+        "DELETE FROM communication_log WHERE id <= (SELECT id FROM communication_log ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        (keep,),
     )
 
 

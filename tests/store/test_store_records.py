@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mfp_console.domain.limits import COMMUNICATION_LOG_ENTRIES
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
 from mfp_console.store import DELIVERED, RECEIVED, LogEntry, MachineStore, Sharing, UserItem
@@ -41,6 +42,25 @@ def test_log_round_trip_and_filters(store_path: Path) -> None:
         assert store.read_log(limit=2) == [entries[3], entries[2]]
         assert store.read_log(limit=0) == []
         assert store.read_log()[0].start.tzinfo is not None
+
+
+def test_log_keeps_the_newest_entries_up_to_its_limit(store: MachineStore) -> None:
+    """DID-23 and issue 17: the log no longer grows without bound (one NG E-AUTH per guessed proof did).
+
+    It keeps the newest COMMUNICATION_LOG_ENTRIES entries; the oldest go first, whichever way they came
+    (an entry on its own, or with an update in one transaction).
+    """
+    first = entry(0, DELIVERED, "client-a")
+    store.append_log(first)
+    guesses = [entry(1 + i // 60, RECEIVED, "host", "NG", "E-AUTH") for i in range(COMMUNICATION_LOG_ENTRIES + 24)]
+    for guess in guesses:
+        store.append_log(guess)
+    kept = store.read_log()
+    assert len(kept) == COMMUNICATION_LOG_ENTRIES
+    assert kept == guesses[::-1][:COMMUNICATION_LOG_ENTRIES]  # the newest, newest first
+    assert first not in kept
+    with sqlite3.connect(store.path) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM communication_log").fetchone()[0] == COMMUNICATION_LOG_ENTRIES
 
 
 def test_log_entry_refuses_unknown_result() -> None:
