@@ -30,8 +30,8 @@ from mfp_console.domain.device_info import (
     PaperType,
     SettingValue,
     SystemManagerInfo,
-    category_to_json,
 )
+from mfp_console.domain.device_info_json import category_to_json
 from mfp_console.domain.seed_catalogue import (
     COMPANIES,
     FIRST_NAMES,

@@ -19,14 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mfp_console.domain.device_info import (
-    Category,
-    DeviceInformation,
-    category_from_json,
-    category_to_json,
-    inbox_from_json,
-    inbox_to_json,
-)
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import category_from_json, category_to_json, inbox_from_json, inbox_to_json
 from mfp_console.domain.machine import Activity
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.facade_base import FacadeBase
@@ -122,7 +116,7 @@ def read_export_file(path: Path) -> ExportFile:
         inbox = inbox_from_json(data["inbox_url_send"]) if data.get("inbox_url_send") else None
         return ExportFile(str(data["machine"]), str(data["model"]), str(data["series"]), str(data["exported_at"]),
                           categories, inbox)
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:  # RecordError is a ValueError
         raise ConfigError(f"{path}: the export file is damaged ({exc})") from None
 
 

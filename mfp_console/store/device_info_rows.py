@@ -12,14 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mfp_console.domain.device_info import (
-    Category,
-    DeviceInformation,
-    category_from_json,
-    category_to_json,
-    inbox_from_json,
-    inbox_to_json,
-)
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import category_from_json, category_to_json, inbox_from_json, inbox_to_json
 from mfp_console.protocol.strict_json import loads_strict
 from mfp_console.store.schema import INBOX_KEY
 
@@ -62,9 +56,16 @@ def device_rows(
 
 
 def decode_payload(key: str, payload: str) -> Any:
-    """Decodes one row: a category's value, or :class:`InboxUrlSend` for the inbox key."""
+    """Decodes one row: a category's value, or :class:`InboxUrlSend` for the inbox key.
+
+    Every field's type is checked; the size limits are not (``bounded=False``): they guard what arrives
+    from other machines and files, and a row the store wrote itself may hold, say, a long name typed on
+    the panel.
+    """
     data = loads_strict(payload)
-    return inbox_from_json(data) if key == INBOX_KEY else category_from_json(Category(key), data)
+    if key == INBOX_KEY:
+        return inbox_from_json(data, bounded=False)
+    return category_from_json(Category(key), data, bounded=False)
 
 
 def decode_device_info(rows: Mapping[str, str]) -> DeviceInformation:

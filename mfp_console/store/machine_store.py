@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrlSend
-from mfp_console.domain.device_info import category_to_json, inbox_to_json
+from mfp_console.domain.device_info_json import category_to_json, inbox_to_json
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
 from mfp_console.protocol.strict_json import loads_strict

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import category_to_json
 from mfp_console.engine.net.channel import PeerClosed, PeerError
 from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
 from mfp_console.engine.net.outbound import open_conversation

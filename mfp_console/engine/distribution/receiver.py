@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mfp_console.domain.device_info import Category, category_from_json
+from mfp_console.domain.device_info import Category
+from mfp_console.domain.device_info_json import category_from_json
 from mfp_console.domain.distribution_rules import apply_received
 from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import ReceivingSettings, decide_offer
@@ -212,13 +213,23 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         _log_refusal(machine, log("NG", decision.code, labels, decision.reason))
         return
 
+    # The offer's sizes were bounded when it was parsed (domain.limits); hold the chunks to them as they
+    # come, so a peer cannot make this machine buffer more than it announced. A character is at least one
+    # UTF-8 byte, so counting characters is a cheap bound; the exact byte count is checked once at the end.
     pieces: list[str] = []
+    received = 0
     for _ in range(offer.chunk_count):
-        pieces.append((await channel.expect(Chunk)).text)
+        piece = (await channel.expect(Chunk)).text
+        received += len(piece)
+        if received > offer.total_bytes:
+            raise RemoteProtocolError(f"the chunks hold more than the {offer.total_bytes} bytes the offer announced")
+        pieces.append(piece)
     apply = await channel.expect(Apply)
     text = "".join(pieces)
     del pieces
     raw = text.encode("utf-8")
+    if len(raw) != offer.total_bytes:
+        raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
     digest = hashlib.sha256(raw).hexdigest()
     if digest != apply.sha256:
         raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
