@@ -102,6 +102,9 @@ def _create_database_file(path: Path) -> None:
                 os.link(temporary, path)  # never replaces a database another process made meanwhile
             except FileExistsError:
                 pass
+            except OSError:  # a file system without hard links: a rename, unless one appeared meanwhile
+                if not path.exists():
+                    os.replace(temporary, path)
             directory = os.open(path.parent, os.O_RDONLY)
             try:
                 os.fsync(directory)
