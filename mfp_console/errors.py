@@ -17,6 +17,7 @@ where a behaviour rule is the reason, the rule ID is carried too so that the mes
     ├── ProtocolError               the wire exchange broke a rule of the protocol
     │   ├── LocalProtocolError      we were about to send something invalid (a bug on our side)
     │   └── RemoteProtocolError     the peer sent something invalid (size, JSON, type, order)
+    ├── RecordError                 a decoded JSON record has a wrong type or is out of bounds (a ValueError too)
     ├── TransportError              a socket or TLS failure (carries a reason code)
     ├── ShareError                  an SMB server refused or failed (carries a kind and the server's reason)
     └── StoreError                  a machine's database could not be read or written
@@ -121,6 +122,15 @@ class LocalProtocolError(ProtocolError):
 
 class RemoteProtocolError(ProtocolError):
     """The peer sent something the protocol does not allow: bad size, JSON, type or order."""
+
+
+class RecordError(MfpError, ValueError):
+    """A record decoded from JSON (from the wire, a file or a stored row) has a wrong type or is out of bounds.
+
+    It is also a ``ValueError``, so every layer that already turns a bad value into its own error keeps
+    doing so: the distribution receiver into a :class:`RemoteProtocolError` (E-PROTOCOL), the store into a
+    :class:`StoreError`, an import into a :class:`ConfigError`.
+    """
 
 
 class TransportError(MfpError):

@@ -9,6 +9,7 @@ The default fleet ships inside the package (``mfp_console/data/default_fleet.yam
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,12 +18,25 @@ from typing import Any
 
 from mfp_console.domain.machine import Function, MachineIdentity, MachineOptions
 from mfp_console.errors import FileProblemsError, RuleRefusal
-from mfp_console.yaml_source import LocatedMap, Problems, load_located, mark_of, nearest, read_located
+from mfp_console.limits import (
+    DESTINATIONS,
+    DESTINATIONS_CONFIGURABLE,
+    UPDATE_SECONDS_PER_MIB,
+)
+from mfp_console.yaml_source import (
+    LocatedMap,
+    Problems,
+    load_located,
+    mark_of,
+    nearest,
+    read_located,
+)
 
 __all__ = ["DEFAULT_FLEET_NAME", "FleetSettings", "FleetSpec", "MachineSpec", "default_fleet_text", "load_fleet_file"]
 
 DEFAULT_FLEET_NAME = "default"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_PORT_RE = re.compile(r"[0-9]{1,5}")
 _SEED_PROFILES = ("host", "client", "empty", "bench")
 
 _FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_seconds_per_mib", "lockout")
@@ -80,7 +94,7 @@ class FleetSettings:
 
     name: str = "Fleet"
     timezone: str = "UTC"
-    destination_limit: int = 100
+    destination_limit: int = DESTINATIONS
     concurrency: int = 1
     update_seconds_per_mib: float = 0.0
     lockout_threshold: int = 5
@@ -169,9 +183,9 @@ def _parse_settings(raw: Any, problems: Problems) -> FleetSettings:
     return FleetSettings(
         name=_str(raw, "name", "Fleet", problems),
         timezone=_str(raw, "timezone", "UTC", problems),
-        destination_limit=_int(raw, "destination_limit", 100, problems, 1, 100_000),
+        destination_limit=_int(raw, "destination_limit", DESTINATIONS, problems, 1, DESTINATIONS_CONFIGURABLE),
         concurrency=_int(raw, "concurrency", 1, problems, 1, 1000),
-        update_seconds_per_mib=_float(raw, "update_seconds_per_mib", 0.0, problems),
+        update_seconds_per_mib=_seconds_per_mib(raw, "update_seconds_per_mib", 0.0, problems),
         lockout_threshold=_int(lockout, "threshold", 5, problems, 1, 10),
         lockout_minutes=_int(lockout, "minutes", 5, problems, 1, 60),
     )
@@ -302,8 +316,19 @@ def _check_id_pin(manager: Any, key: str, problems: Problems) -> None:
 
 def _check_address(raw: Any, address: str, problems: Problems) -> None:
     host, _, port = address.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        problems.at_value(raw, "address", f"address must be host:port, got {address!r}")
+    # ASCII digits only: str.isdigit() also takes '²' or '٣', which int() then refuses or reads otherwise.
+    if not host or not _PORT_RE.fullmatch(port) or not 0 <= int(port) <= 65535:
+        problems.at_value(raw, "address", f"address must be host:port with a port from 0 to 65535, got {address!r}")
+
+
+def update_rate_problem(value: Any) -> str:
+    """Why ``value`` cannot be an ``update_seconds_per_mib`` (empty when it can): a finite number of seconds
+    from 0 to :data:`~mfp_console.limits.UPDATE_SECONDS_PER_MIB` (``.inf`` would hang every update)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"must be a number of seconds from 0 to {UPDATE_SECONDS_PER_MIB:g}, got {value!r}"
+    if not 0 <= value <= UPDATE_SECONDS_PER_MIB:
+        return f"must be a number of seconds from 0 to {UPDATE_SECONDS_PER_MIB:g}, got {value!r}"
+    return ""
 
 
 def _str(raw: Any, key: str, default: str, problems: Problems) -> str:
@@ -324,10 +349,11 @@ def _int(raw: Any, key: str, default: int, problems: Problems, low: int, high: i
     return value
 
 
-def _float(raw: Any, key: str, default: float, problems: Problems) -> float:
+def _seconds_per_mib(raw: Any, key: str, default: float, problems: Problems) -> float:
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        problems.at_value(raw, key, f"'{key}' must be a number of seconds, 0 or more, got {value!r}")
+    problem = update_rate_problem(value)
+    if problem:
+        problems.at_value(raw, key, f"'{key}' {problem}")
         return default
     return float(value)
 
@@ -340,4 +366,4 @@ def _bool(raw: Any, key: str, default: bool, problems: Problems) -> bool:
     return value
 
 
-__all__ += ["FileProblemsError", "parse_fleet"]
+__all__ += ["FileProblemsError", "parse_fleet", "update_rate_problem"]

@@ -3,6 +3,17 @@
 PyYAML's C loader composes the node tree (fast), then :func:`load_located` turns nodes into plain Python
 values whose mappings and sequences remember where each key and item stood. Validators report problems
 with :class:`Problems`, which collects them all so a user sees every mistake at once.
+
+Fleet and scenario files are read with three rules beyond YAML's own:
+
+* **No anchors or aliases** (``&name``/``*name``). An alias makes the composed tree a graph: converting it
+  to values visits a shared node once per path to it, so a few lines of nested aliases (an "alias bomb")
+  expand to billions of values, and a node that contains an alias to itself never ends. Bounding the
+  expansion would still leave a reader guessing what a file means; none of our files needs them, so they
+  are refused outright with the line of each one (:func:`anchor_problems`).
+* **No key twice in one mapping** (:func:`duplicate_key_problems`): YAML silently keeps the last one.
+* **At most** :data:`~mfp_console.limits.YAML_NESTING` **levels of nesting**, so a deep file is
+  a located problem rather than a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -16,13 +27,23 @@ from typing import Any
 import yaml
 
 from mfp_console.errors import FileProblem, FileProblemsError
+from mfp_console.limits import YAML_NESTING
 
 try:  # the C loader is ~5x faster; fall back when PyYAML was built without libyaml
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
-__all__ = ["LocatedList", "LocatedMap", "Mark", "Problems", "load_located", "nearest"]
+__all__ = [
+    "LocatedList",
+    "LocatedMap",
+    "Mark",
+    "Problems",
+    "anchor_problems",
+    "duplicate_key_problems",
+    "load_located",
+    "nearest",
+]
 
 
 @dataclass(frozen=True)
@@ -52,22 +73,24 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(node: yaml.Node, loader: Any) -> Any:
+def _convert(node: yaml.Node, loader: Any, depth: int = 0) -> Any:
+    if depth > YAML_NESTING and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        raise _ScalarError(_mark(node), f"the file nests lists and mappings more than {YAML_NESTING} levels deep")
     if isinstance(node, yaml.MappingNode):
         out = LocatedMap()
         out.mark, out.key_marks, out.value_marks = _mark(node), {}, {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # merge keys are not part of our formats
-            key = _convert(key_node, loader)
+            key = _convert(key_node, loader, depth + 1)
             if isinstance(key, (dict, list)):
                 key = str(key)
-            out[key] = _convert(value_node, loader)
+            out[key] = _convert(value_node, loader, depth + 1)
             out.key_marks[key] = _mark(key_node)
             out.value_marks[key] = _mark(value_node)
         return out
     if isinstance(node, yaml.SequenceNode):
-        items = LocatedList(_convert(item, loader) for item in node.value)
+        items = LocatedList(_convert(item, loader, depth + 1) for item in node.value)
         items.mark, items.item_marks = _mark(node), [_mark(item) for item in node.value]
         return items
     try:
@@ -84,20 +107,32 @@ class _ScalarError(Exception):
         super().__init__(message)
 
 
-def load_located(text: str, path: str) -> Any:
+def load_located(text: str, path: str, *, refuse_duplicate_keys: bool = True) -> Any:
     """Parses YAML text into located values.
 
     Args:
         text: The file's contents.
         path: The file's name, used in error messages.
+        refuse_duplicate_keys: Report a key written twice in one mapping (a caller that reports them itself,
+            among other problems, passes False).
 
     Raises:
-        FileProblemsError: The text is not valid YAML (the message names line and column).
+        FileProblemsError: The text is not valid YAML, uses anchors or aliases, repeats a key, or nests too
+            deeply (each problem names line and column).
     """
+    problems = anchor_problems(text, path)
+    if problems:
+        raise FileProblemsError(problems)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _convert(node, loader)
+        if node is None:
+            return None
+        if refuse_duplicate_keys:
+            problems = duplicate_key_problems(node, path)
+            if problems:
+                raise FileProblemsError(problems)
+        return _convert(node, loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -109,6 +144,67 @@ def load_located(text: str, path: str) -> Any:
         raise FileProblemsError([FileProblem(path, exc.mark.line, exc.mark.column, exc.message)]) from None
     finally:
         loader.dispose()
+
+
+def anchor_problems(text: str, path: str) -> list[FileProblem]:
+    """Every YAML anchor (``&name``) and alias (``*name``) in ``text``, as problems (see the module docstring).
+
+    Only the parser's events are read, so even an alias bomb costs one pass over the text. A text that is
+    not valid YAML gives no problems here: composing it reports the syntax error.
+    """
+    if "&" not in text and "*" not in text:  # neither can occur without its sign
+        return []
+    problems: list[FileProblem] = []
+    lines_seen: set[int] = set()  # one problem per line is enough to find them all (a bomb has dozens a line)
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            mark = event.start_mark
+            if mark.line in lines_seen:
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                lines_seen.add(mark.line)
+                problems.append(FileProblem(
+                    path, mark.line + 1, mark.column + 1,
+                    f"YAML alias '*{event.anchor}' is not allowed in this file", "write the value out in full"))
+            elif getattr(event, "anchor", None):
+                lines_seen.add(mark.line)
+                problems.append(FileProblem(
+                    path, mark.line + 1, mark.column + 1,
+                    f"YAML anchor '&{event.anchor}' is not allowed in this file",
+                    "anchors and aliases are not used in fleet or scenario files; write each value out"))
+    except yaml.YAMLError:
+        return []
+    finally:
+        loader.dispose()
+    return problems
+
+
+def duplicate_key_problems(node: yaml.Node, path: str, hint: str = "remove one of them") -> list[FileProblem]:
+    """Every key written twice in one mapping of a composed document (YAML itself keeps the last one)."""
+    out: list[FileProblem] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value
+                    if key in seen:
+                        out.append(FileProblem(
+                            path, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                            f"key {key!r} is written twice in this mapping (first on line {seen[key]}); "
+                            "YAML would keep only the last one",
+                            hint,
+                        ))
+                    else:
+                        seen[key] = key_node.start_mark.line + 1
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return sorted(out, key=lambda p: (p.line, p.column))
 
 
 def read_text(path: Path) -> str:

@@ -23,7 +23,7 @@ SKELETON = (
     "tui/__init__", "tui/app_factory", "tui/app",
     "engine/__init__", "engine/fleet", "engine/views", "engine/events", "engine/bus", "engine/machine",
     "engine/net/__init__", "engine/net/transport", "engine/sync/__init__", "engine/sync/server",
-    "engine/sync/client", "engine/distribution/__init__",
+    "engine/sync/client", "engine/distribution/__init__", "limits",
     "pki/__init__", "store/__init__", "store/paths", "smb/__init__", "protocol/__init__", "domain/__init__",
     "domain/rules",
 )  # fmt: skip

@@ -9,8 +9,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from mfp_console.engine.fleet import default_state_dir
-from mfp_console.errors import FileProblemsError, MfpError, RuleRefusal
+from mfp_console.engine.fleet import default_state_dir, prepare_state_dir
+from mfp_console.errors import (
+    ConfigError,
+    FileProblemsError,
+    MfpError,
+    RuleRefusal,
+    StoreError,
+)
 
 __all__ = [
     "EXIT_FAILED",
@@ -51,15 +57,21 @@ def add_fleet_options(parser: argparse.ArgumentParser, *, top_level: bool = Fals
 
 
 def state_dir_for(args: argparse.Namespace) -> Path:
-    """The state directory for parsed arguments."""
-    return args.state_dir if args.state_dir is not None else default_state_dir(args.fleet)
+    """The state directory for parsed arguments, created when missing and checked to be writable.
+
+    Raises:
+        ConfigError: The folder is a file, lies under a file, or cannot be created or written (exit 2).
+    """
+    return prepare_state_dir(args.state_dir if args.state_dir is not None else default_state_dir(args.fleet))
 
 
 def report_errors(run: Callable[[], int], err: TextIO | None = None) -> int:
     """Runs a command and turns project errors into a message and an exit code (never a traceback).
 
     Returns:
-        The command's exit code; 2 for invalid files, 1 for refusals and other failures, 130 on Ctrl-C.
+        The command's exit code: 2 for invalid files, settings or state (a bad fleet or scenario file, a
+        ``--state-dir`` that cannot be used, a damaged machine database), 1 for refusals and other
+        failures, 130 on Ctrl-C.
     """
     err = err or sys.stderr
     try:
@@ -71,6 +83,9 @@ def report_errors(run: Callable[[], int], err: TextIO | None = None) -> int:
     except RuleRefusal as exc:
         print(f"refused: {exc}", file=err)
         return EXIT_FAILED
+    except (ConfigError, StoreError) as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_INVALID
     except MfpError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_FAILED

@@ -6,7 +6,13 @@ import argparse
 import json
 import sys
 
-from mfp_console.cli.common import EXIT_FAILED, EXIT_OK, print_table, run_async, state_dir_for
+from mfp_console.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    print_table,
+    run_async,
+    state_dir_for,
+)
 from mfp_console.clock import RealClock
 from mfp_console.engine.fleet import Fleet
 
@@ -42,7 +48,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     rows = run_async(main)
     if args.json:
-        print(json.dumps({"machines": rows}, indent=2))
+        print(json.dumps({"machines": rows}, indent=2, allow_nan=False))
         return EXIT_OK
     for row in rows:
         row["functions"] = ",".join(f.replace("distribution_", "did-").replace("sync_", "sync-") for f in row["functions"])
@@ -66,7 +72,7 @@ def cmd_ping(args: argparse.Namespace) -> int:
 
     results = run_async(main)
     if args.json:
-        print(json.dumps({"results": results}, indent=2))
+        print(json.dumps({"results": results}, indent=2, allow_nan=False))
     else:
         for r in results:
             r["outcome"] = (

@@ -140,7 +140,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.markdown:
         print(rules_markdown(rows), end="")
     elif args.json:
-        print(json.dumps([r.to_json() for r in rows], indent=1))
+        print(json.dumps([r.to_json() for r in rows], indent=1, allow_nan=False))
     else:
         for row in rows:
             print(f"{row.rule}  {row.title}")

@@ -128,7 +128,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 print(outcome.report)
     passed = all(o.passed for o in outcomes)
     if args.json:
-        print(json.dumps({"passed": passed, "scenarios": [o.data for o in outcomes]}, indent=2))
+        print(json.dumps({"passed": passed, "scenarios": [o.data for o in outcomes]}, indent=2, allow_nan=False))
     elif len(outcomes) > 1:
         failed = sum(not o.passed for o in outcomes)
         print(f"\n{len(outcomes) - failed} passed, {failed} failed")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mfp_console.errors import RuleRefusal
+from mfp_console.limits import DESTINATIONS
 
 __all__ = [
     "DEFAULT_DESTINATION_LIMIT",
@@ -23,7 +24,7 @@ __all__ = [
     "auto_search",
 ]
 
-DEFAULT_DESTINATION_LIMIT = 100
+DEFAULT_DESTINATION_LIMIT = DESTINATIONS
 """Destinations a host can register (DID-02, D; configurable)."""
 
 SEARCH_DEPTH_RANGE = range(1, 9)

@@ -3,16 +3,19 @@
 Each category of DID-03 is one value object with ``to_json()``/``from_json()`` so that the store and the
 wire share one encoding. :class:`DeviceInformation` holds them all plus the inbox URL Send settings that
 DID-17 may clear.
+
+The JSON encoding lives in :mod:`mfp_console.domain.device_info_json`, which checks every decoded field
+by type and bound.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
+    "ADDRESS_KINDS",
     "AddressBook",
     "AddressEntry",
     "Category",
@@ -227,6 +230,9 @@ class DeviceInformation:
         return item.value if item else default
 
 
+ADDRESS_KINDS = frozenset({"e-mail", "fax", "i-fax", "file", "group"})
+"""The kinds of destination an address book entry may be."""
+
 _CATEGORY_FIELDS = {
     Category.ADDRESS_BOOK: "address_book",
     Category.DEPARTMENT_ID: "department_ids",
@@ -234,102 +240,3 @@ _CATEGORY_FIELDS = {
     Category.PAPER_INFORMATION: "paper_types",
     Category.SETTINGS_VALUES: "settings_values",
 }
-
-
-# --- JSON encoding shared by the store and the wire -------------------------------------------------
-
-
-def category_to_json(category: Category, value: Any) -> Any:
-    """Encodes one category's value as JSON-ready data."""
-    if category is Category.ADDRESS_BOOK:
-        book: AddressBook = value
-        return {
-            "entries": [_asdict(e) for e in book.entries],
-            "forwarding": [_asdict(f) for f in book.forwarding],
-            "favourites": [
-                {"number": f.number, "name": f.name, "settings": [list(p) for p in f.settings]}
-                for f in book.favourites
-            ],
-        }
-    if category is Category.DEPARTMENT_ID:
-        depts: DepartmentIds = value
-        return {
-            "system_manager": _asdict(depts.system_manager),
-            "departments": [
-                {
-                    "dept_id": d.dept_id,
-                    "password_hash": d.password_hash,
-                    "limits": _asdict(d.limits),
-                    "counters": _asdict(d.counters),
-                }
-                for d in depts.departments
-            ],
-        }
-    if category is Category.PRINTER_SETTINGS:
-        return [list(p) for p in value]
-    if category is Category.PAPER_INFORMATION:
-        return [_asdict(p) for p in value]
-    if category is Category.SETTINGS_VALUES:
-        return [_asdict(s) for s in value]
-    raise ValueError(category)
-
-
-def category_from_json(category: Category, data: Any) -> Any:
-    """Decodes one category's value; raises ``ValueError``/``TypeError``/``KeyError`` on bad data."""
-    if category is Category.ADDRESS_BOOK:
-        return AddressBook(
-            entries=tuple(AddressEntry(**e) for e in data["entries"]),
-            forwarding=tuple(ForwardingRule(**f) for f in data["forwarding"]),
-            favourites=tuple(
-                FavoriteSetting(f["number"], f["name"], tuple((str(k), str(v)) for k, v in f["settings"]))
-                for f in data["favourites"]
-            ),
-        )
-    if category is Category.DEPARTMENT_ID:
-        return DepartmentIds(
-            system_manager=SystemManagerInfo(**data["system_manager"]),
-            departments=tuple(
-                DepartmentId(
-                    d["dept_id"], d["password_hash"], PageCounts(**d["limits"]), PageCounts(**d["counters"])
-                )
-                for d in data["departments"]
-            ),
-        )
-    if category is Category.PRINTER_SETTINGS:
-        return tuple((str(k), str(v)) for k, v in data)
-    if category is Category.PAPER_INFORMATION:
-        return tuple(PaperType(**p) for p in data)
-    if category is Category.SETTINGS_VALUES:
-        return tuple(SettingValue(**s) for s in data)
-    raise ValueError(category)
-
-
-def inbox_to_json(inbox: InboxUrlSend) -> dict[str, Any]:
-    """Encodes inbox URL Send settings."""
-    return {"enabled": inbox.enabled, "entries": [list(p) for p in inbox.entries]}
-
-
-def inbox_from_json(data: Mapping[str, Any]) -> InboxUrlSend:
-    """Decodes inbox URL Send settings."""
-    return InboxUrlSend(bool(data["enabled"]), tuple((str(k), str(v)) for k, v in data["entries"]))
-
-
-def device_info_to_json(info: DeviceInformation) -> dict[str, Any]:
-    """Encodes a whole :class:`DeviceInformation`."""
-    out: dict[str, Any] = {c.value: category_to_json(c, info.category(c)) for c in Category}
-    out["inbox_url_send"] = inbox_to_json(info.inbox_url_send)
-    return out
-
-
-def device_info_from_json(data: Mapping[str, Any]) -> DeviceInformation:
-    """Decodes a whole :class:`DeviceInformation`."""
-    info = DeviceInformation(inbox_url_send=inbox_from_json(data["inbox_url_send"]))
-    for c in Category:
-        info = info.with_category(c, category_from_json(c, data[c.value]))
-    return info
-
-
-def _asdict(value: Any) -> dict[str, Any]:
-    # dataclasses.asdict deep-copies; these values are flat and frozen, so a shallow dict is enough.
-    return {f: getattr(value, f) for f in value.__dataclass_fields__}
-

@@ -30,8 +30,8 @@ from mfp_console.domain.device_info import (
     PaperType,
     SettingValue,
     SystemManagerInfo,
-    category_to_json,
 )
+from mfp_console.domain.device_info_json import category_to_json
 from mfp_console.domain.seed_catalogue import (
     COMPANIES,
     FIRST_NAMES,
@@ -110,7 +110,7 @@ def seed_device_information(profile: str, machine_name: str, seed: int = 0) -> D
 def bundle_size_bytes(info: DeviceInformation) -> int:
     """The size in bytes of the five categories encoded as compact UTF-8 JSON."""
     data = {c.value: category_to_json(c, info.category(c)) for c in Category}
-    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
 
 
 # --- address book (DID-13) -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from mfp_console.domain.schedule import parse_start_time
 from mfp_console.errors import RuleRefusal
+from mfp_console.limits import SYNC_MACHINES, SYNC_USERS
 
 __all__ = [
     "MAX_SYNC_MACHINES",
@@ -40,9 +41,9 @@ __all__ = [
 
 SERVER_PORT = 8443
 """The only port a ``[Destination Server Address:]`` may name."""
-MAX_SYNC_MACHINES = 10
+MAX_SYNC_MACHINES = SYNC_MACHINES
 """Machines that may synchronize, the server included (SYNC-02)."""
-MAX_SYNC_USERS = 1000
+MAX_SYNC_USERS = SYNC_USERS
 """Users whose data the server keeps (SYNC-03)."""
 
 WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
@@ -163,7 +164,7 @@ class AuthSettings:
 
     def digest(self) -> str:
         """SHA-256 of :meth:`canonical` (what a client sends when it joins)."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def describe(self) -> str:

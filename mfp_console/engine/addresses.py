@@ -7,11 +7,15 @@ and other processes dial it there. A run file is written and removed only by the
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from mfp_console.errors import MachineUnavailable
+from mfp_console.store.state_dir import (
+    publish_address,
+    read_published_address,
+    withdraw_address,
+)
 
 __all__ = ["AddressRegistry", "is_loopback", "split_address"]
 
@@ -24,39 +28,28 @@ class AddressRegistry:
     """
 
     def __init__(self, state_dir: Path) -> None:
-        self._run_dir = Path(state_dir) / "run"
+        self._state_dir = Path(state_dir)
         self._here: dict[str, tuple[str, int]] = {}
 
     def listening_here(self, name: str, host: str, port: int) -> None:
         """Records (and publishes for other processes) that ``name`` listens at ``host:port`` here."""
         self._here[name] = (host, port)
-        self._run_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._run_dir / f".{name}.json.tmp"
-        tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid()}))
-        os.replace(tmp, self._run_dir / f"{name}.json")
+        publish_address(self._state_dir, name, host, port)
 
     def stopped_here(self, name: str) -> None:
         """Forgets ``name`` and removes its run file when this process wrote it."""
         self._here.pop(name, None)
-        path = self._run_dir / f"{name}.json"
-        try:
-            if json.loads(path.read_text()).get("pid") == os.getpid():
-                path.unlink()
-        except (OSError, ValueError, AttributeError):
-            pass
+        withdraw_address(self._state_dir, name)
 
     def elsewhere(self, name: str) -> tuple[str, int] | None:
-        """The address another live process of this state folder published for ``name``, if any."""
-        path = self._run_dir / f"{name}.json"
-        try:
-            data = json.loads(path.read_text())
-            pid = int(data.get("pid", 0))
-            address = str(data["host"]), int(data["port"])
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        """The address another live process of this state folder published for ``name``, if any.
+
+        A damaged run file reads as "not published" (the store logs it): the machine starts here.
+        """
+        published = read_published_address(self._state_dir, name)
+        if published is None or published.pid == os.getpid() or not _pid_alive(published.pid):
             return None
-        if pid == os.getpid() or not _pid_alive(pid):
-            return None
-        return address
+        return published.host, published.port
 
     def known(self, name: str) -> tuple[str, int] | None:
         """The address of ``name`` when it runs here or in another process.

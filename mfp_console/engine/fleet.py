@@ -54,8 +54,10 @@ from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
 from mfp_console.pki import load_or_create_fleet_pki
 from mfp_console.store import MachineStore
 from mfp_console.store.paths import default_state_dir, machine_database_path
+from mfp_console.store.state_dir import prepare_state_dir
 
-__all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "raise_open_file_limit"]
+__all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "prepare_state_dir",
+           "raise_open_file_limit"]
 
 
 class Fleet:
@@ -144,7 +146,7 @@ class Fleet:
         Machines already running in another process of the same state directory are not started here;
         they are dialled at the address they published.
         """
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        prepare_state_dir(self.state_dir)  # a file, a path under a file or a read-only folder: ConfigError
         # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
         raise_open_file_limit(4 * len(self.spec.machines) + 256)
         pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names,

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from mfp_console.domain.communication_log import LogEntry
-from mfp_console.domain.device_info import (
-    Category,
-    DeviceInformation,
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import (
     category_from_json,
     category_to_json,
     inbox_from_json,
@@ -34,6 +33,7 @@ from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
 from mfp_console.errors import ConfigError, MachineBusy
+from mfp_console.strict_json import JsonRefusal, loads_strict
 
 __all__ = ["EXPORT_FORMAT", "EXPORT_VERSION", "ImportExportGuard", "ImportExportPart", "ImportPreview",
            "read_export_file"]
@@ -105,11 +105,13 @@ def read_export_file(path: Path) -> ExportFile:
         ConfigError: The file cannot be read, is not an mfp-console export, or has another version.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads_strict(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not an export file (not JSON: {exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not an export file (not UTF-8 text: {exc.reason})") from None
+    except JsonRefusal as exc:
+        raise ConfigError(f"{path}: not an export file (its text {exc})") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ConfigError(f"{path}: not an mfp-console device information export")
     if data.get("version") != EXPORT_VERSION:
@@ -122,7 +124,7 @@ def read_export_file(path: Path) -> ExportFile:
         inbox = inbox_from_json(data["inbox_url_send"]) if data.get("inbox_url_send") else None
         return ExportFile(str(data["machine"]), str(data["model"]), str(data["series"]), str(data["exported_at"]),
                           categories, inbox)
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:  # RecordError is a ValueError
         raise ConfigError(f"{path}: the export file is damaged ({exc})") from None
 
 
@@ -170,7 +172,7 @@ class ImportExportPart:
             "categories": {c.value: category_to_json(c, info.category(c)) for c in picked},
             "inbox_url_send": inbox_to_json(info.inbox_url_send),
         }
-        text = json.dumps(document, ensure_ascii=False, indent=1)
+        text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
         await self._busy_for(machine, len(text))
         _write_atomically(Path(path), text)
         now = self._runtime.clock.now()

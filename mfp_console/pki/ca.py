@@ -17,6 +17,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -202,6 +203,10 @@ class MachineIdentityCert:
         not_before: Start of validity (aware, UTC).
         not_after: End of validity (aware, UTC).
         fingerprint: SHA-256 of the certificate, upper-case hex pairs joined by colons.
+        cert_path: Where the certificate is stored (set by the keystore; None for an identity held only in
+            memory, as tests make them).
+        key_path: Where the key is stored, mode 0600. TLS contexts load the key from this file, so the key
+            is never copied out of the state folder.
     """
 
     machine_name: str
@@ -212,6 +217,8 @@ class MachineIdentityCert:
     not_before: datetime
     not_after: datetime
     fingerprint: str
+    cert_path: Path | None = field(default=None, repr=False, compare=False)
+    key_path: Path | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_pem(cls, cert_pem: bytes, key_pem: bytes) -> MachineIdentityCert:

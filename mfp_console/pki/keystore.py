@@ -11,6 +11,15 @@ mode, fsynced, then renamed over the old one, so a kill at any moment leaves the
 one (M-04). A machine's key is written before its certificate; a lone key or certificate left by a
 crash is treated as missing and re-issued.
 
+**One writer at a time.** Several processes may start on one new state folder at once (a fleet spread
+over processes, a lab script). Each used to find no CA and make its own, and the last key written need
+not belong to the last certificate written: every later start failed until the folder was deleted by
+hand. Creating or changing the PKI therefore happens under an exclusive ``flock`` on ``.lock`` in the
+directory: the first process creates, the others wait and then load what it made. (Where ``fcntl`` is
+missing, i.e. Windows, there is no lock; a warning says to start the first process alone.) A CA whose
+key does not belong to its certificate is a :class:`~mfp_console.errors.ConfigError` naming both files
+and what to do, never a traceback.
+
 A machine whose key was removed (the panel's "remove TLS key" fault, DID-09) is remembered in
 ``pki-state.json`` so that a restart does not quietly give it a new identity.
 """
@@ -21,22 +30,61 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from mfp_console.errors import ConfigError, StoreError
-from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity, validate_machine_name
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
-__all__ = ["FleetPki", "load_or_create_fleet_pki", "write_atomically"]
+from mfp_console.errors import ConfigError, StoreError
+from mfp_console.pki.ca import (
+    FleetCA,
+    MachineIdentityCert,
+    issue_identity,
+    validate_machine_name,
+)
+from mfp_console.strict_json import loads_strict
+
+__all__ = ["FleetPki", "load_or_create_fleet_pki", "pki_lock", "write_atomically"]
 
 log = logging.getLogger(__name__)
 
 KEY_MODE = 0o600
 CERT_MODE = 0o644
 STATE_FILE = "pki-state.json"
+LOCK_FILE = ".lock"
 DEFAULT_CA_NAME = "mfp-console fleet CA"
+
+
+@contextmanager
+def pki_lock(directory: Path) -> Iterator[None]:
+    """Holds the exclusive lock on the PKI in ``directory`` (which must exist) for the block.
+
+    The lock is a ``flock`` on ``directory/.lock``: released when the block ends or the process dies, so a
+    killed process never leaves it held. Not re-entrant: take it once around a whole change.
+
+    Raises:
+        StoreError: The lock file cannot be opened.
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        log.warning("no file locking on this platform: start the first process on a new state folder alone")
+        yield
+        return
+    path = Path(directory) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, KEY_MODE)
+    except OSError as exc:
+        raise StoreError(f"cannot open the PKI lock {path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def write_atomically(path: Path, data: bytes, mode: int) -> None:
@@ -106,8 +154,9 @@ class FleetPki:
     def revoke(self, serial: int) -> None:
         """Adds ``serial`` to the revocation list and saves it."""
         if serial not in self._revoked:
-            self._revoked.add(serial)
-            self._save_state()
+            with pki_lock(self.directory):
+                self._revoked.add(serial)
+                self._save_state()
 
     def identity(self, machine_name: str) -> MachineIdentityCert | None:
         """Returns the machine's identity, or None when it has no TLS key and certificate."""
@@ -122,10 +171,11 @@ class FleetPki:
 
         The certificate is not revoked: without its key nobody can present it.
         """
-        self._without_identity.add(machine_name)
-        self._save_state()
-        for path in self._paths(machine_name):
-            path.unlink(missing_ok=True)
+        with pki_lock(self.directory):
+            self._without_identity.add(machine_name)
+            self._save_state()
+            for path in self._paths(machine_name):
+                path.unlink(missing_ok=True)
         self.identities.pop(machine_name, None)
 
     def regenerate_identity(
@@ -139,16 +189,20 @@ class FleetPki:
             revoke_previous: Put the replaced certificate's serial on the revocation list.
         """
         previous = self.identities.get(machine_name)
-        identity = self._issue(machine_name, now)
-        if machine_name in self._without_identity:
-            self._without_identity.discard(machine_name)
-            self._save_state()
-        if previous is not None and revoke_previous:
-            self.revoke(previous.serial)
+        with pki_lock(self.directory):
+            identity = self._issue(machine_name, now)
+            if machine_name in self._without_identity:
+                self._without_identity.discard(machine_name)
+                self._save_state()
+            if previous is not None and revoke_previous and previous.serial not in self._revoked:
+                self._revoked.add(previous.serial)
+                self._save_state()
         return identity
 
     def ensure_identities(self, machine_names: Iterable[str], now: datetime) -> list[str]:
         """Issues identities to listed machines that have none (and whose key was not removed).
+
+        The caller holds :func:`pki_lock` (:func:`load_or_create_fleet_pki` does).
 
         Returns:
             The names of the machines that got a new identity.
@@ -171,6 +225,7 @@ class FleetPki:
         key_path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(key_path, identity.key_pem, KEY_MODE)
         write_atomically(cert_path, identity.cert_pem, CERT_MODE)
+        identity = replace(identity, cert_path=cert_path, key_path=key_path)
         self.identities[machine_name] = identity
         return identity
 
@@ -180,7 +235,7 @@ class FleetPki:
             "revoked_serials": sorted(self._revoked),
             "machines_without_identity": sorted(self._without_identity),
         }
-        text = json.dumps(state, indent=2) + "\n"
+        text = json.dumps(state, indent=2, allow_nan=False) + "\n"
         write_atomically(self.directory / STATE_FILE, text.encode("utf-8"), CERT_MODE)
 
     def _load_identity(self, machine_name: str) -> MachineIdentityCert | None:
@@ -196,7 +251,7 @@ class FleetPki:
             log.warning("identity of %s does not belong to this fleet CA; issuing a new one",
                         machine_name)
             return None
-        return identity
+        return replace(identity, cert_path=cert_path, key_path=key_path)
 
 
 def _usable(name: str) -> bool:
@@ -211,7 +266,7 @@ def _load_state(path: Path) -> tuple[set[int], set[str]]:
     if not path.exists():
         return set(), set()
     try:
-        state = json.loads(path.read_text("utf-8"))
+        state = loads_strict(path.read_text("utf-8"))
         revoked = {int(serial) for serial in state.get("revoked_serials", [])}
         removed = {str(name) for name in state.get("machines_without_identity", [])}
     except (OSError, ValueError, TypeError, AttributeError) as exc:
@@ -238,31 +293,53 @@ def load_or_create_fleet_pki(
         now: The issuing time for anything created now (use wall-clock time: OpenSSL checks it).
         ca_common_name: The CA's common name when it is created.
 
+    Several processes may call this on one new directory at once: they take turns under
+    :func:`pki_lock`, so all of them end with the one CA the first one made.
+
     Raises:
         StoreError: Files exist but cannot be read or written.
-        ConfigError: A machine name cannot be used in a certificate.
+        ConfigError: A machine name cannot be used in a certificate, or the CA files on disk do not form a
+            CA with its own key (the message names both files and what to do).
     """
     root = Path(directory)
     names = [validate_machine_name(name) for name in machine_names]
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (root / "machines").mkdir(mode=0o700, exist_ok=True)
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (root / "machines").mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the PKI folder {root}: {exc.strerror or exc}") from exc
+    with pki_lock(root):
+        ca = _load_or_create_ca(root, ca_common_name, now)
+        revoked, removed = _load_state(root / STATE_FILE)
+        pki = FleetPki(root, ca, {}, revoked, removed)
+        on_disk = {path.stem for path in (root / "machines").glob("*.crt") if _usable(path.stem)}
+        for name in sorted(on_disk | set(names)):
+            identity = pki._load_identity(name)
+            if identity is not None:
+                pki.identities[name] = identity
+        pki.ensure_identities(names, now)
+    return pki
+
+
+def _load_or_create_ca(root: Path, common_name: str, now: datetime) -> FleetCA:
+    """The CA in ``root``, made now when it has none (the caller holds :func:`pki_lock`)."""
     cert_path, key_path = root / "ca.crt", root / "ca.key"
-    if cert_path.exists() and key_path.exists():
-        try:
-            ca = FleetCA.from_pem(cert_path.read_bytes(), key_path.read_bytes())
-        except (OSError, ConfigError) as exc:
-            raise StoreError(f"the fleet CA in {root} cannot be loaded: {exc}") from exc
-    else:
-        ca = FleetCA.create(ca_common_name, now)
+    if not (cert_path.exists() and key_path.exists()):
+        # None yet, or a lone key left by a kill between the two writes (the key is written first).
+        ca = FleetCA.create(common_name, now)
         cert_pem, key_pem = ca.to_pem()
         write_atomically(key_path, key_pem, KEY_MODE)
         write_atomically(cert_path, cert_pem, CERT_MODE)
-    revoked, removed = _load_state(root / STATE_FILE)
-    pki = FleetPki(root, ca, {}, revoked, removed)
-    on_disk = {path.stem for path in (root / "machines").glob("*.crt") if _usable(path.stem)}
-    for name in sorted(on_disk | set(names)):
-        identity = pki._load_identity(name)
-        if identity is not None:
-            pki.identities[name] = identity
-    pki.ensure_identities(names, now)
-    return pki
+        return ca
+    try:
+        cert_pem, key_pem = cert_path.read_bytes(), key_path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"the fleet CA in {root} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        return FleetCA.from_pem(cert_pem, key_pem)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"the fleet CA files {cert_path} and {key_path} do not form a CA ({exc}). Restore the matching "
+            f"pair from a copy, or delete the folder {root} so that a new CA is made on the next start "
+            "(every machine then gets a new certificate; machine data is kept)"
+        ) from None

@@ -5,10 +5,13 @@ are TLS 1.3 only with ``CERT_REQUIRED``. The client does not match host names, b
 loopback addresses that no certificate names; the transport compares the peer's machine name with
 the one it expected right after the handshake (:func:`peer_certificate`).
 
-``SSLContext.load_cert_chain`` reads only files, so the PEM data is written to a private (0600)
-temporary file that is deleted as soon as OpenSSL has read it. Building a context costs about a
-millisecond and holds some memory, so contexts are cached per (role, identity, CA); a cached context is
-shared and must never be changed by its users. Server contexts issue no session tickets
+``SSLContext.load_cert_chain`` reads only files. A machine's identity comes from the keystore, which
+keeps its key in the state folder (``pki/machines/<name>.key``, mode 0600); the context loads that file
+where it is, so the key is never copied anywhere else. (It used to be written to a temporary file in the
+system temp folder and deleted after loading: a process killed in between left the key there.) Only an
+identity held in memory alone, as tests make them, still goes through a private ``mkstemp`` file
+(:func:`load_identity`). Building a context costs about a millisecond and holds some memory, so contexts
+are cached per (role, identity, CA); a cached context is shared and must never be changed by its users. Server contexts issue no session tickets
 (``num_tickets = 0``): every conversation is a fresh connection and tickets only cost CPU.
 """
 
@@ -20,6 +23,7 @@ import ssl
 import tempfile
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -75,7 +79,7 @@ def server_context(identity: MachineIdentityCert, ca_pem: bytes) -> ssl.SSLConte
         identity: The listening machine's key and certificate.
         ca_pem: The fleet CA certificate; client certificates must chain to it.
     """
-    return _context(TlsRole.SERVER, identity.cert_pem, identity.key_pem, ca_pem)
+    return _context(TlsRole.SERVER, identity.cert_pem, identity.key_pem, ca_pem, identity.cert_path, identity.key_path)
 
 
 def client_context(identity: MachineIdentityCert, ca_pem: bytes) -> ssl.SSLContext:
@@ -85,7 +89,7 @@ def client_context(identity: MachineIdentityCert, ca_pem: bytes) -> ssl.SSLConte
         identity: The dialing machine's key and certificate (presented as its client certificate).
         ca_pem: The fleet CA certificate; the server certificate must chain to it.
     """
-    return _context(TlsRole.CLIENT, identity.cert_pem, identity.key_pem, ca_pem)
+    return _context(TlsRole.CLIENT, identity.cert_pem, identity.key_pem, ca_pem, identity.cert_path, identity.key_path)
 
 
 def clear_context_cache() -> None:
@@ -114,17 +118,23 @@ def base_context(role: TlsRole, ca_pem: bytes) -> ssl.SSLContext:
 
 
 @functools.lru_cache(maxsize=4096)
-def _context(role: TlsRole, cert_pem: bytes, key_pem: bytes, ca_pem: bytes) -> ssl.SSLContext:
+def _context(
+    role: TlsRole, cert_pem: bytes, key_pem: bytes, ca_pem: bytes, cert_path: Path | None, key_path: Path | None
+) -> ssl.SSLContext:
     context = base_context(role, ca_pem)
-    load_identity(context, cert_pem, key_pem)
+    if cert_path is not None and key_path is not None:
+        context.load_cert_chain(certfile=os.fspath(cert_path), keyfile=os.fspath(key_path))
+    else:
+        load_identity(context, cert_pem, key_pem)
     return context
 
 
 def load_identity(context: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
-    """Loads a certificate and key held in memory into ``context``.
+    """Loads a certificate and key held only in memory into ``context`` (tests' identities).
 
     The PEM data goes to a temporary file created with mode 0600 (``mkstemp``) and the file is
-    removed in every case once OpenSSL has read it.
+    removed in every case once OpenSSL has read it. Identities from the keystore never come here: their
+    key is loaded from its file in the state folder.
     """
     fd, path = tempfile.mkstemp(prefix="mfp-tls-", suffix=".pem")
     try:

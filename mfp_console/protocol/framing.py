@@ -33,6 +33,7 @@ import struct
 from typing import Any, NoReturn
 
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
+from mfp_console.limits import FRAME_BYTES
 from mfp_console.strict_json import JsonRefusal, loads_strict
 
 __all__ = [
@@ -45,8 +46,9 @@ __all__ = [
     "json_kind",
 ]
 
-DEFAULT_MAX_FRAME = 1024 * 1024
-"""The largest frame body (in bytes, header excluded) a decoder accepts unless told otherwise."""
+DEFAULT_MAX_FRAME = FRAME_BYTES
+"""The largest frame body (in bytes, header excluded) a decoder accepts unless told otherwise
+(:data:`mfp_console.limits.FRAME_BYTES`)."""
 
 RAW_FRAME_FLAG = 0x80000000
 """The header bit that marks a raw frame; the header's other 31 bits are the body's length."""

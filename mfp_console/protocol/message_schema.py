@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 
 from mfp_console.domain.device_info import Category
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
+from mfp_console.limits import INTEGER, TEXT_CHARS
 from mfp_console.protocol.framing import encode_frame, json_kind
 
 __all__ = [
@@ -42,9 +43,10 @@ PROTOCOL_VERSION = 1
 """The protocol version every body carries as ``"v"``; a body with any other version is refused."""
 
 RECORD_KEYS = ("user", "item", "value", "version", "range")
-"""Keys every personalised-data record of a sync message must carry (more are allowed)."""
+"""Keys every personalised-data record of a sync message must carry (more are allowed). ``user``, ``item``
+and ``range`` are strings of at most :data:`~mfp_console.limits.TEXT_CHARS` characters."""
 
-_MAX_INT = 2**63 - 1  # counts and ids end up in SQLite INTEGER columns
+_MAX_INT = INTEGER  # counts and ids end up in SQLite INTEGER columns
 _ENVELOPE = ("v", "type")
 _CATEGORY_VALUES = frozenset(category.value for category in Category)
 _HEX_256 = re.compile(r"[0-9a-f]{64}")
@@ -288,7 +290,8 @@ def _check_records(value: Any) -> str | None:
             user, item, sharing, version = record["user"], record["item"], record["range"], record["version"]
         except KeyError:
             break
-        if not (isinstance(user, str) and isinstance(item, str) and isinstance(sharing, str)
+        if not (type(user) is str and type(item) is str and type(sharing) is str
+                and len(user) <= TEXT_CHARS and len(item) <= TEXT_CHARS and len(sharing) <= TEXT_CHARS
                 and type(version) is int and 0 <= version <= _MAX_INT):
             break
         start += 1
@@ -303,6 +306,8 @@ def _check_records(value: Any) -> str | None:
         for key in ("user", "item", "range"):
             if not isinstance(record[key], str):
                 return f"record {index} key {key!r} must be a string, got {json_kind(record[key])}"
+            if len(record[key]) > TEXT_CHARS:
+                return f"record {index} key {key!r} is {len(record[key]):,} characters, more than {TEXT_CHARS:,}"
         problem = _check_int(record["version"])
         if problem:
             return f"record {index} key 'version' {problem}"

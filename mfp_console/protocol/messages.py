@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfp_console.errors import LocalProtocolError
+from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, USERS_PER_PUSH
 from mfp_console.protocol.message_schema import (
     PROTOCOL_VERSION,
     Message,
@@ -212,7 +213,13 @@ class AuthResult(Message):
 @register
 @dataclass(frozen=True)
 class Offer(Message):
-    """The host offers categories and announces the size of the bundle that will follow."""
+    """The host offers categories and announces the size of the bundle that will follow.
+
+    ``total_bytes`` is the UTF-8 length of the bundle's text, at most
+    :data:`~mfp_console.limits.BUNDLE_BYTES`; ``chunk_count`` is at most
+    :data:`~mfp_console.limits.BUNDLE_CHUNKS` and never more than ``total_bytes`` (a chunk carries
+    at least one byte). The client holds the chunks to these figures as they arrive.
+    """
 
     TYPE = "offer"
     job_id: int
@@ -223,10 +230,17 @@ class Offer(Message):
     card_reader: bool
 
     def semantic_problems(self) -> list[str]:
-        """At least one category, each a known :class:`Category` value, none twice."""
+        """At least one category, each a known :class:`Category` value, none twice; sizes within bounds."""
+        problems = []
+        if self.total_bytes > BUNDLE_BYTES:
+            problems.append(f"field 'total_bytes' announces {self.total_bytes:,} bytes, more than the "
+                            f"{BUNDLE_BYTES:,} a machine accepts")
+        if self.chunk_count > min(BUNDLE_CHUNKS, self.total_bytes):
+            problems.append(f"field 'chunk_count' announces {self.chunk_count:,} chunks: at most "
+                            f"{BUNDLE_CHUNKS:,}, and no more than the bundle has bytes")
         if not self.categories:
-            return ["field 'categories' must offer at least one category"]
-        return category_problems("categories", self.categories)
+            return [*problems, "field 'categories' must offer at least one category"]
+        return problems + category_problems("categories", self.categories)
 
 
 @register
@@ -362,10 +376,22 @@ class SyncData(Message):
 @register
 @dataclass(frozen=True)
 class SyncPush(Message):
-    """Records changed on the sender, to be stored by the receiver."""
+    """Records changed on the sender, to be stored by the receiver.
+
+    One push names at most :data:`~mfp_console.limits.USERS_PER_PUSH` users (a server keeps no
+    more, SYNC-03).
+    """
 
     TYPE = "sync_push"
     records: tuple[dict[str, Any], ...]
+
+    def semantic_problems(self) -> list[str]:
+        """No more users than a server keeps."""
+        users = {record["user"] for record in self.records}
+        users.discard("")  # records of settings that belong to no user
+        if len(users) > USERS_PER_PUSH:
+            return [f"field 'records' names {len(users):,} users, more than the {USERS_PER_PUSH:,} one push may"]
+        return []
 
 
 @register

@@ -4,7 +4,8 @@ Reading happens in two passes over the text. PyYAML's C loader first composes th
 module walks for what the located values cannot tell any more: keys written twice in one mapping (YAML
 keeps the last one silently) and the last line of every step (for quoting a step in a failure). Then
 :func:`mfp_console.yaml_source.load_located` builds the located values the validator reads. Tabs used for
-indentation are reported on every line they occur, before YAML's own, vaguer, complaint.
+indentation are reported on every line they occur, before YAML's own, vaguer, complaint. Anchors and
+aliases are refused before anything is composed (see :mod:`mfp_console.yaml_source`).
 
 Every problem of a file is collected and raised together as one
 :class:`~mfp_console.errors.FileProblemsError`.
@@ -14,12 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from mfp_console.errors import FileProblem, FileProblemsError
-from mfp_console.yaml_source import load_located, read_text
+from mfp_console.yaml_source import (
+    anchor_problems,
+    duplicate_key_problems,
+    load_located,
+    read_text,
+)
 
 __all__ = ["load_scenario", "load_scenario_text", "looks_like_scenario"]
 
@@ -50,6 +55,9 @@ def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario
 
     lines = tuple(text.splitlines())
     problems = _tab_problems(lines, path)
+    anchors = anchor_problems(text, path)
+    if anchors:  # before composing: walking the node graph of an alias bomb would never end
+        raise FileProblemsError(sorted([*problems, *anchors], key=lambda p: (p.line, p.column)))
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -59,8 +67,8 @@ def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario
         raise FileProblemsError([*problems, FileProblem(path, 0, 0, f"YAML error: {exc}")]) from None
     if node is None:
         raise FileProblemsError([*problems, FileProblem(path, 1, 1, "the file is empty; a scenario needs 'name' and 'steps'")])
-    problems.extend(_duplicate_keys(node, path))
-    doc = load_located(text, path)
+    problems.extend(duplicate_key_problems(node, path, "remove one, or make it a separate step"))
+    doc = load_located(text, path, refuse_duplicate_keys=False)  # reported above, with the rest
     return build_scenario(doc, path, lines, _step_end_lines(node, lines), problems)
 
 
@@ -100,31 +108,6 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, known: list[FileProble
     elif "expected ',' or ']'" in problem:
         hint = "close the '[' or separate items with ','"
     return [FileProblem(path, line, column, message, hint)]
-
-
-def _duplicate_keys(node: yaml.Node, path: str) -> list[FileProblem]:
-    out: list[FileProblem] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, value_node in current.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    key = key_node.value
-                    if key in seen:
-                        out.append(FileProblem(
-                            path, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                            f"key {key!r} is written twice in this mapping (first on line {seen[key]}); "
-                            "YAML would keep only the last one",
-                            "remove one, or make it a separate step",
-                        ))
-                    else:
-                        seen[key] = key_node.start_mark.line + 1
-                stack.append(value_node)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-    return out
 
 
 def _step_end_lines(node: yaml.Node, lines: Sequence[str]) -> list[int]:

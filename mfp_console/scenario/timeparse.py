@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from mfp_console.limits import DURATION_SECONDS
+
 __all__ = ["DurationError", "Moment", "format_duration", "parse_duration", "parse_moment"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -29,7 +31,8 @@ def parse_duration(value: object) -> float:
     Accepts ``90s``, ``10m``, ``2h``, ``1d`` and sums such as ``1h30m`` or ``1d 2h``.
 
     Raises:
-        DurationError: For a bare number, an unknown unit, a negative or an empty value.
+        DurationError: For a bare number, an unknown unit, a negative or an empty value, or one longer than
+            :data:`~mfp_console.limits.DURATION_SECONDS` (366 days).
     """
     if isinstance(value, bool) or value is None:
         raise DurationError(f"a duration like 90s, 10m, 2h or 1d is needed, got {value!r}")
@@ -40,7 +43,15 @@ def parse_duration(value: object) -> float:
         raise DurationError(
             f"cannot read the duration {str(value)!r}; write a number and a unit: 90s, 10m, 2h, 1d (or 1h30m)"
         )
-    return float(sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(text)))
+    seconds = float(sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(text)))
+    if not seconds <= DURATION_SECONDS:  # also refuses inf and nan: a number of 400 digits reads as inf
+        shown = str(value).strip()
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        raise DurationError(
+            f"the duration {shown!r} is longer than {DURATION_SECONDS // 86400} days, the most one step may "
+            "take; split it into several steps"
+        )
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

@@ -12,18 +12,33 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mfp_console.domain.machine import Function
 from mfp_console.domain.menu import MENU_TREE, MenuPathError, normalize_label
-from mfp_console.fleet_file import FleetSpec, load_fleet_file, parse_fleet
 from mfp_console.errors import FileProblem, FileProblemsError, RuleRefusal
+from mfp_console.fleet_file import (
+    FleetSpec,
+    load_fleet_file,
+    parse_fleet,
+    update_rate_problem,
+)
+from mfp_console.limits import (
+    DESTINATIONS_CONFIGURABLE,
+    DURATION_SECONDS,
+    LATEST_MACHINE_YEAR,
+)
 from mfp_console.scenario import model as m
 from mfp_console.scenario.reading import MISSING, Reader
-from mfp_console.scenario.timeparse import DurationError, Moment, parse_duration, parse_moment
+from mfp_console.scenario.timeparse import (
+    DurationError,
+    Moment,
+    parse_duration,
+    parse_moment,
+)
 from mfp_console.scenario.validate_engine import read_engine_step
 from mfp_console.scenario.validate_expect import read_condition, read_expect
 from mfp_console.scenario.vocabulary import (
@@ -82,6 +97,7 @@ def build_scenario(
         fleet = replace(fleet, settings=replace(fleet.settings, **settings))
     default_host = _default_host(fleet)
     steps = _read_steps(doc, reader, step_end_lines, tz, clock, default_host)
+    _check_time_reach(clock, steps, reader)
     all_problems = [*problems.items, *fleet_problems]
     if all_problems:
         raise FileProblemsError(sorted(all_problems, key=lambda p: (p.path != path, p.path, p.line, p.column)))
@@ -214,12 +230,13 @@ def _read_settings(doc: Any, reader: Reader) -> dict[str, Any]:
         value = mapping[key]
         mark = reader.value_mark(mapping, key)
         if key == "update_seconds_per_mib":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                reader.add(mark, f"'{key}' must be a number of machine seconds, 0 or more, got {value!r}")
+            problem = update_rate_problem(value)
+            if problem:
+                reader.add(mark, f"'{key}' {problem}")
                 continue
             out[key] = float(value)
         else:
-            low, high = {"concurrency": (1, 1000), "destination_limit": (1, 100_000),
+            low, high = {"concurrency": (1, 1000), "destination_limit": (1, DESTINATIONS_CONFIGURABLE),
                          "lockout_threshold": (1, 10), "lockout_minutes": (1, 60)}[key]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 reader.add(mark, f"'{key}' must be a whole number from {low} to {high}, got {value!r}")
@@ -262,6 +279,39 @@ def _read_steps(doc: Any, reader: Reader, ends: Sequence[int], tz: tzinfo, clock
             kind, action, key_mark = read
             steps.append(m.Step(index + 1, kind, action, key_mark.line, key_mark.column, max(end, key_mark.line)))
     return steps
+
+
+def _check_time_reach(clock: datetime, steps: Sequence[m.Step], reader: Reader) -> None:
+    """Refuses a scenario whose steps could move the clock to :data:`LATEST_MACHINE_YEAR` or later.
+
+    Each step is counted at the most it may move time (a ``wait`` its ``within``, a jump to the next event
+    or a time of day a day or :data:`DURATION_SECONDS`), so ``check`` catches what would otherwise end
+    ``play`` in an ``OverflowError`` near the end of the calendar.
+    """
+    latest = datetime(LATEST_MACHINE_YEAR, 1, 1, tzinfo=clock.tzinfo or timezone.utc)
+    if clock >= latest:
+        reader.add(Mark(1, 1), f"the scenario's clock {clock:%Y-%m-%dT%H:%M} is too late: machine time must stay "
+                   f"before {LATEST_MACHINE_YEAR}")
+        return
+    reach = clock
+    for step in steps:
+        a = step.action
+        if isinstance(a, m.Advance):
+            moved = a.seconds
+        elif isinstance(a, m.Wait):
+            moved = a.within
+        elif isinstance(a, m.NextEvent):
+            moved = DURATION_SECONDS
+        elif isinstance(a, m.Goto):
+            moved = 86400 if a.moment.at is None else max(0.0, (a.moment.at - reach).total_seconds())
+        else:
+            continue
+        if (latest - reach).total_seconds() <= moved:
+            reader.add(Mark(step.line, step.column),
+                       f"this step could move the clock past {LATEST_MACHINE_YEAR}-01-01, where machine time ends "
+                       f"(the scenario starts at {clock:%Y-%m-%d}); start earlier or move time less")
+            return
+        reach += timedelta(seconds=moved)
 
 
 def _registered_names(raw: list[Any]) -> set[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from mfp_console.errors import ConfigError
+from mfp_console.strict_json import JsonRefusal, loads_strict
 
 __all__ = ["CredentialVault", "ShareCredentials"]
 
@@ -85,7 +86,7 @@ class CredentialVault:
     def seal(self, credentials: ShareCredentials) -> str:
         """An encrypted token holding the credentials."""
         plain = json.dumps({"user": credentials.user, "password": credentials.password,
-                            "domain": credentials.domain}).encode()
+                            "domain": credentials.domain}, allow_nan=False).encode()
         return self._fernet().encrypt(plain).decode("ascii")
 
     def open(self, token: str) -> ShareCredentials:
@@ -95,8 +96,8 @@ class CredentialVault:
             ConfigError: The token was not made with this state folder's key, or is damaged.
         """
         try:
-            data = json.loads(self._fernet().decrypt(token.encode("ascii")))
+            data = loads_strict(self._fernet().decrypt(token.encode("ascii")).decode("utf-8"))
             return ShareCredentials(str(data["user"]), str(data["password"]), str(data.get("domain", "")))
-        except (InvalidToken, ValueError, KeyError, TypeError):
+        except (InvalidToken, ValueError, KeyError, TypeError, JsonRefusal):
             raise ConfigError("the saved SMB user name and password cannot be read with this state folder's "
                               "key; enter them again") from None

@@ -22,6 +22,12 @@ Settings chosen on open, and why:
 * ``journal_size_limit`` — the WAL is truncated to 1 MiB after a checkpoint, so 1,000 idle machines do
   not keep 1,000 large WAL files on disk.
 
+A new database is made whole before it gets its name: the schema is written to a temporary file in the
+same folder (rollback journal, so every page is in the file at commit), the file is switched to WAL and
+then linked into place. So an existing database file of 0 bytes was never written by this program: it
+was truncated (a full disk, a bad copy) and is reported as damaged, rather than silently filled with the
+machine's default data as a new machine would be.
+
 The connection is in autocommit mode (``isolation_level=None``): a single-row write is atomic on its own,
 and every write of more than one row goes through :meth:`Database.transaction`, which issues
 ``BEGIN IMMEDIATE`` itself so the write lock is taken up front rather than on the first write.
@@ -30,13 +36,19 @@ and every write of more than one row goes through :meth:`Database.transaction`, 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mfp_console.errors import StoreError
-from mfp_console.store.schema import SCHEMA_VERSION, create_schema, migrate_schema, stored_schema_version
+from mfp_console.store.schema import (
+    SCHEMA_VERSION,
+    create_schema,
+    migrate_schema,
+    stored_schema_version,
+)
 
 __all__ = ["Database"]
 
@@ -65,6 +77,50 @@ def _make_private(path: Path) -> None:
         pass  # not ours to change (a read-only copy, another owner): SQLite reports what matters
 
 
+def _create_database_file(path: Path) -> None:
+    """Makes a new database with its schema at ``path``, whole or not at all (see the module docstring).
+
+    Another process creating the same database at the same moment wins or loses cleanly: the file is
+    linked into place only when no file is there yet.
+
+    Raises:
+        StoreError: The file could not be written.
+    """
+    # A kill during creation may leave the temporary file (a few KiB, named ".<name>.<hex>.new"); it is not
+    # removed by a later start, which cannot tell it from another process's creation in progress.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
+    try:
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+            os.fchmod(fd, _FILE_MODE)
+            os.close(fd)
+            connection = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = DELETE")
+                connection.execute("BEGIN IMMEDIATE")
+                create_schema(connection)
+                connection.execute("COMMIT")
+                connection.execute("PRAGMA journal_mode = WAL")
+            finally:
+                connection.close()
+            try:
+                os.link(temporary, path)  # never replaces a database another process made meanwhile
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: a rename, unless one appeared meanwhile
+                if not path.exists():
+                    os.replace(temporary, path)
+            directory = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{path}: could not create the database: {exc}") from exc
+
+
 class Database:
     """An open connection to one machine's database, with every failure reported as :class:`StoreError`.
 
@@ -88,6 +144,20 @@ class Database:
             path.parent.mkdir(mode=_DIRECTORY_MODE, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"{path}: could not create the directory: {exc}") from exc
+        try:
+            size: int | None = path.stat().st_size
+        except FileNotFoundError:
+            size = None
+        except OSError as exc:
+            raise StoreError(f"{path}: could not open the database: {exc.strerror or exc}") from exc
+        if size is None:
+            _create_database_file(path)
+        elif size == 0:
+            raise StoreError(
+                f"{path}: the machine's database is damaged: the file is empty (0 bytes), so its data was lost; "
+                "nothing was re-created. Restore the file from a copy, or delete it to give this machine its "
+                "default data again"
+            )
         _make_private(path)
         try:
             connection = sqlite3.connect(

@@ -12,15 +12,15 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mfp_console.domain.device_info import (
-    Category,
-    DeviceInformation,
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import (
     category_from_json,
     category_to_json,
     inbox_from_json,
     inbox_to_json,
 )
 from mfp_console.store.schema import INBOX_KEY
+from mfp_console.strict_json import loads_strict
 
 __all__ = ["ALL_KEYS", "decode_device_info", "decode_payload", "device_rows", "dumps", "key_label"]
 
@@ -29,8 +29,8 @@ ALL_KEYS: tuple[str, ...] = (*(c.value for c in Category), INBOX_KEY)
 
 
 def dumps(value: Any) -> str:
-    """Encodes a JSON document compactly (non-ASCII kept as is)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Encodes a JSON document compactly (non-ASCII kept as is); a NaN or infinity is a ``ValueError``."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def key_label(key: str) -> str:
@@ -61,9 +61,16 @@ def device_rows(
 
 
 def decode_payload(key: str, payload: str) -> Any:
-    """Decodes one row: a category's value, or :class:`InboxUrlSend` for the inbox key."""
-    data = json.loads(payload)
-    return inbox_from_json(data) if key == INBOX_KEY else category_from_json(Category(key), data)
+    """Decodes one row: a category's value, or :class:`InboxUrlSend` for the inbox key.
+
+    Every field's type is checked; the size limits are not (``bounded=False``): they guard what arrives
+    from other machines and files, and a row the store wrote itself may hold, say, a long name typed on
+    the panel.
+    """
+    data = loads_strict(payload)
+    if key == INBOX_KEY:
+        return inbox_from_json(data, bounded=False)
+    return category_from_json(Category(key), data, bounded=False)
 
 
 def decode_device_info(rows: Mapping[str, str]) -> DeviceInformation:

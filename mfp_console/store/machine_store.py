@@ -15,7 +15,6 @@ Reads of device information are frequent (every panel screen, every distribution
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from types import TracebackType
 from typing import Any
 
 from mfp_console.domain.communication_log import LogEntry
-from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrlSend, category_to_json, inbox_to_json
+from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrlSend
+from mfp_console.domain.device_info_json import category_to_json, inbox_to_json
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
 from mfp_console.store import user_data
@@ -40,6 +40,7 @@ from mfp_console.store.device_info_rows import (
 )
 from mfp_console.store.schema import INBOX_KEY
 from mfp_console.store.user_data import Sharing, UserItem, UserRecord
+from mfp_console.strict_json import loads_strict
 
 __all__ = ["MachineStore", "RestoreOutcome"]
 
@@ -159,7 +160,7 @@ class MachineStore:
 
     def mark_update_started(self, job_info: Mapping[str, Any]) -> None:
         """Commits a durable "update in progress" marker holding ``job_info`` (DID-11, DID-12)."""
-        with self._db.guard("mark the update as started"):
+        with self._encoding("the update marker"), self._db.guard("mark the update as started"):
             self._db.connection.execute(
                 "INSERT OR REPLACE INTO update_marker (id, job) VALUES (1, ?)", (dumps(dict(job_info)),)
             )
@@ -350,7 +351,8 @@ class MachineStore:
 
     def set_configs(self, values: Mapping[str, Any]) -> None:
         """Stores several documents in one transaction."""
-        rows = [(key, dumps(value)) for key, value in values.items()]
+        with self._encoding("configuration"):
+            rows = [(key, dumps(value)) for key, value in values.items()]
         with self._db.transaction("save configuration") as conn:
             conn.executemany("INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)", rows)
 
@@ -360,7 +362,8 @@ class MachineStore:
         self, user: str, items: Mapping[str, Any], now: datetime, sharing: Sharing | None = None
     ) -> dict[str, int]:
         """Writes items of ``user`` in one transaction, bumping versions; returns the new versions."""
-        with self._damaged(), self._db.transaction(f"save user data of {user!r}") as conn:
+        with self._encoding(f"user data of {user!r}"), self._damaged(), \
+                self._db.transaction(f"save user data of {user!r}") as conn:
             return user_data.put_user_items(conn, user, items, now, sharing)
 
     def user_items(self, user: str) -> dict[str, UserItem]:
@@ -370,14 +373,14 @@ class MachineStore:
 
     def replace_user(self, user: str, items: Mapping[str, UserItem], now: datetime) -> None:
         """Replaces all of ``user``'s items by ``items`` with their versions, in one transaction (SYNC-05)."""
-        with self._db.transaction(f"replace user data of {user!r}") as conn:
+        with self._encoding(f"user data of {user!r}"), self._db.transaction(f"replace user data of {user!r}") as conn:
             user_data.replace_user(conn, user, items, now)
 
     def replace_users(self, users: Mapping[str, Mapping[str, UserItem]], now: datetime) -> None:
         """Replaces the items of many users at once, in one transaction (a sync join or catch-up)."""
         if not users:
             return
-        with self._db.transaction(f"replace user data of {len(users)} users") as conn:
+        with self._encoding("user data"), self._db.transaction(f"replace user data of {len(users)} users") as conn:
             user_data.replace_users(conn, users, now)
 
     def store_snapshot(
@@ -399,7 +402,7 @@ class MachineStore:
         Raises:
             StoreError: The answer's lengths do not add up or list a user twice (nothing is written).
         """
-        with self._damaged(), self._db.transaction(f"store {len(users)} users") as conn:
+        with self._encoding("user data"), self._damaged(), self._db.transaction(f"store {len(users)} users") as conn:
             damaged = user_data.store_snapshot(conn, body, users, now)
             if replacements:
                 user_data.replace_users(conn, replacements, now)
@@ -439,6 +442,15 @@ class MachineStore:
             raise StoreError(f"{self.path}: {what} cannot be decoded: {exc!r}") from exc
 
     @contextmanager
+    def _encoding(self, what: str) -> Iterator[None]:
+        # json refuses NaN and infinities (allow_nan=False) with a ValueError; the transaction around the
+        # write was rolled back by then. (A value JSON cannot hold at all, a TypeError, is a bug: it passes.)
+        try:
+            yield
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: cannot store {what}: {exc}; nothing was stored") from exc
+
+    @contextmanager
     def _damaged(self) -> Iterator[None]:
         try:
             yield
@@ -447,7 +459,7 @@ class MachineStore:
 
     def _loads(self, text: str, what: str) -> Any:
         with self._decoding(what):
-            return json.loads(text)
+            return loads_strict(text)
 
     def _decode(self, key: str, payload: str) -> Any:
         with self._decoding(key_label(key)):

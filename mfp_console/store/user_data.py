@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from mfp_console.domain.sync_items import SharingRange
+from mfp_console.limits import INTEGER
 from mfp_console.strict_json import JsonRefusal, loads_strict
 
 __all__ = [
@@ -50,8 +51,9 @@ __all__ = [
 Sharing = SharingRange
 """An item's sharing range (SYNC-10): the store's name for the domain's :class:`SharingRange`."""
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
-"""Encodes stored values as ``json.dumps(value, ensure_ascii=False)`` does, without rebuilding it per value."""
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""Encodes stored values as ``json.dumps(value, ensure_ascii=False, allow_nan=False)`` does, without rebuilding it
+per value: a NaN or infinity is refused (``ValueError``), never stored as ``NaN``/``Infinity``."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def put_user_items(
             "  sharing = CASE WHEN ? THEN user_data.sharing ELSE excluded.sharing END,"
             "  updated_at = excluded.updated_at"
             " RETURNING version",
-            (user, item, json.dumps(value, ensure_ascii=False), new_sharing, now.isoformat(), keep_sharing),
+            (user, item, _ENCODER.encode(value), new_sharing, now.isoformat(), keep_sharing),
         ).fetchone()
         versions[item] = int(row[0])
     return versions
@@ -145,7 +147,7 @@ def select_user_items(connection: sqlite3.Connection, user: str) -> dict[str, Us
         (user,),
     )
     return {
-        item: UserItem(json.loads(value), int(version), Sharing(sharing), datetime.fromisoformat(updated))
+        item: UserItem(loads_strict(value), int(version), Sharing(sharing), datetime.fromisoformat(updated))
         for item, value, version, sharing, updated in rows
     }
 
@@ -162,7 +164,7 @@ def replace_users(
 ) -> None:
     """:func:`replace_user` for many users at once: three bulk statements however many users there are.
 
-    Each value is encoded as ``json.dumps(value, ensure_ascii=False)`` would, by one shared encoder, and
+    Each value is encoded as ``json.dumps(value, ensure_ascii=False, allow_nan=False)`` would, by one shared encoder, and
     each distinct ``updated_at`` is formatted once.
     """
     if not users:
@@ -252,7 +254,7 @@ def decode_user_doc(raw: bytes, updated_at: datetime) -> dict[str, UserItem]:
         if not isinstance(entry, dict) or set(entry) != {"value", "version", "range"}:
             raise ValueError(f"item {name!r} must hold exactly value, version and range")
         version, sharing = entry["version"], entry["range"]
-        if type(version) is not int or not 1 <= version <= 2**63 - 1:
+        if type(version) is not int or not 1 <= version <= INTEGER:
             raise ValueError(f"item {name!r} has version {version!r}, not a whole number from 1")
         if sharing not in _RANGES:
             raise ValueError(f"item {name!r} has the unknown sharing range {sharing!r}")

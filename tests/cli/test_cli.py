@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +114,82 @@ def test_machine_runs_as_its_own_process_and_the_fleet_dials_it(tmp_path: Path) 
         proc.wait(timeout=10)
     assert proc.returncode == 0
     assert not (tmp_path / "run" / "client-b.json").exists()  # the address is withdrawn on exit
+
+
+# --- issue 17, item 10: a state folder that cannot be used, damaged run files and databases ------------
+
+
+def _refused_with(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_a_state_dir_that_is_a_file_is_refused_with_exit_2(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.write_text("not a folder")
+    _refused_with(run_cli("fleet", "status", "--state-dir", str(state)), f"error: state folder {state} is a file")
+    _refused_with(run_cli("fleet", "status", "--state-dir", str(state / "inner")),
+                  f"state folder {state / 'inner'} cannot be created: {state} is a file, not a folder")
+    assert state.read_text() == "not a folder"
+
+
+def test_a_state_dir_on_a_read_only_file_system_is_refused_with_exit_2(tmp_path: Path) -> None:
+    """A read-only tmpfs mounted in a private mount namespace (unshare), so nothing outside sees it."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs unshare(1) to mount a read-only file system")
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    script = (
+        f"mount -t tmpfs -o ro tmpfs {shlex.quote(str(mount))} || exit 77; "
+        f"exec {shlex.quote(sys.executable)} -m mfp_console fleet status --state-dir {shlex.quote(str(mount / 'state'))}"
+    )
+    result = subprocess.run([unshare, "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if result.returncode == 77:
+        pytest.skip(f"cannot mount a read-only file system here: {result.stderr.strip()}")
+    _refused_with(result, f"state folder {mount / 'state'} cannot be created: Read-only file system")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{", b"[]", b'{"host": "127.0.0.1", "port": 1}', b'{"host": "127.0.0.1", "port": 1, "pid": 1e400}',
+     b'{"host": "127.0.0.1", "port": 1, "pid": 99999999999999999999}', b'{"host": 7, "port": "x", "pid": -1}',
+     b"\xff\xfe"],
+    ids=["empty", "cut", "list", "no-pid", "huge-float", "huge-pid", "wrong-types", "not-utf8"],
+)
+def test_a_damaged_run_file_counts_as_not_running_elsewhere(
+    tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``run/<name>.json`` cut short by a kill or edited by hand: the machine is started here instead."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "client-b.json").write_bytes(content)
+    assert main(["fleet", "status", "--json", "--state-dir", str(tmp_path)]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["machines"]}
+    assert rows["client-b"]["running_here"] and rows["client-b"]["power"] == "On"
+
+
+def test_an_empty_machine_database_is_reported_not_reseeded(tmp_path: Path) -> None:
+    """A 0-byte database (a full disk, a bad copy) is a StoreError naming the file, exit 2, file untouched."""
+    assert main(["fleet", "status", "--state-dir", str(tmp_path)]) == 0
+    database = tmp_path / "machines" / "client-a.sqlite3"
+    database.write_bytes(b"")
+    result = run_cli("fleet", "status", "--state-dir", str(tmp_path))
+    _refused_with(result, f"error: {database}: the machine's database is damaged: the file is empty")
+    assert database.stat().st_size == 0
+
+
+def test_a_ca_key_that_does_not_match_is_reported_with_exit_2(tmp_path: Path) -> None:
+    """Issue 17, item 5: a mismatched ca.key/ca.crt pair names both files and what to do, no traceback."""
+    from datetime import datetime, timezone
+
+    from mfp_console.pki.ca import FleetCA
+
+    assert main(["fleet", "status", "--state-dir", str(tmp_path)]) == 0
+    pki = tmp_path / "pki"
+    (pki / "ca.key").write_bytes(FleetCA.create("another", datetime.now(timezone.utc)).to_pem()[1])
+    _refused_with(run_cli("fleet", "status", "--state-dir", str(tmp_path)),
+                  f"error: the fleet CA files {pki / 'ca.crt'} and {pki / 'ca.key'} do not form a CA",
+                  f"delete the folder {pki}")

@@ -6,14 +6,17 @@ from collections import Counter
 
 import pytest
 
-from mfp_console.domain.device_info import (
-    Category,
-    DeviceInformation,
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import (
     device_info_from_json,
     device_info_to_json,
 )
 from mfp_console.domain.distribution_rules import NON_DELIVERABLE_KEYS
-from mfp_console.domain.seed import BENCH_MIN_BYTES, bundle_size_bytes, seed_device_information
+from mfp_console.domain.seed import (
+    BENCH_MIN_BYTES,
+    bundle_size_bytes,
+    seed_device_information,
+)
 from mfp_console.errors import ConfigError
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mfp_console.errors import StoreError
+from mfp_console.errors import ConfigError, StoreError
 from mfp_console.pki.ca import FleetCA, issue_identity
 from mfp_console.pki.keystore import load_or_create_fleet_pki, write_atomically
 
@@ -163,3 +165,45 @@ def test_write_atomically_replaces_whole_file_with_exact_mode(tmp_path: Path) ->
 def test_write_atomically_reports_an_unwritable_place(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot write"):
         write_atomically(tmp_path / "missing-dir" / "x.crt", b"x", 0o644)
+
+
+# --- issue 17, item 5: several processes on one new state folder ----------------------------------------
+
+
+def _start_after(barrier: Any, directory: str, results: Any) -> None:
+    """One process's start: wait until all are ready, then load or create the PKI and report what it got."""
+    barrier.wait()
+    pki = load_or_create_fleet_pki(directory, FLEET, NOW)
+    results.put((pki.ca.fingerprint, {name: identity.fingerprint for name, identity in pki.identities.items()}))
+
+
+def test_processes_starting_together_on_a_new_folder_share_one_ca(tmp_path: Path) -> None:
+    """Six real processes start at the same instant: one CA and one identity per machine, the same for all.
+
+    Without the lock each found no CA and made its own; a later start then met a ca.key that need not
+    belong to ca.crt and failed until the folder was deleted by hand.
+    """
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    processes = 6
+    barrier, results = context.Barrier(processes), context.Queue()
+    workers = [context.Process(target=_start_after, args=(barrier, str(tmp_path), results)) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    seen = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert len({ca for ca, _ in seen}) == 1, "every process must end with the same CA"
+    assert all(identities == seen[0][1] for _, identities in seen), "and the same machine identities"
+    again = load_or_create_fleet_pki(tmp_path, FLEET, LATER)  # the files on disk form that same PKI
+    assert (again.ca.fingerprint, {n: i.fingerprint for n, i in again.identities.items()}) == seen[0]
+
+
+def test_a_ca_key_that_does_not_belong_to_its_certificate_is_a_clear_error(tmp_path: Path) -> None:
+    load_or_create_fleet_pki(tmp_path, FLEET, NOW)
+    (tmp_path / "ca.key").write_bytes(FleetCA.create("another", NOW).to_pem()[1])
+    with pytest.raises(ConfigError) as info:
+        load_or_create_fleet_pki(tmp_path, FLEET, LATER)
+    message = str(info.value)
+    assert f"{tmp_path / 'ca.crt'} and {tmp_path / 'ca.key'} do not form a CA" in message
+    assert "does not belong" in message and f"delete the folder {tmp_path}" in message

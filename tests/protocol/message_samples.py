@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from mfp_console.domain.device_info import Category
+from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS
 from mfp_console.protocol import (
     Apply,
     Auth,
@@ -93,6 +94,14 @@ def _offer_replies(draw: Any) -> OfferReply:
 
 
 @st.composite
+def _offers(draw: Any) -> Offer:
+    """A valid offer: sizes within the bounds of limits, no more chunks than bytes."""
+    total = draw(st.integers(0, BUNDLE_BYTES))
+    chunks = draw(st.integers(0, min(BUNDLE_CHUNKS, total)))
+    return Offer(draw(count), draw(category_lists.filter(bool)), draw(st.booleans()), total, chunks, draw(st.booleans()))
+
+
+@st.composite
 def _results(draw: Any) -> Result:
     ok = draw(st.booleans())
     outcome = st.just("applied") | st.builds(
@@ -122,7 +131,7 @@ STRATEGIES: dict[type[Message], st.SearchStrategy[Message]] = {
     Pong: st.builds(Pong, text),
     Auth: st.builds(Auth, hex_256),
     AuthResult: _reply(AuthResult),
-    Offer: st.builds(Offer, count, category_lists.filter(bool), st.booleans(), count, count, st.booleans()),
+    Offer: _offers(),
     OfferReply: _offer_replies(),
     Chunk: st.builds(Chunk, count, st.text(max_size=200)),
     Apply: st.builds(Apply, hex_256),

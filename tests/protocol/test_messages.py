@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
+from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, TEXT_CHARS, USERS_PER_PUSH
 from mfp_console.protocol import (
     DEFAULT_CHUNK_CHARS,
     PROTOCOL_VERSION,
@@ -18,6 +19,7 @@ from mfp_console.protocol import (
     OfferReply,
     Result,
     SyncData,
+    SyncPush,
     bundle_digest,
     check_message,
     encode_message,
@@ -136,6 +138,13 @@ def test_all_problems_of_a_body_are_reported_together() -> None:
             {"records": [{**RECORD, "version": "2"}]},
             "key 'version' must be an",
         ),
+        # issue 17, item 8: sizes a peer announces are bounded by limits
+        (Offer, {"total_bytes": BUNDLE_BYTES + 1}, f"'total_bytes' announces {BUNDLE_BYTES + 1:,} bytes, more than"),
+        (Offer, {"chunk_count": BUNDLE_CHUNKS + 1, "total_bytes": BUNDLE_BYTES}, "'chunk_count' announces 4,097 chunks"),
+        (Offer, {"chunk_count": 11, "total_bytes": 10}, "no more than the bundle has bytes"),
+        (SyncPush, {"records": [{**RECORD, "user": f"u{n}"} for n in range(USERS_PER_PUSH + 1)]},
+         f"names {USERS_PER_PUSH + 1:,} users, more than the {USERS_PER_PUSH:,} one push may"),
+        (SyncData, {"records": [{**RECORD, "user": "u" * (TEXT_CHARS + 1)}]}, "key 'user' is 1,025 characters"),
     ],
 )
 def test_wrong_fields_are_remote_errors_naming_the_field(

@@ -36,6 +36,18 @@ FLEET_FILES: list = [
     ("binary", b"\xff\xfe\x00\x01garbage", None, "UTF-8"),
     ("huge-int", b"machines:\n" + GOOD_MACHINE.encode() + b"    router_distance: " + b"9" * 5000 + b"\n", 5,
      "cannot read this value"),
+    # Issue 17: each of these hung, raised a traceback, or was silently accepted before.
+    ("alias-bomb", b"".join(
+        b"l%d: &a%d [%s]\n" % (level, level, b", ".join([b"*a%d" % (level - 1) if level else b"x"] * 9))
+        for level in range(9)) + b"machines:\n" + GOOD_MACHINE.encode(), 1, "anchor"),
+    ("self-alias", b"machines: &m [*m]\n", 1, "anchor"),
+    ("superscript-port", b"machines:\n" + GOOD_MACHINE.encode() + "    address: \"127.0.0.1:\u00b2\"\n".encode(),
+     5, "host:port"),
+    ("duplicate-key", b"machines:\n" + GOOD_MACHINE.encode() + b"    model: iR-ADV C3530\n", 5, "written twice"),
+    ("infinite-rate", b"fleet:\n  update_seconds_per_mib: .inf\nmachines:\n" + GOOD_MACHINE.encode(), 2, "from 0 to"),
+    ("nan-rate", b"fleet:\n  update_seconds_per_mib: .nan\nmachines:\n" + GOOD_MACHINE.encode(), 2, "from 0 to"),
+    ("deep-nesting", b"machines:\n" + GOOD_MACHINE.encode() + b"    location: " + b"[" * 400 + b"]" * 400 + b"\n", 5,
+     "levels deep"),
 ]
 
 SCENARIO_FILES: list[tuple[str, bytes, int, str]] = [

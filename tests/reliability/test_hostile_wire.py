@@ -8,15 +8,19 @@ kept its data, and still served an honest ping from the host.
 
 from __future__ import annotations
 
+import json
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mfp_console.domain.device_info import Category
+from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.panel_session import SystemManagerSecret
+from mfp_console.limits import ADDRESS_BOOK_ENTRIES, BUNDLE_BYTES
 from mfp_console.protocol import encode_frame, make_proof
 from mfp_console.protocol.framing import DEFAULT_MAX_FRAME
 from mfp_console.protocol.messages import Apply, Auth, Chunk, Hello, Offer
@@ -113,8 +117,9 @@ def _authenticated(welcome_challenge: str) -> bytes:
     return frame(Auth(make_proof(key, welcome_challenge, "host", TARGET)))
 
 
-async def _valid_prefix_then(live: LiveFleet, tail: list[bytes]) -> list[dict]:
-    """Hello, a correct proof and an offer of every category, then ``tail`` — a peer that knows the PIN."""
+async def _valid_prefix_then(live: LiveFleet, tail: list[bytes], total_bytes: int = 100) -> list[dict]:
+    """Hello, a correct proof and an offer of every category (announcing ``total_bytes`` in ``len(tail) - 1``
+    chunks), then ``tail`` — a peer that knows the PIN."""
     from mfp_console.engine.net.transport import dial
     from mfp_console.protocol.framing import FrameDecoder
 
@@ -140,7 +145,7 @@ async def _valid_prefix_then(live: LiveFleet, tail: list[bytes]) -> list[dict]:
         await stream.send(_authenticated(welcome["challenge"]))
         assert (await read_one() or {}).get("ok") is True
         categories = [c.value for c in Category]
-        await stream.send(frame(Offer(1, tuple(categories), False, 100, len(tail) - 1, False)))
+        await stream.send(frame(Offer(1, tuple(categories), False, total_bytes, len(tail) - 1, False)))
         await read_one()
         for piece in tail:
             await stream.send(piece)
@@ -158,14 +163,94 @@ def test_right_pin_but_wrong_digest_or_bundle_changes_nothing(live: LiveFleet) -
     COUNTS["inputs"] += 2
     before = live.call(lambda: live.fleet.data.device_info(TARGET))
     text = '{"address_book": 1}'
-    frames = live.run(lambda: _valid_prefix_then(live, [frame(Chunk(0, text)), frame(Apply("0" * 64))]))
+    size = len(text.encode())
+    frames = live.run(lambda: _valid_prefix_then(live, [frame(Chunk(0, text)), frame(Apply("0" * 64))], size))
     assert frames[-1]["type"] == "error" and "SHA-256 does not match" in frames[-1]["reason"]
     from mfp_console.protocol.messages import bundle_digest
 
-    frames = live.run(lambda: _valid_prefix_then(live, [frame(Chunk(0, text)), frame(Apply(bundle_digest(text)))]))
+    frames = live.run(
+        lambda: _valid_prefix_then(live, [frame(Chunk(0, text)), frame(Apply(bundle_digest(text)))], size)
+    )
     assert frames[-1]["type"] == "error" and "bad distribution bundle" in frames[-1]["reason"]
     assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before
     assert live.run(lambda: live.fleet.ping("host", TARGET)).ok
+
+
+def _bundle_text(**categories: object) -> str:
+    """A bundle of every category: small valid values, with ``categories`` replacing some."""
+    members: dict[str, object] = {
+        "address_book": {"entries": [], "forwarding": [], "favourites": []},
+        "department_id": {"system_manager": {}, "departments": []},
+        "printer_settings": [], "paper_information": [], "settings_values": [],
+    }
+    members.update(categories)
+    return json.dumps(members, separators=(",", ":"))
+
+
+def _entry(number: object = 1, name: object = "Ann", kind: object = "e-mail") -> dict[str, object]:
+    return {"number": number, "name": name, "kind": kind, "address": "ann@example.com"}
+
+
+def _department(dept_id: object) -> dict[str, object]:
+    return {"dept_id": dept_id, "password_hash": "x", "limits": {}, "counters": {}}
+
+
+# (what the honest-PIN peer sends, words the machine's error must hold): issue 17, item 8. Each was stored
+# before (or failed late with a TypeError), or was buffered whole however large.
+BAD_RECORDS = {
+    "number-not-numeric": (_bundle_text(address_book={"entries": [_entry(number="7")], "forwarding": [],
+                                                      "favourites": []}),
+                           "address book entry 1: 'number' must be a whole number, got a string"),
+    "name-a-mapping": (_bundle_text(address_book={"entries": [_entry(name={"first": "Ann"})], "forwarding": [],
+                                                  "favourites": []}),
+                       "address book entry 1: 'name' must be text, got an object"),
+    "department-id-unhashable": (_bundle_text(department_id={"system_manager": {}, "departments": [_department(["1"])]}),
+                                 "Department ID 1: 'dept_id' must be text, got an array"),
+    "department-id-twice": (_bundle_text(department_id={"system_manager": {},
+                                                        "departments": [_department("0000101")] * 2}),
+                            "Department ID '0000101' appears twice"),
+    "address-book-too-long": (_bundle_text(address_book={"entries": [_entry(n) for n in range(ADDRESS_BOOK_ENTRIES + 1)],
+                                                         "forwarding": [], "favourites": []}),
+                              f"the address book holds {ADDRESS_BOOK_ENTRIES + 1:,} items, more than the "
+                              f"{ADDRESS_BOOK_ENTRIES:,} a machine accepts"),
+    "overflowing-number": (_bundle_text(paper_information=[{"name": "p", "base_type": "Plain 1", "weight_gsm": 0}])
+                           .replace('"weight_gsm":0', '"weight_gsm":1e400'),
+                           "holds the number 1e400, which is too large for a float"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RECORDS))
+def test_right_pin_but_invalid_or_unbounded_records_change_nothing(live: LiveFleet, case: str) -> None:
+    """Every record is checked by type and bound before anything is written: E-PROTOCOL, data unchanged."""
+    from mfp_console.protocol.messages import bundle_digest, split_text
+
+    COUNTS["inputs"] += 1
+    text, words = BAD_RECORDS[case]
+    before = live.call(lambda: live.fleet.data.device_info(TARGET))
+    tail = [frame(Chunk(i, piece)) for i, piece in enumerate(split_text(text))] + [frame(Apply(bundle_digest(text)))]
+    frames = live.run(lambda: _valid_prefix_then(live, tail, len(text.encode())))
+    assert frames[-1]["type"] == "error" and frames[-1]["code"] == "E-PROTOCOL", frames[-1]
+    assert "bad distribution bundle" in frames[-1]["reason"] and words in frames[-1]["reason"], frames[-1]
+    assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before
+    assert live.run(lambda: live.fleet.ping("host", TARGET)).ok
+
+
+@pytest.mark.parametrize(
+    ("total_bytes", "chunk", "words"),
+    [
+        (BUNDLE_BYTES + 1, "x", f"announces {BUNDLE_BYTES + 1:,} bytes, more than the {BUNDLE_BYTES:,} a machine accepts"),
+        (10, "x" * 11, "the chunks hold more than the 10 bytes the offer announced"),
+        (50, "é" * 20, "the bundle holds 40 bytes; the offer announced 50"),
+    ],
+    ids=["offer-too-large", "chunks-beyond-the-offer", "bytes-differ"],
+)
+def test_chunks_are_held_to_the_size_the_offer_announced(live: LiveFleet, total_bytes: int, chunk: str, words: str) -> None:
+    """Issue 17, item 8: an offer's sizes are bounded and enforced before the bundle is buffered."""
+    COUNTS["inputs"] += 1
+    before = live.call(lambda: live.fleet.data.device_info(TARGET))
+    frames = live.run(lambda: _valid_prefix_then(live, [frame(Chunk(0, chunk)), frame(Apply("0" * 64))], total_bytes))
+    assert frames[-1]["type"] == "error" and words in frames[-1]["reason"], frames[-1]
+    assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before
 
 
 # --- generated cases -----------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "24-bad-settings.yaml": [
         "2:12: unknown key 'concurency' in 'settings' (did you mean 'concurrency'?)",
-        "2:51: 'update_seconds_per_mib' must be a number of machine seconds, 0 or more, got -1",
+        "2:51: 'update_seconds_per_mib' must be a number of seconds from 0 to 86400, got -1",
     ],
     "25-empty-file.yaml": [
         "1:1: the file is empty; a scenario needs 'name' and 'steps'",
@@ -129,6 +129,26 @@ EXPECTED: dict[str, list[str]] = {
     "31-unknown-data-item.yaml": [
         "3:40: unknown key 'adress_book' in 'data' (did you mean 'address_book'?)",
         "3:80: cannot read 'same like host' for 'paper_types'; write one of same as <machine>, different from <machine>, unchanged, changed, {count: n} (did you mean 'same as host'?)",
+    ],
+    # Issue 17: each of these hung `check`, or passed it and crashed `play`.
+    "32-yaml-aliases.yaml": [
+        "3:11: YAML anchor '&a' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "4:11: YAML anchor '&b' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "5:11: YAML anchor '&c' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "6:11: YAML anchor '&d' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "7:11: YAML anchor '&e' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "8:11: YAML anchor '&f' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "9:11: YAML anchor '&g' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "10:11: YAML anchor '&h' is not allowed in this file (anchors and aliases are not used in fleet or scenario files; write each value out)",
+        "11:12: YAML alias '*h' is not allowed in this file (write the value out in full)",
+    ],
+    "33-unbounded-durations.yaml": [
+        "2:36: 'update_seconds_per_mib' must be a number of seconds from 0 to 86400, got inf",
+        "4:14: 'advance': the duration '99999999d' is longer than 366 days, the most one step may take; split it into several steps",
+        "5:50: 'within': the duration '367d' is longer than 366 days, the most one step may take; split it into several steps",
+    ],
+    "34-clock-past-the-calendar.yaml": [
+        "4:5: this step could move the clock past 9000-01-01, where machine time ends (the scenario starts at 8999-06-01); start earlier or move time less",
     ],
 }
 

@@ -26,9 +26,8 @@ from mfp_console.domain.device_info import (
     PaperType,
     SettingValue,
     SystemManagerInfo,
-    category_to_json,
-    inbox_to_json,
 )
+from mfp_console.domain.device_info_json import category_to_json, inbox_to_json
 
 __all__ = ["BASE_TIME", "info_generations", "generations", "make_info", "machine_time"]
 

@@ -9,7 +9,12 @@ import pytest
 
 from mfp_console.domain.device_info import Category, InboxUrlSend
 from mfp_console.errors import ConfigError, StoreError
-from mfp_console.store import SCHEMA_VERSION, MachineStore, machine_database_path, validate_machine_name
+from mfp_console.store import (
+    SCHEMA_VERSION,
+    MachineStore,
+    machine_database_path,
+    validate_machine_name,
+)
 
 from .sample_data import make_info
 
@@ -54,6 +59,28 @@ def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="broken.sqlite3"):
         MachineStore.open(path)
+
+
+def test_an_empty_database_file_is_damaged_not_reseeded(store_path: Path) -> None:
+    """Issue 17: a 0-byte database was silently re-created, and the machine re-seeded with default data.
+
+    A database this program made is never 0 bytes (it is built under another name, then linked into
+    place), so an empty one is a damaged file: a StoreError naming it, and the file is left as it was.
+    """
+    store_path.parent.mkdir(parents=True)
+    store_path.write_bytes(b"")
+    with pytest.raises(StoreError, match=r"client-a\.sqlite3: the machine's database is damaged: the file is empty"):
+        MachineStore.open(store_path)
+    assert store_path.stat().st_size == 0
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["client-a.sqlite3"]
+
+
+def test_a_new_database_appears_whole_under_its_name(store_path: Path) -> None:
+    """The schema is in the file before it has its name; no temporary file is left behind."""
+    MachineStore.open(store_path).close()
+    assert [p.name for p in store_path.parent.iterdir()] == ["client-a.sqlite3"]
+    with sqlite3.connect(store_path) as raw:
+        assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() is not None
 
 
 def test_closed_store_refuses_use(store: MachineStore) -> None:

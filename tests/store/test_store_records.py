@@ -10,6 +10,7 @@ import pytest
 from mfp_console.domain.communication_log import DELIVERED, RECEIVED, LogEntry
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
+from mfp_console.limits import COMMUNICATION_LOG_ENTRIES
 from mfp_console.store import MachineStore, Sharing, UserItem
 
 from .sample_data import machine_time
@@ -43,6 +44,26 @@ def test_log_round_trip_and_filters(store_path: Path) -> None:
         assert store.read_log(limit=2) == [entries[3], entries[2]]
         assert store.read_log(limit=0) == []
         assert store.read_log()[0].start.tzinfo is not None
+
+
+@pytest.mark.rules("DID-23")
+def test_log_keeps_the_newest_entries_up_to_its_limit(store: MachineStore) -> None:
+    """DID-23 and issue 17: the log no longer grows without bound (one NG E-AUTH per guessed proof did).
+
+    It keeps the newest COMMUNICATION_LOG_ENTRIES entries; the oldest go first, whichever way they came
+    (an entry on its own, or with an update in one transaction).
+    """
+    first = entry(0, DELIVERED, "client-a")
+    store.append_log(first)
+    guesses = [entry(1 + i // 60, RECEIVED, "host", "NG", "E-AUTH") for i in range(COMMUNICATION_LOG_ENTRIES + 24)]
+    for guess in guesses:
+        store.append_log(guess)
+    kept = store.read_log()
+    assert len(kept) == COMMUNICATION_LOG_ENTRIES
+    assert kept == guesses[::-1][:COMMUNICATION_LOG_ENTRIES]  # the newest, newest first
+    assert first not in kept
+    with sqlite3.connect(store.path) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM communication_log").fetchone()[0] == COMMUNICATION_LOG_ENTRIES
 
 
 @pytest.mark.rules("DID-23")
@@ -149,3 +170,24 @@ def test_corrupt_state_is_a_store_error(store: MachineStore) -> None:
         raw.execute("UPDATE machine_state SET power = 'Exploded'")
     with pytest.raises(StoreError, match="machine state"):
         store.load_state()
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan"), {"deep": [1, float("inf")]}])
+def test_a_non_finite_number_is_never_stored(store: MachineStore, bad: object) -> None:
+    """Issue 17: a value that overflowed to inf was stored as ``Infinity`` and poisoned every later read.
+
+    Now it is refused with a StoreError and nothing changes; the user's data reads as before.
+    """
+    store.put_user_items("ann", {"home_screen": {"layout": "Wide"}}, machine_time(1))
+    with pytest.raises(StoreError, match="cannot store user data of 'ann': Out of range float"):
+        store.put_user_items("ann", {"home_screen": bad, "keychain": []}, machine_time(2))
+    with pytest.raises(StoreError, match="cannot store configuration"):
+        store.set_configs({"fine": 1, "bad": bad})
+    with pytest.raises(StoreError, match="cannot store user data"):
+        store.replace_users({"bob": {"home_screen": UserItem(bad, 1, Sharing.SHARED, machine_time(2))}},
+                            machine_time(2))
+    assert store.user_items("ann") == {"home_screen": UserItem({"layout": "Wide"}, 1, Sharing.SHARED, machine_time(1))}
+    assert store.get_config("fine") is None and store.user_items("bob") == {}
+    with sqlite3.connect(store.path) as raw:
+        stored = " ".join(str(row) for row in raw.execute("SELECT value FROM user_data UNION ALL SELECT value FROM config"))
+    assert "Infinity" not in stored and "NaN" not in stored

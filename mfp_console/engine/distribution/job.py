@@ -18,9 +18,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mfp_console.domain.communication_log import LogEntry
-from mfp_console.domain.destination_status import ERROR_CODES, DestinationResult, StatusKind
-from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
-from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
+from mfp_console.domain.destination_status import (
+    ERROR_CODES,
+    DestinationResult,
+    StatusKind,
+)
+from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.device_info_json import category_to_json
+from mfp_console.engine.events import (
+    DestinationStatusChanged,
+    DistributionFinished,
+    DistributionStarted,
+)
 from mfp_console.engine.net.channel import PeerClosed, PeerError
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.runtime import Runtime
@@ -77,7 +86,7 @@ class Bundle:
             if category is Category.SETTINGS_VALUES and not include_network:
                 value = tuple(s for s in value if not s.network)
             data[category.value] = category_to_json(category, value)
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         frames = tuple(
             encode_frame(Chunk(seq=i, text=piece).to_wire()) for i, piece in enumerate(split_text(text, chunk_chars))
         )

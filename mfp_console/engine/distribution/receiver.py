@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mfp_console.domain.communication_log import LogEntry
-from mfp_console.domain.device_info import Category, category_from_json
+from mfp_console.domain.device_info import Category
+from mfp_console.domain.device_info_json import category_from_json
 from mfp_console.domain.distribution_rules import apply_received
 from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import ReceivingSettings, decide_offer
@@ -48,6 +49,7 @@ from mfp_console.protocol.messages import (
     Welcome,
     bundle_digest,
 )
+from mfp_console.strict_json import raw_decode_strict
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
@@ -107,7 +109,7 @@ def decode_received_bundle(text: str, categories: list[Category], digest: str) -
         for category in categories:
             raw, member_text = members[category.value]
             if _SURROGATE_ESCAPE.search(member_text):
-                json.dumps(raw, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be encoded
+                json.dumps(raw, ensure_ascii=False, allow_nan=False).encode("utf-8")  # a lone surrogate cannot be encoded
             values[category] = category_from_json(category, raw)
     except UnicodeEncodeError:
         raise RemoteProtocolError("bad distribution bundle: text holds a lone UTF-16 surrogate") from None
@@ -126,11 +128,14 @@ _recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[str, ReceivedBun
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_JSON = json.JSONDecoder()
 
 
 def _split_members(text: str) -> dict[str, tuple[Any, str]]:
-    """Reads a JSON object member by member: each key's decoded value and the exact text of that value."""
+    """Reads a JSON object member by member: each key's decoded value and the exact text of that value.
+
+    Each value is read by the strict rules of :mod:`~mfp_console.strict_json` (no NaN, no
+    infinities or numbers too large for a float, no repeated key), because its text is stored as it came.
+    """
     members: dict[str, tuple[Any, str]] = {}
     pos = _skip(text, 0)
     if text[pos : pos + 1] != "{":
@@ -140,14 +145,14 @@ def _split_members(text: str) -> dict[str, tuple[Any, str]]:
         pos += 1
     else:
         while True:
-            key, pos = _JSON.raw_decode(text, pos)
+            key, pos = raw_decode_strict(text, pos)
             if not isinstance(key, str):
                 raise ValueError(f"a bundle key must be text, got {key!r}"[:120])
             pos = _skip(text, pos)
             if text[pos : pos + 1] != ":":
                 raise ValueError(f"expected ':' after {key!r} at character {pos}")
             start = _skip(text, pos + 1)
-            value, pos = _JSON.raw_decode(text, start)
+            value, pos = raw_decode_strict(text, start)
             if key in members:
                 raise ValueError(f"category {key!r} appears twice")
             members[key] = (value, text[start:pos])
@@ -208,13 +213,23 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         _log_refusal(machine, log("NG", decision.code, labels, decision.reason))
         return
 
+    # The offer's sizes were bounded when it was parsed (limits); hold the chunks to them as they
+    # come, so a peer cannot make this machine buffer more than it announced. A character is at least one
+    # UTF-8 byte, so counting characters is a cheap bound; the exact byte count is checked once at the end.
     pieces: list[str] = []
+    received = 0
     for _ in range(offer.chunk_count):
-        pieces.append((await channel.expect(Chunk)).text)
+        piece = (await channel.expect(Chunk)).text
+        received += len(piece)
+        if received > offer.total_bytes:
+            raise RemoteProtocolError(f"the chunks hold more than the {offer.total_bytes} bytes the offer announced")
+        pieces.append(piece)
     apply = await channel.expect(Apply)
     text = "".join(pieces)
     del pieces
     raw = text.encode("utf-8")
+    if len(raw) != offer.total_bytes:
+        raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
     digest = hashlib.sha256(raw).hexdigest()
     if digest != apply.sha256:
         raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")

@@ -47,6 +47,7 @@ from mfp_console.protocol.messages import (
     split_text,
 )
 from mfp_console.smb import CredentialVault, ShareCredentials, ShareLocation, SmbShare
+from mfp_console.strict_json import loads_strict
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
@@ -152,7 +153,8 @@ def _share(target: BackupTarget, credentials: ShareCredentials) -> SmbShare:
 
 def _backup_text(runtime: Runtime, server: SyncServer, now: datetime) -> tuple[str, bytes]:
     name = f"{_prefix(server.machine.name)}{now:%Y%m%d-%H%M%S}.json"
-    text = json.dumps(server.data.dump(server.machine.name, now), ensure_ascii=False, indent=1)
+    text = json.dumps(server.data.dump(server.machine.name, now), ensure_ascii=False, indent=1,
+                      allow_nan=False)
     return name, text.encode("utf-8")
 
 
@@ -241,7 +243,7 @@ def parse_backup(data: bytes, where: str) -> dict[str, Any]:
         RuleRefusal: (SYNC-18) not JSON, or not a backup.
     """
     try:
-        dump = json.loads(data.decode("utf-8"))
+        dump = loads_strict(data.decode("utf-8"))
     except ValueError as exc:
         raise RuleRefusal(f"cannot read the backup {where}: {exc}", "SYNC-18") from None
     if not isinstance(dump, dict) or "users" not in dump:
@@ -311,7 +313,7 @@ async def replicate(runtime: Runtime, server: SyncServer, replica: str) -> int:
     """
     me = server.machine
     dump = server.data.dump(me.name, runtime.clock.now())
-    text = json.dumps(dump, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(dump, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     opened = await open_conversation(runtime, me, replica, "sync")
     channel = opened.channel
     try:

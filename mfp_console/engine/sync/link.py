@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import MfpError, RemoteProtocolError
+from mfp_console.limits import ATTACHMENT_BYTES
 from mfp_console.protocol.framing import encode_frame, encode_raw_frame
 from mfp_console.protocol.messages import (
     Attachment,
@@ -53,8 +54,9 @@ END = "@end"
 SNAPSHOT = "@snapshot"
 """Item of the record that announces kept documents: ``{"users": [user, …], "lengths": [bytes, …]}``."""
 
-MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
-"""The most document bytes one answer may announce (a bound on what a peer can make this side buffer)."""
+MAX_SNAPSHOT_BYTES = ATTACHMENT_BYTES
+"""The most document bytes one answer may announce (a bound on what a peer can make this side buffer;
+:data:`mfp_console.limits.ATTACHMENT_BYTES`)."""
 
 ATTACHMENT_BYTES = 512 * 1024
 """Document bytes per attachment frame (half the 1 MiB frame limit)."""

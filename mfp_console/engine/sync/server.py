@@ -21,7 +21,6 @@ server's data while its own server function is stopped (SYNC-18).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -65,6 +64,7 @@ from mfp_console.protocol.messages import (
     Welcome,
 )
 from mfp_console.store.user_data import UserItem, encode_user_doc
+from mfp_console.strict_json import loads_strict
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
@@ -546,7 +546,7 @@ class SyncServer:
                 await channel.send(SyncAck(count=len(message.records)))
             elif isinstance(message, SyncLeave):
                 break
-        dump = json.loads("".join(pieces))
+        dump = loads_strict("".join(pieces))
         count = self.data.load_dump(dump, self.runtime.clock.now())
         self.machine.store.set_config("sync_replica", {"source": source, "at": self.runtime.clock.now().isoformat(),
                                                       "users": count})
