@@ -8,7 +8,8 @@ where a behaviour rule is the reason, the rule ID is carried too so that the mes
 
     MfpError
     ├── ConfigError                 a fleet file, scenario file or setting is invalid
-    │   └── FileProblemsError       one or more problems located at file:line:column
+    │   ├── FileProblemsError       one or more problems located at file:line:column
+    │   └── MachineInUse            another process runs this machine on the same state folder
     ├── RuleRefusal                 an operation refused by a behaviour rule (carries rule_id)
     │   ├── AuthError               System Manager ID/PIN or user login refused
     │   ├── LockedOut               logins locked after too many wrong PINs
@@ -35,6 +36,10 @@ class MfpError(Exception):
 
 class ConfigError(MfpError):
     """A fleet file, scenario file or setting is invalid."""
+
+
+class MachineInUse(ConfigError):
+    """Another process runs this machine on the same state folder (one process per machine)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 from mfp_console.errors import MachineUnavailable
+from mfp_console.store.machine_lock import lock_holder
+from mfp_console.store.paths import machine_database_path
 from mfp_console.store.state_dir import (
     publish_address,
     read_published_address,
@@ -44,10 +46,15 @@ class AddressRegistry:
     def elsewhere(self, name: str) -> tuple[str, int] | None:
         """The address another live process of this state folder published for ``name``, if any.
 
-        A damaged run file reads as "not published" (the store logs it): the machine starts here.
+        The machine runs elsewhere while another process holds its lock (the kernel drops a lock with its
+        process, so a run file left by a killed process, or one whose process id now names another
+        program, never counts). A damaged run file reads as "not published": the machine starts here.
         """
         published = read_published_address(self._state_dir, name)
-        if published is None or published.pid == os.getpid() or not _pid_alive(published.pid):
+        if published is None or published.pid == os.getpid():
+            return None
+        holder = lock_holder(machine_database_path(self._state_dir, name))
+        if holder is None or holder == os.getpid():
             return None
         return published.host, published.port
 
@@ -79,15 +86,3 @@ def split_address(address: str) -> tuple[str, int]:
 def is_loopback(host: str) -> bool:
     """True for ``localhost`` and loopback IP addresses."""
     return host in ("localhost", "::1") or host.startswith("127.")
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -19,12 +19,13 @@ from mfp_console.domain.device_info import (
     SettingValue,
     SystemManagerInfo,
 )
+from mfp_console.domain.device_info_json import category_from_json, category_to_json
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import CertificateInfo
-from mfp_console.errors import RuleRefusal
+from mfp_console.errors import RecordError, RuleRefusal
 
 __all__ = ["DataPart"]
 
@@ -68,6 +69,10 @@ class DataPart:
         machine.require_operable("editing")
         if admin:
             self._panel.require_admin(name)
+        try:  # what the panel stores must be readable here and receivable by every client (limits.py)
+            category_from_json(category, category_to_json(category, value), bounded=True)
+        except RecordError as exc:
+            raise RuleRefusal(f"<{category.label}>: {exc}") from None
         machine.store.save_category(category, value)
         self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=name, what=category.value,
                                               detail=detail))

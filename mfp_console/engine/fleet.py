@@ -53,6 +53,7 @@ from mfp_console.errors import ConfigError, MachineBusy, MfpError
 from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
 from mfp_console.pki import load_or_create_fleet_pki
 from mfp_console.store import MachineStore
+from mfp_console.store.machine_lock import MachineLock
 from mfp_console.store.paths import default_state_dir, machine_database_path
 from mfp_console.store.state_dir import prepare_state_dir
 
@@ -160,10 +161,16 @@ class Fleet:
             await self._start_machine(self.spec.machine(name))
 
     async def _start_machine(self, spec: MachineSpec) -> None:
-        store = MachineStore.open(machine_database_path(self.state_dir, spec.name))
-        if not store.has_device_info():
-            self._seed(store, spec)
-        machine = Machine(spec, store, self._runtime)
+        database = machine_database_path(self.state_dir, spec.name)
+        lock = MachineLock.acquire(database, spec.name)  # one process per machine (MachineInUse otherwise)
+        try:
+            store = MachineStore.open(database)
+            if not store.has_device_info():
+                self._seed(store, spec)
+        except BaseException:
+            lock.release()
+            raise
+        machine = Machine(spec, store, self._runtime, lock)
         machine.responders["ping"] = serve_ping
         self._machines.add(machine)
         self.distribution.attach(machine)

@@ -16,20 +16,42 @@ from dataclasses import replace
 from typing import Any
 
 from mfp_console.domain.device_info import DeviceInformation
-from mfp_console.domain.machine import Activity, MachineIdentity, MachineState, PowerState
-from mfp_console.engine.events import ConnectionOpened, ConnectionRefused, DataChanged, MachineStateChanged
+from mfp_console.domain.login_guard import LoginGuard
+from mfp_console.domain.machine import (
+    Activity,
+    MachineIdentity,
+    MachineState,
+    PowerState,
+)
+from mfp_console.engine.events import (
+    ConnectionOpened,
+    ConnectionRefused,
+    DataChanged,
+    MachineStateChanged,
+)
 from mfp_console.engine.functions import MachineFunctions
 from mfp_console.engine.net.channel import Channel, PeerClosed, PeerError
 from mfp_console.engine.net.transport import TlsListener, TlsStream
 from mfp_console.engine.panel_session import PanelSession, SystemManagerSecret
 from mfp_console.engine.runtime import Runtime
-from mfp_console.errors import MachineBusy, MachineUnavailable, MfpError, RemoteProtocolError, TransportError
+from mfp_console.errors import (
+    MachineBusy,
+    MachineUnavailable,
+    MfpError,
+    RemoteProtocolError,
+    StoreError,
+    TransportError,
+)
 from mfp_console.fleet_file import FleetSpec, MachineSpec
 from mfp_console.protocol import Role
 from mfp_console.protocol.messages import Hello, Welcome
 from mfp_console.store import MachineStore
+from mfp_console.store.machine_lock import MachineLock
 
-__all__ = ["Machine", "MachineRoster", "Responder"]
+__all__ = ["LOCKOUT_KEY", "Machine", "MachineRoster", "Responder"]
+
+LOCKOUT_KEY = "panel_lockout"
+"""The panel's PIN lockout state in the machine's store (kept across restarts, M-03)."""
 
 _log = logging.getLogger(__name__)
 
@@ -44,14 +66,17 @@ class Machine:
         spec: What the fleet file says about it.
         store: Its open database.
         runtime: The fleet's clock, bus, work tracker, keys and addresses.
+        lock: This process's lock on the machine, released when it closes.
     """
 
-    def __init__(self, spec: MachineSpec, store: MachineStore, runtime: Runtime) -> None:
+    def __init__(self, spec: MachineSpec, store: MachineStore, runtime: Runtime,
+                 lock: MachineLock | None = None) -> None:
         self.spec = spec
         self.store = store
+        self._lock = lock
         self.runtime = runtime
         self.state = store.load_state() or MachineState()
-        self.panel = PanelSession(runtime.lockout)
+        self.panel = PanelSession(runtime.lockout, _kept_guard(store))
         self.listener: TlsListener | None = None
         self.responders: dict[str, Responder] = {}
         self.conversations: set[asyncio.Task[Any]] = set()
@@ -91,7 +116,10 @@ class Machine:
         if new == old:
             return
         self.state = new
-        self.store.save_state(new)
+        try:
+            self.store.save_state(new)
+        except StoreError as exc:  # e.g. a full disk: the machine goes on in the state it is in, unsaved
+            _log.warning("%s: %s state not saved: %s", self.name, what, exc)
         old_text, new_text = _state_text(old, what), _state_text(new, what)
         self.runtime.bus.publish(
             MachineStateChanged(at=self.runtime.clock.now(), machine=self.name, what=what, old=old_text, new=new_text)
@@ -190,6 +218,8 @@ class Machine:
             await self.listener.close()
             self.listener = None
         self.store.close()
+        if self._lock is not None:
+            self._lock.release()
 
     def _on_refused(self, peer: str, code: str, reason: str) -> None:
         _log.info("%s refused %s: %s (%s)", self.name, peer, reason, code)
@@ -266,6 +296,14 @@ def _state_text(state: MachineState, what: str) -> str:
         "network": "cut" if state.network_cut else "connected",
         "tls": "configured" if state.tls_configured else "removed",
     }[what]
+
+
+def _kept_guard(store: MachineStore) -> LoginGuard | None:
+    data = store.get_config(LOCKOUT_KEY)
+    try:
+        return LoginGuard.from_json(data) if data else None
+    except (KeyError, ValueError, TypeError):
+        return None  # a damaged record forgets the count, as the panel did before it was kept
 
 
 class MachineRoster:

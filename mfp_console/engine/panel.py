@@ -8,7 +8,7 @@ Administrator-only change.
 from __future__ import annotations
 
 from mfp_console.engine.events import LoginEvent
-from mfp_console.engine.machine import MachineRoster
+from mfp_console.engine.machine import LOCKOUT_KEY, MachineRoster
 from mfp_console.engine.runtime import Runtime
 from mfp_console.errors import AuthError, LockedOut
 
@@ -38,6 +38,7 @@ class PanelPart:
         machine.require_operable("login")
         now = self._runtime.clock.now()
         bus = self._runtime.bus
+        before = machine.panel.guard
         try:
             machine.panel.login_admin(machine.secret, manager_id, pin, now)
         except LockedOut as exc:
@@ -46,6 +47,9 @@ class PanelPart:
         except AuthError as exc:
             bus.publish(LoginEvent(at=now, machine=name, kind="wrong PIN", detail=exc.reason))
             raise
+        finally:
+            if machine.panel.guard != before:  # a restart must not reset the count or lift a lock (M-03)
+                machine.store.set_config(LOCKOUT_KEY, machine.panel.guard.to_json())
         bus.publish(LoginEvent(at=now, machine=name, kind="Administrator logged in"))
 
     def logout(self, name: str) -> None:

@@ -65,11 +65,12 @@ class PanelSession:
 
     Args:
         policy: The lockout threshold and period (M-03).
+        guard: The lockout state the machine kept (a lock survives a restart of the program).
     """
 
-    def __init__(self, policy: LockoutPolicy) -> None:
+    def __init__(self, policy: LockoutPolicy, guard: LoginGuard | None = None) -> None:
         self.policy = policy
-        self.guard = LoginGuard()
+        self.guard = guard or LoginGuard()
         self.admin = False
         self.user: str = ""
 

@@ -14,7 +14,13 @@ from typing import Any
 
 from mfp_console.domain.destination_status import DestinationResult, StatusKind
 from mfp_console.domain.device_info import Category
-from mfp_console.domain.machine import Activity, Function, MachineIdentity, MachineState, PowerState
+from mfp_console.domain.machine import (
+    Activity,
+    Function,
+    MachineIdentity,
+    MachineState,
+    PowerState,
+)
 
 __all__ = [
     "CertificateInfo",

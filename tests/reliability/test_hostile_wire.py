@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mfp_console.domain.device_info import Category
-from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.limits import ADDRESS_BOOK_ENTRIES, BUNDLE_BYTES
 from mfp_console.protocol import encode_frame, make_proof

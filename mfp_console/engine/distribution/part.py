@@ -21,9 +21,15 @@ from mfp_console.domain.machine import Activity, Function
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
 from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY
-from mfp_console.engine.distribution.functions import DistributionReceiver, DistributionSender
+from mfp_console.engine.distribution.functions import (
+    DistributionReceiver,
+    DistributionSender,
+)
 from mfp_console.engine.distribution.job import Bundle, DistributionJob
-from mfp_console.engine.distribution.receiver import RECEIVING_SETTINGS_KEY, receiving_settings
+from mfp_console.engine.distribution.receiver import (
+    RECEIVING_SETTINGS_KEY,
+    receiving_settings,
+)
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart

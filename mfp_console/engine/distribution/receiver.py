@@ -34,7 +34,7 @@ from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import ReceivingSettings, decide_offer
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.net.channel import Channel
-from mfp_console.errors import RemoteProtocolError
+from mfp_console.errors import RemoteProtocolError, StoreError
 from mfp_console.protocol import check_proof
 from mfp_console.protocol.messages import (
     Apply,
@@ -235,8 +235,15 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
     bundle = decode_received_bundle(text, offered, digest)
 
-    outcomes = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
-                            decision.refused)
+    try:
+        outcomes = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
+                                decision.refused)
+    except StoreError as exc:
+        # Nothing was applied (the update is one transaction); the machine is idle again and says why.
+        reason = f"the update could not be stored: {exc}"
+        _log_refusal(machine, log("NG", "E-INTERRUPTED", labels, reason))
+        await channel.send(Result(code="NG", error="E-INTERRUPTED", outcomes={}, detail=reason))
+        return
     await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=decision.log_text()))
     try:
         await channel.expect(Bye)
@@ -257,9 +264,11 @@ async def _apply(
 ) -> dict[str, str]:
     """Applies the accepted categories as one update; returns the per-category outcomes for the result."""
     runtime = machine.runtime
-    machine.set_activity(Activity.UPDATING)
-    machine.store.mark_update_started({"job_id": offer.job_id, "host": hello.machine, "categories": list(labels)})
+    marked = False
     try:
+        machine.set_activity(Activity.UPDATING)
+        machine.store.mark_update_started({"job_id": offer.job_id, "host": hello.machine, "categories": list(labels)})
+        marked = True
         seconds = runtime.settings.update_seconds_per_mib * size / (1024 * 1024)
         await runtime.clock.sleep(seconds)  # DID-11: applying takes machine time; a power cut may come now
         update = apply_received(
@@ -281,6 +290,13 @@ async def _apply(
         }
         machine.store.apply_update(update.info, set(update.outcomes), update.inbox_changed,
                                    log("OK", "", labels, detail), encoded=encoded)
+    except StoreError:
+        if marked:  # the old data is intact: only a power cut leaves the marker (and E-UPDATE) behind
+            try:
+                machine.store.clear_update_marker()
+            except StoreError:
+                pass  # still no room: the marker stays and the panel asks for service after a restart
+        raise
     finally:
         if machine.state.activity is Activity.UPDATING:
             machine.set_activity(Activity.IDLE)
@@ -296,8 +312,14 @@ async def _apply(
 
 
 def _log_refusal(machine: Machine, entry: LogEntry) -> None:
-    """Writes a refused reception to the log and tells the panel (the client's log page refreshes)."""
-    machine.store.append_log(entry)
+    """Writes a refused reception to the log and tells the panel (the client's log page refreshes).
+
+    A log that cannot be written (a full disk) does not stop the answer to the host.
+    """
+    try:
+        machine.store.append_log(entry)
+    except StoreError:
+        pass
     machine.runtime.bus.publish(
         DataChanged(at=machine.runtime.clock.now(), machine=machine.name, what="communication_log",
                     detail=f"refused {entry.peer}: {entry.code}")
