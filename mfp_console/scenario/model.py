@@ -435,6 +435,7 @@ class Step:
         line: First line of the step in the file.
         column: Column of the step's key.
         end_line: Last line of the step in the file.
+        panel: The step needs the panel (the app) to run: it acts at a panel or looks at one.
     """
 
     index: int
@@ -443,15 +444,12 @@ class Step:
     line: int
     column: int
     end_line: int
+    panel: bool = False
 
     @property
     def is_panel_step(self) -> bool:
         """True when the step needs the panel (the app) to run."""
-        if self.kind in ("at", "login", "logout", "press", "set", "tick", "type"):
-            return True
-        if isinstance(self.action, Expect):
-            return any(isinstance(check, PanelCheck) for check in self.action.checks)
-        return False
+        return self.panel
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,21 @@ from typing import Any
 
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import DeviceInformation
-from mfp_console.domain.machine import Activity, PowerState
-from mfp_console.domain.receiving import ReceivingSettings
-from mfp_console.domain.schedule import WEEKDAYS, AutoDistribution, ScheduleMode
+from mfp_console.domain.machine import PowerState
 from mfp_console.engine.events import DistributionFinished, DistributionStarted
 from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.scenario import model as m
-from mfp_console.scenario.expectations import Mismatch, Observer, check, condition_holds
-from mfp_console.scenario.panel import PanelSurface, PanelUnavailable, headless_panel, live_panel, panel_available
-from mfp_console.scenario.timeparse import format_duration
+from mfp_console.scenario.expectations import Observer
+from mfp_console.scenario.panel import (
+    PanelSurface,
+    PanelUnavailable,
+    headless_panel,
+    live_panel,
+    panel_available,
+)
+from mfp_console.scenario.playing import StepFailed
+from mfp_console.scenario.steps import StepGroup, describe, kind_of
 
 __all__ = ["PASSED", "FAILED", "SKIPPED", "Result", "StepOutcome", "describe_step", "run_scenario"]
 
@@ -133,61 +138,9 @@ class Result:
         }
 
 
-class StepFailed(Exception):
-    """Raised inside the runner when a step does not hold."""
-
-    def __init__(self, message: str, expected: str = "", actual: str = "") -> None:
-        super().__init__(message)
-        self.message, self.expected, self.actual = message, expected, actual
-
-
 def describe_step(step: m.Step) -> str:
     """A short line for the audience and transcripts, e.g. ``press Next`` or ``wait until … (within 10m)``."""
-    a = step.action
-    if isinstance(a, m.At):
-        return f"walk to {a.machine}"
-    if isinstance(a, m.Login):
-        return "log in as System Manager"
-    if isinstance(a, m.Logout):
-        return "log out"
-    if isinstance(a, m.Press):
-        return "press " + " › ".join(a.labels)
-    if isinstance(a, m.SetToggles):
-        return "set " + ", ".join(f"{label} {value}" for label, value in a.items)
-    if isinstance(a, m.Tick):
-        return "tick " + ", ".join(a.items)
-    if isinstance(a, m.TypeText):
-        return "type " + ", ".join(f"{text!r} into {label}" for label, text in a.items)
-    if isinstance(a, m.World):
-        return "; ".join(action.describe() for action in a.actions)
-    if isinstance(a, m.Advance):
-        return f"advance the clock {format_duration(a.seconds)}"
-    if isinstance(a, m.Goto):
-        return f"go to {a.moment}"
-    if isinstance(a, m.NextEvent):
-        return "jump to the next scheduled event"
-    if isinstance(a, m.Wait):
-        return "wait " + a.describe()
-    if isinstance(a, m.Distribute):
-        return f"distribute {', '.join(c.label for c in a.categories)} from {a.host} to {', '.join(a.to)}"
-    if isinstance(a, m.Cancel):
-        return f"cancel the distribution on {a.host}"
-    if isinstance(a, m.Receiving):
-        return f"change <Receiving Settings> on {a.machine}"
-    if isinstance(a, m.AutoDistributionStep):
-        return f"set auto distribution on {a.host}: {a.mode}"
-    if isinstance(a, m.Destinations):
-        return f"change the destinations of {a.host}: " + ", ".join(
-            f"{c.what} {c.name or c.depth}" for c in a.changes)
-    if isinstance(a, m.Restore):
-        return f"restore {', '.join(c.label for c in a.categories)} on {a.machine}"
-    if isinstance(a, m.SyncStep):
-        return "sync: " + "; ".join(action.describe() for action in a.actions)
-    if isinstance(a, m.Expect):
-        return "expect " + ", ".join(type(c).__name__.removesuffix("Check").lower() for c in a.checks)
-    if isinstance(a, m.Note):
-        return a.text
-    return step.kind  # pragma: no cover
+    return describe(step)
 
 
 async def run_scenario(
@@ -338,7 +291,7 @@ class _Player:
             self._record(StepOutcome(step, PASSED, message, clock=self.fleet.clock.now(),
                                      seconds=time.perf_counter() - began))
             if surface is not None:
-                await surface.settle(isinstance(step.action, (m.Advance, m.Goto, m.NextEvent, m.Wait)))
+                await surface.settle(kind_of(step.action).group is StepGroup.TIME)
                 if surface.live:
                     await self._pace(_LIVE_NOTE_SECONDS if isinstance(step.action, m.Note) else _LIVE_STEP_SECONDS)
         if surface is not None and surface.live:
@@ -386,7 +339,7 @@ class _Player:
         if not isinstance(action, m.Expect):
             self.refusal = None
         try:
-            await self._act(action)
+            await kind_of(action).play(self, action)
         except StepFailed:
             raise
         except (RuleRefusal, MfpError) as exc:
@@ -400,91 +353,7 @@ class _Player:
             raise StepFailed(str(exc.args[0]) if exc.args else repr(exc)) from None
         return ""
 
-    async def _act(self, a: m.Action) -> None:
-        fleet = self.fleet
-        if isinstance(a, m.Expect):
-            self._expect(a)
-        elif isinstance(a, m.Note):
-            pass
-        elif isinstance(a, m.World):
-            for action in a.actions:
-                self._world(action)
-            await fleet.settle()
-        elif isinstance(a, m.Advance):
-            await fleet.advance(a.seconds)
-        elif isinstance(a, m.Goto):
-            now = fleet.clock.now()
-            target = a.moment.resolve(now)
-            if target < now:
-                raise StepFailed(f"cannot go back in time to {a.moment} (the clock shows {now:%Y-%m-%dT%H:%M})")
-            await fleet.advance((target - now).total_seconds())
-        elif isinstance(a, m.NextEvent):
-            if await fleet.advance_to_next() is None:
-                raise StepFailed("nothing is scheduled: there is no next event to jump to")
-        elif isinstance(a, m.Wait):
-            await self._wait(a)
-        elif isinstance(a, (m.Distribute, m.Cancel, m.Receiving, m.AutoDistributionStep, m.Restore,
-                            m.Destinations)):
-            await self._engine(a)
-        elif isinstance(a, m.SyncStep):
-            await self._sync(a)
-        else:
-            await self._panel(a)
-
-    def _world(self, action: m.WorldAction) -> None:
-        fleet, name = self.fleet, action.machine
-        kind = action.action
-        if kind == "power_off":
-            fleet.faults.power(name, PowerState.OFF)
-        elif kind == "power_on":
-            fleet.faults.power(name, PowerState.ON)
-        elif kind == "sleep":
-            fleet.faults.power(name, PowerState.SLEEP)
-        elif kind == "busy":
-            fleet.faults.set_activity(name, Activity(action.activity))
-        elif kind == "idle":
-            fleet.faults.set_activity(name, Activity.IDLE)
-        elif kind in ("cut_network", "restore_network"):
-            fleet.faults.cut_network(name, kind == "cut_network")
-        elif kind == "remove_tls_key":
-            fleet.faults.remove_tls_key(name)
-        elif kind == "regenerate_tls_key":
-            fleet.faults.regenerate_tls_key(name)
-        elif kind == "change_pin":
-            fleet.faults.change_pin(name, action.pin)
-            self.credentials[name] = (self.credentials[name][0], action.pin)
-        elif kind == "clear_error":
-            fleet.faults.clear_error(name)
-        else:  # pragma: no cover - the validator knows every action
-            raise StepFailed(f"unknown world action {kind!r}")
-
-    async def _wait(self, a: m.Wait) -> None:
-        fleet, clock = self.fleet, self.fleet.clock
-        deadline = clock.now().timestamp() + a.within
-        await fleet.settle()
-        while True:
-            held, seen = condition_holds(a.condition, self._observer(), self.finished, self.started)
-            if held:
-                if a.condition.kind == "distribution_finished":
-                    self.finished = 0
-                elif a.condition.kind == "distribution_started":
-                    self.started = 0
-                return
-            head = clock.next_timer()
-            if head is None or head.when.timestamp() > deadline:
-                remaining = deadline - clock.now().timestamp()
-                if remaining > 0:
-                    await fleet.advance(remaining)
-                    held, seen = condition_holds(a.condition, self._observer(), self.finished, self.started)
-                    if held:
-                        continue
-                raise StepFailed(
-                    f"still waiting after {format_duration(a.within)} of machine time: {a.condition.text}",
-                    a.condition.text, seen,
-                )
-            await fleet.advance_to_next()
-
-    async def _as_admin(self, name: str, work: Callable[[], Any]) -> Any:
+    async def as_admin(self, name: str, work: Callable[[], Any]) -> Any:
         """Runs a facade call needing an Administrator, logging in with the machine's current credentials
         and restoring the panel's login state afterwards."""
         fleet = self.fleet
@@ -497,77 +366,7 @@ class _Player:
             if not was_admin and fleet.is_running(name) and fleet.view(name).power is not PowerState.OFF:
                 fleet.panel.logout(name)
 
-    async def _engine(self, a: Any) -> None:
-        fleet = self.fleet
-        if isinstance(a, m.Distribute):
-            if a.credentials is not None and not fleet.panel.is_admin(a.host):
-                fleet.panel.login_admin(a.host, *a.credentials)
-            self.host = a.host
-            await self._as_admin(a.host, lambda: fleet.distribution.start_manual_distribution(
-                a.host, a.categories, a.to, a.include_network))
-        elif isinstance(a, m.Cancel):
-            await self._as_admin(a.host, lambda: fleet.distribution.cancel_distribution(a.host))
-        elif isinstance(a, m.Receiving):
-            settings = fleet.distribution.receiving_settings(a.machine)
-            if a.restrict_model is not None:
-                settings = ReceivingSettings(a.restrict_model, settings.restricted_categories)
-            for category, on in a.restrict:
-                settings = settings.with_restriction(category, on)
-            await self._as_admin(a.machine, lambda: fleet.distribution.set_receiving_settings(a.machine, settings))
-        elif isinstance(a, m.AutoDistributionStep):
-            schedule = _schedule(a)
-            await self._as_admin(a.host, lambda: fleet.distribution.set_auto_distribution(a.host, schedule))
-        elif isinstance(a, m.Restore):
-            await self._as_admin(a.machine, lambda: fleet.distribution.restore_data(a.machine, a.categories))
-        elif isinstance(a, m.Destinations):
-            for change in a.changes:
-                await self._as_admin(a.host, lambda c=change: _change_destinations(fleet, a.host, c))
-        await fleet.settle()
-
-    async def _sync(self, a: m.SyncStep) -> None:
-        """Plays a ``sync`` step's actions in order, settling the fleet after each."""
-        from mfp_console.scenario.sync_play import SyncStepProblem, play_sync_action
-
-        for action in a.actions:
-            try:
-                await play_sync_action(self.fleet, action, self.credentials)
-            except SyncStepProblem as exc:
-                raise StepFailed(str(exc)) from None
-            await self.fleet.settle()
-
-    async def _panel(self, a: m.Action) -> None:
-        surface = self.surface
-        if surface is None:  # pragma: no cover - a scenario with panel steps always has a surface
-            raise StepFailed("this step needs the panel, which is not running")
-        driver = surface.driver
-        try:
-            if isinstance(a, m.At):
-                await driver.at(a.machine)
-            elif isinstance(a, m.Login):
-                if not await driver.login(a.manager_id, a.pin):
-                    raise RuleRefusal("the panel refused the login (wrong ID or PIN, or logins are locked)", "M-03")
-            elif isinstance(a, m.Logout):
-                await driver.logout()
-            elif isinstance(a, m.Press):
-                if len(a.labels) > 1:
-                    await driver.press_path(a.labels)
-                else:
-                    await driver.press(a.labels[0])
-            elif isinstance(a, m.SetToggles):
-                for label, value in a.items:
-                    await driver.set_toggle(label, value in ("On", "Include"))
-            elif isinstance(a, m.Tick):
-                await driver.tick(a.items)
-            elif isinstance(a, m.TypeText):
-                for label, text in a.items:
-                    await driver.type_into(label, text)
-        except RuleRefusal:
-            raise
-        except MfpError as exc:  # the driver's own errors: a label not on screen, a field missing …
-            raise StepFailed(str(exc)) from None
-        await self.fleet.settle()
-
-    def _observer(self) -> Observer:
+    def observer(self) -> Observer:
         surface = self.surface
         return Observer(
             self.fleet,
@@ -576,35 +375,6 @@ class _Player:
             (lambda: surface.text()) if surface is not None else (lambda: None),
             lambda: self.refusal,
         )
-
-    def _expect(self, a: m.Expect) -> None:
-        observer = self._observer()
-        for item in a.checks:
-            found: Mismatch | None = check(item, observer)
-            if found is not None:
-                raise StepFailed(found.message, found.expected, found.actual)
-
-
-def _change_destinations(fleet: Fleet, host: str, change: m.DestinationChange) -> None:
-    if change.what == "register":
-        fleet.distribution.register_destination(host, change.name, change.address)
-    elif change.what == "delete":
-        fleet.distribution.delete_destination(host, change.name)
-    else:
-        fleet.distribution.register_found(host, fleet.distribution.search_destinations(host, change.depth))
-
-
-def _schedule(a: m.AutoDistributionStep) -> AutoDistribution:
-    mode = ScheduleMode(a.mode)
-    days = dict(a.days)
-    return AutoDistribution(
-        mode=mode,
-        everyday=a.everyday,
-        days=tuple(days.get(day, ()) for day in WEEKDAYS),
-        categories=frozenset(a.categories),
-        include_network=a.include_network,
-        destinations=a.to,
-    )
 
 
 def _next_expects_refusal(steps: tuple[m.Step, ...], position: int) -> bool:

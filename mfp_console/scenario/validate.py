@@ -18,8 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mfp_console.domain.machine import Function
-from mfp_console.domain.menu import MENU_TREE, MenuPathError, normalize_label
-from mfp_console.errors import FileProblem, FileProblemsError, RuleRefusal
+from mfp_console.errors import FileProblem, FileProblemsError
 from mfp_console.fleet_file import (
     FleetSpec,
     load_fleet_file,
@@ -33,24 +32,15 @@ from mfp_console.limits import (
 )
 from mfp_console.scenario import model as m
 from mfp_console.scenario.reading import MISSING, Reader
+from mfp_console.scenario.steps import STEPS, ReadContext
 from mfp_console.scenario.timeparse import (
     DurationError,
-    Moment,
-    parse_duration,
     parse_moment,
 )
-from mfp_console.scenario.validate_engine import read_engine_step
-from mfp_console.scenario.validate_expect import read_condition, read_expect
 from mfp_console.scenario.vocabulary import (
-    BUSY_ACTIVITIES,
     KNOWN_RULE_IDS,
-    NO_ARGUMENT_STEPS,
     SETTINGS_KEYS,
-    STEP_KINDS,
-    TOGGLE_LABELS,
     TOP_LEVEL_KEYS,
-    WORLD_ACTIONS,
-    category_labels,
 )
 from mfp_console.yaml_source import Mark, Problems, mark_of, nearest
 
@@ -277,7 +267,10 @@ def _read_steps(doc: Any, reader: Reader, ends: Sequence[int], tz: tzinfo, clock
         read = _read_step(item, mark, reader, tz, clock, default_host)
         if read is not None:
             kind, action, key_mark = read
-            steps.append(m.Step(index + 1, kind, action, key_mark.line, key_mark.column, max(end, key_mark.line)))
+            panel = STEPS[kind].needs_panel or (
+                isinstance(action, m.Expect) and any(isinstance(c, m.PanelCheck) for c in action.checks))
+            steps.append(m.Step(index + 1, kind, action, key_mark.line, key_mark.column, max(end, key_mark.line),
+                                panel))
     return steps
 
 
@@ -330,12 +323,13 @@ def _read_step(item: Any, mark: Mark, reader: Reader, tz: tzinfo, clock: datetim
                default_host: str) -> tuple[str, m.Action, Mark] | None:
     if isinstance(item, str):
         word = item.strip()
-        if word in NO_ARGUMENT_STEPS:
-            return word, (m.Logout() if word == "logout" else m.NextEvent()), mark
-        if word in STEP_KINDS:
+        kind = STEPS.get(word)
+        if kind is not None and kind.bare:
+            return word, kind.read(None, ReadContext(mark, reader, tz, clock, default_host)), mark  # type: ignore[return-value]
+        if kind is not None:
             reader.add(mark, f"step '{word}' needs a value, e.g. '- {word}: …'")
         else:
-            reader.add(mark, f"unknown step {word!r}", nearest(word, STEP_KINDS))
+            reader.add(mark, f"unknown step {word!r}", nearest(word, STEPS))
         return None
     if item is None:
         reader.add(mark, f"empty step; write a step like {_EXAMPLE}")
@@ -349,266 +343,25 @@ def _read_step(item: Any, mark: Mark, reader: Reader, tz: tzinfo, clock: datetim
     keys = list(item)
     if len(keys) > 1:
         extra = keys[1]
-        hint = "start each step with its own '- '" if extra in STEP_KINDS else nearest(str(extra), STEP_KINDS)
+        hint = "start each step with its own '- '" if extra in STEPS else nearest(str(extra), STEPS)
         reader.add(reader.key_mark(item, extra),
                    f"a step has exactly one key, but this one also has {extra!r} after {keys[0]!r}", hint)
-    kind = keys[0]
-    key_mark = reader.key_mark(item, kind) or mark
-    if kind not in STEP_KINDS:
-        reader.add(key_mark, f"unknown step {kind!r}", nearest(str(kind), STEP_KINDS))
+    key = keys[0]
+    key_mark = reader.key_mark(item, key) or mark
+    kind = STEPS.get(key) if isinstance(key, str) else None
+    if kind is None:
+        reader.add(key_mark, f"unknown step {key!r}", nearest(str(key), STEPS))
         return None
-    value = item[kind]
-    vmark = reader.value_mark(item, kind) or key_mark
-    action = _read_action(kind, value, vmark, item, reader, tz, clock, default_host)
+    value = item[key]
+    vmark = reader.value_mark(item, key) or key_mark
+    if kind.bare:
+        if value not in (None, {}, True):
+            reader.add(vmark, f"'{key}' takes no value; write '- {key}'")
+            return None
+    elif value is None:
+        reader.add(key_mark, f"step '{key}' needs a value")
+        return None
+    action = kind.read(value, ReadContext(vmark, reader, tz, clock, default_host))
     if action is MISSING or action is None:
         return None
-    return kind, action, key_mark  # type: ignore[return-value]
-
-
-def _read_action(kind: str, value: Any, mark: Mark, holder: Any, reader: Reader, tz: tzinfo, clock: datetime,
-                 default_host: str) -> m.Action | object:
-    if kind in NO_ARGUMENT_STEPS:
-        if value not in (None, {}, True):
-            reader.add(mark, f"'{kind}' takes no value; write '- {kind}'")
-            return MISSING
-        return m.Logout() if kind == "logout" else m.NextEvent()
-    if value is None:
-        reader.add(reader.key_mark(holder, kind), f"step '{kind}' needs a value")
-        return MISSING
-    if kind == "at":
-        name = reader.machine(value, mark, "'at'")
-        return MISSING if name is MISSING else m.At(name)  # type: ignore[arg-type]
-    if kind == "login":
-        return _read_login(value, mark, reader)
-    if kind == "press":
-        return _read_press(value, mark, reader)
-    if kind == "set":
-        return _read_set(value, mark, reader)
-    if kind == "tick":
-        return _read_tick(value, mark, reader)
-    if kind == "type":
-        return _read_type(value, mark, reader)
-    if kind == "world":
-        return _read_world(value, mark, reader)
-    if kind == "advance":
-        try:
-            return m.Advance(parse_duration(value))
-        except DurationError as exc:
-            reader.add(mark, f"'advance': {exc}")
-            return MISSING
-    if kind == "goto":
-        return _read_goto(value, mark, reader, tz, clock)
-    if kind == "wait":
-        return _read_wait(value, mark, reader)
-    if kind == "note":
-        if not isinstance(value, str):
-            reader.add(mark, "'note' must be text (quote it if it contains ': ')")
-            return MISSING
-        return m.Note(value)
-    if kind == "expect":
-        return read_expect(value, mark, reader, default_host)
-    return read_engine_step(kind, value, mark, reader, default_host)
-
-
-def _read_login(value: Any, mark: Mark, reader: Reader) -> m.Login | object:
-    mapping = reader.mapping(value, mark, "'login'", '{id: "7654321", pin: "7654321"}')
-    if mapping is None:
-        return MISSING
-    reader.unknown_keys(mapping, ("id", "pin"), "'login'")
-    manager_id = reader.quoted_digits(mapping, "id", "'login'")
-    pin = reader.quoted_digits(mapping, "pin", "'login'")
-    if manager_id is MISSING or pin is MISSING:
-        return MISSING
-    return m.Login(manager_id, pin)  # type: ignore[arg-type]
-
-
-def _read_press(value: Any, mark: Mark, reader: Reader) -> m.Press | object:
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        reader.add(mark, "'press' needs a button label or a list of labels")
-        return MISSING
-    labels = []
-    for index, item in enumerate(items):
-        item_mark = reader.item_mark(value, index) if isinstance(value, list) else mark
-        if not isinstance(item, str) or not item.strip():
-            reader.add(item_mark, f"a button label must be text, got {item!r}")
-            return MISSING
-        labels.append(item.strip())
-    if normalize_label(labels[0]) == normalize_label(MENU_TREE.label):
-        _check_menu_path(labels, value if isinstance(value, list) else None, mark, reader)
-    return m.Press(tuple(labels))
-
-
-def _check_menu_path(labels: list[str], located: Any, mark: Mark, reader: Reader) -> None:
-    """Checks a path that starts at ``Settings/Registration`` down to the first screen (buttons on a screen
-    are the screen's own and cannot be checked here)."""
-    node = MENU_TREE
-    for index, label in enumerate(labels[1:], start=1):
-        if node.is_screen:
-            return
-        child = node.child(label)
-        if child is None:
-            where = [MENU_TREE.label, *labels[1:index]]
-            error = MenuPathError(label, where, [c.label for c in node.children])
-            hint = f"did you mean {error.suggestion!r}?" if error.suggestion else ""
-            item_mark = reader.item_mark(located, index) if located is not None else mark
-            reader.add(item_mark, f"no button {label!r} under {' › '.join(where)}", hint)
-            return
-        node = child
-
-
-def _read_set(value: Any, mark: Mark, reader: Reader) -> m.SetToggles | object:
-    mapping = reader.mapping(value, mark, "'set'", "{Address Book: On}")
-    if mapping is None:
-        return MISSING
-    items = []
-    by_norm = {normalize_label(label): label for label in TOGGLE_LABELS}
-    ok = True
-    for key, raw in mapping.items():
-        label = by_norm.get(normalize_label(str(key)))
-        if label is None:
-            reader.add(reader.key_mark(mapping, key), f"no toggle {key!r} on the panel",
-                       nearest(str(key).strip("<>"), TOGGLE_LABELS))
-            ok = False
-            continue
-        allowed = TOGGLE_LABELS[label]
-        text = ("On" if raw else "Off") if isinstance(raw, bool) else str(raw).strip().strip("<>")
-        match = next((a for a in allowed if a.lower() == text.lower()), None)
-        if match is None:
-            shown = reader.written(raw, reader.value_mark(mapping, key))
-            reader.add(reader.value_mark(mapping, key),
-                       f"{label!r} is {' or '.join(allowed)}, got {shown!r}", nearest(shown, allowed))
-            ok = False
-            continue
-        items.append((label, match))
-    return m.SetToggles(tuple(items)) if ok else MISSING
-
-
-def _read_tick(value: Any, mark: Mark, reader: Reader) -> m.Tick | object:
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        reader.add(mark, "'tick' needs a list of items (destinations or categories)")
-        return MISSING
-    known = [*(reader.machines or ()), *sorted(reader.registered), *category_labels()]
-    out = []
-    for index, item in enumerate(items):
-        item_mark = reader.item_mark(value, index) if isinstance(value, list) else mark
-        text = str(item).strip() if item is not None else ""
-        if reader.machines is not None and text not in known:
-            reader.add(item_mark, f"nothing called {text!r} can be ticked (machines and categories can)",
-                       nearest(text, known))
-            continue
-        out.append(text)
-    return m.Tick(tuple(out)) if len(out) == len(items) else MISSING
-
-
-def _read_type(value: Any, mark: Mark, reader: Reader) -> m.TypeText | object:
-    mapping = reader.mapping(value, mark, "'type'", "{Start Time: \"0300\"}")
-    if mapping is None:
-        return MISSING
-    items = []
-    for key, raw in mapping.items():
-        if raw is None or isinstance(raw, (dict, list, bool)):
-            reader.add(reader.value_mark(mapping, key), f"the text typed into {key!r} must be text, got {raw!r}")
-            continue
-        items.append((str(key), reader.written(raw, reader.value_mark(mapping, key))))
-    return m.TypeText(tuple(items)) if len(items) == len(mapping) else MISSING
-
-
-def _read_world(value: Any, mark: Mark, reader: Reader) -> m.World | object:
-    mapping = reader.mapping(value, mark, "'world'", "{power_off: client-a}")
-    if mapping is None:
-        return MISSING
-    if not mapping:
-        reader.add(mark, "'world' needs an action, e.g. {power_off: client-a}")
-        return MISSING
-    actions = []
-    ok = True
-    for action, raw in mapping.items():
-        amark = reader.value_mark(mapping, action)
-        if action not in WORLD_ACTIONS:
-            reader.add(reader.key_mark(mapping, action), f"unknown world action {action!r}",
-                       nearest(str(action), WORLD_ACTIONS))
-            ok = False
-            continue
-        read = _read_world_action(action, raw, amark, reader)
-        if read is MISSING:
-            ok = False
-        else:
-            actions.append(read)
-    return m.World(tuple(actions)) if ok else MISSING
-
-
-def _read_world_action(action: str, raw: Any, mark: Mark, reader: Reader) -> m.WorldAction | object:
-    if action == "busy":
-        if isinstance(raw, str):
-            name = reader.machine(raw, mark, "'busy'")
-            return MISSING if name is MISSING else m.WorldAction("busy", name, "Printing")  # type: ignore[arg-type]
-        mapping = reader.mapping(raw, mark, "'busy'", "{machine: client-a, activity: Printing}")
-        if mapping is None:
-            return MISSING
-        reader.unknown_keys(mapping, ("machine", "activity"), "'busy'")
-        name = reader.machine_at(mapping, "machine", "'busy'")
-        activity = mapping.get("activity", "Printing")
-        match = next((a for a in BUSY_ACTIVITIES if str(activity).lower() == a.lower()), None)
-        if match is None:
-            reader.add(reader.value_mark(mapping, "activity"), f"a busy machine is {', '.join(BUSY_ACTIVITIES)}; "
-                       f"got {activity!r}", nearest(str(activity), BUSY_ACTIVITIES))
-            return MISSING
-        return MISSING if name is MISSING else m.WorldAction("busy", name, match)  # type: ignore[arg-type]
-    if action == "change_pin":
-        mapping = reader.mapping(raw, mark, "'change_pin'", '{machine: client-b, pin: "1111111"}')
-        if mapping is None:
-            return MISSING
-        reader.unknown_keys(mapping, ("machine", "pin"), "'change_pin'")
-        name = reader.machine_at(mapping, "machine", "'change_pin'")
-        pin = reader.quoted_digits(mapping, "pin", "'change_pin'")
-        if pin is not MISSING:
-            from mfp_console.domain.credentials import normalize_system_manager_value
-
-            try:
-                normalize_system_manager_value(str(pin), "System Manager PIN")
-            except RuleRefusal as exc:
-                reader.add(reader.value_mark(mapping, "pin"), f"{exc.reason} (M-02)")
-                return MISSING
-        if name is MISSING or pin is MISSING:
-            return MISSING
-        return m.WorldAction("change_pin", name, pin=pin)  # type: ignore[arg-type]
-    name = reader.machine(raw, mark, f"'{action}'")
-    return MISSING if name is MISSING else m.WorldAction(action, name)  # type: ignore[arg-type]
-
-
-def _read_goto(value: Any, mark: Mark, reader: Reader, tz: tzinfo, clock: datetime) -> m.Goto | object:
-    try:
-        moment: Moment = parse_moment(value, tz, source_text=reader.written(value, mark))
-    except DurationError as exc:
-        reader.add(mark, f"'goto': {exc}")
-        return MISSING
-    if moment.at is not None and moment.at < clock:
-        reader.add(mark, f"'goto' {moment} is before the scenario's start ({clock:%Y-%m-%dT%H:%M}); "
-                   "the clock only moves forward")
-        return MISSING
-    return m.Goto(moment)
-
-
-def _read_wait(value: Any, mark: Mark, reader: Reader) -> m.Wait | object:
-    mapping = reader.mapping(value, mark, "'wait'", "{until: distribution finished, within: 10m}")
-    if mapping is None:
-        return MISSING
-    reader.unknown_keys(mapping, ("until", "within"), "'wait'")
-    condition = MISSING
-    if "until" not in mapping:
-        reader.add(mark, "'wait' needs 'until', e.g. 'distribution finished' or 'client-a is Off'")
-    else:
-        condition = read_condition(mapping["until"], reader.value_mark(mapping, "until"), reader)
-    within: float | object = MISSING
-    if "within" not in mapping:
-        reader.add(mark, "'wait' needs 'within': the most machine time to wait, e.g. 10m")
-    else:
-        try:
-            within = parse_duration(mapping["within"])
-        except DurationError as exc:
-            reader.add(reader.value_mark(mapping, "within"), f"'within': {exc}")
-    if condition is MISSING or within is MISSING:
-        return MISSING
-    return m.Wait(condition, within)  # type: ignore[arg-type]
+    return key, action, key_mark  # type: ignore[return-value]

@@ -46,7 +46,7 @@ def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_
         if MISSING in (name, categories):
             return MISSING
         return m.Restore(name, categories)  # type: ignore[arg-type]
-    raise AssertionError(kind)  # pragma: no cover - STEP_KINDS and this dispatch agree
+    raise AssertionError(kind)  # pragma: no cover - the step registry and this dispatch agree
 
 
 def _read_credentials(mapping: Any, reader: Reader, what: str) -> tuple[str, str] | None | object:

@@ -378,6 +378,8 @@ _READERS = {
 
 
 def _read_sync_check(raw: Any, mark: Mark, reader: Reader) -> m.Check | object:
-    from mfp_console.scenario.validate_sync import read_sync_check  # synchronization expectations
+    from mfp_console.scenario.validate_sync import (
+        read_sync_check,  # synchronization expectations
+    )
 
     return read_sync_check(raw, mark, reader)

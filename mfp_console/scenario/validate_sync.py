@@ -13,8 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mfp_console.domain.sync_items import ADDRESS_TYPES, CommonItem, PersonalItem, SharingRange
 from mfp_console.domain.schedule import parse_start_time
+from mfp_console.domain.sync_items import (
+    ADDRESS_TYPES,
+    CommonItem,
+    PersonalItem,
+    SharingRange,
+)
 from mfp_console.domain.sync_settings import BackupMode, DeviceState, UserLimitAction
 from mfp_console.errors import RuleRefusal
 from mfp_console.scenario import model as m

@@ -17,11 +17,8 @@ __all__ = [
     "ERROR_CODES",
     "EXPECT_KINDS",
     "KNOWN_RULE_IDS",
-    "NO_ARGUMENT_STEPS",
-    "PANEL_STEPS",
     "SETTINGS_KEYS",
     "STATUS_WORDS",
-    "STEP_KINDS",
     "SYNC_ACTIONS",
     "SYNC_EXPECT_FIELDS",
     "TOGGLE_LABELS",
@@ -45,19 +42,6 @@ SETTINGS_KEYS = (
     "lockout_minutes",
 )
 """Fleet settings a scenario may override (on top of its fleet's ``fleet:`` block)."""
-
-PANEL_STEPS = ("at", "login", "logout", "press", "set", "tick", "type")
-"""Steps a person does at a machine's panel; they always go through the real app."""
-
-ENGINE_STEPS = ("distribute", "cancel", "receiving", "auto_distribution", "restore", "destinations", "sync")
-"""Shortcuts that call the fleet facade directly (headless tests; no panel needed)."""
-
-TIME_STEPS = ("advance", "goto", "next_event", "wait")
-
-STEP_KINDS = (*PANEL_STEPS, "world", *TIME_STEPS, *ENGINE_STEPS, "expect", "note")
-
-NO_ARGUMENT_STEPS = ("logout", "next_event")
-"""Steps written as a bare word (``- logout``)."""
 
 WORLD_ACTIONS = (
     "power_off",

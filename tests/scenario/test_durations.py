@@ -6,7 +6,13 @@ from datetime import datetime, time, timezone
 
 import pytest
 
-from mfp_console.scenario.timeparse import DurationError, Moment, format_duration, parse_duration, parse_moment
+from mfp_console.scenario.timeparse import (
+    DurationError,
+    Moment,
+    format_duration,
+    parse_duration,
+    parse_moment,
+)
 
 UTC = timezone.utc
 

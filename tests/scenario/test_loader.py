@@ -9,7 +9,11 @@ import pytest
 
 from mfp_console.domain.device_info import Category
 from mfp_console.scenario import model as m
-from mfp_console.scenario.loader import load_scenario, load_scenario_text, looks_like_scenario
+from mfp_console.scenario.loader import (
+    load_scenario,
+    load_scenario_text,
+    looks_like_scenario,
+)
 
 ISSUE_EXAMPLE = """\
 name: A client with another PIN is skipped

@@ -9,7 +9,13 @@ import pytest
 from mfp_console.errors import FileProblemsError
 from mfp_console.scenario import model as m
 from mfp_console.scenario.loader import load_scenario_text
-from mfp_console.scenario.runner import FAILED, PASSED, SKIPPED, describe_step, run_scenario
+from mfp_console.scenario.runner import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    describe_step,
+    run_scenario,
+)
 
 
 def scenario(tmp_path: Path, body: str, head: str = ""):  # noqa: ANN201 - Scenario
