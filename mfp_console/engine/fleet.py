@@ -452,15 +452,33 @@ class Fleet(PanelOperations, DistributionOperations, ImportExportOperations, Syn
             pass
 
     def _external_address(self, name: str) -> tuple[str, int] | None:
+        published = self._published_elsewhere(name)
+        return None if published is None else (published[0], published[1])
+
+    def _published_elsewhere(self, name: str) -> tuple[str, int, int] | None:
+        """Host, port and process id of ``name`` when another live process runs it on this state directory."""
         path = self._run_dir() / f"{name}.json"
         try:
             data = json.loads(path.read_text())
-        except (OSError, ValueError):
+            host, port, pid = str(data["host"]), int(data["port"]), int(data.get("pid", 0))
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        pid = int(data.get("pid", 0))
         if pid == os.getpid() or not _pid_alive(pid):
             return None
-        return str(data["host"]), int(data["port"])
+        return host, port, pid
+
+    def running_elsewhere(self) -> dict[str, int]:
+        """The machines of this state directory that other live processes run: name → process id.
+
+        A second panel on a state directory whose machines all run elsewhere has nothing to show; it
+        uses this to say which process holds them.
+        """
+        out: dict[str, int] = {}
+        for name in self.spec.names:
+            published = self._published_elsewhere(name)
+            if published is not None:
+                out[name] = published[2]
+        return out
 
 
 _FUNCTION_ATTACHERS: list[Callable[[Fleet, Machine], None]] = [attach_distribution, attach_sync]
