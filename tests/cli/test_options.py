@@ -135,3 +135,28 @@ def test_a_bad_fleet_option_for_check_is_reported_once_with_file_and_line(
     assert main(["check", "--fleet", str(fleet), *map(str, files)]) == 2
     err = capsys.readouterr().err
     assert err.count(f"{fleet}:3:5:") == 1, err
+
+
+def test_bench_keeps_its_fleets_in_state_dir_and_says_fleet_is_not_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mfp_console.bench.suite as suite
+
+    seen: dict[str, object] = {}
+
+    class Report:
+        missed = False
+
+        def write_text(self, out: object) -> None:
+            print("report", file=out)  # type: ignore[call-overload]
+
+    def fake_run_suite(quick: bool, parts: object, work_dir: Path | None, progress: object) -> Report:
+        seen["work_dir"] = work_dir
+        return Report()
+
+    monkeypatch.setattr(suite, "run_suite", fake_run_suite)
+    assert main(["--fleet", "f.yaml", "bench", "--quick", "--state-dir", str(tmp_path)]) == 0
+    assert seen["work_dir"] == tmp_path
+    assert "--fleet f.yaml is not used" in capsys.readouterr().err
+    assert main(["bench", "--quick", "--state-dir", str(tmp_path), "--work-dir", str(tmp_path / "w")]) == 0
+    assert seen["work_dir"] == tmp_path / "w"  # --work-dir, when given, wins
