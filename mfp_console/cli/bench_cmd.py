@@ -31,9 +31,14 @@ def add_bench_command(sub: argparse._SubParsersAction, add_options) -> None:  # 
         help=f"comma-separated parts to run (default: all): {', '.join(PARTS)}",
     )
     bench.add_argument("--work-dir", metavar="DIR", type=Path, default=None,
-                       help="keep prepared fleets here and reuse them (default: a temporary folder, removed)")
+                       help="keep prepared fleets here and reuse them (default: --state-dir, else a temporary "
+                            "folder, removed)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
-    add_options(bench)
+    add_options(
+        bench,
+        fleet_help="not used: the suite builds its own fleets of every size (a warning says so)",
+        state_dir_help="where the prepared fleets are kept and reused (the same as --work-dir)",
+    )
     bench.set_defaults(func=cmd_bench)
 
 
@@ -50,7 +55,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         print(f"bench: {line}", file=sys.stderr, flush=True)
 
-    report = run_suite(args.quick, parts, args.work_dir, progress)
+    if getattr(args, "fleet", None):
+        progress(f"--fleet {args.fleet} is not used: the suite builds its own fleets of every size")
+    work_dir = args.work_dir if args.work_dir is not None else getattr(args, "state_dir", None)
+    report = run_suite(args.quick, parts, work_dir, progress)
     if args.json:
         report.write_json(sys.stdout)
     else:

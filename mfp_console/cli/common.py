@@ -35,25 +35,25 @@ EXIT_INVALID = 2
 T = TypeVar("T")
 
 
-def add_fleet_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """Adds ``--fleet`` and ``--state-dir`` (every command has them).
+def add_fleet_options(
+    parser: argparse.ArgumentParser,
+    *,
+    top_level: bool = False,
+    fleet_help: str = "fleet file (YAML); the built-in default fleet when omitted",
+    state_dir_help: str = (
+        "where machine databases and certificates live (default: a folder per fleet in the user data dir)"
+    ),
+) -> None:
+    """Adds ``--fleet`` and ``--state-dir``: every command and command group has them, so they may stand
+    before or after the command's name (``mfp-console --state-dir D fleet status`` is
+    ``mfp-console fleet status --state-dir D``).
 
-    Sub-commands suppress their defaults so that ``mfp-console --fleet F fleet status`` keeps ``F``.
+    Only the top-level parser has defaults; the others suppress theirs, so an option given before the
+    command's name is kept and, when it is given twice, the later one wins.
     """
     default = None if top_level else argparse.SUPPRESS
-    parser.add_argument(
-        "--fleet",
-        metavar="FILE",
-        default=default,
-        help="fleet file (YAML); the built-in default fleet when omitted",
-    )
-    parser.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        type=Path,
-        default=default,
-        help="where machine databases and certificates live (default: a folder per fleet in the user data dir)",
-    )
+    parser.add_argument("--fleet", metavar="FILE", default=default, help=fleet_help)
+    parser.add_argument("--state-dir", metavar="DIR", type=Path, default=default, help=state_dir_help)
 
 
 def state_dir_for(args: argparse.Namespace) -> Path:

@@ -22,6 +22,7 @@ __all__ = ["add_fleet_commands"]
 def add_fleet_commands(sub: argparse._SubParsersAction, add_options) -> None:  # type: ignore[type-arg]
     """Adds the ``fleet`` command and its sub-commands."""
     fleet = sub.add_parser("fleet", help="fleet status, ping and reset")
+    add_options(fleet)  # also between the group and its command: `fleet --state-dir D status`
     fleet_sub = fleet.add_subparsers(dest="fleet_command", required=True, metavar="{status,ping,reset}")
     status = fleet_sub.add_parser("status", help="every machine with model, address, functions and state")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")

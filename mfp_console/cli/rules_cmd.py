@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,7 @@ class RuleCoverage:
         return {"rule": self.rule, "title": self.title, "tests": self.tests, "scenarios": self.scenarios}
 
 
-def add_rules_command(sub: argparse._SubParsersAction, add_options: object) -> None:  # type: ignore[type-arg]
+def add_rules_command(sub: argparse._SubParsersAction, add_options: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
     """Adds the ``rules`` command."""
     rules = sub.add_parser(
         "rules",
@@ -49,6 +49,7 @@ def add_rules_command(sub: argparse._SubParsersAction, add_options: object) -> N
     rules.add_argument("--json", action="store_true", help="print JSON")
     rules.add_argument("--markdown", action="store_true", help="print the docs/rules.md table")
     rules.add_argument("--uncovered", action="store_true", help="list only rules nothing proves (exit 1 if any)")
+    add_options(rules)  # accepted like everywhere, not used: the rules are read from the checkout
     rules.set_defaults(func=cmd_rules)
 
 

@@ -5,6 +5,10 @@ with ``file:line:column``, the offending line and the nearest valid word (exit 0
 them: in the terminal at a watchable pace, or ``--headless`` through the app's pilot as fast as it goes
 (exit 0 when every expectation held, 1 when one failed, 2 when a file is invalid; nothing is played
 while any file is invalid).
+
+Both take the common ``--fleet`` and ``--state-dir``: ``--fleet`` is the fleet of every scenario that names
+none (``fleet: default`` or no ``fleet`` key); ``play --state-dir D`` plays each file in its own fresh
+folder ``D/<file name>`` and keeps it, so the fleet a scenario left can be looked at afterwards.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from mfp_console.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, run_async
-from mfp_console.errors import FileProblem, FileProblemsError
+from mfp_console.errors import ConfigError, FileProblem, FileProblemsError
 
 __all__ = ["add_scenario_commands", "cmd_check", "cmd_play"]
 
 
+_FLEET_HELP = "fleet file (YAML) for the scenarios that name no fleet of their own (default: the built-in fleet)"
+
+
 def add_scenario_commands(sub: argparse._SubParsersAction, add_options: Any) -> None:  # type: ignore[type-arg]
-    """Adds ``check`` and ``play`` (scenarios carry their own fleet, so the fleet options do not apply)."""
-    del add_options
+    """Adds ``check`` and ``play``."""
     check = sub.add_parser("check", help="validate scenario files without running them")
     check.add_argument("files", nargs="+", metavar="FILE", type=Path, help="scenario files (YAML)")
+    add_options(check, fleet_help=_FLEET_HELP, state_dir_help="not used: check runs nothing and writes nothing")
     check.set_defaults(func=cmd_check)
     play = sub.add_parser("play", help="play scenario files on the panel (or headless) and check their expectations")
     play.add_argument("files", nargs="+", metavar="FILE", type=Path, help="scenario files (YAML)")
@@ -39,6 +46,9 @@ def add_scenario_commands(sub: argparse._SubParsersAction, add_options: Any) -> 
                       help="with --headless: play N files at once, each in its own process (default 1)")
     play.add_argument("--svg-dir", type=Path, default=Path("scenario-failures"), metavar="DIR",
                       help="where the panel's SVG is saved when an expectation fails (default: ./scenario-failures)")
+    add_options(play, fleet_help=_FLEET_HELP, state_dir_help=(
+        "play each FILE in its own fresh folder DIR/<file name> and keep it afterwards "
+        "(default: a temporary folder per scenario, removed)"))
     play.set_defaults(func=cmd_play)
 
 
@@ -58,16 +68,53 @@ def _speed(text: str) -> float:
     return value
 
 
-def _load_all(files: list[Path]) -> tuple[list[Any], list[FileProblem]]:
+def _default_fleet(args: argparse.Namespace) -> Path | None:
+    """``--fleet``, checked once here so that a bad fleet file is reported once, not once per scenario.
+
+    Raises:
+        FileProblemsError: The fleet file is invalid (reported as ``file:line:column``, exit 2).
+    """
+    from mfp_console.fleet_file import load_fleet_file
+
+    fleet = getattr(args, "fleet", None)
+    if fleet is None:
+        return None
+    load_fleet_file(fleet)
+    return Path(fleet)
+
+
+def _load_all(files: list[Path], default_fleet: Path | None = None) -> tuple[list[Any], list[FileProblem]]:
     from mfp_console.scenario.loader import load_scenario
 
     scenarios, problems = [], []
     for path in files:
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario(path, default_fleet))
         except FileProblemsError as exc:
             problems.extend(exc.problems)
     return scenarios, problems
+
+
+def _state_dirs(args: argparse.Namespace, files: list[Path]) -> list[Path | None]:
+    """With ``--state-dir D``: a fresh folder ``D/<file name>`` per file (numbered when names repeat).
+
+    Raises:
+        ConfigError: One of them already holds something (a scenario starts from a fresh fleet).
+    """
+    root = getattr(args, "state_dir", None)
+    if root is None:
+        return [None] * len(files)
+    out: list[Path | None] = []
+    taken: set[str] = set()
+    for index, path in enumerate(files, start=1):
+        name = path.stem if path.stem not in taken else f"{path.stem}-{index}"
+        taken.add(name)
+        folder = Path(root) / name
+        if folder.exists() and any(folder.iterdir()):
+            raise ConfigError(f"--state-dir: {folder} is not empty; a scenario plays on a fresh fleet: "
+                              "remove the folder or choose another --state-dir")
+        out.append(folder)
+    return out
 
 
 def _print_problems(problems: list[FileProblem], files: list[Path], out: Any) -> None:
@@ -88,7 +135,7 @@ def _quiet_engine_log() -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validates every file; prints all problems; exit 0 (all valid) or 2."""
-    scenarios, problems = _load_all(list(args.files))
+    scenarios, problems = _load_all(list(args.files), _default_fleet(args))
     if problems:
         _print_problems(problems, list(args.files), sys.stdout)
         return EXIT_INVALID
@@ -103,9 +150,15 @@ def cmd_play(args: argparse.Namespace) -> int:
     from mfp_console.scenario.runner import run_scenario
 
     files = list(args.files)
-    scenarios, problems = _load_all(files)
+    default_fleet = _default_fleet(args)
+    scenarios, problems = _load_all(files, default_fleet)
     if problems:
         _print_problems(problems, files, sys.stderr)
+        return EXIT_INVALID
+    try:
+        state_dirs = _state_dirs(args, files)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     _quiet_engine_log()
     mode = "auto" if args.headless else "live"  # auto: engine-only unless the scenario has panel steps
@@ -113,17 +166,19 @@ def cmd_play(args: argparse.Namespace) -> int:
         print("not a terminal: playing headless", file=sys.stderr)
         mode = "headless"
     if mode != "live" and args.jobs > 1 and len(scenarios) > 1:
-        outcomes = _play_in_processes(files, mode, args)
+        outcomes = _play_in_processes(files, mode, args, default_fleet, state_dirs)
     else:
         outcomes = []
         for index, scenario in enumerate(scenarios):
             keep_open = index == len(scenarios) - 1
-            result = run_async(lambda s=scenario, k=keep_open: run_scenario(
-                s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k))
-            outcomes.append(_Outcome.of(result))
+            result = run_async(lambda s=scenario, k=keep_open, d=state_dirs[index]: run_scenario(
+                s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k, state_dir=d))
+            outcomes.append(_Outcome.of(result, state_dirs[index]))
     for outcome in outcomes:
         if not args.json:
             print(outcome.summary)
+            if outcome.state_dir:
+                print(f"      fleet state kept in {outcome.state_dir}")
             if outcome.report:
                 print(outcome.report)
     passed = all(o.passed for o in outcomes)
@@ -143,29 +198,38 @@ class _Outcome:
     summary: str
     report: str
     data: dict[str, Any]
+    state_dir: str = ""
 
     @classmethod
-    def of(cls, result: Any) -> _Outcome:
+    def of(cls, result: Any, state_dir: Path | None = None) -> _Outcome:
         from mfp_console.scenario.report import failure_report, summary_line
 
-        return cls(result.passed, summary_line(result), failure_report(result), result.to_json())
+        data = result.to_json()
+        if state_dir is not None:
+            data["state_dir"] = str(state_dir)
+        return cls(result.passed, summary_line(result), failure_report(result), data,
+                   str(state_dir) if state_dir is not None else "")
 
 
-def _play_file(path: Path, mode: str, speed: float, svg_dir: Path) -> _Outcome:
+def _play_file(path: Path, mode: str, speed: float, svg_dir: Path, default_fleet: Path | None,
+               state_dir: Path | None) -> _Outcome:
     """Plays one file in a worker process (``--jobs``)."""
     from mfp_console.scenario.loader import load_scenario
     from mfp_console.scenario.runner import run_scenario
 
     _quiet_engine_log()
-    scenario = load_scenario(path)
-    result = run_async(lambda: run_scenario(scenario, mode=mode, speed=speed, artifacts=svg_dir, keep_open=False))
-    return _Outcome.of(result)
+    scenario = load_scenario(path, default_fleet)
+    result = run_async(lambda: run_scenario(scenario, mode=mode, speed=speed, artifacts=svg_dir, keep_open=False,
+                                            state_dir=state_dir))
+    return _Outcome.of(result, state_dir)
 
 
-def _play_in_processes(files: list[Path], mode: str, args: argparse.Namespace) -> list[_Outcome]:
+def _play_in_processes(files: list[Path], mode: str, args: argparse.Namespace, default_fleet: Path | None,
+                       state_dirs: list[Path | None]) -> list[_Outcome]:
     """Plays the files ``args.jobs`` at a time in worker processes; results come back in file order."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(_play_file, path, mode, args.speed, args.svg_dir) for path in files]
+        futures = [pool.submit(_play_file, path, mode, args.speed, args.svg_dir, default_fleet, state)
+                   for path, state in zip(files, state_dirs)]
         return [future.result() for future in futures]

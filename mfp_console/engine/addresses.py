@@ -43,6 +43,11 @@ class AddressRegistry:
         self._here.pop(name, None)
         withdraw_address(self._state_dir, name)
 
+    def process_elsewhere(self, name: str) -> int | None:
+        """The id of another process that runs ``name`` on this state folder (it holds the machine's lock)."""
+        holder = lock_holder(machine_database_path(self._state_dir, name))
+        return None if holder is None or holder == os.getpid() else holder
+
     def elsewhere(self, name: str) -> tuple[str, int] | None:
         """The address another live process of this state folder published for ``name``, if any.
 
@@ -51,10 +56,7 @@ class AddressRegistry:
         program, never counts). A damaged run file reads as "not published": the machine starts here.
         """
         published = read_published_address(self._state_dir, name)
-        if published is None or published.pid == os.getpid():
-            return None
-        holder = lock_holder(machine_database_path(self._state_dir, name))
-        if holder is None or holder == os.getpid():
+        if published is None or published.pid == os.getpid() or self.process_elsewhere(name) is None:
             return None
         return published.host, published.port
 

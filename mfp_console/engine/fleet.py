@@ -250,6 +250,15 @@ class Fleet:
         """The fleet's shared services (clock, bus, work tracker, keys, addresses): for engine tests and tools."""
         return self._runtime
 
+    def running_elsewhere(self) -> dict[str, int]:
+        """The machines that other processes run on this state folder: name → process id.
+
+        A second panel on a state folder whose machines all run elsewhere has nothing to show; it says
+        which process holds them.
+        """
+        found = {name: self._runtime.addresses.process_elsewhere(name) for name in self.spec.names}
+        return {name: pid for name, pid in found.items() if pid is not None}
+
     def address_of(self, name: str) -> tuple[str, int]:
         """The socket address machine ``name`` listens on (here or in another process)."""
         return self._runtime.addresses.address_of(name)

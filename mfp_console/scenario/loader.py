@@ -39,17 +39,21 @@ def looks_like_scenario(text: str) -> bool:
     return any(line.startswith("steps:") or line.startswith("steps :") for line in text.splitlines())
 
 
-def load_scenario(path: Path | str):  # noqa: ANN201 - Scenario; imported lazily to keep this module light
+def load_scenario(path: Path | str, default_fleet: Path | None = None):  # noqa: ANN201 - Scenario (lazy import)
     """Reads, parses and validates a scenario file.
+
+    Args:
+        default_fleet: The fleet file for a scenario that names no fleet (the command line's ``--fleet``);
+            the built-in default fleet when None.
 
     Raises:
         FileProblemsError: Every problem found, each with ``file:line:column``.
     """
     path = Path(path)
-    return load_scenario_text(read_text(path), str(path))
+    return load_scenario_text(read_text(path), str(path), default_fleet)
 
 
-def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario
+def load_scenario_text(text: str, path: str, default_fleet: Path | None = None):  # noqa: ANN201 - Scenario
     """Parses and validates scenario text; ``path`` names it in messages and anchors relative fleet files."""
     from mfp_console.scenario.validate import build_scenario
 
@@ -69,7 +73,7 @@ def load_scenario_text(text: str, path: str):  # noqa: ANN201 - Scenario
         raise FileProblemsError([*problems, FileProblem(path, 1, 1, "the file is empty; a scenario needs 'name' and 'steps'")])
     problems.extend(duplicate_key_problems(node, path, "remove one, or make it a separate step"))
     doc = load_located(text, path, refuse_duplicate_keys=False)  # reported above, with the rest
-    return build_scenario(doc, path, lines, _step_end_lines(node, lines), problems)
+    return build_scenario(doc, path, lines, _step_end_lines(node, lines), problems, default_fleet)
 
 
 def _tab_problems(lines: Sequence[str], path: str) -> list[FileProblem]:

@@ -153,6 +153,7 @@ async def run_scenario(
     terminal: bool = True,
     save_svg: bool = True,
     on_step: Callable[[StepOutcome], None] | None = None,
+    state_dir: Path | None = None,
 ) -> Result:
     """Plays ``scenario`` on a fresh fleet and returns the result (never raises for a failing step).
 
@@ -165,6 +166,9 @@ async def run_scenario(
         terminal: Live mode: draw on the terminal (False plays the same paced run without output, for tests).
         save_svg: Save the panel as SVG when a step fails.
         on_step: Called after each step (progress output).
+        state_dir: Where the fleet's databases and certificates go and stay after the run (the caller
+            hands an empty folder: a scenario starts from a fresh fleet); a temporary folder, removed
+            afterwards, when None.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
@@ -175,7 +179,8 @@ async def run_scenario(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mfp-scenario-") as tmp:
         clock = VirtualClock(scenario.clock)
-        fleet = Fleet(scenario.fleet, Path(tmp) / "state", clock, handshake_timeout=5.0, conversation_timeout=30.0)
+        state = state_dir if state_dir is not None else Path(tmp) / "state"
+        fleet = Fleet(scenario.fleet, state, clock, handshake_timeout=5.0, conversation_timeout=30.0)
         player = _Player(scenario, fleet, mode, speed, artifacts, on_step)
         player.want_svg = save_svg
         try:

@@ -58,8 +58,12 @@ def build_scenario(
     lines: Sequence[str],
     step_end_lines: Sequence[int],
     earlier: Sequence[FileProblem] = (),
+    default_fleet: Path | None = None,
 ) -> m.Scenario:
     """Checks a located document; returns the scenario or raises every problem at once.
+
+    ``default_fleet`` is the fleet file a scenario that names no fleet (or ``fleet: default``) runs on:
+    the command line's ``--fleet``; the built-in default fleet when None.
 
     Raises:
         FileProblemsError: The problems, sorted by position (fleet-file problems keep their own path).
@@ -71,7 +75,7 @@ def build_scenario(
                      "a scenario must be a mapping with 'name', 'fleet', 'clock' and 'steps'")
         _raise(problems)
     problems.unknown_keys(doc, TOP_LEVEL_KEYS, "the scenario")
-    fleet, fleet_source, fleet_problems = _read_fleet(doc, path, problems)
+    fleet, fleet_source, fleet_problems = _read_fleet(doc, path, problems, default_fleet)
     names = fleet.names if fleet is not None else None
     reader = Reader(problems, lines, names)
     name = _read_name(doc, reader)
@@ -150,10 +154,16 @@ def rule_hint(written: str) -> str:
     return nearest(written.upper(), sorted(KNOWN_RULE_IDS))
 
 
-def _read_fleet(doc: Any, path: str, problems: Problems) -> tuple[FleetSpec | None, str, list[FileProblem]]:
+def _read_fleet(doc: Any, path: str, problems: Problems,
+                default_fleet: Path | None = None) -> tuple[FleetSpec | None, str, list[FileProblem]]:
     """The fleet to run on; fleet-file problems are returned separately (they keep their own path)."""
     value = doc.get("fleet", "default")
     mark = problems_value_mark(doc, "fleet")
+    if (value is None or value == "default") and default_fleet is not None:
+        try:
+            return load_fleet_file(default_fleet), str(default_fleet), []
+        except FileProblemsError as exc:
+            return None, str(default_fleet), list(exc.problems)
     if value is None or value == "default":
         return load_fleet_file(None), "default", []
     if isinstance(value, dict):

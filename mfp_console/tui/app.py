@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Footer, Static
 
@@ -34,9 +34,15 @@ from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
 from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
-from mfp_console.tui.widgets.fleet_views import EventLog, FleetView, LinkTracker, MachineSwitcher
+from mfp_console.tui.widgets.fleet_views import (
+    EventLog,
+    FleetView,
+    LinkTracker,
+    MachineSwitcher,
+)
 from mfp_console.tui.widgets.footer import PanelFooter
 from mfp_console.tui.widgets.machine_panel import MachinePanel
+from mfp_console.tui.widgets.stop_notice import StopNotice, in_use_text
 
 __all__ = ["MfpConsoleApp", "create_app"]
 
@@ -97,6 +103,8 @@ class MfpConsoleApp(App[int]):
         self._wanted_theme = theme_name(theme)
         self.started = False
         """True once the fleet runs and the panels are shown."""
+        self.stop_reason = ""
+        """Why the panel could not open (shown on screen until closed); empty while all is well."""
         if still:
             self.animation_level = "none"
 
@@ -116,13 +124,12 @@ class MfpConsoleApp(App[int]):
             try:
                 await self.fleet.start()
             except MfpError as exc:
-                self.exit(1, message=f"the fleet could not start: {exc}")
+                await self._stop_with("The fleet could not start", str(exc))
                 return
         if not self.fleet.running:
-            self.exit(1, message=(
-                f"every machine of this fleet already runs in another process (state directory "
-                f"{self.fleet.state_dir}); stop it or use another --state-dir"
-            ))
+            # A second panel (e.g. a second browser tab of `mfp-console serve`) on the same state folder.
+            await self._stop_with("State folder in use",
+                                  in_use_text(str(self.fleet.state_dir), self.fleet.running_elsewhere()))
             return
         await self.query_one("#starting").remove()
         await self.mount(*self._layout(), before=self.query_one(Footer))
@@ -132,6 +139,25 @@ class MfpConsoleApp(App[int]):
         self._fit_layout()
         self.set_interval(1.0, self._tick, name="lockout countdown")
         self.started = True
+
+    async def _stop_with(self, title: str, text: str) -> None:
+        """Shows why the panel cannot open, on the panel (a browser shows nothing else); <Close> ends the app."""
+        self.stop_reason = text
+        await self.query_one("#starting").remove()
+        await self.mount(Vertical(StopNotice(title, text), id="stop-holder"), before=self.query_one(Footer))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the panel says why it cannot open only help and quit work (the other keys need machines)."""
+        if self.stop_reason and action not in ("quit", "help"):
+            return False
+        return super().check_action(action, parameters)
+
+    async def action_quit(self) -> None:
+        if self.stop_reason:
+            self.query_one(StopNotice).action_close()  # keep the reason as the exit message
+            return
+        await super().action_quit()
 
     async def on_unmount(self) -> None:
         self.bridge.close()
