@@ -36,7 +36,8 @@ class RuleCoverage:
         return {"rule": self.rule, "title": self.title, "tests": self.tests, "scenarios": self.scenarios}
 
 
-def add_rules_command(sub: argparse._SubParsersAction, add_options: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
+def add_rules_command(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+                      add_options: Callable[[argparse.ArgumentParser], None]) -> None:
     """Adds the ``rules`` command."""
     rules = sub.add_parser(
         "rules",
