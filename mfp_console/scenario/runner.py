@@ -5,7 +5,8 @@ Each run gets a new fleet in a temporary state directory, on a virtual clock set
 goes, or live in the terminal at a watchable pace with each step announced. World, time and engine
 steps call the fleet facade; expectations read the fleet (and the panel's text). A scenario without
 panel steps may run engine-only (the pytest plugin does); if one of its expectations fails, the panel
-is opened over the same fleet just long enough to save an SVG of that moment.
+is opened over the same fleet just long enough to save an SVG of that moment. An evidence run
+(``pictures``) always plays through the panel and saves an SVG after every step that ran.
 
 Machine time moves only through the fleet (``advance``, ``advance_to_next``), which settles between
 timers, so a ``wait`` of ten minutes costs milliseconds. Live pacing is presenter time, not machine time.
@@ -14,6 +15,7 @@ timers, so a ``wait`` of ten minutes costs milliseconds. Live pacing is presente
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,7 +27,7 @@ from typing import Any
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import DeviceInformation
 from mfp_console.domain.machine import PowerState
-from mfp_console.engine.events import DistributionFinished, DistributionStarted
+from mfp_console.engine.events import DistributionFinished, DistributionStarted, EngineEvent, MachineStarted
 from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.scenario import model as m
@@ -61,6 +63,7 @@ class StepOutcome:
         actual: For a failed expectation, what was found.
         clock: Machine time after the step.
         seconds: Real seconds the step took.
+        svg: The panel after the step (evidence runs; for a failed step, the panel at the failure).
     """
 
     step: m.Step
@@ -70,6 +73,7 @@ class StepOutcome:
     actual: str = ""
     clock: datetime | None = None
     seconds: float = 0.0
+    svg: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -83,6 +87,7 @@ class StepOutcome:
             "actual": self.actual,
             "clock": self.clock.isoformat() if self.clock else None,
             "seconds": round(self.seconds, 4),
+            "svg": str(self.svg) if self.svg else None,
         }
 
 
@@ -97,6 +102,8 @@ class Result:
         svg: The panel at the moment of the failure, when one was saved.
         error: A failure outside the steps (the fleet or the panel could not start).
         seconds: Real seconds the whole run took.
+        transcript: Machine-time lines: the steps as they ran and the distributions' starts and ends (with
+            ``all_events``, every engine event, as the panel's event log shows them).
     """
 
     scenario: m.Scenario
@@ -154,6 +161,8 @@ async def run_scenario(
     save_svg: bool = True,
     on_step: Callable[[StepOutcome], None] | None = None,
     state_dir: Path | None = None,
+    pictures: Path | None = None,
+    all_events: bool = False,
 ) -> Result:
     """Plays ``scenario`` on a fresh fleet and returns the result (never raises for a failing step).
 
@@ -169,20 +178,24 @@ async def run_scenario(
         state_dir: Where the fleet's databases and certificates go and stay after the run (the caller
             hands an empty folder: a scenario starts from a fresh fleet); a temporary folder, removed
             afterwards, when None.
+        pictures: Save the panel as SVG after every step that ran into this folder (an evidence run; each
+            outcome names its picture). Such a run always goes through the panel: headless unless live.
+        all_events: The transcript holds every engine event, not only the distributions' starts and ends.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     if mode == "auto":
         mode = "headless" if scenario.needs_panel else "engine"
-    if mode == "engine" and scenario.needs_panel:
+    if mode == "engine" and (scenario.needs_panel or pictures is not None):
         mode = "headless"
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mfp-scenario-") as tmp:
         clock = VirtualClock(scenario.clock)
         state = state_dir if state_dir is not None else Path(tmp) / "state"
         fleet = Fleet(scenario.fleet, state, clock, handshake_timeout=5.0, conversation_timeout=30.0)
-        player = _Player(scenario, fleet, mode, speed, artifacts, on_step)
+        player = _Player(scenario, fleet, mode, speed, artifacts, on_step, all_events)
         player.want_svg = save_svg
+        player.pictures = pictures
         try:
             await fleet.start()
         except MfpError as exc:
@@ -212,7 +225,7 @@ class _Player:
     """Executes the steps of one run."""
 
     def __init__(self, scenario: m.Scenario, fleet: Fleet, mode: str, speed: float, artifacts: Path | None,
-                 on_step: Callable[[StepOutcome], None] | None) -> None:
+                 on_step: Callable[[StepOutcome], None] | None, all_events: bool = False) -> None:
         self.scenario = scenario
         self.fleet = fleet
         self.mode = mode
@@ -223,6 +236,8 @@ class _Player:
         self.transcript: list[str] = []
         self.svg: Path | None = None
         self.want_svg = True
+        self.pictures: Path | None = None
+        self.all_events = all_events
         self.error = ""
         self.surface: PanelSurface | None = None
         self.initial: dict[str, DeviceInformation] = {}
@@ -236,6 +251,8 @@ class _Player:
             fleet.bus.subscribe(DistributionStarted, self._on_started),
             fleet.bus.subscribe(DistributionFinished, self._on_finished),
         ]
+        if all_events:
+            self._subscriptions.append(fleet.bus.subscribe(EngineEvent, self._on_event))
 
     def first_machine(self) -> str:
         """The machine the panel shows first: the first ``at``, else the default host."""
@@ -258,11 +275,18 @@ class _Player:
     def _on_started(self, event: DistributionStarted) -> None:
         self.started += 1
         self.host = event.machine
-        self.transcript.append(f"{event.at:%H:%M:%S} {event.summary()}")
+        if not self.all_events:
+            self.transcript.append(f"{event.at:%H:%M:%S} {event.summary()}")
 
     def _on_finished(self, event: DistributionFinished) -> None:
         self.finished += 1
-        self.transcript.append(f"{event.at:%H:%M:%S} {event.summary()}")
+        if not self.all_events:
+            self.transcript.append(f"{event.at:%H:%M:%S} {event.summary()}")
+
+    def _on_event(self, event: EngineEvent) -> None:
+        # As the panel's event log writes it: a listener's port changes at every start and says nothing.
+        summary = f"{event.machine} started" if isinstance(event, MachineStarted) else event.summary()
+        self.transcript.append(f"{event.at:%H:%M:%S} {summary}")
 
     # --- the loop ------------------------------------------------------------------------------------
 
@@ -285,18 +309,21 @@ class _Player:
             except StepFailed as exc:
                 outcome = StepOutcome(step, FAILED, exc.message, exc.expected, exc.actual, self.fleet.clock.now(),
                                       time.perf_counter() - began)
-                self._record(outcome)
-                await self._save_svg(step)
+                self._record(await self._with_picture(outcome) if self.pictures else outcome)
+                if self.pictures is None:
+                    await self._save_svg(step)
                 for rest in steps[position + 1:]:
                     self._record(StepOutcome(rest, SKIPPED))
                 if surface is not None and surface.live:
                     surface.announce(f"Step {step.index} (line {step.line}) failed: {exc.message}",
                                      title="Scenario failed", toast=True, seconds=60, warning=True)
                 return
-            self._record(StepOutcome(step, PASSED, message, clock=self.fleet.clock.now(),
-                                     seconds=time.perf_counter() - began))
+            outcome = StepOutcome(step, PASSED, message, clock=self.fleet.clock.now(),
+                                  seconds=time.perf_counter() - began)
             if surface is not None:
                 await surface.settle(kind_of(step.action).group is StepGroup.TIME)
+            self._record(await self._with_picture(outcome) if self.pictures else outcome)
+            if surface is not None:
                 if surface.live:
                     await self._pace(_LIVE_NOTE_SECONDS if isinstance(step.action, m.Note) else _LIVE_STEP_SECONDS)
         if surface is not None and surface.live:
@@ -323,6 +350,24 @@ class _Player:
     async def _pace(self, seconds: float) -> None:
         # Presenter time, not machine time: the audience needs a moment to see each step.
         await asyncio.sleep(seconds / self.speed)
+
+    async def _with_picture(self, outcome: StepOutcome) -> StepOutcome:
+        """The outcome with the panel's picture after it (an evidence run). A failed step's picture is also
+        the run's failure SVG."""
+        assert self.pictures is not None
+        if self.surface is None:  # the panel did not come up; the run's error says why
+            return outcome
+        step = outcome.step
+        width = max(2, len(str(len(self.scenario.steps))))
+        target = self.pictures / f"step-{step.index:0{width}d}-line-{step.line}.svg"
+        try:
+            svg = await self.surface.save_svg(target)
+        except Exception as exc:  # a picture is evidence, not the run: say so and go on
+            self.transcript.append(f"could not save the panel as SVG after step {step.index}: {exc}")
+            return outcome
+        if outcome.status == FAILED:
+            self.svg = svg
+        return dataclasses.replace(outcome, svg=svg)
 
     async def _save_svg(self, step: m.Step) -> None:
         if not self.want_svg:
