@@ -9,6 +9,11 @@ while any file is invalid).
 Both take the common ``--fleet`` and ``--state-dir``: ``--fleet`` is the fleet of every scenario that names
 none (``fleet: default`` or no ``fleet`` key); ``play --state-dir D`` plays each file in its own fresh
 folder ``D/<file name>`` and keeps it, so the fleet a scenario left can be looked at afterwards.
+
+``play --evidence DIR`` keeps an evidence pack per scenario (the panel after each step as SVG and PNG, the
+transcript, the expectations, a storyboard ``index.html``; ``scenario/evidence.py``); ``--junit FILE`` writes
+the run as JUnit XML (``scenario/junit.py``). Both work with ``--jobs``: the workers write their scenarios'
+folders and hand back plain data; this process writes the run's index and the one XML file.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import logging
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +52,11 @@ def add_scenario_commands(sub: argparse._SubParsersAction, add_options: Any) -> 
                       help="with --headless: play N files at once, each in its own process (default 1)")
     play.add_argument("--svg-dir", type=Path, default=Path("scenario-failures"), metavar="DIR",
                       help="where the panel's SVG is saved when an expectation fails (default: ./scenario-failures)")
+    play.add_argument("--evidence", type=Path, default=None, metavar="DIR",
+                      help="keep an evidence pack per scenario in DIR/<file name>: the panel after each step (SVG "
+                           "and PNG), the event transcript, the expectations and a storyboard index.html")
+    play.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                      help="write the results as JUnit XML (one test case per scenario) for a QA pipeline")
     add_options(play, fleet_help=_FLEET_HELP, state_dir_help=(
         "play each FILE in its own fresh folder DIR/<file name> and keep it afterwards "
         "(default: a temporary folder per scenario, removed)"))
@@ -157,6 +168,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     try:
         state_dirs = _state_dirs(args, files)
+        evidence_dirs = _evidence_dirs(args, files)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -165,22 +177,27 @@ def cmd_play(args: argparse.Namespace) -> int:
     if mode == "live" and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("not a terminal: playing headless", file=sys.stderr)
         mode = "headless"
+    began = datetime.now().astimezone()  # the JUnit report's timestamp: when the run began, for people
     if mode != "live" and args.jobs > 1 and len(scenarios) > 1:
-        outcomes = _play_in_processes(files, mode, args, default_fleet, state_dirs)
+        outcomes = _play_in_processes(files, mode, args, default_fleet, state_dirs, evidence_dirs)
     else:
         outcomes = []
         for index, scenario in enumerate(scenarios):
             keep_open = index == len(scenarios) - 1
-            result = run_async(lambda s=scenario, k=keep_open, d=state_dirs[index]: run_scenario(
-                s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k, state_dir=d))
-            outcomes.append(_Outcome.of(result, state_dirs[index]))
+            result = run_async(lambda s=scenario, k=keep_open, d=state_dirs[index], e=evidence_dirs[index]: _play(
+                s, mode=mode, speed=args.speed, artifacts=args.svg_dir, keep_open=k, state_dir=d, evidence=e,
+                all_events=args.junit is not None))
+            outcomes.append(_Outcome.of(result, state_dirs[index], evidence_dirs[index]))
     for outcome in outcomes:
         if not args.json:
             print(outcome.summary)
             if outcome.state_dir:
                 print(f"      fleet state kept in {outcome.state_dir}")
+            if outcome.evidence:
+                print(f"      evidence: {outcome.evidence}")
             if outcome.report:
                 print(outcome.report)
+    _write_reports(args, outcomes, began)
     passed = all(o.passed for o in outcomes)
     if args.json:
         print(json.dumps({"passed": passed, "scenarios": [o.data for o in outcomes]}, indent=2, allow_nan=False))
@@ -190,46 +207,93 @@ def cmd_play(args: argparse.Namespace) -> int:
     return EXIT_OK if passed else EXIT_FAILED
 
 
+def _evidence_dirs(args: argparse.Namespace, files: list[Path]) -> list[Path | None]:
+    """With ``--evidence DIR``: a folder ``DIR/<file name>`` per file.
+
+    Raises:
+        ConfigError: One of them holds something other than an earlier evidence pack.
+    """
+    if args.evidence is None:
+        return [None] * len(files)
+    from mfp_console.scenario.evidence import evidence_folders
+
+    return list(evidence_folders(args.evidence, files))
+
+
+async def _play(scenario: Any, *, evidence: Path | None, **run: Any) -> Any:
+    """One run: with an evidence pack when ``evidence`` names its folder."""
+    if evidence is None:
+        from mfp_console.scenario.runner import run_scenario
+
+        return await run_scenario(scenario, **run)
+    from mfp_console.scenario.evidence import play_with_evidence
+
+    run.pop("all_events", None)  # an evidence run always keeps every event
+    return await play_with_evidence(scenario, evidence, **run)
+
+
+def _write_reports(args: argparse.Namespace, outcomes: list[_Outcome], began: datetime) -> None:
+    """The run's evidence index and JUnit XML, when asked for; says where they went (stderr under ``--json``)."""
+    out = sys.stderr if args.json else sys.stdout
+    if args.evidence is not None:
+        from mfp_console.scenario.evidence import write_run_index
+
+        rows = [{"name": o.case.name, "file": o.case.file, "passed": o.passed, "error": o.case.outcome == "error",
+                 "steps": len(o.data["steps"]), "seconds": o.case.seconds, "index": o.evidence} for o in outcomes]
+        print(f"evidence: {write_run_index(args.evidence, rows)}", file=out)
+    if args.junit is not None:
+        from mfp_console.scenario.junit import write_junit
+
+        print(f"JUnit XML: {write_junit(args.junit, [o.case for o in outcomes], timestamp=began)}", file=out)
+
+
 @dataclass(frozen=True)
 class _Outcome:
-    """What ``play`` prints of one result (plain data, so it can come back from a worker process)."""
+    """What ``play`` prints and reports of one result (plain data, so it can come back from a worker process)."""
 
     passed: bool
     summary: str
     report: str
     data: dict[str, Any]
+    case: Any  # JUnitCase: the scenario as a JUnit test case
     state_dir: str = ""
+    evidence: str = ""
 
     @classmethod
-    def of(cls, result: Any, state_dir: Path | None = None) -> _Outcome:
+    def of(cls, result: Any, state_dir: Path | None = None, evidence: Path | None = None) -> _Outcome:
+        from mfp_console.scenario.junit import JUnitCase
         from mfp_console.scenario.report import failure_report, summary_line
 
         data = result.to_json()
         if state_dir is not None:
             data["state_dir"] = str(state_dir)
+        index = str(evidence / "index.html") if evidence is not None else ""
+        if index:
+            data["evidence"] = index
         return cls(result.passed, summary_line(result), failure_report(result), data,
-                   str(state_dir) if state_dir is not None else "")
+                   JUnitCase.of(result, Path(index) if index else None),
+                   str(state_dir) if state_dir is not None else "", index)
 
 
 def _play_file(path: Path, mode: str, speed: float, svg_dir: Path, default_fleet: Path | None,
-               state_dir: Path | None) -> _Outcome:
+               state_dir: Path | None, evidence: Path | None = None, all_events: bool = False) -> _Outcome:
     """Plays one file in a worker process (``--jobs``)."""
     from mfp_console.scenario.loader import load_scenario
-    from mfp_console.scenario.runner import run_scenario
 
     _quiet_engine_log()
     scenario = load_scenario(path, default_fleet)
-    result = run_async(lambda: run_scenario(scenario, mode=mode, speed=speed, artifacts=svg_dir, keep_open=False,
-                                            state_dir=state_dir))
-    return _Outcome.of(result, state_dir)
+    result = run_async(lambda: _play(scenario, mode=mode, speed=speed, artifacts=svg_dir, keep_open=False,
+                                     state_dir=state_dir, evidence=evidence, all_events=all_events))
+    return _Outcome.of(result, state_dir, evidence)
 
 
 def _play_in_processes(files: list[Path], mode: str, args: argparse.Namespace, default_fleet: Path | None,
-                       state_dirs: list[Path | None]) -> list[_Outcome]:
+                       state_dirs: list[Path | None], evidence_dirs: list[Path | None]) -> list[_Outcome]:
     """Plays the files ``args.jobs`` at a time in worker processes; results come back in file order."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(_play_file, path, mode, args.speed, args.svg_dir, default_fleet, state)
-                   for path, state in zip(files, state_dirs)]
+        futures = [pool.submit(_play_file, path, mode, args.speed, args.svg_dir, default_fleet, state, evidence,
+                               args.junit is not None)
+                   for path, state, evidence in zip(files, state_dirs, evidence_dirs)]
         return [future.result() for future in futures]
