@@ -158,8 +158,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     """Plays every file; exit 0 (all held), 1 (an expectation failed) or 2 (a file is invalid)."""
-    from mfp_console.scenario.runner import run_scenario
-
     files = list(args.files)
     default_fleet = _default_fleet(args)
     scenarios, problems = _load_all(files, default_fleet)
