@@ -26,8 +26,19 @@ from typing import Any
 from mfp_console.errors import ConfigError
 from mfp_console.scenario import model as m
 from mfp_console.scenario.png import PngRenderer, PngResult, offline_svg
-from mfp_console.scenario.runner import FAILED, PASSED, Result, StepOutcome, describe_step, run_scenario
-from mfp_console.scenario.storyboard import StepPicture, render_run_index, render_storyboard
+from mfp_console.scenario.runner import (
+    FAILED,
+    PASSED,
+    Result,
+    StepOutcome,
+    describe_step,
+    run_scenario,
+)
+from mfp_console.scenario.storyboard import (
+    StepPicture,
+    render_run_index,
+    render_storyboard,
+)
 
 __all__ = ["EVIDENCE_FILE", "evidence_folders", "play_with_evidence", "write_evidence", "write_run_index"]
 

@@ -27,7 +27,12 @@ from typing import Any
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import DeviceInformation
 from mfp_console.domain.machine import PowerState
-from mfp_console.engine.events import DistributionFinished, DistributionStarted, EngineEvent, MachineStarted
+from mfp_console.engine.events import (
+    DistributionFinished,
+    DistributionStarted,
+    EngineEvent,
+    MachineStarted,
+)
 from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.scenario import model as m

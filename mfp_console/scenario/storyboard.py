@@ -13,7 +13,14 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from mfp_console.scenario.runner import FAILED, PASSED, SKIPPED, Result, StepOutcome, describe_step
+from mfp_console.scenario.runner import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    Result,
+    StepOutcome,
+    describe_step,
+)
 
 __all__ = ["StepPicture", "render_run_index", "render_storyboard"]
 
