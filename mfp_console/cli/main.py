@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -69,7 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "fleet" and getattr(args, "fleet_command", None) is None:
         parser.print_help()
         return EXIT_INVALID
-    return report_errors(lambda: args.func(args))
+    try:
+        return report_errors(lambda: args.func(args))
+    except BrokenPipeError:
+        # The reader went away (``mfp-console play … | head``): nothing more to say, and no traceback.
+        # Python's advice: point stdout at devnull so the flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,3 +46,18 @@ def test_a_marker_and_a_covers_entry_are_found_in_a_small_checkout(tmp_path: Pat
 def test_an_unknown_rule_id_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "--root", str(ROOT), "DID-99"]) == 2
     assert "unknown rule ID DID-99" in capsys.readouterr().out
+
+
+def test_a_reader_that_goes_away_ends_the_output_without_a_traceback() -> None:
+    """``mfp-console rules | head -1``: a closed pipe is the reader's choice, not an error to print."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "mfp_console", "rules", "--root", str(ROOT)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err
