@@ -291,7 +291,7 @@ Complete Data Erase After Job = Off | On
 Register Destinations = 0 destinations !x
 Set Auto Distribution = Off !x
 Restrict Receiving Device Information = On !x
-Restrict Receiving for Each Function = Off !x
+Restrict Receiving for Each Function = On !x
 """
 
 

@@ -208,11 +208,16 @@ class Cancel:
 
 @dataclass(frozen=True)
 class Receiving:
-    """Change a client's ``<Receiving Settings>`` through the fleet facade."""
+    """Change a client's ``<Receiving Settings>`` through the fleet facade.
+
+    Attributes:
+        receive: ``<Restrict Receiving for Each Function>`` switches as the panel shows them: ``<On>``
+            (True) receives the category, ``<Off>`` refuses it (DID-19).
+    """
 
     machine: str
     restrict_model: bool | None = None
-    restrict: tuple[tuple[Category, bool], ...] = ()
+    receive: tuple[tuple[Category, bool], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -510,9 +510,9 @@ class _Player:
         elif isinstance(a, m.Receiving):
             settings = fleet.distribution.receiving_settings(a.machine)
             if a.restrict_model is not None:
-                settings = ReceivingSettings(a.restrict_model, settings.restricted_categories)
-            for category, on in a.restrict:
-                settings = settings.with_restriction(category, on)
+                settings = ReceivingSettings(a.restrict_model, settings.refused_categories)
+            for category, on in a.receive:
+                settings = settings.with_reception(category, on)
             await self._as_admin(a.machine, lambda: fleet.distribution.set_receiving_settings(a.machine, settings))
         elif isinstance(a, m.AutoDistributionStep):
             schedule = _schedule(a)

@@ -127,22 +127,29 @@ def _read_receiving(value: Any, mark: Mark, reader: Reader) -> m.Receiving | obj
     mapping = reader.mapping(value, mark, "'receiving'", "{machine: client-d, restrict_model: Off}")
     if mapping is None:
         return MISSING
-    reader.unknown_keys(mapping, ("machine", "restrict_model", "restrict"), "'receiving'")
+    if "restrict" in mapping:
+        # DID-19 was turned the seed's way round: the old key's On meant "refused". Playing an old file
+        # with the meaning silently flipped would invert it, so the key is refused with the replacement.
+        reader.add(reader.key_mark(mapping, "restrict"),
+                   "'restrict' of 'receiving' was replaced: its On meant refused, but on the machine <On> "
+                   "receives a category and <Off> refuses it (DID-19); write 'receive' with the switches "
+                   "as the panel shows them, e.g. receive: {Printer Settings: Off} for a refused category")
+    reader.unknown_keys(mapping, ("machine", "restrict_model", "receive", "restrict"), "'receiving'")
     name = reader.machine_at(mapping, "machine", "'receiving'")
     restrict_model = None
     if "restrict_model" in mapping:
         restrict_model = reader.boolean(mapping, "restrict_model", "'receiving'", True)
-    restrict = []
-    if "restrict" in mapping:
-        switches = reader.mapping(mapping["restrict"], reader.value_mark(mapping, "restrict"),
-                                  "'restrict' of 'receiving'", "{Printer Settings: On}")
+    receive = []
+    if "receive" in mapping:
+        switches = reader.mapping(mapping["receive"], reader.value_mark(mapping, "receive"),
+                                  "'receive' of 'receiving'", "{Printer Settings: Off}")
         for key in switches or {}:
-            category = reader.category(key, reader.key_mark(switches, key), "'restrict'")
+            category = reader.category(key, reader.key_mark(switches, key), "'receive'")
             if category is not MISSING:
-                restrict.append((category, reader.boolean(switches, key, "'restrict'", False)))
-    if name is MISSING:
+                receive.append((category, reader.boolean(switches, key, "'receive'", True)))
+    if name is MISSING or "restrict" in mapping:
         return MISSING
-    return m.Receiving(name, restrict_model, tuple(restrict))  # type: ignore[arg-type]
+    return m.Receiving(name, restrict_model, tuple(receive))  # type: ignore[arg-type]
 
 
 def _start_times(raw: Any, mark: Mark | None, reader: Reader, what: str) -> tuple[str, ...] | object:

@@ -103,10 +103,12 @@ async def test_did18_other_series_is_refused_while_restricted_and_accepted_when_
 
 
 @pytest.mark.rules("DID-19")
-async def test_did19_restricted_categories_are_not_applied_but_the_client_ends_ok(fleet: Fleet) -> None:
+async def test_did19_categories_switched_off_are_not_applied_but_the_client_ends_ok(fleet: Fleet) -> None:
+    """DID-19: <Off> under <Restrict Receiving for Each Function> refuses the category; <On> receives."""
     before = fleet.data.device_info("client-a")
     fleet.panel.login_admin("client-a", *ADMIN)
-    fleet.distribution.set_receiving_settings("client-a", ReceivingSettings(restricted_categories=frozenset({Category.PRINTER_SETTINGS})))
+    fleet.distribution.set_receiving_settings(
+        "client-a", ReceivingSettings().with_reception(Category.PRINTER_SETTINGS, False))
     statuses, _ = await distribute(fleet, categories=(Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS))
     assert statuses == {"client-a": "OK"}
     after = fleet.data.device_info("client-a")
@@ -118,7 +120,8 @@ async def test_did19_restricted_categories_are_not_applied_but_the_client_ends_o
 @pytest.mark.rules("DID-05")
 async def test_did05_client_refusing_every_offered_category_ends_e_refused(fleet: Fleet) -> None:
     fleet.panel.login_admin("client-a", *ADMIN)
-    fleet.distribution.set_receiving_settings("client-a", ReceivingSettings(restricted_categories=frozenset({Category.PAPER_INFORMATION})))
+    fleet.distribution.set_receiving_settings(
+        "client-a", ReceivingSettings().with_reception(Category.PAPER_INFORMATION, False))
     statuses, _ = await distribute(fleet, categories=(Category.PAPER_INFORMATION,))
     assert statuses == {"client-a": "NG E-REFUSED"}
 

@@ -130,6 +130,11 @@ EXPECTED: dict[str, list[str]] = {
         "3:40: unknown key 'adress_book' in 'data' (did you mean 'address_book'?)",
         "3:80: cannot read 'same like host' for 'paper_types'; write one of same as <machine>, different from <machine>, unchanged, changed, {count: n} (did you mean 'same as host'?)",
     ],
+    # DID-19 turned round: the old key must not play with its meaning silently flipped.
+    "32-old-restrict-key.yaml": [
+        "3:36: 'restrict' of 'receiving' was replaced: its On meant refused, but on the machine <On> receives a category and <Off> refuses it (DID-19); write 'receive' with the switches as the panel shows them, e.g. receive: {Printer Settings: Off} for a refused category",
+        "4:46: unknown category 'Printer Setings' in 'receive' (did you mean 'Printer Settings'?)",
+    ],
 }
 
 
@@ -225,3 +230,11 @@ def test_machine_names_are_checked_against_an_inline_fleet() -> None:
     assert [str(p) for p in info.value.problems] == [
         "inline.yaml:7:40: no machine named 'bta' in the fleet (did you mean 'beta'?)"
     ]
+
+
+@pytest.mark.rules("DID-19")
+def test_did19_the_old_restrict_key_is_an_error_naming_its_replacement() -> None:
+    """DID-19 now reads as the seed says (<Off> refuses): the old key whose On meant refused is refused."""
+    problems = _problems(BROKEN / "32-old-restrict-key.yaml")
+    assert problems[0].startswith("3:36: 'restrict' of 'receiving' was replaced")
+    assert "receive: {Printer Settings: Off}" in problems[0]
