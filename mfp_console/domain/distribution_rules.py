@@ -85,10 +85,10 @@ class AppliedUpdate:
 
 @dataclass(frozen=True)
 class RestorePoint:
-    """The one-level restore point of DID-20: category values and inbox as they were before an update.
+    """The one restore point of DID-20: category values and inbox as they were before an update.
 
     Attributes:
-        categories: The value of each category just before it was last applied.
+        categories: The value of each category the update changed, from just before it.
         inbox: The inbox URL Send settings just before the update, or None when it did not change them.
     """
 
@@ -150,31 +150,41 @@ def restore_categories(
     restore_inbox: InboxUrlSend | None,
     picked: Collection[Category],
 ) -> AppliedUpdate:
-    """Returns the picked categories to their restore point (DID-20), mirroring DID-17 for the inbox.
+    """Returns the picked categories to the restore point (DID-20), mirroring DID-17 for the inbox.
 
-    Restoring exactly one of ``<Address Book>`` and ``<Settings/Registration Value>`` clears the inbox
-    URL Send settings; restoring both puts back ``restore_inbox`` (or keeps the current inbox when the
-    update did not change it). The caller removes the used categories from its restore point.
+    The restore point is the client's device information from immediately before the most recent received
+    update; it holds the categories that update changed. Restoring exactly one of ``<Address Book>`` and
+    ``<Settings/Registration Value>`` clears the inbox URL Send settings; restoring both puts back
+    ``restore_inbox`` (or keeps the current inbox when the update did not change it). The caller uses the
+    whole point up.
 
     Args:
         current: The client's device information now.
-        restore_point: The value of each category just before the most recent update.
+        restore_point: The value of each category the most recent update changed, from just before it.
         restore_inbox: The inbox URL Send settings before that update, or None when it kept them.
         picked: The categories picked on ``<Restore Data>``.
 
     Raises:
-        RuleRefusal: (``DID-20``) when nothing is picked, or a picked category has no restore point
-            (it was never updated, or it was restored already).
+        RuleRefusal: (``DID-20``) when nothing is picked, when there is no restore point (no update was
+            received since the last restore), or when a picked category is not in it (the most recent
+            update did not change it).
     """
     picked_set = set(picked)
     chosen = tuple(c for c in Category if c in picked_set)
     if not chosen:
         raise RuleRefusal("Pick at least one category to restore, then press <Execute>", "DID-20")
+    if not restore_point:
+        raise RuleRefusal(
+            "There is nothing to restore: only the data from just before the most recent received update "
+            "can be restored, and it was restored already or no update was received",
+            "DID-20",
+        )
     missing = [f"<{c.label}>" for c in chosen if c not in restore_point]
     if missing:
+        held = ", ".join(f"<{c.label}>" for c in Category if c in restore_point)
         raise RuleRefusal(
-            f"There is nothing to restore for {', '.join(missing)}: only the data from just before "
-            "the most recent update can be restored, and it was restored already or never updated",
+            f"There is nothing to restore for {', '.join(missing)}: only the data from just before the most "
+            f"recent received update can be restored, and that update changed {held} only",
             "DID-20",
         )
     info = current

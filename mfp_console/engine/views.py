@@ -23,6 +23,7 @@ __all__ = [
     "JobView",
     "MachineStatus",
     "MachineView",
+    "RestorePointView",
     "StatusKind",
 ]
 
@@ -119,6 +120,28 @@ class JobView:
     def progress(self) -> tuple[int, int]:
         """(destinations done, destinations in all)."""
         return sum(1 for r in self.results.values() if r.kind.final), len(self.results)
+
+
+@dataclass(frozen=True)
+class RestorePointView:
+    """A client's one restore point (DID-20): what ``<Restore Data>`` can bring back now.
+
+    Attributes:
+        categories: The categories the most recent received update changed (empty: nothing to restore).
+        saved_at: When that update ended (None when there is no restore point).
+        host: The host that sent it (empty when there is no restore point).
+        inbox: The point also holds the inbox URL Send settings from before the update (DID-17).
+    """
+
+    categories: tuple[Category, ...] = ()
+    saved_at: datetime | None = None
+    host: str = ""
+    inbox: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to restore."""
+        return not self.categories
 
 
 @dataclass(frozen=True)

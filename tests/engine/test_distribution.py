@@ -309,7 +309,7 @@ async def test_did24_import_export_round_trip_with_preview(fleet: Fleet, tmp_pat
     assert any("Address Book" in line and "will be overwritten" in line for line in preview.lines())
     await fleet.import_export.import_device_info("client-a", exported, [Category.ADDRESS_BOOK])
     assert fleet.data.device_info("client-a").address_book == fleet.data.device_info("host").address_book
-    assert fleet.distribution.restorable_categories("client-a") == {Category.ADDRESS_BOOK}
+    assert fleet.distribution.restorable_categories("client-a") == set()  # DID-20: imports make none
 
 
 @pytest.mark.rules("DID-24")

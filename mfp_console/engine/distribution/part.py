@@ -28,7 +28,7 @@ from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
-from mfp_console.engine.views import JobView
+from mfp_console.engine.views import JobView, RestorePointView
 from mfp_console.errors import MachineBusy, RuleRefusal
 from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
 
@@ -272,14 +272,27 @@ class DistributionPart:
         self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=name, what="receiving_settings"))
 
     def restorable_categories(self, name: str) -> set[Category]:
-        """The categories ``<Restore Data>`` can bring back now."""
+        """The categories ``<Restore Data>`` can bring back now (those the most recent update changed)."""
         return self._machines(name).store.restore_point_categories()
+
+    def restore_point(self, name: str) -> RestorePointView:
+        """The client's one restore point (DID-20): its categories, when and from which host it came."""
+        store = self._machines(name).store
+        made = store.restore_point_made()
+        categories = tuple(c for c in Category if c in store.restore_point_categories())
+        if made is None or not categories:
+            return RestorePointView()
+        return RestorePointView(categories, datetime.fromisoformat(made.saved_at), made.peer,
+                                store.restore_point_inbox() is not None)
 
     def restore_data(self, name: str, categories: Collection[Category]) -> list[Category]:
         """``<Restore Data>`` › ``<Execute>`` › ``<Yes>`` (DID-20, DID-17); returns the restored categories.
 
+        The restore point is used up whole, whatever was picked; a restore makes no restore point.
+
         Raises:
-            RuleRefusal: (DID-20) nothing picked, or a picked category has nothing to restore.
+            RuleRefusal: (DID-20) nothing picked, nothing to restore, or a picked category is not in the
+                restore point.
         """
         self._panel.require_admin(name, "DID-01")
         machine = self._machines(name)
