@@ -25,7 +25,8 @@ DEFAULT_FLEET_NAME = "default"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _SEED_PROFILES = ("host", "client", "empty", "bench")
 
-_FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_seconds_per_mib", "lockout")
+_FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_seconds_per_mib",
+               "prepare_seconds_per_mib", "lockout")
 _MACHINE_KEYS = (
     "name", "model", "series", "serial", "location", "firmware", "options", "system_manager", "functions",
     "router_distance", "seed", "address", "user_authentication", "department_id_management",
@@ -74,6 +75,8 @@ class FleetSettings:
         destination_limit: The most destinations a host may register (DID-02; 100 like the machine).
         concurrency: How many destinations a distribution serves at once (DID-06; 1 like the machine).
         update_seconds_per_mib: Machine time a client spends applying 1 MiB of data (DID-11).
+        prepare_seconds_per_mib: Machine time a host spends preparing 1 MiB of data before the first
+            destination of a distribution (DID-25).
         lockout_threshold: Wrong PINs in a row that lock logins (M-03).
         lockout_minutes: How long logins stay locked (M-03).
     """
@@ -83,6 +86,7 @@ class FleetSettings:
     destination_limit: int = 100
     concurrency: int = 1
     update_seconds_per_mib: float = 0.0
+    prepare_seconds_per_mib: float = 0.0
     lockout_threshold: int = 5
     lockout_minutes: int = 5
 
@@ -172,6 +176,7 @@ def _parse_settings(raw: Any, problems: Problems) -> FleetSettings:
         destination_limit=_int(raw, "destination_limit", 100, problems, 1, 100_000),
         concurrency=_int(raw, "concurrency", 1, problems, 1, 1000),
         update_seconds_per_mib=_float(raw, "update_seconds_per_mib", 0.0, problems),
+        prepare_seconds_per_mib=_float(raw, "prepare_seconds_per_mib", 0.0, problems),
         lockout_threshold=_int(lockout, "threshold", 5, problems, 1, 10),
         lockout_minutes=_int(lockout, "minutes", 5, problems, 1, 60),
     )

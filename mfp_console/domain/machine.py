@@ -31,6 +31,9 @@ class Activity(enum.Enum):
     SENDING = "Sending"
     IMPORT_EXPORT = "Import/Export"
     UPDATING = "Updating"
+    PREPARING = "Preparing"
+    """A distribution host preparing its data before the first destination (DID-25); the emulator's
+    addition to M-01's list. Not busy: the panel stays usable, only switching off is harmful."""
 
     @property
     def is_busy(self) -> bool:

@@ -29,8 +29,9 @@ __all__ = [
 
 
 class JobStatus(enum.Enum):
-    """A distribution job's life."""
+    """A distribution job's life: preparing on the host (DID-25), serving destinations, finished."""
 
+    PREPARING = "preparing"
     RUNNING = "running"
     FINISHED = "finished"
 
@@ -96,6 +97,7 @@ class JobView:
         bundle_bytes: Bytes of the encoded categories.
         wire_bytes: Bytes of the chunk frames sent to each destination.
         started_at: Machine time the job started (None before it did).
+        preparing_until: While preparing (DID-25), the machine time the preparation ends; else None.
     """
 
     host: str
@@ -110,11 +112,17 @@ class JobView:
     bundle_bytes: int = 0
     wire_bytes: int = 0
     started_at: datetime | None = None
+    preparing_until: datetime | None = None
 
     @property
     def running(self) -> bool:
-        """True while destinations are still being served."""
-        return self.status is JobStatus.RUNNING
+        """True until the job finished (preparing or serving destinations)."""
+        return self.status is not JobStatus.FINISHED
+
+    @property
+    def preparing(self) -> bool:
+        """True while the host prepares the data, before the first destination (DID-25)."""
+        return self.status is JobStatus.PREPARING
 
     @property
     def progress(self) -> tuple[int, int]:

@@ -213,7 +213,7 @@ def _read_settings(doc: Any, reader: Reader) -> dict[str, Any]:
             continue
         value = mapping[key]
         mark = reader.value_mark(mapping, key)
-        if key == "update_seconds_per_mib":
+        if key in ("update_seconds_per_mib", "prepare_seconds_per_mib"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 reader.add(mark, f"'{key}' must be a number of machine seconds, 0 or more, got {value!r}")
                 continue

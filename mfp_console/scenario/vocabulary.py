@@ -39,6 +39,7 @@ REQUIRED_TOP_LEVEL_KEYS = ("name", "steps")
 
 SETTINGS_KEYS = (
     "update_seconds_per_mib",
+    "prepare_seconds_per_mib",
     "concurrency",
     "destination_limit",
     "lockout_threshold",

@@ -1,7 +1,9 @@
 """The host side of Device Information Distribution: one manual or scheduled run to many destinations.
 
-A :class:`DistributionJob` encodes the host's bundle once (JSON text, chunk frames and digest), then serves
-its destinations in list order, one at a time or ``concurrency`` at once (DID-06). Each destination's
+A :class:`DistributionJob` encodes the host's bundle once (JSON text, chunk frames and digest), prepares
+for machine time proportional to the data (DID-25: the host's activity is ``Preparing``; a host switched
+off then sends nothing and ends every destination ``NG E-INTERRUPTED``), then serves its destinations in
+list order, one at a time or ``concurrency`` at once (DID-06). Each destination's
 ``<Status>`` moves ``Waiting`` → ``Distributing`` → ``OK`` / ``NG <code>`` / ``Canceled`` (DID-04, DID-05) and
 every change is published on the bus. ``cancel()`` leaves destinations already transferring to finish with
 their real result and marks the others ``Canceled`` (DID-07).
@@ -14,13 +16,19 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.destination_status import ERROR_CODES, DestinationResult, StatusKind
 from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
-from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
+from mfp_console.domain.machine import Activity
+from mfp_console.engine.events import (
+    DestinationStatusChanged,
+    DistributionFinished,
+    DistributionPreparing,
+    DistributionStarted,
+)
 from mfp_console.engine.net.channel import PeerClosed, PeerError
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.runtime import Runtime
@@ -46,6 +54,9 @@ if TYPE_CHECKING:
 __all__ = ["Bundle", "DistributionJob", "JobStatus"]
 
 _log = logging.getLogger(__name__)
+
+SWITCHED_OFF_WHILE_PREPARING = "the host was switched off while preparing the distribution; nothing was sent"
+"""The detail of every destination of a job whose host was switched off while preparing (DID-25)."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,16 @@ class DistributionJob:
     targets: dict[str, str]
     concurrency: int = 1
     trigger: str = "manual"
+    prepare_seconds: float = 0.0
+    """Machine time the host prepares before the first destination (DID-25)."""
     results: dict[str, DestinationResult] = field(default_factory=dict)
     status: JobStatus = JobStatus.RUNNING
     started_at: datetime | None = None
+    preparing_until: datetime | None = None
     on_finished: Callable[[DistributionJob], None] | None = None
     _canceled: bool = False
+    _switched_off: bool = False
+    _preparation: asyncio.Future[None] | None = None
 
     def __post_init__(self) -> None:
         for name in self.destinations:
@@ -126,11 +142,27 @@ class DistributionJob:
         bundle = self.bundle
         return JobView(self.host.name, self.job_id, self.trigger, self.status, bundle.categories,
                        bundle.include_network, self.destinations, dict(self.results), self._canceled,
-                       bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at)
+                       bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at,
+                       self.preparing_until if self.status is JobStatus.PREPARING else None)
 
     def cancel(self) -> None:
-        """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish."""
+        """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish.
+
+        Pressed while preparing, no destination has started: the preparation stops and all end ``Canceled``.
+        """
         self._canceled = True
+        self._stop_preparing()
+
+    def host_switched_off(self) -> None:
+        """The host lost power. While preparing (DID-25) the job ends at once and sends nothing; once
+        destinations are served, a power cut is the destinations' business (their links end)."""
+        if self.status is JobStatus.PREPARING:
+            self._switched_off = True
+            self._stop_preparing()
+
+    def _stop_preparing(self) -> None:
+        if self._preparation is not None and not self._preparation.done():
+            self._preparation.cancel()
 
     async def run(self) -> dict[str, DestinationResult]:
         """Serves every destination and returns the final statuses."""
@@ -146,12 +178,17 @@ class DistributionJob:
                 trigger=self.trigger,
             )
         )
+        await self._prepare()
         queue = list(self.destinations)
         queue.reverse()
 
         async def worker() -> None:
             while queue:
                 name = queue.pop()
+                if self._switched_off:
+                    self._finish(name, self.started_at or runtime.clock.now(), DestinationResult(
+                        name, StatusKind.NG, "E-INTERRUPTED", SWITCHED_OFF_WHILE_PREPARING))
+                    continue
                 if self._canceled:
                     self._set(DestinationResult(name, StatusKind.CANCELED, detail="canceled before it started"))
                     continue
@@ -171,6 +208,32 @@ class DistributionJob:
             )
         )
         return self.results
+
+    async def _prepare(self) -> None:
+        """DID-25: the host prepares for ``prepare_seconds`` of machine time before the first destination;
+        its activity is ``Preparing`` meanwhile (when it was idle). Switching the host off or ``<Cancel>``
+        ends the preparation at once."""
+        if self.prepare_seconds <= 0 or self._canceled:
+            return
+        runtime, host = self.runtime, self.host
+        self.status = JobStatus.PREPARING
+        self.preparing_until = runtime.clock.now() + timedelta(seconds=self.prepare_seconds)
+        runtime.bus.publish(DistributionPreparing(at=runtime.clock.now(), machine=host.name, job_id=self.job_id,
+                                                  until=self.preparing_until))
+        marked = host.state.activity is Activity.IDLE
+        if marked:
+            host.set_activity(Activity.PREPARING)
+        self._preparation = asyncio.ensure_future(runtime.clock.sleep(self.prepare_seconds))
+        try:
+            await self._preparation
+        except asyncio.CancelledError:
+            if not (self._switched_off or self._canceled):
+                raise  # the job itself was cancelled (the fleet stops)
+        finally:
+            self._preparation = None
+            if marked and host.state.activity is Activity.PREPARING:
+                host.set_activity(Activity.IDLE)
+            self.status = JobStatus.RUNNING
 
     def _set(self, result: DestinationResult) -> None:
         self.results[result.destination] = result

@@ -191,6 +191,7 @@ class DistributionPart:
             targets={d.name: self.resolve_destination(d) for d in picked},
             concurrency=self._runtime.spec.settings.concurrency,
             trigger=trigger,
+            prepare_seconds=self._runtime.settings.prepare_seconds_per_mib * bundle.size / (1024 * 1024),
         )
         sender.job = job
 
