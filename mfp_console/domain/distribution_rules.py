@@ -27,6 +27,7 @@ from mfp_console.domain.device_info import (
     PaperType,
     SettingValue,
 )
+from mfp_console.domain.series_catalogue import series_has_setting
 from mfp_console.errors import RuleRefusal
 
 __all__ = [
@@ -75,12 +76,15 @@ class AppliedUpdate:
         changed: Categories whose value differs from before.
         inbox_changed: True when the inbox URL Send settings differ from before (DID-17).
         outcomes: One sentence per applied category, for the communication log.
+        skipped_settings: Keys of the host's settings values the client's series does not have, so they
+            were not received (DID-26), in the host's order.
     """
 
     info: DeviceInformation
     changed: frozenset[Category]
     inbox_changed: bool
     outcomes: dict[Category, str] = field(default_factory=dict)
+    skipped_settings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,9 @@ def apply_received(
     *,
     include_network: bool,
     card_reader_mismatch: bool,
+    client_series: str = "",
 ) -> AppliedUpdate:
-    """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17).
+    """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17, DID-26).
 
     Args:
         client: The client's device information before the update.
@@ -120,9 +125,12 @@ def apply_received(
         accepted: The categories the client accepted (see ``receiving.decide_offer``).
         include_network: ``<Network Settings>`` was ``<Include>`` (DID-03).
         card_reader_mismatch: Exactly one of host and client has a card reader fitted (DID-14).
+        client_series: The client's series: settings values its series does not have are skipped and
+            listed (DID-26; see :mod:`~mfp_console.domain.series_catalogue`). Empty: it has them all.
 
     Returns:
-        The new data, which categories changed, whether the inbox changed, and one outcome per category.
+        The new data, which categories changed, whether the inbox changed, one outcome per category and
+        the settings keys skipped for the client's series.
 
     Raises:
         ValueError: when an accepted category is missing from ``host_bundle``.
@@ -134,14 +142,19 @@ def apply_received(
         raise ValueError(f"accepted categories missing from the host's data: {', '.join(missing)}")
     info = client
     outcomes: dict[Category, str] = {}
+    skipped: tuple[str, ...] = ()
     for category in applied:
-        value, outcomes[category] = _apply_one(
-            category, client.category(category), host_bundle[category],
-            include_network=include_network, card_reader_mismatch=card_reader_mismatch,
-        )
+        if category is Category.SETTINGS_VALUES:
+            value, outcomes[category], skipped = _settings_values(
+                client.settings_values, host_bundle[category], include_network, client_series)
+        else:
+            value, outcomes[category] = _apply_one(
+                category, client.category(category), host_bundle[category],
+                card_reader_mismatch=card_reader_mismatch,
+            )
         info = info.with_category(category, value)
     info = _apply_inbox_rule(info, set(applied), restored=None)
-    return _result(client, info, outcomes)
+    return replace(_result(client, info, outcomes), skipped_settings=skipped)
 
 
 def restore_categories(
@@ -215,9 +228,7 @@ def _result(
     return AppliedUpdate(after, changed, before.inbox_url_send != after.inbox_url_send, outcomes)
 
 
-def _apply_one(
-    category: Category, mine: Any, theirs: Any, *, include_network: bool, card_reader_mismatch: bool
-) -> tuple[Any, str]:
+def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismatch: bool) -> tuple[Any, str]:
     if category is Category.ADDRESS_BOOK:
         return _address_book(theirs)
     if category is Category.DEPARTMENT_ID:
@@ -228,7 +239,7 @@ def _apply_one(
     if category is Category.PAPER_INFORMATION:
         papers: tuple[PaperType, ...] = tuple(theirs)
         return papers, f"user-defined paper types replaced by the host's {len(papers)}"
-    return _settings_values(mine, theirs, include_network)
+    raise ValueError(category)
 
 
 def _address_book(host: AddressBook) -> tuple[AddressBook, str]:
@@ -270,14 +281,17 @@ def _department_ids(
 
 
 def _settings_values(
-    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool
-) -> tuple[tuple[SettingValue, ...], str]:
-    """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing."""
-    host_by_key = {s.key: s for s in host}
-    client_keys = {s.key for s in client}
-
+    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str
+) -> tuple[tuple[SettingValue, ...], str, tuple[str, ...]]:
+    """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing; DID-26:
+    skip (and list) what the client's series does not have."""
     def taken(item: SettingValue) -> bool:
         return setting_is_deliverable(item) and (include_network or not item.network)
+
+    skipped = tuple(s.key for s in host if taken(s) and not series_has_setting(client_series, s.key))
+    unknown = set(skipped)
+    host_by_key = {s.key: s for s in host if s.key not in unknown}
+    client_keys = {s.key for s in client}
 
     result: list[SettingValue] = []
     overwritten = kept = skipped_network = 0
@@ -295,9 +309,11 @@ def _settings_values(
         else:
             overwritten += 1
             result.append(SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
-    added = [s for s in host if s.key not in client_keys and taken(s)]
+    added = [s for s in host_by_key.values() if s.key not in client_keys and taken(s)]
     result.extend(added)
     text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"
     if skipped_network:
         text += f", {skipped_network} network settings kept (<Exclude>)"
-    return tuple(result), text
+    if skipped:
+        text += f", {len(skipped)} skipped: not on this machine's series ({', '.join(skipped)})"
+    return tuple(result), text, skipped

@@ -15,6 +15,7 @@ from typing import Any
 
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.machine import Activity
+from mfp_console.domain.series_catalogue import series_key
 
 __all__ = [
     "CODE_BUSY",
@@ -171,7 +172,7 @@ def decide_offer(
     if client_activity.is_busy:
         reason = f"the client is busy ({client_activity.value}); nothing was applied"
         return _refuse_all(in_order, CODE_BUSY, reason)
-    if settings.restrict_model and _series_key(host_series) != _series_key(client_series):
+    if settings.restrict_model and series_key(host_series) != series_key(client_series):
         reason = (
             f"the host's series {host_series!r} differs from this machine's series {client_series!r} "
             "and <Restrict Receiving Device Information> is <On>"
@@ -190,6 +191,3 @@ def decide_offer(
 def _refuse_all(offered: tuple[Category, ...], code: str, reason: str) -> OfferDecision:
     return OfferDecision((), tuple((c, reason) for c in offered), code, reason)
 
-
-def _series_key(series: str) -> str:
-    return " ".join(series.split()).casefold()

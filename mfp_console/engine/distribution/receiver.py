@@ -30,7 +30,7 @@ from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.device_info import Category, category_from_json
 from mfp_console.domain.distribution_rules import apply_received
 from mfp_console.domain.machine import Activity
-from mfp_console.domain.receiving import ReceivingSettings, decide_offer
+from mfp_console.domain.receiving import OfferDecision, ReceivingSettings, decide_offer
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import RemoteProtocolError
@@ -220,9 +220,9 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
     bundle = decode_received_bundle(text, offered, digest)
 
-    outcomes = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
-                            decision.refused)
-    await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=decision.log_text()))
+    outcomes, skipped = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
+                                     decision.refused)
+    await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=_result_detail(decision, skipped)))
     try:
         await channel.expect(Bye)
     except Exception:  # the host may hang up right after the result; the update is already stored
@@ -239,8 +239,9 @@ async def _apply(
     log: Any,
     labels: tuple[str, ...],
     refused: tuple[tuple[Category, str], ...],
-) -> dict[str, str]:
-    """Applies the accepted categories as one update; returns the per-category outcomes for the result."""
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Applies the accepted categories as one update; returns the per-category outcomes for the result and
+    the settings keys skipped because this machine's series lacks them (DID-26)."""
     runtime = machine.runtime
     machine.set_activity(Activity.UPDATING)
     machine.store.mark_update_started({"job_id": offer.job_id, "host": hello.machine, "categories": list(labels)})
@@ -253,6 +254,7 @@ async def _apply(
             accepted,
             include_network=offer.include_network,
             card_reader_mismatch=offer.card_reader != machine.identity.options.card_reader,
+            client_series=machine.identity.series,
         )
         outcomes = {c.value: "applied" for c in update.outcomes}
         outcomes.update({c.value: f"refused: {why}" for c, why in refused})
@@ -277,7 +279,16 @@ async def _apply(
             detail="received " + ", ".join(f"<{c.label}>" for c in update.outcomes),
         )
     )
-    return outcomes
+    return outcomes, update.skipped_settings
+
+
+def _result_detail(decision: OfferDecision, skipped: tuple[str, ...]) -> str:
+    """The destination's detail on the host: what was accepted and refused, and (DID-26) the settings
+    values this machine's series does not have."""
+    detail = decision.log_text()
+    if skipped:
+        detail += f"; skipped {len(skipped)} settings values this machine's series does not have: {', '.join(skipped)}"
+    return detail
 
 
 def _log_refusal(machine: Machine, entry: LogEntry) -> None:
