@@ -198,9 +198,9 @@ def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | No
             problems.at_key(raw, required if required in raw else "name", f"machine {name!r} needs a '{required}'")
     options = raw.get("options") or {}
     if not isinstance(options, dict):
-        problems.at_value(raw, "options", "'options' must be a mapping (card_reader, fax_board)")
+        problems.at_value(raw, "options", "'options' must be a mapping (card_reader, fax_board, universal_send_kit)")
         options = {}
-    problems.unknown_keys(options, ("card_reader", "fax_board"), f"options of {name!r}")
+    problems.unknown_keys(options, ("card_reader", "fax_board", "universal_send_kit"), f"options of {name!r}")
     manager = raw.get("system_manager") or {}
     if not isinstance(manager, dict):
         problems.at_value(raw, "system_manager", "'system_manager' must be a mapping with 'id' and 'pin'")
@@ -225,7 +225,8 @@ def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | No
         firmware=_str(raw, "firmware", "1.00", problems),
         options=MachineOptions(
             card_reader=_bool(options, "card_reader", False, problems),
-            fax_board=_bool(options, "fax_board", False, problems),
+            fax_board=_bool(options, "fax_board", True, problems),  # (D) fitted unless said otherwise
+            universal_send_kit=_bool(options, "universal_send_kit", False, problems),
         ),
         functions=functions,
         router_distance=_int(raw, "router_distance", 1, problems, 0, 64),

@@ -27,6 +27,7 @@ from mfp_console.domain.device_info import (
     PaperType,
     SettingValue,
 )
+from mfp_console.domain.inboxes import inbox_of, protected_inboxes, without_protected
 from mfp_console.domain.series_catalogue import series_has_setting
 from mfp_console.errors import RuleRefusal
 
@@ -284,10 +285,14 @@ def _settings_values(
     client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str
 ) -> tuple[tuple[SettingValue, ...], str, tuple[str, ...]]:
     """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing; DID-26:
-    skip (and list) what the client's series does not have."""
+    skip (and list) what the client's series does not have; DID-27: nothing of a password-protected inbox,
+    the host's or this machine's, changes hands."""
     def taken(item: SettingValue) -> bool:
         return setting_is_deliverable(item) and (include_network or not item.network)
 
+    host, _ = without_protected(host)  # the host does not send them; should they come anyway, they stay out
+    mine_protected = protected_inboxes(client)
+    host = tuple(s for s in host if inbox_of(s.key) not in mine_protected)
     skipped = tuple(s.key for s in host if taken(s) and not series_has_setting(client_series, s.key))
     unknown = set(skipped)
     host_by_key = {s.key: s for s in host if s.key not in unknown}
@@ -314,6 +319,8 @@ def _settings_values(
     text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"
     if skipped_network:
         text += f", {skipped_network} network settings kept (<Exclude>)"
+    if mine_protected:
+        text += f", inboxes protected by a password kept ({', '.join(sorted(mine_protected))})"
     if skipped:
         text += f", {len(skipped)} skipped: not on this machine's series ({', '.join(skipped)})"
     return tuple(result), text, skipped

@@ -23,6 +23,7 @@ __all__ = [
     "CODE_REFUSED",
     "OfferDecision",
     "ReceivingSettings",
+    "NO_SEND_OPTION_REASON",
     "SWITCHED_OFF_REASON",
     "decide_offer",
 ]
@@ -33,6 +34,9 @@ CODE_REFUSED = "E-REFUSED"
 
 SWITCHED_OFF_REASON = "set to <Off> under <Restrict Receiving for Each Function>"
 """Why a category switched ``<Off>`` under DID-19 is refused."""
+
+NO_SEND_OPTION_REASON = "this machine has neither the fax board nor the Universal Send Kit"
+"""Why ``<Address Book>`` is not sent or received by a machine without either option (DID-28)."""
 
 _OLD_REFUSED_KEY = "restricted_categories"
 """The key older versions stored the refused categories under (the same set, see :meth:`from_json`)."""
@@ -152,8 +156,9 @@ def decide_offer(
     offered: Collection[Category],
     settings: ReceivingSettings,
     client_activity: Activity,
+    handles_address_book: bool = True,
 ) -> OfferDecision:
-    """Decides what a client takes from an offer (DID-10, DID-18, DID-19, DID-05).
+    """Decides what a client takes from an offer (DID-10, DID-18, DID-19, DID-28, DID-05).
 
     Args:
         host_series: The sending machine's series, e.g. ``iR-ADV C5500``.
@@ -161,6 +166,8 @@ def decide_offer(
         offered: The categories the host sends.
         settings: This machine's ``<Receiving Settings>``.
         client_activity: What this machine is doing now.
+        handles_address_book: The machine has the fax board or the Universal Send Kit; without either
+            ``<Address Book>`` is refused (DID-28).
 
     Returns:
         The decision. ``code`` is ``E-BUSY`` when the client is busy (nothing is applied), ``E-MODEL`` when
@@ -178,14 +185,26 @@ def decide_offer(
             "and <Restrict Receiving Device Information> is <On>"
         )
         return _refuse_all(in_order, CODE_MODEL, reason)
-    accepted = tuple(c for c in in_order if settings.receives(c))
-    refused = tuple((c, SWITCHED_OFF_REASON) for c in in_order if not settings.receives(c))
     if not in_order:
         return OfferDecision((), (), CODE_REFUSED, "the host offered no category")
+    refused = tuple((c, why) for c in in_order if (why := _refusal(c, settings, handles_address_book)))
+    accepted = tuple(c for c in in_order if c not in dict(refused))
     if not accepted:
-        reason = "every offered category is " + SWITCHED_OFF_REASON
+        reasons = sorted({why for _, why in refused})
+        reason = ("every offered category is " + reasons[0] if reasons == [SWITCHED_OFF_REASON]
+                  else "no offered category can be received: " + "; ".join(
+                      f"<{c.label}>: {why}" for c, why in refused))
         return OfferDecision((), refused, CODE_REFUSED, reason)
     return OfferDecision(accepted, refused)
+
+
+def _refusal(category: Category, settings: ReceivingSettings, handles_address_book: bool) -> str:
+    """Why this machine does not receive ``category`` (empty when it does)."""
+    if category is Category.ADDRESS_BOOK and not handles_address_book:
+        return NO_SEND_OPTION_REASON
+    if not settings.receives(category):
+        return SWITCHED_OFF_REASON
+    return ""
 
 
 def _refuse_all(offered: tuple[Category, ...], code: str, reason: str) -> OfferDecision:

@@ -98,6 +98,8 @@ class JobView:
         wire_bytes: Bytes of the chunk frames sent to each destination.
         started_at: Machine time the job started (None before it did).
         preparing_until: While preparing (DID-25), the machine time the preparation ends; else None.
+        not_sent: What the host keeps back and why, one phrase each: ``<Address Book>`` without the fax
+            board or Universal Send Kit (DID-28), inboxes protected by a password (DID-27).
     """
 
     host: str
@@ -113,6 +115,7 @@ class JobView:
     wire_bytes: int = 0
     started_at: datetime | None = None
     preparing_until: datetime | None = None
+    not_sent: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:

@@ -85,9 +85,11 @@ DATA_ITEMS = (
     "paper_types",
     "settings_values",
     "network_settings",
+    "protected_inboxes",
     "inbox_url_send",
 )
-"""What ``expect: {data: …}`` can compare; ``network_settings`` are the settings values flagged network."""
+"""What ``expect: {data: …}`` can compare; ``network_settings`` are the settings values flagged network,
+``protected_inboxes`` the settings values of the machine's inboxes protected by a password (DID-27)."""
 
 DATA_ITEM_CATEGORY = {
     "address_book": Category.ADDRESS_BOOK,
@@ -96,6 +98,7 @@ DATA_ITEM_CATEGORY = {
     "paper_types": Category.PAPER_INFORMATION,
     "settings_values": Category.SETTINGS_VALUES,
     "network_settings": Category.SETTINGS_VALUES,
+    "protected_inboxes": Category.SETTINGS_VALUES,
 }
 
 ERROR_CODES = (

@@ -97,9 +97,11 @@ async def test_did18_other_series_is_refused_while_restricted_and_accepted_when_
     assert statuses == {"client-d": "NG E-MODEL"}
     fleet.panel.login_admin("client-d", *ADMIN)
     fleet.distribution.set_receiving_settings("client-d", ReceivingSettings(restrict_model=False))
+    before = fleet.data.device_info("client-d").address_book
     statuses, _ = await distribute(fleet, destinations=("client-d",))
     assert statuses == {"client-d": "OK"}
-    assert fleet.data.device_info("client-d").address_book == fleet.data.device_info("host").address_book
+    assert fleet.data.device_info("client-d").printer_settings == fleet.data.device_info("host").printer_settings
+    assert fleet.data.device_info("client-d").address_book == before  # DID-28: no fax board, no Send Kit
 
 
 @pytest.mark.rules("DID-19")

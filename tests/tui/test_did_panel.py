@@ -263,7 +263,7 @@ class TestReceivingSide:
             fleet = app.fleet
             fleet.panel.login_admin("host", PIN, PIN)
             before = fleet.data.device_info("client-d").printer_settings
-            fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS], ["client-d"])
+            fleet.distribution.start_manual_distribution("host", [Category.DEPARTMENT_ID, Category.PRINTER_SETTINGS], ["client-d"])
             await quiet(driver)
             assert fleet.distribution.destination_statuses("host")["client-d"] == "OK"
             assert fleet.data.device_info("client-d").printer_settings == before

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.destination_status import ERROR_CODES, DestinationResult, StatusKind
 from mfp_console.domain.device_info import Category, DeviceInformation, category_to_json
+from mfp_console.domain.inboxes import without_protected
 from mfp_console.domain.machine import Activity
 from mfp_console.engine.events import (
     DestinationStatusChanged,
@@ -69,6 +70,7 @@ class Bundle:
         text: The JSON text of the categories.
         frames: The chunk frames, encoded once.
         digest: SHA-256 of the text.
+        not_sent: What the host keeps back and why, one phrase each (DID-27, DID-28), for the log.
     """
 
     categories: tuple[Category, ...]
@@ -76,23 +78,32 @@ class Bundle:
     text: str
     frames: tuple[bytes, ...]
     digest: str
+    not_sent: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, info: DeviceInformation, categories: Sequence[Category], include_network: bool,
-              chunk_chars: int) -> Bundle:
-        """Encodes the host's categories (network settings only with ``<Include>``, DID-03)."""
-        ordered = tuple(c for c in Category if c in set(categories))
+              chunk_chars: int, withheld: Sequence[tuple[Category, str]] = ()) -> Bundle:
+        """Encodes the host's categories: network settings only with ``<Include>`` (DID-03), nothing of an
+        inbox protected by a password (DID-27); ``withheld`` categories are left out with their reason
+        (DID-28)."""
+        kept_back = {c for c, _ in withheld}
+        ordered = tuple(c for c in Category if c in set(categories) and c not in kept_back)
+        not_sent = [f"<{c.label}> ({why})" for c, why in withheld]
         data = {}
         for category in ordered:
             value = info.category(category)
-            if category is Category.SETTINGS_VALUES and not include_network:
-                value = tuple(s for s in value if not s.network)
+            if category is Category.SETTINGS_VALUES:
+                if not include_network:
+                    value = tuple(s for s in value if not s.network)
+                value, protected = without_protected(value)
+                if protected:
+                    not_sent.append(f"{', '.join(protected)} (protected by a password)")
             data[category.value] = category_to_json(category, value)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         frames = tuple(
             encode_frame(Chunk(seq=i, text=piece).to_wire()) for i, piece in enumerate(split_text(text, chunk_chars))
         )
-        return cls(ordered, include_network, text, frames, bundle_digest(text))
+        return cls(ordered, include_network, text, frames, bundle_digest(text), tuple(not_sent))
 
     @property
     def size(self) -> int:
@@ -143,7 +154,7 @@ class DistributionJob:
         return JobView(self.host.name, self.job_id, self.trigger, self.status, bundle.categories,
                        bundle.include_network, self.destinations, dict(self.results), self._canceled,
                        bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at,
-                       self.preparing_until if self.status is JobStatus.PREPARING else None)
+                       self.preparing_until if self.status is JobStatus.PREPARING else None, bundle.not_sent)
 
     def cancel(self) -> None:
         """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish.
@@ -266,6 +277,9 @@ class DistributionJob:
 
     def _finish(self, name: str, start: datetime, result: DestinationResult) -> None:
         self._set(result)
+        detail = result.detail
+        if self.bundle.not_sent and result.kind is not StatusKind.CANCELED:
+            detail = "; ".join([*([detail] if detail else []), "not sent: " + "; ".join(self.bundle.not_sent)])
         entry = LogEntry(
             start,
             self.runtime.clock.now(),
@@ -274,7 +288,7 @@ class DistributionJob:
             tuple(c.label for c in self.bundle.categories),
             "OK" if result.kind is StatusKind.OK else "NG",
             result.code if result.kind is StatusKind.NG else "",
-            result.detail,
+            detail,
         )
         try:
             self.host.store.append_log(entry)

@@ -18,7 +18,7 @@ from mfp_console.domain.destinations import Destination, DestinationList, auto_s
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.distribution_rules import restore_categories
 from mfp_console.domain.machine import Activity, Function
-from mfp_console.domain.receiving import ReceivingSettings
+from mfp_console.domain.receiving import NO_SEND_OPTION_REASON, ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
 from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY
 from mfp_console.engine.distribution.functions import DistributionReceiver, DistributionSender
@@ -29,7 +29,7 @@ from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobView, RestorePointView
-from mfp_console.errors import MachineBusy, RuleRefusal
+from mfp_console.errors import MachineBusy, MfpError, RuleRefusal
 from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
 
 __all__ = ["DESTINATIONS_KEY", "DistributionPart"]
@@ -151,7 +151,13 @@ class DistributionPart:
         return self._start_job(host, categories, destinations, include_network, "manual").view()
 
     def _start_auto(self, host: str, schedule: AutoDistribution) -> None:
-        self._start_job(host, schedule.categories, schedule.destinations, schedule.include_network, "auto")
+        try:
+            self._start_job(host, schedule.categories, schedule.destinations, schedule.include_network, "auto")
+        except MfpError as exc:  # e.g. only <Address Book> saved on a host without fax board (DID-28)
+            now = self._runtime.clock.now()
+            self._machines(host).store.append_log(
+                LogEntry(now, now, "Auto", "", tuple(c.label for c in schedule.categories), "NG", "",
+                         f"auto distribution not started: {getattr(exc, 'reason', str(exc))}"))
 
     def _start_job(
         self,
@@ -179,7 +185,12 @@ class DistributionPart:
             raise RuleRefusal(f"not registered as destinations: {', '.join(unknown)}", "DID-02")
         if not picked:
             raise RuleRefusal("Select at least one destination", "DID-04")
-        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars)
+        withheld = []
+        if Category.ADDRESS_BOOK in set(categories) and not machine.identity.options.handles_address_book:
+            withheld.append((Category.ADDRESS_BOOK, NO_SEND_OPTION_REASON))  # DID-28: not sent
+            if set(categories) <= {Category.ADDRESS_BOOK}:
+                raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
+        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars, withheld)
         job_id = int(machine.store.get_config("next_job_id", 1))
         machine.store.set_config("next_job_id", job_id + 1)
         job = DistributionJob(

@@ -195,6 +195,7 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         offered=offered,
         settings=receiving_settings(machine),
         client_activity=machine.state.activity,
+        handles_address_book=machine.identity.options.handles_address_book,
     )
     await channel.send(
         OfferReply(
