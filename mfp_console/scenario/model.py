@@ -42,6 +42,7 @@ __all__ = [
     "RefusedCheck",
     "Receiving",
     "Restore",
+    "SystemManager",
     "RestorableCheck",
     "Scenario",
     "SetToggles",
@@ -261,6 +262,16 @@ class Restore:
 
 
 @dataclass(frozen=True)
+class SystemManager:
+    """``<System Manager Information Settings>``: a new System Manager ID and PIN (M-08)."""
+
+    machine: str
+    manager_id: str
+    pin: str
+    confirm: str
+
+
+@dataclass(frozen=True)
 class SyncAction:
     """One Personalized Data Synchronization action of a ``sync`` step, e.g. ``start_client client-a``.
 
@@ -425,7 +436,7 @@ class Note:
 
 Action = Union[
     At, Login, Logout, Press, SetToggles, Tick, TypeText, World, Advance, Goto, NextEvent, Wait, Distribute,
-    Cancel, Receiving, AutoDistributionStep, Restore, Destinations, Expect, Note, SyncStep,
+    Cancel, Receiving, AutoDistributionStep, Restore, SystemManager, Destinations, Expect, Note, SyncStep,
 ]
 
 

@@ -181,6 +181,8 @@ def describe_step(step: m.Step) -> str:
             f"{c.what} {c.name or c.depth}" for c in a.changes)
     if isinstance(a, m.Restore):
         return f"restore {', '.join(c.label for c in a.categories)} on {a.machine}"
+    if isinstance(a, m.SystemManager):
+        return f"change the System Manager ID and PIN of {a.machine}"
     if isinstance(a, m.SyncStep):
         return "sync: " + "; ".join(action.describe() for action in a.actions)
     if isinstance(a, m.Expect):
@@ -424,7 +426,7 @@ class _Player:
         elif isinstance(a, m.Wait):
             await self._wait(a)
         elif isinstance(a, (m.Distribute, m.Cancel, m.Receiving, m.AutoDistributionStep, m.Restore,
-                            m.Destinations)):
+                            m.Destinations, m.SystemManager)):
             await self._engine(a)
         elif isinstance(a, m.SyncStep):
             await self._sync(a)
@@ -519,6 +521,10 @@ class _Player:
             await self._as_admin(a.host, lambda: fleet.distribution.set_auto_distribution(a.host, schedule))
         elif isinstance(a, m.Restore):
             await self._as_admin(a.machine, lambda: fleet.distribution.restore_data(a.machine, a.categories))
+        elif isinstance(a, m.SystemManager):
+            stored = await self._as_admin(a.machine, lambda: fleet.panel.change_system_manager(
+                a.machine, a.manager_id, a.pin, a.confirm))
+            self.credentials[a.machine] = (stored, a.pin)
         elif isinstance(a, m.Destinations):
             for change in a.changes:
                 await self._as_admin(a.host, lambda c=change: _change_destinations(fleet, a.host, c))

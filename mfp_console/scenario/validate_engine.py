@@ -18,7 +18,8 @@ __all__ = ["read_engine_step"]
 
 
 def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_host: str) -> m.Action | object:
-    """Reads ``distribute``, ``cancel``, ``receiving``, ``auto_distribution``, ``restore`` or ``destinations``."""
+    """Reads ``distribute``, ``cancel``, ``receiving``, ``auto_distribution``, ``restore``, ``destinations`` or
+    ``system_manager``."""
     if kind == "cancel":
         if value in (True, ""):
             return m.Cancel(default_host)
@@ -46,7 +47,26 @@ def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_
         if MISSING in (name, categories):
             return MISSING
         return m.Restore(name, categories)  # type: ignore[arg-type]
+    if kind == "system_manager":
+        return _read_system_manager(value, mark, reader)
     raise AssertionError(kind)  # pragma: no cover - STEP_KINDS and this dispatch agree
+
+
+def _read_system_manager(value: Any, mark: Mark, reader: Reader) -> m.SystemManager | object:
+    """``<System Manager Information Settings>``: the values are checked by the machine (M-02), not here,
+    so a scenario can rehearse a refusal."""
+    mapping = reader.mapping(value, mark, "'system_manager'",
+                             '{machine: client-b, id: "7654321", pin: "1111111", confirm: "1111111"}')
+    if mapping is None:
+        return MISSING
+    reader.unknown_keys(mapping, ("machine", "id", "pin", "confirm"), "'system_manager'")
+    name = reader.machine_at(mapping, "machine", "'system_manager'")
+    manager_id = reader.quoted_digits(mapping, "id", "'system_manager'")
+    pin = reader.quoted_digits(mapping, "pin", "'system_manager'")
+    confirm = reader.quoted_digits(mapping, "confirm", "'system_manager'") if "confirm" in mapping else pin
+    if MISSING in (name, manager_id, pin, confirm):
+        return MISSING
+    return m.SystemManager(name, manager_id, pin, confirm)  # type: ignore[arg-type]
 
 
 def _read_credentials(mapping: Any, reader: Reader, what: str) -> tuple[str, str] | None | object:

@@ -50,7 +50,8 @@ SETTINGS_KEYS = (
 PANEL_STEPS = ("at", "login", "logout", "press", "set", "tick", "type")
 """Steps a person does at a machine's panel; they always go through the real app."""
 
-ENGINE_STEPS = ("distribute", "cancel", "receiving", "auto_distribution", "restore", "destinations", "sync")
+ENGINE_STEPS = ("distribute", "cancel", "receiving", "auto_distribution", "restore", "destinations",
+                "system_manager", "sync")
 """Shortcuts that call the fleet facade directly (headless tests; no panel needed)."""
 
 TIME_STEPS = ("advance", "goto", "next_event", "wait")
