@@ -39,7 +39,8 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _PORT_RE = re.compile(r"[0-9]{1,5}")
 _SEED_PROFILES = ("host", "client", "empty", "bench")
 
-_FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_seconds_per_mib", "lockout")
+_FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_seconds_per_mib",
+               "prepare_seconds_per_mib", "lockout")
 _MACHINE_KEYS = (
     "name", "model", "series", "serial", "location", "firmware", "options", "system_manager", "functions",
     "router_distance", "seed", "address", "user_authentication", "department_id_management",
@@ -88,6 +89,8 @@ class FleetSettings:
         destination_limit: The most destinations a host may register (DID-02; 100 like the machine).
         concurrency: How many destinations a distribution serves at once (DID-06; 1 like the machine).
         update_seconds_per_mib: Machine time a client spends applying 1 MiB of data (DID-11).
+        prepare_seconds_per_mib: Machine time a host spends preparing 1 MiB of data before the first
+            destination of a distribution (DID-25).
         lockout_threshold: Wrong PINs in a row that lock logins (M-03).
         lockout_minutes: How long logins stay locked (M-03).
     """
@@ -97,6 +100,7 @@ class FleetSettings:
     destination_limit: int = DESTINATIONS
     concurrency: int = 1
     update_seconds_per_mib: float = 0.0
+    prepare_seconds_per_mib: float = 0.0
     lockout_threshold: int = 5
     lockout_minutes: int = 5
 
@@ -186,6 +190,7 @@ def _parse_settings(raw: Any, problems: Problems) -> FleetSettings:
         destination_limit=_int(raw, "destination_limit", DESTINATIONS, problems, 1, DESTINATIONS_CONFIGURABLE),
         concurrency=_int(raw, "concurrency", 1, problems, 1, 1000),
         update_seconds_per_mib=_seconds_per_mib(raw, "update_seconds_per_mib", 0.0, problems),
+        prepare_seconds_per_mib=_seconds_per_mib(raw, "prepare_seconds_per_mib", 0.0, problems),
         lockout_threshold=_int(lockout, "threshold", 5, problems, 1, 10),
         lockout_minutes=_int(lockout, "minutes", 5, problems, 1, 60),
     )
@@ -207,9 +212,9 @@ def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | No
             problems.at_key(raw, required if required in raw else "name", f"machine {name!r} needs a '{required}'")
     options = raw.get("options") or {}
     if not isinstance(options, dict):
-        problems.at_value(raw, "options", "'options' must be a mapping (card_reader, fax_board)")
+        problems.at_value(raw, "options", "'options' must be a mapping (card_reader, fax_board, universal_send_kit)")
         options = {}
-    problems.unknown_keys(options, ("card_reader", "fax_board"), f"options of {name!r}")
+    problems.unknown_keys(options, ("card_reader", "fax_board", "universal_send_kit"), f"options of {name!r}")
     manager = raw.get("system_manager") or {}
     if not isinstance(manager, dict):
         problems.at_value(raw, "system_manager", "'system_manager' must be a mapping with 'id' and 'pin'")
@@ -234,7 +239,8 @@ def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | No
         firmware=_str(raw, "firmware", "1.00", problems),
         options=MachineOptions(
             card_reader=_bool(options, "card_reader", False, problems),
-            fax_board=_bool(options, "fax_board", False, problems),
+            fax_board=_bool(options, "fax_board", True, problems),  # (D) fitted unless said otherwise
+            universal_send_kit=_bool(options, "universal_send_kit", False, problems),
         ),
         functions=functions,
         router_distance=_int(raw, "router_distance", 1, problems, 0, 64),

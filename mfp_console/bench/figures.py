@@ -6,8 +6,8 @@ import enum
 import json
 import os
 import platform
-import ssl
 import sqlite3
+import ssl
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from mfp_console.engine.fleet import raise_open_file_limit
 
 __all__ = ["peak_rss_mib", "raise_open_file_limit", "rss_mib"]

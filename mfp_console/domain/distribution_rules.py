@@ -27,6 +27,8 @@ from mfp_console.domain.device_info import (
     PaperType,
     SettingValue,
 )
+from mfp_console.domain.inboxes import inbox_of, protected_inboxes, without_protected
+from mfp_console.domain.series_catalogue import series_has_setting
 from mfp_console.errors import RuleRefusal
 
 __all__ = [
@@ -75,20 +77,23 @@ class AppliedUpdate:
         changed: Categories whose value differs from before.
         inbox_changed: True when the inbox URL Send settings differ from before (DID-17).
         outcomes: One sentence per applied category, for the communication log.
+        skipped_settings: Keys of the host's settings values the client's series does not have, so they
+            were not received (DID-26), in the host's order.
     """
 
     info: DeviceInformation
     changed: frozenset[Category]
     inbox_changed: bool
     outcomes: dict[Category, str] = field(default_factory=dict)
+    skipped_settings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RestorePoint:
-    """The one-level restore point of DID-20: category values and inbox as they were before an update.
+    """The one restore point of DID-20: category values and inbox as they were before an update.
 
     Attributes:
-        categories: The value of each category just before it was last applied.
+        categories: The value of each category the update changed, from just before it.
         inbox: The inbox URL Send settings just before the update, or None when it did not change them.
     """
 
@@ -111,8 +116,9 @@ def apply_received(
     *,
     include_network: bool,
     card_reader_mismatch: bool,
+    client_series: str = "",
 ) -> AppliedUpdate:
-    """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17).
+    """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17, DID-26).
 
     Args:
         client: The client's device information before the update.
@@ -120,9 +126,12 @@ def apply_received(
         accepted: The categories the client accepted (see ``receiving.decide_offer``).
         include_network: ``<Network Settings>`` was ``<Include>`` (DID-03).
         card_reader_mismatch: Exactly one of host and client has a card reader fitted (DID-14).
+        client_series: The client's series: settings values its series does not have are skipped and
+            listed (DID-26; see :mod:`~mfp_console.domain.series_catalogue`). Empty: it has them all.
 
     Returns:
-        The new data, which categories changed, whether the inbox changed, and one outcome per category.
+        The new data, which categories changed, whether the inbox changed, one outcome per category and
+        the settings keys skipped for the client's series.
 
     Raises:
         ValueError: when an accepted category is missing from ``host_bundle``.
@@ -134,14 +143,19 @@ def apply_received(
         raise ValueError(f"accepted categories missing from the host's data: {', '.join(missing)}")
     info = client
     outcomes: dict[Category, str] = {}
+    skipped: tuple[str, ...] = ()
     for category in applied:
-        value, outcomes[category] = _apply_one(
-            category, client.category(category), host_bundle[category],
-            include_network=include_network, card_reader_mismatch=card_reader_mismatch,
-        )
+        if category is Category.SETTINGS_VALUES:
+            value, outcomes[category], skipped = _settings_values(
+                client.settings_values, host_bundle[category], include_network, client_series)
+        else:
+            value, outcomes[category] = _apply_one(
+                category, client.category(category), host_bundle[category],
+                card_reader_mismatch=card_reader_mismatch,
+            )
         info = info.with_category(category, value)
     info = _apply_inbox_rule(info, set(applied), restored=None)
-    return _result(client, info, outcomes)
+    return replace(_result(client, info, outcomes), skipped_settings=skipped)
 
 
 def restore_categories(
@@ -150,31 +164,41 @@ def restore_categories(
     restore_inbox: InboxUrlSend | None,
     picked: Collection[Category],
 ) -> AppliedUpdate:
-    """Returns the picked categories to their restore point (DID-20), mirroring DID-17 for the inbox.
+    """Returns the picked categories to the restore point (DID-20), mirroring DID-17 for the inbox.
 
-    Restoring exactly one of ``<Address Book>`` and ``<Settings/Registration Value>`` clears the inbox
-    URL Send settings; restoring both puts back ``restore_inbox`` (or keeps the current inbox when the
-    update did not change it). The caller removes the used categories from its restore point.
+    The restore point is the client's device information from immediately before the most recent received
+    update; it holds the categories that update changed. Restoring exactly one of ``<Address Book>`` and
+    ``<Settings/Registration Value>`` clears the inbox URL Send settings; restoring both puts back
+    ``restore_inbox`` (or keeps the current inbox when the update did not change it). The caller uses the
+    whole point up.
 
     Args:
         current: The client's device information now.
-        restore_point: The value of each category just before the most recent update.
+        restore_point: The value of each category the most recent update changed, from just before it.
         restore_inbox: The inbox URL Send settings before that update, or None when it kept them.
         picked: The categories picked on ``<Restore Data>``.
 
     Raises:
-        RuleRefusal: (``DID-20``) when nothing is picked, or a picked category has no restore point
-            (it was never updated, or it was restored already).
+        RuleRefusal: (``DID-20``) when nothing is picked, when there is no restore point (no update was
+            received since the last restore), or when a picked category is not in it (the most recent
+            update did not change it).
     """
     picked_set = set(picked)
     chosen = tuple(c for c in Category if c in picked_set)
     if not chosen:
         raise RuleRefusal("Pick at least one category to restore, then press <Execute>", "DID-20")
+    if not restore_point:
+        raise RuleRefusal(
+            "There is nothing to restore: only the data from just before the most recent received update "
+            "can be restored, and it was restored already or no update was received",
+            "DID-20",
+        )
     missing = [f"<{c.label}>" for c in chosen if c not in restore_point]
     if missing:
+        held = ", ".join(f"<{c.label}>" for c in Category if c in restore_point)
         raise RuleRefusal(
-            f"There is nothing to restore for {', '.join(missing)}: only the data from just before "
-            "the most recent update can be restored, and it was restored already or never updated",
+            f"There is nothing to restore for {', '.join(missing)}: only the data from just before the most "
+            f"recent received update can be restored, and that update changed {held} only",
             "DID-20",
         )
     info = current
@@ -205,9 +229,7 @@ def _result(
     return AppliedUpdate(after, changed, before.inbox_url_send != after.inbox_url_send, outcomes)
 
 
-def _apply_one(
-    category: Category, mine: Any, theirs: Any, *, include_network: bool, card_reader_mismatch: bool
-) -> tuple[Any, str]:
+def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismatch: bool) -> tuple[Any, str]:
     if category is Category.ADDRESS_BOOK:
         return _address_book(theirs)
     if category is Category.DEPARTMENT_ID:
@@ -218,7 +240,7 @@ def _apply_one(
     if category is Category.PAPER_INFORMATION:
         papers: tuple[PaperType, ...] = tuple(theirs)
         return papers, f"user-defined paper types replaced by the host's {len(papers)}"
-    return _settings_values(mine, theirs, include_network)
+    raise ValueError(category)
 
 
 def _address_book(host: AddressBook) -> tuple[AddressBook, str]:
@@ -260,14 +282,21 @@ def _department_ids(
 
 
 def _settings_values(
-    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool
-) -> tuple[tuple[SettingValue, ...], str]:
-    """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing."""
-    host_by_key = {s.key: s for s in host}
-    client_keys = {s.key for s in client}
-
+    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str
+) -> tuple[tuple[SettingValue, ...], str, tuple[str, ...]]:
+    """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing; DID-26:
+    skip (and list) what the client's series does not have; DID-27: nothing of a password-protected inbox,
+    the host's or this machine's, changes hands."""
     def taken(item: SettingValue) -> bool:
         return setting_is_deliverable(item) and (include_network or not item.network)
+
+    host, _ = without_protected(host)  # the host does not send them; should they come anyway, they stay out
+    mine_protected = protected_inboxes(client)
+    host = tuple(s for s in host if inbox_of(s.key) not in mine_protected)
+    skipped = tuple(s.key for s in host if taken(s) and not series_has_setting(client_series, s.key))
+    unknown = set(skipped)
+    host_by_key = {s.key: s for s in host if s.key not in unknown}
+    client_keys = {s.key for s in client}
 
     result: list[SettingValue] = []
     overwritten = kept = skipped_network = 0
@@ -285,9 +314,13 @@ def _settings_values(
         else:
             overwritten += 1
             result.append(SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
-    added = [s for s in host if s.key not in client_keys and taken(s)]
+    added = [s for s in host_by_key.values() if s.key not in client_keys and taken(s)]
     result.extend(added)
     text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"
     if skipped_network:
         text += f", {skipped_network} network settings kept (<Exclude>)"
-    return tuple(result), text
+    if mine_protected:
+        text += f", inboxes protected by a password kept ({', '.join(sorted(mine_protected))})"
+    if skipped:
+        text += f", {len(skipped)} skipped: not on this machine's series ({', '.join(skipped)})"
+    return tuple(result), text, skipped

@@ -31,6 +31,9 @@ class Activity(enum.Enum):
     SENDING = "Sending"
     IMPORT_EXPORT = "Import/Export"
     UPDATING = "Updating"
+    PREPARING = "Preparing"
+    """A distribution host preparing its data before the first destination (DID-25); the emulator's
+    addition to M-01's list. Not busy: the panel stays usable, only switching off is harmful."""
 
     @property
     def is_busy(self) -> bool:
@@ -59,10 +62,24 @@ class Function(enum.Enum):
 
 @dataclass(frozen=True)
 class MachineOptions:
-    """Optional equipment fitted to a machine."""
+    """Optional equipment fitted to a machine (M-01).
+
+    Attributes:
+        card_reader: A card reader is fitted (DID-14).
+        fax_board: The fax board is fitted (DID-28). **(D)** Fitted unless said otherwise, so a fleet file
+            written before DID-28 keeps distributing its address books; say ``fax_board: false`` for a
+            machine without it.
+        universal_send_kit: The Universal Send Kit is activated (DID-28).
+    """
 
     card_reader: bool = False
-    fax_board: bool = False
+    fax_board: bool = True
+    universal_send_kit: bool = False
+
+    @property
+    def handles_address_book(self) -> bool:
+        """True when the machine may send and receive ``<Address Book>`` by distribution (DID-28)."""
+        return self.fax_board or self.universal_send_kit
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,16 @@ from typing import Any
 
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.machine import Activity
+from mfp_console.domain.series_catalogue import series_key
 
 __all__ = [
     "CODE_BUSY",
     "CODE_MODEL",
     "CODE_REFUSED",
-    "RESTRICTED_REASON",
     "OfferDecision",
     "ReceivingSettings",
+    "NO_SEND_OPTION_REASON",
+    "SWITCHED_OFF_REASON",
     "decide_offer",
 ]
 
@@ -30,51 +32,81 @@ CODE_BUSY = "E-BUSY"
 CODE_MODEL = "E-MODEL"
 CODE_REFUSED = "E-REFUSED"
 
-RESTRICTED_REASON = "restricted by <Restrict Receiving for Each Function>"
-"""Why a category switched ``<On>`` under DID-19 is refused."""
+SWITCHED_OFF_REASON = "set to <Off> under <Restrict Receiving for Each Function>"
+"""Why a category switched ``<Off>`` under DID-19 is refused."""
+
+NO_SEND_OPTION_REASON = "this machine has neither the fax board nor the Universal Send Kit"
+"""Why ``<Address Book>`` is not sent or received by a machine without either option (DID-28)."""
+
+_OLD_REFUSED_KEY = "restricted_categories"
+"""The key older versions stored the refused categories under (the same set, see :meth:`from_json`)."""
 
 
 @dataclass(frozen=True)
 class ReceivingSettings:
     """The client side's ``<Receiving Settings>`` (DID-18, DID-19).
 
+    ``<Restrict Receiving for Each Function>`` has one ``<On>``/``<Off>`` switch per category: ``<On>``
+    (the default) receives the category, ``<Off>`` refuses it even when a host sends it (the seed: "you
+    can restrict the functions to receive information for by setting … to <Off>"). What is stored is the
+    set of refused categories, so "nothing stored" means every switch ``<On>``.
+
     Attributes:
         restrict_model: ``<Restrict Receiving Device Information>``; ``<On>`` (True, the default)
             refuses data from a host of another series.
-        restricted_categories: Categories switched ``<On>`` under ``<Restrict Receiving for Each
+        refused_categories: Categories switched ``<Off>`` under ``<Restrict Receiving for Each
             Function>``, i.e. not applied even when sent (default: none).
     """
 
     restrict_model: bool = True
-    restricted_categories: frozenset[Category] = frozenset()
+    refused_categories: frozenset[Category] = frozenset()
 
-    def restricts(self, category: Category) -> bool:
-        """True when ``category`` is switched ``<On>`` under ``<Restrict Receiving for Each Function>``."""
-        return category in self.restricted_categories
+    def receives(self, category: Category) -> bool:
+        """True when ``category``'s switch is ``<On>`` (it is applied when a host sends it)."""
+        return category not in self.refused_categories
 
-    def with_restriction(self, category: Category, on: bool) -> ReceivingSettings:
-        """Returns a copy with one ``<Restrict Receiving for Each Function>`` switch set."""
-        chosen = set(self.restricted_categories)
+    @property
+    def received_categories(self) -> frozenset[Category]:
+        """The categories switched ``<On>`` (what the panel shows as ``<On>``)."""
+        return frozenset(c for c in Category if c not in self.refused_categories)
+
+    def with_reception(self, category: Category, on: bool) -> ReceivingSettings:
+        """Returns a copy with one switch set: ``on`` receives the category, ``<Off>`` refuses it."""
+        refused = set(self.refused_categories)
         if on:
-            chosen.add(category)
+            refused.discard(category)
         else:
-            chosen.discard(category)
-        return ReceivingSettings(self.restrict_model, frozenset(chosen))
+            refused.add(category)
+        return ReceivingSettings(self.restrict_model, frozenset(refused))
+
+    @classmethod
+    def receiving(cls, restrict_model: bool, received: Collection[Category]) -> ReceivingSettings:
+        """Builds settings from the switches shown ``<On>`` (the panel's view of DID-19)."""
+        return cls(restrict_model, frozenset(c for c in Category if c not in set(received)))
 
     def to_json(self) -> dict[str, Any]:
-        """Encodes the settings (categories in panel order)."""
+        """Encodes the settings (the refused categories, in panel order)."""
         return {
             "restrict_model": self.restrict_model,
-            "restricted_categories": [c.value for c in Category if c in self.restricted_categories],
+            "refused_categories": [c.value for c in Category if c in self.refused_categories],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReceivingSettings:
-        """Decodes settings; raises ``KeyError``/``ValueError``/``TypeError`` on bad data."""
+        """Decodes settings; raises ``KeyError``/``ValueError``/``TypeError`` on bad data.
+
+        Settings written before DID-19 was turned the seed's way round keep the refused categories under
+        ``restricted_categories`` (then shown as ``<On>``); they are read as the same refused set, so a
+        category that was refused stays refused. Nothing stored is ever inverted.
+        """
         restrict = data["restrict_model"]
         if not isinstance(restrict, bool):
             raise TypeError(f"restrict_model must be true or false, got {restrict!r}")
-        return cls(restrict, frozenset(Category(v) for v in data["restricted_categories"]))
+        key = "refused_categories" if "refused_categories" in data else _OLD_REFUSED_KEY
+        values = data[key]
+        if not isinstance(values, list):
+            raise TypeError(f"{key} must be a list, got {values!r}")
+        return cls(restrict, frozenset(Category(v) for v in values))
 
 
 @dataclass(frozen=True)
@@ -124,8 +156,9 @@ def decide_offer(
     offered: Collection[Category],
     settings: ReceivingSettings,
     client_activity: Activity,
+    handles_address_book: bool = True,
 ) -> OfferDecision:
-    """Decides what a client takes from an offer (DID-10, DID-18, DID-19, DID-05).
+    """Decides what a client takes from an offer (DID-10, DID-18, DID-19, DID-28, DID-05).
 
     Args:
         host_series: The sending machine's series, e.g. ``iR-ADV C5500``.
@@ -133,6 +166,8 @@ def decide_offer(
         offered: The categories the host sends.
         settings: This machine's ``<Receiving Settings>``.
         client_activity: What this machine is doing now.
+        handles_address_book: The machine has the fax board or the Universal Send Kit; without either
+            ``<Address Book>`` is refused (DID-28).
 
     Returns:
         The decision. ``code`` is ``E-BUSY`` when the client is busy (nothing is applied), ``E-MODEL`` when
@@ -144,25 +179,34 @@ def decide_offer(
     if client_activity.is_busy:
         reason = f"the client is busy ({client_activity.value}); nothing was applied"
         return _refuse_all(in_order, CODE_BUSY, reason)
-    if settings.restrict_model and _series_key(host_series) != _series_key(client_series):
+    if settings.restrict_model and series_key(host_series) != series_key(client_series):
         reason = (
             f"the host's series {host_series!r} differs from this machine's series {client_series!r} "
             "and <Restrict Receiving Device Information> is <On>"
         )
         return _refuse_all(in_order, CODE_MODEL, reason)
-    accepted = tuple(c for c in in_order if not settings.restricts(c))
-    refused = tuple((c, RESTRICTED_REASON) for c in in_order if settings.restricts(c))
     if not in_order:
         return OfferDecision((), (), CODE_REFUSED, "the host offered no category")
+    refused = tuple((c, why) for c in in_order if (why := _refusal(c, settings, handles_address_book)))
+    accepted = tuple(c for c in in_order if c not in dict(refused))
     if not accepted:
-        reason = "every offered category is " + RESTRICTED_REASON
+        reasons = sorted({why for _, why in refused})
+        reason = ("every offered category is " + reasons[0] if reasons == [SWITCHED_OFF_REASON]
+                  else "no offered category can be received: " + "; ".join(
+                      f"<{c.label}>: {why}" for c, why in refused))
         return OfferDecision((), refused, CODE_REFUSED, reason)
     return OfferDecision(accepted, refused)
+
+
+def _refusal(category: Category, settings: ReceivingSettings, handles_address_book: bool) -> str:
+    """Why this machine does not receive ``category`` (empty when it does)."""
+    if category is Category.ADDRESS_BOOK and not handles_address_book:
+        return NO_SEND_OPTION_REASON
+    if not settings.receives(category):
+        return SWITCHED_OFF_REASON
+    return ""
 
 
 def _refuse_all(offered: tuple[Category, ...], code: str, reason: str) -> OfferDecision:
     return OfferDecision((), tuple((c, reason) for c in offered), code, reason)
 
-
-def _series_key(series: str) -> str:
-    return " ".join(series.split()).casefold()

@@ -40,6 +40,7 @@ from mfp_console.domain.seed_catalogue import (
     PRINTER_SETTINGS,
     SETTING_ITEMS,
 )
+from mfp_console.domain.series_catalogue import series_has_setting
 from mfp_console.errors import ConfigError
 
 __all__ = ["BENCH_MIN_BYTES", "PROFILES", "bundle_size_bytes", "seed_device_information"]
@@ -74,13 +75,15 @@ PROFILES: tuple[str, ...] = ("host", "client", "empty", "bench")
 """The profiles :func:`seed_device_information` knows."""
 
 
-def seed_device_information(profile: str, machine_name: str, seed: int = 0) -> DeviceInformation:
+def seed_device_information(profile: str, machine_name: str, seed: int = 0, series: str = "") -> DeviceInformation:
     """Builds a machine's device information for a profile.
 
     Args:
         profile: ``"host"``, ``"client"``, ``"empty"`` or ``"bench"``.
         machine_name: The machine's name; it appears in its own settings (device name, host name …).
         seed: Varies the data while keeping it reproducible.
+        series: The machine's series: settings items it does not have are left out (DID-26, see
+            :mod:`~mfp_console.domain.series_catalogue`); the other data do not depend on it.
 
     Returns:
         The device information; equal inputs give equal results.
@@ -102,7 +105,8 @@ def seed_device_information(profile: str, machine_name: str, seed: int = 0) -> D
         department_ids=_department_ids(rng, shape, profile),
         printer_settings=_printer_settings(rng, shape),
         paper_types=_paper_types(rng, shape.papers),
-        settings_values=_settings_values(rng, shape, machine_name),
+        settings_values=tuple(s for s in _settings_values(rng, shape, machine_name)
+                              if series_has_setting(series, s.key)),
         inbox_url_send=_inbox(rng, shape.inbox_entries),
     )
 

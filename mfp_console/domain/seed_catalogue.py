@@ -291,7 +291,7 @@ Complete Data Erase After Job = Off | On
 Register Destinations = 0 destinations !x
 Set Auto Distribution = Off !x
 Restrict Receiving Device Information = On !x
-Restrict Receiving for Each Function = Off !x
+Restrict Receiving for Each Function = On !x
 """
 
 
@@ -329,8 +329,10 @@ def _expanded() -> tuple[SettingItem, ...]:
         items.append(SettingItem(f"{base}/Unit Telephone Number", ("", "+1-212-555-01{octet}"), False, False))
         items.append(SettingItem(f"{base}/TX Line Selection", ("Auto", "Manual")))
     for box in range(1, 21):
-        items.append(SettingItem(f"Function Settings/Store and Access Files/Confidential Fax Inbox {box:02d}"
-                                 "/Print When Stored", ("Off", "On")))
+        inbox = f"Function Settings/Store and Access Files/Confidential Fax Inbox {box:02d}"
+        items.append(SettingItem(f"{inbox}/Print When Stored", ("Off", "On")))
+        # DID-27: whether a password protects the inbox (never the password itself).
+        items.append(SettingItem(f"{inbox}/Password", ("Not Set", "Set")))
     return tuple(items)
 
 

@@ -2,7 +2,8 @@
 
 Each edit is written to the machine's store in one transaction and published as :class:`DataChanged`.
 Address book, paper and printer settings are open to anyone at the panel; Department IDs, System Manager
-information and settings/registration values need the Administrator (M-03).
+information, settings/registration values and the Confidential Fax Inboxes' ``<URL Send Settings>``
+(DID-17) need the Administrator (M-03).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from mfp_console.domain.device_info import (
     Category,
     DepartmentId,
     DeviceInformation,
+    InboxUrlSend,
     PaperType,
     SettingValue,
     SystemManagerInfo,
@@ -146,3 +148,44 @@ class DataPart:
             raise RuleRefusal(f"no settings/registration value {key!r}")
         new: tuple[SettingValue, ...] = tuple(replace(s, value=value) if s.key == key else s for s in values)
         self._edit(name, Category.SETTINGS_VALUES, new, f"{key} = {value}", admin=True)
+
+    # --- <Set/Register Confidential Fax Inboxes> › <URL Send Settings> (DID-17) ---------------------
+
+    def inbox_url_send(self, name: str) -> InboxUrlSend:
+        """The Confidential Fax Inboxes' ``<URL Send Settings>``: on or off, and one (inbox, e-mail address)
+        pair per inbox that sends a link to its documents. Cleared by DID-17 when ``<Address Book>`` and
+        ``<Settings/Registration Value>`` are not sent (or restored) together."""
+        return self._machines(name).device_info.inbox_url_send
+
+    def set_inbox_url_send(self, name: str, settings: InboxUrlSend) -> None:
+        """Stores the ``<URL Send Settings>`` (Administrator only).
+
+        Raises:
+            RuleRefusal: An inbox is not a Confidential Fax Inbox 01–50 or appears twice, or its address is
+                not an e-mail address (nothing is stored).
+        """
+        machine = self._machines(name)
+        machine.require_operable("editing")
+        self._panel.require_admin(name)
+        seen: set[str] = set()
+        for inbox, address in settings.entries:
+            number = inbox.removeprefix(_INBOX_PREFIX)
+            if not (inbox.startswith(_INBOX_PREFIX) and number.isdigit() and len(number) == 2
+                    and 1 <= int(number) <= _INBOXES):
+                raise RuleRefusal(f"{inbox!r} is not a Confidential Fax Inbox (01 to {_INBOXES})")
+            if inbox in seen:
+                raise RuleRefusal(f"{inbox} is listed twice")
+            seen.add(inbox)
+            local, at, domain = address.strip().partition("@")
+            if not (local and at and "." in domain) or " " in address.strip():
+                raise RuleRefusal(f"{inbox}: {address!r} is not an e-mail address")
+        value = InboxUrlSend(settings.enabled, tuple(sorted((i, a.strip()) for i, a in settings.entries)))
+        machine.store.save_inbox(value)
+        self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=name, what="inbox_url_send",
+                                              detail=f"<URL Send Settings> {'On' if value.enabled else 'Off'}, "
+                                                     f"{len(value.entries)} inboxes"))
+
+
+_INBOX_PREFIX = "Confidential Fax Inbox "
+_INBOXES = 50
+"""Confidential Fax Inboxes a machine has (the seed numbers them 01-50)."""

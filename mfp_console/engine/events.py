@@ -16,6 +16,7 @@ __all__ = [
     "DataChanged",
     "DestinationStatusChanged",
     "DistributionFinished",
+    "DistributionPreparing",
     "DistributionStarted",
     "EngineEvent",
     "LoginEvent",
@@ -143,6 +144,17 @@ class DestinationStatusChanged(EngineEvent):
 
     def summary(self) -> str:
         return f"{self.machine} → {self.destination}: {self.status} {self.detail}".rstrip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistributionPreparing(EngineEvent):
+    """A host prepares a job's data before the first destination, until ``until`` (DID-25)."""
+
+    job_id: int
+    until: datetime
+
+    def summary(self) -> str:
+        return f"{self.machine}: preparing distribution #{self.job_id} until {self.until:%H:%M:%S}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -185,7 +185,8 @@ class Fleet:
                                         address=f"{host}:{machine.listener.port}"))
 
     def _seed(self, store: MachineStore, spec: MachineSpec) -> None:
-        info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name))
+        info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name),
+                                       series=spec.identity.series)
         secret = SystemManagerSecret.from_id_pin(spec.system_manager_id, spec.system_manager_pin)
         store.seed(info)
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec)})

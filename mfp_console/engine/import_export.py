@@ -198,7 +198,8 @@ class ImportExportPart:
                                  categories: Collection[Category] | None = None) -> list[Category]:
         """Imports the picked categories of ``path`` (all in the file by default) after confirmation.
 
-        The new data, a restore point and a log entry are written in one transaction.
+        The new data and a log entry are written in one transaction; an import makes no restore point and
+        keeps the one there is (DID-20).
         """
         machine = self._check_import_export_allowed(name)
         export = read_export_file(Path(path))
@@ -212,7 +213,7 @@ class ImportExportPart:
         now = self._runtime.clock.now()
         entry = LogEntry(now, now, "Import", export.machine, tuple(c.label for c in picked), "OK", "",
                          f"imported from {Path(path).name}")
-        machine.store.apply_update(info, picked, False, entry)
+        machine.store.apply_import(info, picked, entry)
         self._runtime.bus.publish(DataChanged(at=now, machine=name, what="device_information",
                                               detail="imported " + ", ".join(f"<{c.label}>" for c in picked)))
         return picked

@@ -88,8 +88,8 @@ class Machine:
             # DID-12: an update was cut off; the data is the old data, the panel asks for service.
             self.state = replace(self.state, error_code="E-UPDATE", activity=Activity.IDLE)
             store.save_state(self.state)
-        elif self.state.activity is Activity.UPDATING:
-            self.state = replace(self.state, activity=Activity.IDLE)
+        elif self.state.activity in (Activity.UPDATING, Activity.PREPARING):
+            self.state = replace(self.state, activity=Activity.IDLE)  # the program stopped mid-way
 
     # --- identity -----------------------------------------------------------------------------------
 
@@ -132,7 +132,7 @@ class Machine:
             self.panel.logout()
             for task in list(self.conversations):
                 task.cancel()  # a power cut ends every conversation at once (DID-12)
-            if self.state.activity is Activity.UPDATING:
+            if self.state.activity in (Activity.UPDATING, Activity.PREPARING):
                 self._set_state("activity", activity=Activity.IDLE)
         self._set_state("power", power=power)
         if was_off and power is not PowerState.OFF and self.store.update_marker() is not None:

@@ -29,13 +29,15 @@ __all__ = [
     "JobView",
     "MachineStatus",
     "MachineView",
+    "RestorePointView",
     "StatusKind",
 ]
 
 
 class JobStatus(enum.Enum):
-    """A distribution job's life."""
+    """A distribution job's life: preparing on the host (DID-25), serving destinations, finished."""
 
+    PREPARING = "preparing"
     RUNNING = "running"
     FINISHED = "finished"
 
@@ -101,6 +103,9 @@ class JobView:
         bundle_bytes: Bytes of the encoded categories.
         wire_bytes: Bytes of the chunk frames sent to each destination.
         started_at: Machine time the job started (None before it did).
+        preparing_until: While preparing (DID-25), the machine time the preparation ends; else None.
+        not_sent: What the host keeps back and why, one phrase each: ``<Address Book>`` without the fax
+            board or Universal Send Kit (DID-28), inboxes protected by a password (DID-27).
     """
 
     host: str
@@ -115,16 +120,45 @@ class JobView:
     bundle_bytes: int = 0
     wire_bytes: int = 0
     started_at: datetime | None = None
+    preparing_until: datetime | None = None
+    not_sent: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
-        """True while destinations are still being served."""
-        return self.status is JobStatus.RUNNING
+        """True until the job finished (preparing or serving destinations)."""
+        return self.status is not JobStatus.FINISHED
+
+    @property
+    def preparing(self) -> bool:
+        """True while the host prepares the data, before the first destination (DID-25)."""
+        return self.status is JobStatus.PREPARING
 
     @property
     def progress(self) -> tuple[int, int]:
         """(destinations done, destinations in all)."""
         return sum(1 for r in self.results.values() if r.kind.final), len(self.results)
+
+
+@dataclass(frozen=True)
+class RestorePointView:
+    """A client's one restore point (DID-20): what ``<Restore Data>`` can bring back now.
+
+    Attributes:
+        categories: The categories the most recent received update changed (empty: nothing to restore).
+        saved_at: When that update ended (None when there is no restore point).
+        host: The host that sent it (empty when there is no restore point).
+        inbox: The point also holds the inbox URL Send settings from before the update (DID-17).
+    """
+
+    categories: tuple[Category, ...] = ()
+    saved_at: datetime | None = None
+    host: str = ""
+    inbox: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to restore."""
+        return not self.categories
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity
 from mfp_console.pki.keystore import FleetPki, load_or_create_fleet_pki
 from mfp_console.pki.refusal import Refusal, RefusalReason
-from mfp_console.pki.tls import PeerCertificate, client_context, peer_certificate, server_context
+from mfp_console.pki.tls import (
+    PeerCertificate,
+    client_context,
+    peer_certificate,
+    server_context,
+)
 
 __all__ = [
     "FleetCA",

@@ -14,7 +14,12 @@ moves the bytes (see ``tests/protocol/test_import_hygiene.py``). The layers, bot
 
 from __future__ import annotations
 
-from mfp_console.protocol.auth import CHALLENGE_BYTES, check_proof, derive_auth_key, make_proof
+from mfp_console.protocol.auth import (
+    CHALLENGE_BYTES,
+    check_proof,
+    derive_auth_key,
+    make_proof,
+)
 from mfp_console.protocol.conversation import CLOSED, NEED_DATA, Conversation, Signal
 from mfp_console.protocol.framing import (
     DEFAULT_MAX_FRAME,

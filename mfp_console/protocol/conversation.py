@@ -37,7 +37,11 @@ from mfp_console.protocol.framing import (
     encode_frame,
     encode_raw_frame,
 )
-from mfp_console.protocol.message_schema import check_message, message_types, parse_message
+from mfp_console.protocol.message_schema import (
+    check_message,
+    message_types,
+    parse_message,
+)
 from mfp_console.protocol.messages import (
     PROTOCOL_VERSION,
     Apply,
@@ -55,7 +59,14 @@ from mfp_console.protocol.messages import (
     Result,
     SyncJoinReply,
 )
-from mfp_console.protocol.states import ALLOWED, TRANSITIONS, ConversationState, Role, event_variant, names_of
+from mfp_console.protocol.states import (
+    ALLOWED,
+    TRANSITIONS,
+    ConversationState,
+    Role,
+    event_variant,
+    names_of,
+)
 
 __all__ = [
     "CLOSED",

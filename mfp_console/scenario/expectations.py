@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfp_console.domain.device_info import Category, DeviceInformation
+from mfp_console.domain.inboxes import inbox_of, protected_inboxes
 from mfp_console.scenario import model as m
 
 __all__ = ["Mismatch", "Observer", "check", "condition_holds", "data_value", "describe_data"]
@@ -78,9 +79,15 @@ def data_value(info: DeviceInformation, item: str) -> Any:
     if item == "paper_types":
         return tuple(info.paper_types)
     if item == "settings_values":
-        return {s.key: s.value for s in info.settings_values if s.deliverable and not s.network}
+        # The Confidential Fax Inboxes' items follow DID-27 (protected ones stay on both sides): they are
+        # compared by ``protected_inboxes``, so "same as host" keeps meaning DID-16's overwrite.
+        return {s.key: s.value for s in info.settings_values if s.deliverable and not s.network
+                and not inbox_of(s.key)}
     if item == "network_settings":
         return {s.key: s.value for s in info.settings_values if s.network and s.deliverable}
+    if item == "protected_inboxes":
+        protected = protected_inboxes(info.settings_values)
+        return {s.key: s.value for s in info.settings_values if inbox_of(s.key) in protected}
     if item == "inbox_url_send":
         return info.inbox_url_send
     raise KeyError(item)
@@ -112,7 +119,7 @@ def _names(info: DeviceInformation, item: str) -> set[str]:
         return {d.dept_id for d in info.department_ids.departments}
     if item == "paper_types":
         return {p.name for p in info.paper_types}
-    if item in ("printer_settings", "settings_values", "network_settings"):
+    if item in ("printer_settings", "settings_values", "network_settings", "protected_inboxes"):
         return {f"{k}={v}" for k, v in data_value(info, item).items()}
     return set()
 

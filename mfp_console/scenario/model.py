@@ -42,6 +42,7 @@ __all__ = [
     "RefusedCheck",
     "Receiving",
     "Restore",
+    "SystemManager",
     "RestorableCheck",
     "Scenario",
     "SetToggles",
@@ -208,11 +209,16 @@ class Cancel:
 
 @dataclass(frozen=True)
 class Receiving:
-    """Change a client's ``<Receiving Settings>`` through the fleet facade."""
+    """Change a client's ``<Receiving Settings>`` through the fleet facade.
+
+    Attributes:
+        receive: ``<Restrict Receiving for Each Function>`` switches as the panel shows them: ``<On>``
+            (True) receives the category, ``<Off>`` refuses it (DID-19).
+    """
 
     machine: str
     restrict_model: bool | None = None
-    restrict: tuple[tuple[Category, bool], ...] = ()
+    receive: tuple[tuple[Category, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,16 @@ class Restore:
 
     machine: str
     categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True)
+class SystemManager:
+    """``<System Manager Information Settings>``: a new System Manager ID and PIN (M-08)."""
+
+    machine: str
+    manager_id: str
+    pin: str
+    confirm: str
 
 
 @dataclass(frozen=True)
@@ -420,7 +436,7 @@ class Note:
 
 Action = Union[
     At, Login, Logout, Press, SetToggles, Tick, TypeText, World, Advance, Goto, NextEvent, Wait, Distribute,
-    Cancel, Receiving, AutoDistributionStep, Restore, Destinations, Expect, Note, SyncStep,
+    Cancel, Receiving, AutoDistributionStep, Restore, SystemManager, Destinations, Expect, Note, SyncStep,
 ]
 
 

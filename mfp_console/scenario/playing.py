@@ -226,9 +226,9 @@ async def play_receiving(player: StepPlayer, a: m.Receiving) -> None:
     fleet = player.fleet
     settings = fleet.distribution.receiving_settings(a.machine)
     if a.restrict_model is not None:
-        settings = ReceivingSettings(a.restrict_model, settings.restricted_categories)
-    for category, on in a.restrict:
-        settings = settings.with_restriction(category, on)
+        settings = ReceivingSettings(a.restrict_model, settings.refused_categories)
+    for category, on in a.receive:
+        settings = settings.with_reception(category, on)
     await player.as_admin(a.machine, lambda: fleet.distribution.set_receiving_settings(a.machine, settings))
     await fleet.settle()
 
@@ -252,6 +252,15 @@ async def play_restore(player: StepPlayer, a: m.Restore) -> None:
     """``<Restore Data>``."""
     await player.as_admin(a.machine, lambda: player.fleet.distribution.restore_data(a.machine, a.categories))
     await player.fleet.settle()
+
+
+async def play_system_manager(player: StepPlayer, a: m.SystemManager) -> None:
+    """``<System Manager Information Settings>``: a new ID and PIN (the scenario logs in with them from now on)."""
+    fleet = player.fleet
+    stored = await player.as_admin(a.machine, lambda: fleet.panel.change_system_manager(
+        a.machine, a.manager_id, a.pin, a.confirm))
+    player.credentials[a.machine] = (stored, a.pin)
+    await fleet.settle()
 
 
 async def play_destinations(player: StepPlayer, a: m.Destinations) -> None:

@@ -31,6 +31,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mfp_console.strict_json import loads_strict
+
 __all__ = ["MAX_WIDTH", "PngRenderer", "PngResult", "offline_svg", "png_size", "render_png"]
 
 MAX_WIDTH = 1600
@@ -126,7 +128,7 @@ class PngRenderer:
             return
         self._first_of[digest] = png
         if self._worker is not None and self._worker.stdin is not None:
-            line = json.dumps({"svg": str(svg), "png": str(png), "max_width": self.max_width})
+            line = json.dumps({"svg": str(svg), "png": str(png), "max_width": self.max_width}, allow_nan=False)
             self._worker.stdin.write(line.encode() + b"\n")
 
     async def finish(self) -> list[PngResult]:
@@ -170,7 +172,7 @@ class PngRenderer:
         if not line:
             why = (await worker.stderr.read()).decode(errors="replace").strip().splitlines()
             return PngResult(svg, None, problem=f"the PNG worker stopped: {why[-1] if why else 'no reason given'}")
-        answer = json.loads(line)
+        answer = loads_strict(line.decode())
         if answer.get("problem"):
             return PngResult(svg, None, problem=str(answer["problem"]))
         return PngResult(svg, png, (int(answer["size"][0]), int(answer["size"][1])))
@@ -179,13 +181,13 @@ class PngRenderer:
 def serve() -> None:
     """The worker: one JSON line in (``svg``, ``png``, ``max_width``), one line out (``size`` or ``problem``)."""
     for line in sys.stdin:
-        job = json.loads(line)
+        job = loads_strict(line)
         try:
             size = render_png(Path(job["svg"]), Path(job["png"]), int(job["max_width"]))
             answer: dict[str, object] = {"size": list(size)}
         except Exception as exc:  # reported for this picture; the next one may render
             answer = {"problem": f"{type(exc).__name__}: {exc}"}
-        print(json.dumps(answer), flush=True)
+        print(json.dumps(answer, allow_nan=False), flush=True)
 
 
 if __name__ == "__main__":

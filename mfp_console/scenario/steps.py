@@ -145,6 +145,9 @@ _TABLE = (
     StepKind("restore", m.Restore, StepGroup.ENGINE, _engine("restore"), play.play_restore,
              lambda a: f"restore {', '.join(c.label for c in a.categories)} on {a.machine}",
              "restore a client's data from before the last update"),
+    StepKind("system_manager", m.SystemManager, StepGroup.ENGINE, _engine("system_manager"),
+             play.play_system_manager, lambda a: f"change the System Manager ID and PIN of {a.machine}",
+             "change a machine's System Manager ID and PIN (<System Manager Information Settings>)"),
     StepKind("destinations", m.Destinations, StepGroup.ENGINE, _engine("destinations"), play.play_destinations,
              lambda a: f"change the destinations of {a.host}: "
              + ", ".join(f"{c.what} {c.name or c.depth}" for c in a.changes),

@@ -229,7 +229,7 @@ def _read_settings(doc: Any, reader: Reader) -> dict[str, Any]:
             continue
         value = mapping[key]
         mark = reader.value_mark(mapping, key)
-        if key == "update_seconds_per_mib":
+        if key in ("update_seconds_per_mib", "prepare_seconds_per_mib"):
             problem = update_rate_problem(value)
             if problem:
                 reader.add(mark, f"'{key}' {problem}")

@@ -18,7 +18,8 @@ __all__ = ["read_engine_step"]
 
 
 def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_host: str) -> m.Action | object:
-    """Reads ``distribute``, ``cancel``, ``receiving``, ``auto_distribution``, ``restore`` or ``destinations``."""
+    """Reads ``distribute``, ``cancel``, ``receiving``, ``auto_distribution``, ``restore``, ``destinations`` or
+    ``system_manager``."""
     if kind == "cancel":
         if value in (True, ""):
             return m.Cancel(default_host)
@@ -46,7 +47,26 @@ def read_engine_step(kind: str, value: Any, mark: Mark, reader: Reader, default_
         if MISSING in (name, categories):
             return MISSING
         return m.Restore(name, categories)  # type: ignore[arg-type]
+    if kind == "system_manager":
+        return _read_system_manager(value, mark, reader)
     raise AssertionError(kind)  # pragma: no cover - the step registry and this dispatch agree
+
+
+def _read_system_manager(value: Any, mark: Mark, reader: Reader) -> m.SystemManager | object:
+    """``<System Manager Information Settings>``: the values are checked by the machine (M-02), not here,
+    so a scenario can rehearse a refusal."""
+    mapping = reader.mapping(value, mark, "'system_manager'",
+                             '{machine: client-b, id: "7654321", pin: "1111111", confirm: "1111111"}')
+    if mapping is None:
+        return MISSING
+    reader.unknown_keys(mapping, ("machine", "id", "pin", "confirm"), "'system_manager'")
+    name = reader.machine_at(mapping, "machine", "'system_manager'")
+    manager_id = reader.quoted_digits(mapping, "id", "'system_manager'")
+    pin = reader.quoted_digits(mapping, "pin", "'system_manager'")
+    confirm = reader.quoted_digits(mapping, "confirm", "'system_manager'") if "confirm" in mapping else pin
+    if MISSING in (name, manager_id, pin, confirm):
+        return MISSING
+    return m.SystemManager(name, manager_id, pin, confirm)  # type: ignore[arg-type]
 
 
 def _read_credentials(mapping: Any, reader: Reader, what: str) -> tuple[str, str] | None | object:
@@ -127,22 +147,29 @@ def _read_receiving(value: Any, mark: Mark, reader: Reader) -> m.Receiving | obj
     mapping = reader.mapping(value, mark, "'receiving'", "{machine: client-d, restrict_model: Off}")
     if mapping is None:
         return MISSING
-    reader.unknown_keys(mapping, ("machine", "restrict_model", "restrict"), "'receiving'")
+    if "restrict" in mapping:
+        # DID-19 was turned the seed's way round: the old key's On meant "refused". Playing an old file
+        # with the meaning silently flipped would invert it, so the key is refused with the replacement.
+        reader.add(reader.key_mark(mapping, "restrict"),
+                   "'restrict' of 'receiving' was replaced: its On meant refused, but on the machine <On> "
+                   "receives a category and <Off> refuses it (DID-19); write 'receive' with the switches "
+                   "as the panel shows them, e.g. receive: {Printer Settings: Off} for a refused category")
+    reader.unknown_keys(mapping, ("machine", "restrict_model", "receive", "restrict"), "'receiving'")
     name = reader.machine_at(mapping, "machine", "'receiving'")
     restrict_model = None
     if "restrict_model" in mapping:
         restrict_model = reader.boolean(mapping, "restrict_model", "'receiving'", True)
-    restrict = []
-    if "restrict" in mapping:
-        switches = reader.mapping(mapping["restrict"], reader.value_mark(mapping, "restrict"),
-                                  "'restrict' of 'receiving'", "{Printer Settings: On}")
+    receive = []
+    if "receive" in mapping:
+        switches = reader.mapping(mapping["receive"], reader.value_mark(mapping, "receive"),
+                                  "'receive' of 'receiving'", "{Printer Settings: Off}")
         for key in switches or {}:
-            category = reader.category(key, reader.key_mark(switches, key), "'restrict'")
+            category = reader.category(key, reader.key_mark(switches, key), "'receive'")
             if category is not MISSING:
-                restrict.append((category, reader.boolean(switches, key, "'restrict'", False)))
-    if name is MISSING:
+                receive.append((category, reader.boolean(switches, key, "'receive'", True)))
+    if name is MISSING or "restrict" in mapping:
         return MISSING
-    return m.Receiving(name, restrict_model, tuple(restrict))  # type: ignore[arg-type]
+    return m.Receiving(name, restrict_model, tuple(receive))  # type: ignore[arg-type]
 
 
 def _start_times(raw: Any, mark: Mark | None, reader: Reader, what: str) -> tuple[str, ...] | object:

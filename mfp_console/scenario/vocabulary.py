@@ -36,6 +36,7 @@ REQUIRED_TOP_LEVEL_KEYS = ("name", "steps")
 
 SETTINGS_KEYS = (
     "update_seconds_per_mib",
+    "prepare_seconds_per_mib",
     "concurrency",
     "destination_limit",
     "lockout_threshold",
@@ -68,9 +69,11 @@ DATA_ITEMS = (
     "paper_types",
     "settings_values",
     "network_settings",
+    "protected_inboxes",
     "inbox_url_send",
 )
-"""What ``expect: {data: …}`` can compare; ``network_settings`` are the settings values flagged network."""
+"""What ``expect: {data: …}`` can compare; ``network_settings`` are the settings values flagged network,
+``protected_inboxes`` the settings values of the machine's inboxes protected by a password (DID-27)."""
 
 DATA_ITEM_CATEGORY = {
     "address_book": Category.ADDRESS_BOOK,
@@ -79,6 +82,7 @@ DATA_ITEM_CATEGORY = {
     "paper_types": Category.PAPER_INFORMATION,
     "settings_values": Category.SETTINGS_VALUES,
     "network_settings": Category.SETTINGS_VALUES,
+    "protected_inboxes": Category.SETTINGS_VALUES,
 }
 
 ERROR_CODES = (

@@ -31,7 +31,12 @@ from typing import Any
 
 import smbclient
 from smbprotocol.connection import Connection
-from smbprotocol.exceptions import SMBConnectionClosed, SMBException, SMBOSError, SMBResponseException
+from smbprotocol.exceptions import (
+    SMBConnectionClosed,
+    SMBException,
+    SMBOSError,
+    SMBResponseException,
+)
 from smbprotocol.header import NtStatus
 from smbprotocol.tree import TreeConnect
 

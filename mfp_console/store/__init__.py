@@ -6,7 +6,11 @@ handling, communication log, personalized data, paths).
 
 from __future__ import annotations
 
-from mfp_console.store.machine_store import MachineStore, RestoreOutcome
+from mfp_console.store.machine_store import (
+    MachineStore,
+    RestoreOutcome,
+    RestorePointMade,
+)
 from mfp_console.store.paths import machine_database_path, validate_machine_name
 from mfp_console.store.schema import SCHEMA_VERSION
 from mfp_console.store.user_data import Sharing, UserItem, UserRecord
@@ -15,6 +19,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "MachineStore",
     "RestoreOutcome",
+    "RestorePointMade",
     "Sharing",
     "UserItem",
     "UserRecord",

@@ -1,4 +1,4 @@
-"""How device information maps to rows of ``device_info`` and ``restore_point``: one JSON document per key.
+"""How device information maps to rows of ``device_info``: one JSON document per key.
 
 The keys are the category values of :class:`~mfp_console.domain.device_info.Category` plus
 :data:`~mfp_console.store.schema.INBOX_KEY`; the documents are the domain's own JSON encoding, so the store

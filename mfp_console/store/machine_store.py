@@ -4,7 +4,8 @@ communication log, state, configuration documents and personalized data.
 The promise kept here is M-04 (and architecture promise 5): a machine's data survives a power cycle and a
 restart of the program, and no operation leaves it half-changed. An update (DID-11…17) is two commits:
 :meth:`MachineStore.mark_update_started` records a durable marker, then :meth:`MachineStore.apply_update`
-writes the changed categories, their restore point, the log entry and the marker's removal in one
+writes the changed categories, the restore point (DID-20: the rows they replace, kept and flipped, see
+:mod:`~mfp_console.store.device_info_tables`), the log entry and the marker's removal in one
 transaction. A power cut between the two leaves the old data and the marker, which the machine shows as
 ``E-UPDATE`` (DID-12); a power cut during the second leaves exactly the same, because the transaction
 never committed.
@@ -28,6 +29,7 @@ from mfp_console.domain.device_info import Category, DeviceInformation, InboxUrl
 from mfp_console.domain.device_info_json import category_to_json, inbox_to_json
 from mfp_console.domain.machine import Activity, MachineState, PowerState
 from mfp_console.errors import StoreError
+from mfp_console.store import device_info_tables as tables
 from mfp_console.store import user_data
 from mfp_console.store.communication_log import insert_log_entry, select_log_entries
 from mfp_console.store.database import Database
@@ -42,7 +44,7 @@ from mfp_console.store.schema import INBOX_KEY
 from mfp_console.store.user_data import Sharing, UserItem, UserRecord
 from mfp_console.strict_json import loads_strict
 
-__all__ = ["MachineStore", "RestoreOutcome"]
+__all__ = ["MachineStore", "RestoreOutcome", "RestorePointMade"]
 
 _DECODE_ERRORS = (ValueError, TypeError, KeyError)
 
@@ -67,6 +69,19 @@ class RestoreOutcome:
     def nothing_restored(self) -> bool:
         """True when no picked category had a restore point."""
         return not self.restored and not self.inbox_restored
+
+
+@dataclass(frozen=True)
+class RestorePointMade:
+    """When the restore point was made and by which update (DID-20).
+
+    Attributes:
+        saved_at: The machine time the update ended, ISO 8601 as stored.
+        peer: The host that sent the update.
+    """
+
+    saved_at: str
+    peer: str
 
 
 class MachineStore:
@@ -122,7 +137,7 @@ class MachineStore:
         """
         if self._info is None:
             with self._db.guard("read device information"):
-                rows = dict(self._db.connection.execute("SELECT category, payload FROM device_info"))
+                rows = tables.select_current(self._db.connection)
             with self._decoding("device information"):
                 self._info = decode_device_info(rows)
         return self._info
@@ -136,25 +151,17 @@ class MachineStore:
         with self._writing_device_info(), self._db.transaction("seed device information") as conn:
             if conn.execute("SELECT 1 FROM device_info LIMIT 1").fetchone() is not None:
                 raise StoreError(f"{self.path}: device information is already stored; not seeding again")
-            conn.executemany(
-                "INSERT INTO device_info (category, payload) VALUES (?, ?)", device_rows(info, Category, True)
-            )
+            tables.replace_current(conn, device_rows(info, Category, True))
 
     def save_category(self, category: Category, value: Any) -> None:
         """Replaces one category's value (a change made on the panel; no restore point is kept)."""
         with self._writing_device_info(), self._db.guard(f"save {category.label}"):
-            self._db.connection.execute(
-                "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
-                (category.value, dumps(category_to_json(category, value))),
-            )
+            tables.replace_current(self._db.connection, [(category.value, dumps(category_to_json(category, value)))])
 
     def save_inbox(self, value: InboxUrlSend) -> None:
         """Replaces the inbox URL Send settings."""
         with self._writing_device_info(), self._db.guard("save inbox URL Send settings"):
-            self._db.connection.execute(
-                "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
-                (INBOX_KEY, dumps(inbox_to_json(value))),
-            )
+            tables.replace_current(self._db.connection, [(INBOX_KEY, dumps(inbox_to_json(value)))])
 
     # --- updates and restore points (DID-11…17, DID-20) ----------------------------------------------
 
@@ -185,37 +192,37 @@ class MachineStore:
         *,
         encoded: Mapping[Category, str] | None = None,
     ) -> None:
-        """Applies received data in one transaction (M-04, DID-12…17, DID-20, DID-23).
+        """Applies a received update in one transaction (M-04, DID-12…17, DID-20, DID-23).
 
         Writes the new value of each changed category (and of inbox URL Send settings when
-        ``inbox_changed``), makes the previous stored values of exactly those the restore point (replacing
-        older restore points of the same categories; others keep theirs), appends ``log_entry`` and removes
-        the update marker. Either all of it is stored or none of it.
+        ``inbox_changed``) and makes the one restore point of DID-20 from the values they replace: the
+        previous restore point goes whole, whatever categories it held, so afterwards exactly the
+        categories this update changed can be restored. Appends ``log_entry`` and removes the update
+        marker. Either all of it is stored or none of it.
 
         Args:
             new_info: The device information after the update (the engine applied the merge rules).
             changed: The categories the update changes.
             inbox_changed: True when the update changes inbox URL Send settings (DID-17).
-            log_entry: The ``Received`` entry reporting the update.
+            log_entry: The ``Received`` entry reporting the update (its end and peer label the point).
             encoded: Payload text already at hand for some changed categories, stored as it is: it must
                 decode to exactly that category's value in ``new_info`` (a received category kept whole
                 arrives as the same JSON the store writes, so encoding it again would only cost time).
         """
         categories = [c for c in Category if c in set(changed)]
-        keys = [c.value for c in categories] + ([INBOX_KEY] if inbox_changed else [])
-        saved_at = log_entry.end.isoformat()
+        rows = device_rows(new_info, categories, inbox_changed, encoded)
         with self._writing_device_info(), self._db.transaction("apply the update") as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO restore_point (category, payload, saved_at)"
-                " SELECT category, payload, ? FROM device_info WHERE category = ?",
-                [(saved_at, key) for key in keys],
-            )
-            conn.executemany(
-                "INSERT OR REPLACE INTO device_info (category, payload) VALUES (?, ?)",
-                device_rows(new_info, categories, inbox_changed, encoded),
-            )
+            tables.write_received(conn, rows, log_entry.end, log_entry.peer)
             insert_log_entry(conn, log_entry)
             conn.execute("DELETE FROM update_marker")
+
+    def apply_import(self, new_info: DeviceInformation, changed: Collection[Category], log_entry: LogEntry) -> None:
+        """Writes imported categories and their log entry in one transaction; makes no restore point and
+        keeps the one there is (DID-20: imports make none)."""
+        categories = [c for c in Category if c in set(changed)]
+        with self._writing_device_info(), self._db.transaction("import device information") as conn:
+            tables.replace_current(conn, device_rows(new_info, categories, False))
+            insert_log_entry(conn, log_entry)
 
     def restore(
         self,
@@ -225,13 +232,16 @@ class MachineStore:
         restore_inbox: bool = False,
         set_inbox: InboxUrlSend | None = None,
     ) -> RestoreOutcome:
-        """Returns each picked category to its restore point, using the point up (DID-20); one transaction.
+        """Returns each picked category to the restore point and uses the point up (DID-20); one transaction.
+
+        The whole point is used up, whatever was picked: afterwards nothing can be restored until the next
+        received update.
 
         Args:
             categories: The categories picked on ``<Restore Data>``.
             log_entry: An entry to append in the same transaction (appended whatever was found; check
                 :meth:`restore_point_categories` first to word it).
-            restore_inbox: Also return inbox URL Send settings to their restore point, when one exists.
+            restore_inbox: Also return inbox URL Send settings to the restore point, when it holds them.
             set_inbox: Instead, write this inbox value (e.g. cleared settings, DID-17).
 
         Returns:
@@ -243,39 +253,30 @@ class MachineStore:
         if restore_inbox and set_inbox is not None:
             raise ValueError("restore_inbox and set_inbox exclude each other")
         picked = [c for c in Category if c in set(categories)]
-        restored: set[Category] = set()
-        inbox_restored = False
+        keys = [c.value for c in picked] + ([INBOX_KEY] if restore_inbox else [])
         with self._writing_device_info(), self._db.transaction("restore data") as conn:
-            keys = [c.value for c in picked] + ([INBOX_KEY] if restore_inbox else [])
-            for key in keys:
-                row = conn.execute("SELECT payload FROM restore_point WHERE category = ?", (key,)).fetchone()
-                if row is None:
-                    continue
-                conn.execute("UPDATE device_info SET payload = ? WHERE category = ?", (row[0], key))
-                conn.execute("DELETE FROM restore_point WHERE category = ?", (key,))
-                if key == INBOX_KEY:
-                    inbox_restored = True
-                else:
-                    restored.add(Category(key))
+            found = tables.restore_from_point(conn, keys)
             if set_inbox is not None:
-                conn.execute(
-                    "UPDATE device_info SET payload = ? WHERE category = ?",
-                    (dumps(inbox_to_json(set_inbox)), INBOX_KEY),
-                )
+                tables.replace_current(conn, [(INBOX_KEY, dumps(inbox_to_json(set_inbox)))])
             if log_entry is not None:
                 insert_log_entry(conn, log_entry)
-        return RestoreOutcome(
-            self.load_device_info(), frozenset(restored), frozenset(picked) - restored, inbox_restored
-        )
+        restored = frozenset(c for c in picked if c.value in found)
+        return RestoreOutcome(self.load_device_info(), restored, frozenset(picked) - restored, INBOX_KEY in found)
 
     def restore_point_categories(self) -> set[Category]:
-        """Returns the categories that have a restore point."""
+        """Returns the categories the restore point holds (the ones the most recent update changed)."""
         with self._db.guard("read the restore point"):
-            rows = self._db.connection.execute("SELECT category FROM restore_point").fetchall()
-        return {Category(key) for (key,) in rows if key != INBOX_KEY}
+            keys = tables.point_keys(self._db.connection)
+        return {Category(key) for key in keys if key != INBOX_KEY}
+
+    def restore_point_made(self) -> RestorePointMade | None:
+        """When and from which host the restore point came, or None when there is none."""
+        with self._db.guard("read the restore point"):
+            made = tables.point_made(self._db.connection)
+        return None if made is None else RestorePointMade(*made)
 
     def restore_point_value(self, category: Category) -> Any | None:
-        """Returns the value ``category`` would be restored to, or None when it has no restore point."""
+        """Returns the value ``category`` would be restored to, or None when the point does not hold it."""
         payload = self._restore_point_payload(category.value)
         return None if payload is None else self._decode(category.value, payload)
 
@@ -286,10 +287,7 @@ class MachineStore:
 
     def _restore_point_payload(self, key: str) -> str | None:
         with self._db.guard("read the restore point"):
-            row = self._db.connection.execute(
-                "SELECT payload FROM restore_point WHERE category = ?", (key,)
-            ).fetchone()
-        return None if row is None else str(row[0])
+            return tables.point_payload(self._db.connection, key)
 
     # --- communication log (DID-23) ------------------------------------------------------------------
 

@@ -1,16 +1,24 @@
 """The tables of a machine's database, its schema version, and how a fresh database gets them.
 
 One row per thing that changes as a unit: one row per device-information category (plus one for inbox
-URL Send settings), one per restore-point category, one per log entry, one per configuration document,
-one per personalized-data item. An update therefore rewrites a handful of rows, and atomicity comes from
-writing them in one transaction, not from packing everything into one blob.
+URL Send settings), one per log entry, one per configuration document, one per personalized-data item.
+An update therefore rewrites a handful of rows, and atomicity comes from writing them in one transaction,
+not from packing everything into one blob.
+
+The restore point of DID-20 lives in the same ``device_info`` table: a row with ``previous = 1`` is the
+value a key had immediately before the most recent received update. An update flips the current rows of
+the keys it changes to ``previous = 1`` (dropping the older point first) and inserts the new values;
+the previous data is kept where it lies, never copied (see :mod:`mfp_console.store.device_info_tables`).
 
 The one exception is a sync client's copy of the server's answer (SYNC-05): it is kept as the server sent
 it, one ``user_snapshot`` blob of per-user documents, and each user row points at its document until the
 user's data is first written here (see :mod:`mfp_console.store.user_data`).
 
 Version history: 1 — the first release; 2 — ``users.snapshot_offset``/``snapshot_length`` and the
-``user_snapshot`` table. An older database is migrated in the transaction that opens it.
+``user_snapshot`` table; 3 — one restore point for the whole device information (DID-20): the
+``previous`` column of ``device_info`` replaces the per-category ``restore_point`` copies, and a one-row
+``restore_point`` table says when and from whom it came; the receiving settings' refused categories are
+stored under their own name (DID-19). An older database is migrated in the transaction that opens it.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from mfp_console.domain.device_info import Category
 
 __all__ = ["INBOX_KEY", "SCHEMA_VERSION", "STATEMENTS", "create_schema", "migrate_schema", "stored_schema_version"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this code writes; a database with a higher version is refused, not guessed at."""
 
 INBOX_KEY = "inbox_url_send"
@@ -35,28 +43,71 @@ _SNAPSHOT_TABLE = """CREATE TABLE user_snapshot (
         received_at TEXT NOT NULL
     )"""
 
+# DID-20: the current value of each key (previous = 0) and, for the keys the most recent received update
+# changed, the value from immediately before it (previous = 1): the one restore point.
+_DEVICE_INFO_TABLE = f"""CREATE TABLE device_info (
+        category TEXT NOT NULL CHECK (category IN ({_DEVICE_KEYS})),
+        previous INTEGER NOT NULL CHECK (previous IN (0, 1)),
+        payload TEXT NOT NULL,
+        PRIMARY KEY (category, previous)
+    )"""
+
+# DID-20: when the restore point was made (the end of the update) and the host that sent the update.
+_RESTORE_POINT_TABLE = """CREATE TABLE restore_point (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        saved_at TEXT NOT NULL,
+        peer TEXT NOT NULL
+    )"""
+
+_RECEIVING_SETTINGS_KEY = "receiving_settings"
+"""The engine's configuration key of ``<Receiving Settings>`` (``engine/distribution/receiver.py``)."""
+
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         "ALTER TABLE users ADD COLUMN snapshot_offset INTEGER CHECK (snapshot_offset >= 0)",
         "ALTER TABLE users ADD COLUMN snapshot_length INTEGER CHECK (snapshot_length > 0)",
         _SNAPSHOT_TABLE,
     ),
+    # Version 2 kept a restore point per category, each from the last update that changed it. Version 3
+    # keeps one: the rows of the newest update only, and none when a restore came after it (a restore uses
+    # the point up) or when the newest rows were made by an import (imports make no restore point).
+    2: (
+        "ALTER TABLE device_info RENAME TO device_info_v2",
+        "ALTER TABLE restore_point RENAME TO restore_point_v2",
+        _DEVICE_INFO_TABLE,
+        "INSERT INTO device_info (category, previous, payload) SELECT category, 0, payload FROM device_info_v2",
+        """CREATE TEMP TABLE newest_point AS
+            SELECT category, payload, saved_at FROM restore_point_v2
+            WHERE saved_at = (SELECT max(saved_at) FROM restore_point_v2)
+              AND NOT EXISTS (SELECT 1 FROM communication_log
+                              WHERE kind = 'Import' AND ended_at = restore_point_v2.saved_at)
+              AND NOT EXISTS (SELECT 1 FROM communication_log
+                              WHERE kind = 'Restore' AND ended_at >= restore_point_v2.saved_at)""",
+        "INSERT INTO device_info (category, previous, payload) SELECT category, 1, payload FROM newest_point",
+        _RESTORE_POINT_TABLE,
+        """INSERT INTO restore_point (id, saved_at, peer)
+            SELECT 1, saved_at, coalesce((SELECT peer FROM communication_log
+                                          WHERE kind = 'Received' AND ended_at = newest_point.saved_at
+                                          ORDER BY id DESC LIMIT 1), '')
+            FROM newest_point LIMIT 1""",
+        "DROP TABLE newest_point",
+        "DROP TABLE device_info_v2",
+        "DROP TABLE restore_point_v2",
+        # DID-19: the same refused set under its own name (nothing is inverted).
+        f"""UPDATE config SET value = json_set(json_remove(value, '$.restricted_categories'),
+                                              '$.refused_categories', json(value -> '$.restricted_categories'))
+            WHERE key = '{_RECEIVING_SETTINGS_KEY}' AND json_valid(value)
+              AND json_type(value, '$.restricted_categories') = 'array'""",
+    ),
 }
 """Statements that take a database from the key's version to the next one."""
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    # Device information: one JSON document per category, encoded by the domain's helpers.
-    f"""CREATE TABLE device_info (
-        category TEXT PRIMARY KEY CHECK (category IN ({_DEVICE_KEYS})),
-        payload TEXT NOT NULL
-    )""",
-    # DID-20: one level, per category; saved_at is the end time of the update that made it.
-    f"""CREATE TABLE restore_point (
-        category TEXT PRIMARY KEY CHECK (category IN ({_DEVICE_KEYS})),
-        payload TEXT NOT NULL,
-        saved_at TEXT NOT NULL
-    )""",
+    # Device information: one JSON document per category, encoded by the domain's helpers, and the
+    # restore point's documents beside them (previous = 1).
+    _DEVICE_INFO_TABLE,
+    _RESTORE_POINT_TABLE,
     # DID-12: present from the start of an update until it is applied; found after a crash → E-UPDATE.
     "CREATE TABLE update_marker (id INTEGER PRIMARY KEY CHECK (id = 1), job TEXT NOT NULL)",
     # DID-23.

@@ -25,7 +25,12 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 from mfp_console.errors import MfpError
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable
-from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton, same_label
+from mfp_console.tui.widgets.touch import (
+    OnOffToggle,
+    PanelInput,
+    TouchButton,
+    same_label,
+)
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot

@@ -269,7 +269,12 @@ def test_did20_nothing_to_restore_says_so() -> None:
     with pytest.raises(RuleRefusal) as caught:
         restore_categories(_client(), {}, None, [Category.ADDRESS_BOOK])
     assert caught.value.rule_id == "DID-20"
+    assert "There is nothing to restore:" in caught.value.reason
+    assert "no update was received" in caught.value.reason
+    with pytest.raises(RuleRefusal) as caught:
+        restore_categories(_client(), {Category.PAPER_INFORMATION: ()}, None, [Category.ADDRESS_BOOK])
     assert "nothing to restore for <Address Book>" in caught.value.reason
+    assert "changed <Paper Information> only" in caught.value.reason
     with pytest.raises(RuleRefusal, match="Pick at least one category"):
         restore_categories(_client(), {Category.ADDRESS_BOOK: AddressBook()}, None, [])
 

@@ -6,7 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mfp_console.domain.login_guard import LockoutPolicy, LoginGuard, format_seconds_left
+from mfp_console.domain.login_guard import (
+    LockoutPolicy,
+    LoginGuard,
+    format_seconds_left,
+)
 from mfp_console.errors import ConfigError, LockedOut
 
 T0 = datetime(2025, 4, 1, 9, 0, tzinfo=timezone.utc)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from mfp_console.engine.bus import EventBus
-from mfp_console.engine.events import ConnectionRefused, DataChanged, EngineEvent, MachineStarted
+from mfp_console.engine.events import (
+    ConnectionRefused,
+    DataChanged,
+    EngineEvent,
+    MachineStarted,
+)
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

@@ -97,16 +97,20 @@ async def test_did18_other_series_is_refused_while_restricted_and_accepted_when_
     assert statuses == {"client-d": "NG E-MODEL"}
     fleet.panel.login_admin("client-d", *ADMIN)
     fleet.distribution.set_receiving_settings("client-d", ReceivingSettings(restrict_model=False))
+    before = fleet.data.device_info("client-d").address_book
     statuses, _ = await distribute(fleet, destinations=("client-d",))
     assert statuses == {"client-d": "OK"}
-    assert fleet.data.device_info("client-d").address_book == fleet.data.device_info("host").address_book
+    assert fleet.data.device_info("client-d").printer_settings == fleet.data.device_info("host").printer_settings
+    assert fleet.data.device_info("client-d").address_book == before  # DID-28: no fax board, no Send Kit
 
 
 @pytest.mark.rules("DID-19")
-async def test_did19_restricted_categories_are_not_applied_but_the_client_ends_ok(fleet: Fleet) -> None:
+async def test_did19_categories_switched_off_are_not_applied_but_the_client_ends_ok(fleet: Fleet) -> None:
+    """DID-19: <Off> under <Restrict Receiving for Each Function> refuses the category; <On> receives."""
     before = fleet.data.device_info("client-a")
     fleet.panel.login_admin("client-a", *ADMIN)
-    fleet.distribution.set_receiving_settings("client-a", ReceivingSettings(restricted_categories=frozenset({Category.PRINTER_SETTINGS})))
+    fleet.distribution.set_receiving_settings(
+        "client-a", ReceivingSettings().with_reception(Category.PRINTER_SETTINGS, False))
     statuses, _ = await distribute(fleet, categories=(Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS))
     assert statuses == {"client-a": "OK"}
     after = fleet.data.device_info("client-a")
@@ -118,7 +122,8 @@ async def test_did19_restricted_categories_are_not_applied_but_the_client_ends_o
 @pytest.mark.rules("DID-05")
 async def test_did05_client_refusing_every_offered_category_ends_e_refused(fleet: Fleet) -> None:
     fleet.panel.login_admin("client-a", *ADMIN)
-    fleet.distribution.set_receiving_settings("client-a", ReceivingSettings(restricted_categories=frozenset({Category.PAPER_INFORMATION})))
+    fleet.distribution.set_receiving_settings(
+        "client-a", ReceivingSettings().with_reception(Category.PAPER_INFORMATION, False))
     statuses, _ = await distribute(fleet, categories=(Category.PAPER_INFORMATION,))
     assert statuses == {"client-a": "NG E-REFUSED"}
 
@@ -306,7 +311,7 @@ async def test_did24_import_export_round_trip_with_preview(fleet: Fleet, tmp_pat
     assert any("Address Book" in line and "will be overwritten" in line for line in preview.lines())
     await fleet.import_export.import_device_info("client-a", exported, [Category.ADDRESS_BOOK])
     assert fleet.data.device_info("client-a").address_book == fleet.data.device_info("host").address_book
-    assert fleet.distribution.restorable_categories("client-a") == {Category.ADDRESS_BOOK}
+    assert fleet.distribution.restorable_categories("client-a") == set()  # DID-20: imports make none
 
 
 @pytest.mark.rules("DID-24")

@@ -13,7 +13,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mfp_console.errors import ConfigError
-from mfp_console.pki.ca import FleetCA, MachineIdentityCert, issue_identity, validate_machine_name
+from mfp_console.pki.ca import (
+    FleetCA,
+    MachineIdentityCert,
+    issue_identity,
+    validate_machine_name,
+)
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 FINGERPRINT = re.compile(r"^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$")

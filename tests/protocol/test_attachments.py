@@ -29,11 +29,19 @@ from mfp_console.protocol import (
     encode_frame,
     encode_message,
     encode_raw_frame,
+    framing,
     message_types,
     parse_message,
 )
-from mfp_console.protocol import framing
-from tests.protocol.conversation_scripts import RECORD, I, R, Step, distribution_script, play, sync_script
+from tests.protocol.conversation_scripts import (
+    RECORD,
+    I,
+    R,
+    Step,
+    distribution_script,
+    play,
+    sync_script,
+)
 from tests.protocol.message_samples import any_message
 
 S = ConversationState

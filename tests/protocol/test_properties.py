@@ -26,7 +26,12 @@ from mfp_console.protocol import (
     encode_raw_frame,
     parse_message,
 )
-from tests.protocol.conversation_scripts import ALL_SCRIPTS, distribution_script, play, sync_script
+from tests.protocol.conversation_scripts import (
+    ALL_SCRIPTS,
+    distribution_script,
+    play,
+    sync_script,
+)
 from tests.protocol.message_samples import STRATEGIES, any_message, json_values
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -150,6 +150,11 @@ EXPECTED: dict[str, list[str]] = {
     "34-clock-past-the-calendar.yaml": [
         "4:5: this step could move the clock past 9000-01-01, where machine time ends (the scenario starts at 8999-06-01); start earlier or move time less",
     ],
+    # DID-19 turned round: the old key must not play with its meaning silently flipped.
+    "35-old-restrict-key.yaml": [
+        "3:36: 'restrict' of 'receiving' was replaced: its On meant refused, but on the machine <On> receives a category and <Off> refuses it (DID-19); write 'receive' with the switches as the panel shows them, e.g. receive: {Printer Settings: Off} for a refused category",
+        "4:46: unknown category 'Printer Setings' in 'receive' (did you mean 'Printer Settings'?)",
+    ],
 }
 
 
@@ -245,3 +250,11 @@ def test_machine_names_are_checked_against_an_inline_fleet() -> None:
     assert [str(p) for p in info.value.problems] == [
         "inline.yaml:7:40: no machine named 'bta' in the fleet (did you mean 'beta'?)"
     ]
+
+
+@pytest.mark.rules("DID-19")
+def test_did19_the_old_restrict_key_is_an_error_naming_its_replacement() -> None:
+    """DID-19 now reads as the seed says (<Off> refuses): the old key whose On meant refused is refused."""
+    problems = _problems(BROKEN / "35-old-restrict-key.yaml")
+    assert problems[0].startswith("3:36: 'restrict' of 'receiving' was replaced")
+    assert "receive: {Printer Settings: Off}" in problems[0]

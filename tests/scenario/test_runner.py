@@ -89,7 +89,7 @@ async def test_a_refusal_fails_the_step_unless_the_next_step_expects_it(tmp_path
     body = "  - restore: {machine: client-a, categories: [Address Book]}\n"
     unexpected = await run_scenario(scenario(tmp_path, body), save_svg=False)
     assert unexpected.failure is not None
-    assert unexpected.failure.message.startswith("refused: DID-20: There is nothing to restore for <Address Book>")
+    assert unexpected.failure.message.startswith("refused: DID-20: There is nothing to restore:")
     expected = await run_scenario(scenario(tmp_path, body + "  - expect: {refused: {rule: DID-20}}\n"))
     assert expected.passed
     assert expected.outcomes[0].message.startswith("refused as expected: DID-20")

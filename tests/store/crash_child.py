@@ -11,7 +11,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sample_data import info_generations, machine_time, make_info  # this directory is sys.path[0]
+from sample_data import (  # this directory is sys.path[0]
+    info_generations,
+    machine_time,
+    make_info,
+)
 
 from mfp_console.domain.communication_log import RECEIVED, LogEntry
 from mfp_console.domain.device_info import Category

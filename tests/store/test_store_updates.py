@@ -52,17 +52,50 @@ def test_apply_update_writes_data_restore_point_and_log_together(seeded: Machine
 
 
 @pytest.mark.rules("DID-20")
-def test_later_update_replaces_only_its_own_restore_points(seeded: MachineStore) -> None:
-    """DID-20: one level per category; an update replaces the restore point of the categories it changes."""
+def test_did20_a_later_update_replaces_the_restore_point_whole(seeded: MachineStore) -> None:
+    """DID-20: one restore point; update 2 changed everything, update 3 only the address book: afterwards
+    only the address book can be restored, to its value from just before update 3."""
     seeded.apply_update(make_info(2), ALL, True, received(2))
     seeded.apply_update(
         make_info(2).with_category(Category.ADDRESS_BOOK, make_info(3).address_book),
         [Category.ADDRESS_BOOK], False, received(3),
     )
-    gens = {c: info_generations_of_restore_point(seeded, c) for c in Category}
-    assert gens[Category.ADDRESS_BOOK] == {2}
-    assert all(g == {1} for c, g in gens.items() if c is not Category.ADDRESS_BOOK)
-    assert seeded.restore_point_inbox() == make_info(1).inbox_url_send
+    assert seeded.restore_point_categories() == {Category.ADDRESS_BOOK}
+    assert info_generations_of_restore_point(seeded, Category.ADDRESS_BOOK) == {2}
+    assert all(seeded.restore_point_value(c) is None for c in Category if c is not Category.ADDRESS_BOOK)
+    assert seeded.restore_point_inbox() is None  # update 2's inbox point went with the rest
+    made = seeded.restore_point_made()
+    assert made is not None and made.saved_at == received(3).end.isoformat() and made.peer == "host"
+
+
+@pytest.mark.rules("DID-20")
+def test_did20_an_import_makes_no_restore_point_and_keeps_the_one_there_is(seeded: MachineStore) -> None:
+    """DID-20 (D): imports make no restore point; the received update's point survives an import."""
+    imported = LogEntry(machine_time(4), machine_time(4, 1), "Import", "host", ("Paper Information",))
+    seeded.apply_import(make_info(1).with_category(Category.PAPER_INFORMATION, make_info(4).paper_types),
+                        [Category.PAPER_INFORMATION], imported)
+    assert seeded.restore_point_categories() == set()
+    assert seeded.load_device_info().paper_types == make_info(4).paper_types
+    assert seeded.read_log() == [imported]
+
+    seeded.apply_update(make_info(1).with_category(Category.ADDRESS_BOOK, make_info(5).address_book),
+                        [Category.ADDRESS_BOOK], False, received(5))
+    seeded.apply_import(make_info(6), [Category.ADDRESS_BOOK, Category.PAPER_INFORMATION], imported)
+    assert seeded.restore_point_categories() == {Category.ADDRESS_BOOK}
+    assert seeded.restore_point_value(Category.ADDRESS_BOOK) == make_info(1).address_book
+    assert seeded.load_device_info().address_book == make_info(6).address_book
+
+
+@pytest.mark.rules("DID-20")
+def test_did20_the_restore_point_is_not_a_copy(seeded: MachineStore, store_path: Path) -> None:
+    """Issue 18: an update keeps the previous rows and flips them; a category's document is stored once."""
+    seeded.apply_update(make_info(2), [Category.ADDRESS_BOOK], False, received(2))
+    with sqlite3.connect(store_path) as raw:
+        rows = raw.execute("SELECT category, previous, count(*) FROM device_info GROUP BY category, previous").fetchall()
+        tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    assert ("address_book", 1, 1) in rows and ("address_book", 0, 1) in rows
+    assert sum(1 for _, previous, _ in rows if previous == 1) == 1
+    assert "restore_point" in tables and not any(t.endswith("_v2") for t in tables)
 
 
 def info_generations_of_restore_point(store: MachineStore, category: Category) -> set[int]:
@@ -136,8 +169,9 @@ def test_marker_survives_reopen_and_data_is_from_before(seeded: MachineStore, st
 
 
 @pytest.mark.rules("DID-20")
-def test_restore_uses_the_point_up(seeded: MachineStore) -> None:
-    """DID-20: restore brings back the picked categories; a second restore has nothing."""
+def test_did20_restore_uses_the_whole_point_up(seeded: MachineStore) -> None:
+    """DID-20 (D): a restore brings back the picked categories and uses the whole point up; a second
+    restore has nothing."""
     seeded.apply_update(make_info(2), ALL, True, received(2))
     first = seeded.restore([Category.ADDRESS_BOOK, Category.SETTINGS_VALUES], restore_inbox=True)
     assert first.restored == {Category.ADDRESS_BOOK, Category.SETTINGS_VALUES}
@@ -148,15 +182,12 @@ def test_restore_uses_the_point_up(seeded: MachineStore) -> None:
     assert first.info.paper_types == make_info(2).paper_types
     assert first.info.inbox_url_send == make_info(1).inbox_url_send
     assert seeded.load_device_info() == first.info
-    assert seeded.restore_point_categories() == set(ALL) - {Category.ADDRESS_BOOK, Category.SETTINGS_VALUES}
+    assert seeded.restore_point_categories() == set()
+    assert seeded.restore_point_made() is None
 
-    second = seeded.restore([Category.ADDRESS_BOOK, Category.PAPER_INFORMATION], restore_inbox=True)
-    assert second.restored == {Category.PAPER_INFORMATION}
-    assert second.missing == {Category.ADDRESS_BOOK}
-    assert not second.inbox_restored
-    third = seeded.restore([Category.ADDRESS_BOOK])
-    assert third.nothing_restored and third.missing == {Category.ADDRESS_BOOK}
-    assert third.info == seeded.load_device_info()
+    second = seeded.restore([Category.PAPER_INFORMATION], restore_inbox=True)
+    assert second.nothing_restored and second.missing == {Category.PAPER_INFORMATION}
+    assert second.info == seeded.load_device_info()
 
 
 @pytest.mark.rules("DID-17")
@@ -166,7 +197,7 @@ def test_restore_can_clear_inbox_and_logs_in_same_transaction(seeded: MachineSto
     entry = LogEntry(machine_time(5), machine_time(5, 1), "Restore", "client-a", ("Address Book",))
     outcome = seeded.restore([Category.ADDRESS_BOOK], entry, set_inbox=InboxUrlSend())
     assert outcome.info.inbox_url_send.is_clear
-    assert seeded.restore_point_inbox() == make_info(1).inbox_url_send  # still there for a later restore
+    assert seeded.restore_point_inbox() is None  # used up with the rest of the point (DID-20)
     with MachineStore.open(store_path) as again:
         assert again.read_log(kind="Restore") == [entry]
         assert again.load_device_info().inbox_url_send.is_clear

@@ -141,6 +141,18 @@ def test_kept_answer_survives_reopening(store_path: Path) -> None:
         assert store.check_integrity() == []
 
 
+VERSION_1_DEVICE_TABLES = """
+    CREATE TABLE device_info (category TEXT PRIMARY KEY, payload TEXT NOT NULL);
+    CREATE TABLE restore_point (category TEXT PRIMARY KEY, payload TEXT NOT NULL, saved_at TEXT NOT NULL);
+    CREATE TABLE communication_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, ended_at TEXT NOT NULL,
+        kind TEXT NOT NULL, peer TEXT NOT NULL, contents TEXT NOT NULL, result TEXT NOT NULL,
+        code TEXT NOT NULL, detail TEXT NOT NULL);
+    CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+"""The tables versions 1 and 2 had beside the users' (device information, per-category restore points)."""
+
+
 def test_a_version_1_database_is_migrated(store_path: Path) -> None:
     """A database of schema version 1 (before kept answers) opens with its users intact."""
     store_path.parent.mkdir(parents=True)
@@ -155,7 +167,7 @@ def test_a_version_1_database_is_migrated(store_path: Path) -> None:
                 value TEXT NOT NULL, version INTEGER NOT NULL CHECK (version >= 1),
                 sharing TEXT NOT NULL CHECK (sharing IN ('shared', 'device_specific')),
                 updated_at TEXT NOT NULL, PRIMARY KEY (user, item));
-            """
+            """ + VERSION_1_DEVICE_TABLES
         )
         raw.execute("INSERT INTO users VALUES ('ann', NULL, ?)", (machine_time(1).isoformat(),))
         raw.execute("INSERT INTO user_data VALUES ('ann', 'home_screen', '\"old\"', 2, 'shared', ?)",

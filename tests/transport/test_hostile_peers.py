@@ -18,7 +18,13 @@ from mfp_console.engine.net.transport import DialError, TlsListener, dial
 from mfp_console.pki import tls
 from mfp_console.pki.ca import MachineIdentityCert
 from mfp_console.pki.refusal import RefusalReason
-from tests.transport.conftest import DIAL_TIMEOUT, HANDSHAKE_TIMEOUT, TEST_BOUND, Pki, Served
+from tests.transport.conftest import (
+    DIAL_TIMEOUT,
+    HANDSHAKE_TIMEOUT,
+    TEST_BOUND,
+    Pki,
+    Served,
+)
 
 
 def _hostile_context(pki: Pki, identity: MachineIdentityCert | None, maximum: ssl.TLSVersion) -> ssl.SSLContext:

@@ -251,17 +251,19 @@ class TestReceivingSide:
             await driver.press("OK")
             assert app.fleet.distribution.receiving_settings("client-d") == ReceivingSettings(False, frozenset())
             await driver.press("Restrict Receiving for Each Function")
-            await driver.set_toggle("Printer Settings", True)
-            await driver.set_toggle("Paper Information", True)
+            # DID-19 as the seed words it: every switch starts <On>; <Off> refuses the category.
+            assert app.screen.query_one("#cat-printer_settings").value is True
+            await driver.set_toggle("Printer Settings", False)
+            await driver.set_toggle("Paper Information", False)
             await driver.press("OK")
             assert app.fleet.distribution.receiving_settings("client-d") == ReceivingSettings(
                 False, frozenset({Category.PRINTER_SETTINGS, Category.PAPER_INFORMATION})
             )
-            # The host of another series is accepted now (DID-18); the restricted categories are not (DID-19).
+            # The host of another series is accepted now (DID-18); the categories switched <Off> are not (DID-19).
             fleet = app.fleet
             fleet.panel.login_admin("host", PIN, PIN)
             before = fleet.data.device_info("client-d").printer_settings
-            fleet.distribution.start_manual_distribution("host", [Category.ADDRESS_BOOK, Category.PRINTER_SETTINGS], ["client-d"])
+            fleet.distribution.start_manual_distribution("host", [Category.DEPARTMENT_ID, Category.PRINTER_SETTINGS], ["client-d"])
             await quiet(driver)
             assert fleet.distribution.destination_statuses("host")["client-d"] == "OK"
             assert fleet.data.device_info("client-d").printer_settings == before

@@ -191,7 +191,7 @@ class TestReceivingScreens:
     def test_did19_restrict_receiving_for_each_function(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await open_did(d, "Receiving Settings", "Restrict Receiving for Each Function")
-            await d.set_toggle("Printer Settings", True)
+            await d.set_toggle("Printer Settings", False)
 
         assert snap_compare(make_app(machine="client-a"), terminal_size=SIZE, run_before=_before(steps))
 

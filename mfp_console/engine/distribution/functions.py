@@ -60,7 +60,7 @@ class DistributionSender:
     def current_job(self) -> DistributionJob | None:
         """The running distribution, if any."""
         job = self.job
-        return job if job is not None and job.status is JobStatus.RUNNING else None
+        return job if job is not None and job.status is not JobStatus.FINISHED else None
 
     def _running_job_id(self) -> int | None:
         job = self.current_job
@@ -72,7 +72,11 @@ class DistributionSender:
             self.timer.rearm()
 
     def stop(self) -> None:
-        """Keeps the timer: a set time that comes while the host is off is logged as skipped (DID-22)."""
+        """The host was switched off: a job still preparing ends without sending anything (DID-25). The
+        timer stays: a set time that comes while the host is off is logged as skipped (DID-22)."""
+        job = self.current_job
+        if job is not None:
+            job.host_switched_off()
 
     def close(self) -> None:
         """Cancels the pending timer."""

@@ -1,7 +1,9 @@
 """The host side of Device Information Distribution: one manual or scheduled run to many destinations.
 
-A :class:`DistributionJob` encodes the host's bundle once (JSON text, chunk frames and digest), then serves
-its destinations in list order, one at a time or ``concurrency`` at once (DID-06). Each destination's
+A :class:`DistributionJob` encodes the host's bundle once (JSON text, chunk frames and digest), prepares
+for machine time proportional to the data (DID-25: the host's activity is ``Preparing``; a host switched
+off then sends nothing and ends every destination ``NG E-INTERRUPTED``), then serves its destinations in
+list order, one at a time or ``concurrency`` at once (DID-06). Each destination's
 ``<Status>`` moves ``Waiting`` → ``Distributing`` → ``OK`` / ``NG <code>`` / ``Canceled`` (DID-04, DID-05) and
 every change is published on the bus. ``cancel()`` leaves destinations already transferring to finish with
 their real result and marks the others ``Canceled`` (DID-07).
@@ -14,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mfp_console.domain.communication_log import LogEntry
@@ -25,9 +27,12 @@ from mfp_console.domain.destination_status import (
 )
 from mfp_console.domain.device_info import Category, DeviceInformation
 from mfp_console.domain.device_info_json import category_to_json
+from mfp_console.domain.inboxes import without_protected
+from mfp_console.domain.machine import Activity
 from mfp_console.engine.events import (
     DestinationStatusChanged,
     DistributionFinished,
+    DistributionPreparing,
     DistributionStarted,
 )
 from mfp_console.engine.net.channel import PeerClosed, PeerError
@@ -56,6 +61,9 @@ __all__ = ["Bundle", "DistributionJob", "JobStatus"]
 
 _log = logging.getLogger(__name__)
 
+SWITCHED_OFF_WHILE_PREPARING = "the host was switched off while preparing the distribution; nothing was sent"
+"""The detail of every destination of a job whose host was switched off while preparing (DID-25)."""
+
 
 @dataclass(frozen=True)
 class Bundle:
@@ -67,6 +75,7 @@ class Bundle:
         text: The JSON text of the categories.
         frames: The chunk frames, encoded once.
         digest: SHA-256 of the text.
+        not_sent: What the host keeps back and why, one phrase each (DID-27, DID-28), for the log.
     """
 
     categories: tuple[Category, ...]
@@ -74,23 +83,32 @@ class Bundle:
     text: str
     frames: tuple[bytes, ...]
     digest: str
+    not_sent: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, info: DeviceInformation, categories: Sequence[Category], include_network: bool,
-              chunk_chars: int) -> Bundle:
-        """Encodes the host's categories (network settings only with ``<Include>``, DID-03)."""
-        ordered = tuple(c for c in Category if c in set(categories))
+              chunk_chars: int, withheld: Sequence[tuple[Category, str]] = ()) -> Bundle:
+        """Encodes the host's categories: network settings only with ``<Include>`` (DID-03), nothing of an
+        inbox protected by a password (DID-27); ``withheld`` categories are left out with their reason
+        (DID-28)."""
+        kept_back = {c for c, _ in withheld}
+        ordered = tuple(c for c in Category if c in set(categories) and c not in kept_back)
+        not_sent = [f"<{c.label}> ({why})" for c, why in withheld]
         data = {}
         for category in ordered:
             value = info.category(category)
-            if category is Category.SETTINGS_VALUES and not include_network:
-                value = tuple(s for s in value if not s.network)
+            if category is Category.SETTINGS_VALUES:
+                if not include_network:
+                    value = tuple(s for s in value if not s.network)
+                value, protected = without_protected(value)
+                if protected:
+                    not_sent.append(f"{', '.join(protected)} (protected by a password)")
             data[category.value] = category_to_json(category, value)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         frames = tuple(
             encode_frame(Chunk(seq=i, text=piece).to_wire()) for i, piece in enumerate(split_text(text, chunk_chars))
         )
-        return cls(ordered, include_network, text, frames, bundle_digest(text))
+        return cls(ordered, include_network, text, frames, bundle_digest(text), tuple(not_sent))
 
     @property
     def size(self) -> int:
@@ -110,11 +128,16 @@ class DistributionJob:
     targets: dict[str, str]
     concurrency: int = 1
     trigger: str = "manual"
+    prepare_seconds: float = 0.0
+    """Machine time the host prepares before the first destination (DID-25)."""
     results: dict[str, DestinationResult] = field(default_factory=dict)
     status: JobStatus = JobStatus.RUNNING
     started_at: datetime | None = None
+    preparing_until: datetime | None = None
     on_finished: Callable[[DistributionJob], None] | None = None
     _canceled: bool = False
+    _switched_off: bool = False
+    _preparation: asyncio.Future[None] | None = None
 
     def __post_init__(self) -> None:
         for name in self.destinations:
@@ -135,11 +158,27 @@ class DistributionJob:
         bundle = self.bundle
         return JobView(self.host.name, self.job_id, self.trigger, self.status, bundle.categories,
                        bundle.include_network, self.destinations, dict(self.results), self._canceled,
-                       bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at)
+                       bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at,
+                       self.preparing_until if self.status is JobStatus.PREPARING else None, bundle.not_sent)
 
     def cancel(self) -> None:
-        """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish."""
+        """``<Cancel>`` (DID-07): destinations not yet started end ``Canceled``; running ones finish.
+
+        Pressed while preparing, no destination has started: the preparation stops and all end ``Canceled``.
+        """
         self._canceled = True
+        self._stop_preparing()
+
+    def host_switched_off(self) -> None:
+        """The host lost power. While preparing (DID-25) the job ends at once and sends nothing; once
+        destinations are served, a power cut is the destinations' business (their links end)."""
+        if self.status is JobStatus.PREPARING:
+            self._switched_off = True
+            self._stop_preparing()
+
+    def _stop_preparing(self) -> None:
+        if self._preparation is not None and not self._preparation.done():
+            self._preparation.cancel()
 
     async def run(self) -> dict[str, DestinationResult]:
         """Serves every destination and returns the final statuses."""
@@ -155,12 +194,17 @@ class DistributionJob:
                 trigger=self.trigger,
             )
         )
+        await self._prepare()
         queue = list(self.destinations)
         queue.reverse()
 
         async def worker() -> None:
             while queue:
                 name = queue.pop()
+                if self._switched_off:
+                    self._finish(name, self.started_at or runtime.clock.now(), DestinationResult(
+                        name, StatusKind.NG, "E-INTERRUPTED", SWITCHED_OFF_WHILE_PREPARING))
+                    continue
                 if self._canceled:
                     self._set(DestinationResult(name, StatusKind.CANCELED, detail="canceled before it started"))
                     continue
@@ -180,6 +224,32 @@ class DistributionJob:
             )
         )
         return self.results
+
+    async def _prepare(self) -> None:
+        """DID-25: the host prepares for ``prepare_seconds`` of machine time before the first destination;
+        its activity is ``Preparing`` meanwhile (when it was idle). Switching the host off or ``<Cancel>``
+        ends the preparation at once."""
+        if self.prepare_seconds <= 0 or self._canceled:
+            return
+        runtime, host = self.runtime, self.host
+        self.status = JobStatus.PREPARING
+        self.preparing_until = runtime.clock.now() + timedelta(seconds=self.prepare_seconds)
+        runtime.bus.publish(DistributionPreparing(at=runtime.clock.now(), machine=host.name, job_id=self.job_id,
+                                                  until=self.preparing_until))
+        marked = host.state.activity is Activity.IDLE
+        if marked:
+            host.set_activity(Activity.PREPARING)
+        self._preparation = asyncio.ensure_future(runtime.clock.sleep(self.prepare_seconds))
+        try:
+            await self._preparation
+        except asyncio.CancelledError:
+            if not (self._switched_off or self._canceled):
+                raise  # the job itself was cancelled (the fleet stops)
+        finally:
+            self._preparation = None
+            if marked and host.state.activity is Activity.PREPARING:
+                host.set_activity(Activity.IDLE)
+            self.status = JobStatus.RUNNING
 
     def _set(self, result: DestinationResult) -> None:
         self.results[result.destination] = result
@@ -212,6 +282,9 @@ class DistributionJob:
 
     def _finish(self, name: str, start: datetime, result: DestinationResult) -> None:
         self._set(result)
+        detail = result.detail
+        if self.bundle.not_sent and result.kind is not StatusKind.CANCELED:
+            detail = "; ".join([*([detail] if detail else []), "not sent: " + "; ".join(self.bundle.not_sent)])
         entry = LogEntry(
             start,
             self.runtime.clock.now(),
@@ -220,7 +293,7 @@ class DistributionJob:
             tuple(c.label for c in self.bundle.categories),
             "OK" if result.kind is StatusKind.OK else "NG",
             result.code if result.kind is StatusKind.NG else "",
-            result.detail,
+            detail,
         )
         try:
             self.host.store.append_log(entry)

@@ -18,7 +18,7 @@ from mfp_console.domain.destinations import Destination, DestinationList, auto_s
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.distribution_rules import restore_categories
 from mfp_console.domain.machine import Activity, Function
-from mfp_console.domain.receiving import ReceivingSettings
+from mfp_console.domain.receiving import NO_SEND_OPTION_REASON, ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
 from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY
 from mfp_console.engine.distribution.functions import (
@@ -34,8 +34,8 @@ from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
-from mfp_console.engine.views import JobView
-from mfp_console.errors import MachineBusy, RuleRefusal
+from mfp_console.engine.views import JobView, RestorePointView
+from mfp_console.errors import MachineBusy, MfpError, RuleRefusal
 from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
 
 __all__ = ["DESTINATIONS_KEY", "DistributionPart"]
@@ -157,7 +157,13 @@ class DistributionPart:
         return self._start_job(host, categories, destinations, include_network, "manual").view()
 
     def _start_auto(self, host: str, schedule: AutoDistribution) -> None:
-        self._start_job(host, schedule.categories, schedule.destinations, schedule.include_network, "auto")
+        try:
+            self._start_job(host, schedule.categories, schedule.destinations, schedule.include_network, "auto")
+        except MfpError as exc:  # e.g. only <Address Book> saved on a host without fax board (DID-28)
+            now = self._runtime.clock.now()
+            self._machines(host).store.append_log(
+                LogEntry(now, now, "Auto", "", tuple(c.label for c in schedule.categories), "NG", "",
+                         f"auto distribution not started: {getattr(exc, 'reason', str(exc))}"))
 
     def _start_job(
         self,
@@ -185,7 +191,12 @@ class DistributionPart:
             raise RuleRefusal(f"not registered as destinations: {', '.join(unknown)}", "DID-02")
         if not picked:
             raise RuleRefusal("Select at least one destination", "DID-04")
-        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars)
+        withheld = []
+        if Category.ADDRESS_BOOK in set(categories) and not machine.identity.options.handles_address_book:
+            withheld.append((Category.ADDRESS_BOOK, NO_SEND_OPTION_REASON))  # DID-28: not sent
+            if set(categories) <= {Category.ADDRESS_BOOK}:
+                raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
+        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars, withheld)
         job_id = int(machine.store.get_config("next_job_id", 1))
         machine.store.set_config("next_job_id", job_id + 1)
         job = DistributionJob(
@@ -197,6 +208,7 @@ class DistributionPart:
             targets={d.name: self.resolve_destination(d) for d in picked},
             concurrency=self._runtime.spec.settings.concurrency,
             trigger=trigger,
+            prepare_seconds=self._runtime.settings.prepare_seconds_per_mib * bundle.size / (1024 * 1024),
         )
         sender.job = job
 
@@ -278,14 +290,27 @@ class DistributionPart:
         self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=name, what="receiving_settings"))
 
     def restorable_categories(self, name: str) -> set[Category]:
-        """The categories ``<Restore Data>`` can bring back now."""
+        """The categories ``<Restore Data>`` can bring back now (those the most recent update changed)."""
         return self._machines(name).store.restore_point_categories()
+
+    def restore_point(self, name: str) -> RestorePointView:
+        """The client's one restore point (DID-20): its categories, when and from which host it came."""
+        store = self._machines(name).store
+        made = store.restore_point_made()
+        categories = tuple(c for c in Category if c in store.restore_point_categories())
+        if made is None or not categories:
+            return RestorePointView()
+        return RestorePointView(categories, datetime.fromisoformat(made.saved_at), made.peer,
+                                store.restore_point_inbox() is not None)
 
     def restore_data(self, name: str, categories: Collection[Category]) -> list[Category]:
         """``<Restore Data>`` › ``<Execute>`` › ``<Yes>`` (DID-20, DID-17); returns the restored categories.
 
+        The restore point is used up whole, whatever was picked; a restore makes no restore point.
+
         Raises:
-            RuleRefusal: (DID-20) nothing picked, or a picked category has nothing to restore.
+            RuleRefusal: (DID-20) nothing picked, nothing to restore, or a picked category is not in the
+                restore point.
         """
         self._panel.require_admin(name, "DID-01")
         machine = self._machines(name)

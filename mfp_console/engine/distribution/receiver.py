@@ -31,7 +31,7 @@ from mfp_console.domain.device_info import Category
 from mfp_console.domain.device_info_json import category_from_json
 from mfp_console.domain.distribution_rules import apply_received
 from mfp_console.domain.machine import Activity
-from mfp_console.domain.receiving import ReceivingSettings, decide_offer
+from mfp_console.domain.receiving import OfferDecision, ReceivingSettings, decide_offer
 from mfp_console.engine.events import DataChanged
 from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import RemoteProtocolError, StoreError
@@ -200,6 +200,7 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         offered=offered,
         settings=receiving_settings(machine),
         client_activity=machine.state.activity,
+        handles_address_book=machine.identity.options.handles_address_book,
     )
     await channel.send(
         OfferReply(
@@ -236,15 +237,15 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
     bundle = decode_received_bundle(text, offered, digest)
 
     try:
-        outcomes = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
-                                decision.refused)
+        outcomes, skipped = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
+                                         decision.refused)
     except StoreError as exc:
         # Nothing was applied (the update is one transaction); the machine is idle again and says why.
         reason = f"the update could not be stored: {exc}"
         _log_refusal(machine, log("NG", "E-INTERRUPTED", labels, reason))
         await channel.send(Result(code="NG", error="E-INTERRUPTED", outcomes={}, detail=reason))
         return
-    await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=decision.log_text()))
+    await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=_result_detail(decision, skipped)))
     try:
         await channel.expect(Bye)
     except Exception:  # the host may hang up right after the result; the update is already stored
@@ -261,8 +262,9 @@ async def _apply(
     log: Any,
     labels: tuple[str, ...],
     refused: tuple[tuple[Category, str], ...],
-) -> dict[str, str]:
-    """Applies the accepted categories as one update; returns the per-category outcomes for the result."""
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Applies the accepted categories as one update; returns the per-category outcomes for the result and
+    the settings keys skipped because this machine's series lacks them (DID-26)."""
     runtime = machine.runtime
     marked = False
     try:
@@ -277,6 +279,7 @@ async def _apply(
             accepted,
             include_network=offer.include_network,
             card_reader_mismatch=offer.card_reader != machine.identity.options.card_reader,
+            client_series=machine.identity.series,
         )
         outcomes = {c.value: "applied" for c in update.outcomes}
         outcomes.update({c.value: f"refused: {why}" for c, why in refused})
@@ -308,7 +311,16 @@ async def _apply(
             detail="received " + ", ".join(f"<{c.label}>" for c in update.outcomes),
         )
     )
-    return outcomes
+    return outcomes, update.skipped_settings
+
+
+def _result_detail(decision: OfferDecision, skipped: tuple[str, ...]) -> str:
+    """The destination's detail on the host: what was accepted and refused, and (DID-26) the settings
+    values this machine's series does not have."""
+    detail = decision.log_text()
+    if skipped:
+        detail += f"; skipped {len(skipped)} settings values this machine's series does not have: {', '.join(skipped)}"
+    return detail
 
 
 def _log_refusal(machine: Machine, entry: LogEntry) -> None:

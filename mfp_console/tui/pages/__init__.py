@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from mfp_console.tui.pages import address_book, certificate, settings, user_management  # noqa: F401
-from mfp_console.tui.pages import personal, sync, sync_remote  # noqa: F401  (registers the pages)
-from mfp_console.tui.pages import (  # noqa: F401  (registers the pages)
+from mfp_console.tui.pages import (  # noqa: F401  # noqa: F401  (registers the pages)  # noqa: F401  (registers the pages)
+    address_book,
+    certificate,
     distribution,
     distribution_auto,
     distribution_log,
     distribution_manual,
     distribution_receiving,
     import_export,
+    personal,
+    settings,
+    sync,
+    sync_remote,
+    user_management,
 )
 from mfp_console.tui.pages.base import PAGE_TYPES, PanelPage, register_page
 from mfp_console.tui.pages.menu import MenuPage, PlannedPage

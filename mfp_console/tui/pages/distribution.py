@@ -23,7 +23,12 @@ from mfp_console.domain.destinations import Destination
 from mfp_console.engine.events import DistributionFinished
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
-from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox, YesNoDialog, refusal_box
+from mfp_console.tui.screens.dialogs import (
+    DIALOG_CSS,
+    MessageBox,
+    YesNoDialog,
+    refusal_box,
+)
 from mfp_console.tui.widgets.did_parts import TickTable, report_path, status_cell
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
 

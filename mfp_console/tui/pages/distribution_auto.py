@@ -17,7 +17,13 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from mfp_console.domain.schedule import MAX_SLOTS, WEEKDAYS, AutoDistribution, ScheduleMode, parse_start_time
+from mfp_console.domain.schedule import (
+    MAX_SLOTS,
+    WEEKDAYS,
+    AutoDistribution,
+    ScheduleMode,
+    parse_start_time,
+)
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import MessageBox, refusal_box

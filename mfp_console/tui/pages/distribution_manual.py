@@ -15,7 +15,11 @@ from textual.content import Content
 from textual.widgets import Button, ProgressBar, Static
 
 from mfp_console.domain.device_info import Category
-from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished, DistributionStarted
+from mfp_console.engine.events import (
+    DestinationStatusChanged,
+    DistributionFinished,
+    DistributionStarted,
+)
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import refusal_box

@@ -48,7 +48,7 @@ class RestrictModelPage(PanelPage):
         if action == "ok":
             current = self.fleet.distribution.receiving_settings(self.machine)
             wanted = ReceivingSettings(self.query_one("#restrict-model", OnOffToggle).value,
-                                       current.restricted_categories)
+                                       current.refused_categories)
             return not self.attempt(self.fleet.distribution.set_receiving_settings, self.machine, wanted)
         if action == "cancel":
             self.refresh_data()
@@ -57,26 +57,27 @@ class RestrictModelPage(PanelPage):
 
 @register_page("did.receiving.restrict_functions")
 class RestrictFunctionsPage(PanelPage):
-    """One switch per category; ``<On>`` means that category is not applied even when sent (DID-19)."""
+    """One switch per category: ``<On>`` (default) receives it, ``<Off>`` means it is not applied even when
+    sent (DID-19, as the seed words it)."""
 
     BAR = frozenset({"back", "ok", "cancel"})
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.node.panel_label), classes="page-title")
         settings = self.fleet.distribution.receiving_settings(self.machine)
-        yield CategoryToggles(settings.restricted_categories, network_question=False, id="restrict-toggles")
+        yield CategoryToggles(settings.received_categories, network_question=False, id="restrict-toggles")
         yield Static(Content(
-            "<On>: the category is refused even when a host sends it (the host still ends OK when it sends "
-            "other categories; the log names the refused ones). <OK> stores."
+            "<Off>: the category is not applied even when a host sends it (the host still ends OK when it "
+            "sends other categories; the log names the refused ones). <OK> stores."
         ), classes="page-note")
 
     def refresh_data(self) -> None:
-        self.query_one(CategoryToggles).set_values(self.fleet.distribution.receiving_settings(self.machine).restricted_categories)
+        self.query_one(CategoryToggles).set_values(self.fleet.distribution.receiving_settings(self.machine).received_categories)
 
     def bar_pressed(self, action: str) -> bool:
         if action == "ok":
             current = self.fleet.distribution.receiving_settings(self.machine)
-            wanted = ReceivingSettings(current.restrict_model, frozenset(self.query_one(CategoryToggles).categories))
+            wanted = ReceivingSettings.receiving(current.restrict_model, self.query_one(CategoryToggles).categories)
             return not self.attempt(self.fleet.distribution.set_receiving_settings, self.machine, wanted)
         if action == "cancel":
             self.refresh_data()

@@ -16,7 +16,12 @@ from textual.widgets import Button, Static
 
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
-from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox, YesNoDialog, refusal_box
+from mfp_console.tui.screens.dialogs import (
+    DIALOG_CSS,
+    MessageBox,
+    YesNoDialog,
+    refusal_box,
+)
 from mfp_console.tui.widgets.did_parts import report_path
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 

@@ -14,7 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from mfp_console.domain.device_info import PaperType, SettingValue
-from mfp_console.domain.seed_catalogue import PAPER_BASE_TYPES, PRINTER_SETTINGS, SETTING_ITEMS
+from mfp_console.domain.seed_catalogue import (
+    PAPER_BASE_TYPES,
+    PRINTER_SETTINGS,
+    SETTING_ITEMS,
+)
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, ValueDialog, YesNoDialog
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton

@@ -13,7 +13,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
-from mfp_console.domain.credentials import department_password_hash, normalize_department_id
+from mfp_console.domain.credentials import (
+    department_password_hash,
+    normalize_department_id,
+)
 from mfp_console.domain.device_info import DepartmentId, PageCounts, SystemManagerInfo
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page

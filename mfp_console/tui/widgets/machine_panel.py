@@ -16,12 +16,26 @@ from textual.containers import Container, Vertical
 from textual.widgets import Button
 
 from mfp_console.domain.machine import PowerState
-from mfp_console.domain.menu import MENU_TREE, FeatureStatus, MenuNode, breadcrumb, node_by_key, nodes_to
+from mfp_console.domain.menu import (
+    MENU_TREE,
+    FeatureStatus,
+    MenuNode,
+    breadcrumb,
+    node_by_key,
+    nodes_to,
+)
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages import PanelPage, page_type_for
 from mfp_console.tui.screens.dialogs import refusal_box
 from mfp_console.tui.screens.login import LoginDialog
-from mfp_console.tui.widgets.panel_parts import ActionBar, Curtain, HeaderFacts, KeyRow, PanelHeader, RoleLabel
+from mfp_console.tui.widgets.panel_parts import (
+    ActionBar,
+    Curtain,
+    HeaderFacts,
+    KeyRow,
+    PanelHeader,
+    RoleLabel,
+)
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:

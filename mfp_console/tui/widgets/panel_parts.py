@@ -11,7 +11,12 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from mfp_console.domain.machine import Activity, MachineIdentity, MachineState, PowerState
+from mfp_console.domain.machine import (
+    Activity,
+    MachineIdentity,
+    MachineState,
+    PowerState,
+)
 from mfp_console.tui.widgets.touch import TouchButton
 
 __all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader", "RoleLabel"]
