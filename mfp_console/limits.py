@@ -27,6 +27,8 @@ __all__ = [
     "DESTINATIONS_CONFIGURABLE",
     "DURATION_SECONDS",
     "FAVOURITE_SETTINGS",
+    "FORECAST_NAMES",
+    "FORECAST_TEXT_CHARS",
     "FAVOURITE_SETTING_ITEMS",
     "FORWARDING_RULES",
     "FRAME_BYTES",
@@ -63,6 +65,15 @@ BUNDLE_CHUNKS: Final = 4096
 """(D) The most chunks one bundle may be cut into (an offer's ``chunk_count``). A host cuts 256 Ki
 characters per chunk, so a bundle at :data:`BUNDLE_BYTES` needs at most 64; the margin allows smaller
 chunks without letting an offer announce millions of tiny frames."""
+
+FORECAST_NAMES: Final = 100
+"""(D) Names one change of a pre-flight forecast lists (``3 address entries added: …``); its count says how
+many there are in all. A screen shows no more than a few dozen anyway."""
+
+FORECAST_TEXT_CHARS: Final = 16 * 1024
+"""(D) Characters of names one pre-flight answer carries in all, and the longest of its sentences; names past
+the budget are left out (the counts stay), a longer sentence is cut. Seven such texts at the worst JSON
+escape (six bytes a character) stay under :data:`FRAME_BYTES`, whatever the host's data looks like."""
 
 INTEGER: Final = 2**63 - 1
 """The largest whole number stored or sent: counts, numbers and versions end in SQLite INTEGER columns."""

@@ -48,6 +48,8 @@ from mfp_console.protocol.messages import (
     Attachment,
     AuthResult,
     Chunk,
+    ForecastAnswer,
+    ForecastAsk,
     Hello,
     Message,
     Offer,
@@ -96,7 +98,8 @@ CLOSED = Signal.CLOSED
 
 # A transition or guard reads these messages' content, so they cannot be sent as opaque bytes.
 _NEEDS_CONTENT = frozenset(
-    {Hello, Ping, Pong, AuthResult, Offer, OfferReply, Result, SyncJoinReply, ProtocolErrorMessage}
+    {Hello, Ping, Pong, AuthResult, Offer, OfferReply, Result, ForecastAnswer, SyncJoinReply,
+     ProtocolErrorMessage}
 )
 _CHUNK_PREFIX = re.compile(rb'\{"v":%d,"type":"chunk","seq":(0|[1-9][0-9]{0,18}),"text":"' % PROTOCOL_VERSION)
 _CLEAN_CLOSE_STATES = frozenset({ConversationState.IDLE, ConversationState.DONE})
@@ -383,9 +386,9 @@ class Conversation:
                 return f"Chunk {message.seq} goes beyond the {offer.chunk_count} chunks offered"
             if message.seq != self._chunks:
                 return f"expected Chunk {self._chunks}, got Chunk {message.seq}"
-        elif isinstance(message, Apply) and offer is not None and self._chunks != offer.chunk_count:
-            return f"Apply after {self._chunks} of the {offer.chunk_count} chunks offered"
-        elif isinstance(message, (OfferReply, Result)) and offer is not None:
+        elif isinstance(message, (Apply, ForecastAsk)) and offer is not None and self._chunks != offer.chunk_count:
+            return f"{type(message).__name__} after {self._chunks} of the {offer.chunk_count} chunks offered"
+        elif isinstance(message, (OfferReply, Result, ForecastAnswer)) and offer is not None:
             if isinstance(message, OfferReply):
                 named = set(message.accepted) | set(message.refused)
             else:

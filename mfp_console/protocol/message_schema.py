@@ -2,7 +2,8 @@
 
 A message class is a frozen dataclass with a class-level ``TYPE`` whose field annotations are one of
 a few *field kinds* (``str``, ``int``, ``bool``, ``tuple[str, ...]``, ``dict[str, str]`` and
-``tuple[dict[str, Any], ...]`` for sync records). The annotations are the schema: :func:`register`
+``tuple[dict[str, Any], ...]`` for sync records, ``tuple[ChangeRecord, ...]`` for the changes of a
+pre-flight forecast). The annotations are the schema: :func:`register`
 reads them once, so the wire format and the Python class cannot drift apart.
 
 The same checks run in both directions. :func:`parse_message` turns every problem in a received body
@@ -20,13 +21,16 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from mfp_console.domain.device_info import Category
+from mfp_console.domain.distribution_forecast import ChangeKind
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
-from mfp_console.limits import INTEGER, TEXT_CHARS
+from mfp_console.limits import FORECAST_NAMES, INTEGER, TEXT_CHARS
 from mfp_console.protocol.framing import encode_frame, json_kind
 
 __all__ = [
+    "CHANGE_RECORD_KEYS",
     "PROTOCOL_VERSION",
     "RECORD_KEYS",
+    "ChangeRecord",
     "Message",
     "category_problems",
     "check_message",
@@ -45,6 +49,15 @@ PROTOCOL_VERSION = 1
 RECORD_KEYS = ("user", "item", "value", "version", "range")
 """Keys every personalised-data record of a sync message must carry (more are allowed). ``user``, ``item``
 and ``range`` are strings of at most :data:`~mfp_console.limits.TEXT_CHARS` characters."""
+
+CHANGE_RECORD_KEYS = ("category", "kind", "count", "names")
+"""Keys every change record of a pre-flight answer carries, and no others: a category's wire name, a
+:class:`~mfp_console.domain.distribution_forecast.ChangeKind` text, a count of at least 1 and at most
+:data:`~mfp_console.limits.FORECAST_NAMES` names (never more than the count, none for a count-only kind),
+each at most :data:`~mfp_console.limits.TEXT_CHARS` characters."""
+
+ChangeRecord = dict[str, Any]
+"""One change record of a pre-flight answer (see :data:`CHANGE_RECORD_KEYS`)."""
 
 _MAX_INT = INTEGER  # counts and ids end up in SQLite INTEGER columns
 _ENVELOPE = ("v", "type")
@@ -65,7 +78,7 @@ class Message:
     def __post_init__(self) -> None:
         for name, kind in _schema(type(self)).items():
             value = getattr(self, name)
-            if kind in ("tuple[str, ...]", "tuple[dict[str, Any], ...]") and isinstance(value, list):
+            if kind in _RECORD_LISTS and isinstance(value, list):
                 value = tuple(dict(v) if isinstance(v, dict) else v for v in value)
             elif kind == "dict[str, str]" and isinstance(value, dict):
                 value = dict(value)
@@ -314,6 +327,37 @@ def _check_records(value: Any) -> str | None:
     return None
 
 
+def _check_change_records(value: Any) -> str | None:
+    if not isinstance(value, (list, tuple)):
+        return f"must be an array of change records, got {json_kind(value)}"
+    for index, record in enumerate(value):
+        if not isinstance(record, dict):
+            return f"record {index} must be an object, got {json_kind(record)}"
+        if set(record) != set(CHANGE_RECORD_KEYS):
+            return f"record {index} must have exactly the keys {list(CHANGE_RECORD_KEYS)}, got {sorted(map(str, record))}"
+        category, kind, count, names = (record[key] for key in CHANGE_RECORD_KEYS)
+        if not isinstance(category, str) or category not in _CATEGORY_VALUES:
+            return f"record {index} names unknown category {category!r}"[:200]
+        if not isinstance(kind, str) or kind not in _CHANGE_KINDS:
+            return f"record {index} names an unknown kind of change {kind!r}"[:200]
+        problem = _check_int(count)
+        if problem or count < 1:
+            return f"record {index} key 'count' {problem or 'must be at least 1'}"
+        problem = _check_str_list(names)
+        if problem:
+            return f"record {index} key 'names' {problem}"
+        if len(names) > min(count, FORECAST_NAMES):
+            return f"record {index} lists {len(names)} names for a count of {count} (at most {FORECAST_NAMES})"
+        if names and not ChangeKind(kind).names:
+            return f"record {index}: {kind!r} is a count and lists no names"
+        if any(len(name) > TEXT_CHARS for name in names):
+            return f"record {index} has a name longer than {TEXT_CHARS:,} characters"
+    return None
+
+
+_CHANGE_KINDS = frozenset(kind.value for kind in ChangeKind)
+_RECORD_LISTS = frozenset({"tuple[str, ...]", "tuple[dict[str, Any], ...]", "tuple[ChangeRecord, ...]"})
+
 _KIND_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "str": _check_str,
     "int": _check_int,
@@ -321,4 +365,5 @@ _KIND_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "tuple[str, ...]": _check_str_list,
     "dict[str, str]": _check_str_map,
     "tuple[dict[str, Any], ...]": _check_records,
+    "tuple[ChangeRecord, ...]": _check_change_records,
 }

@@ -5,6 +5,11 @@ Each class's ``TYPE`` is the ``"type"`` of its JSON body and its fields are the 
 Which message may follow which is not decided here but in :mod:`mfp_console.protocol.conversation`.
 The one exception is :class:`Attachment`: opaque bytes carried by a raw frame, never as JSON.
 
+A pre-flight forecast (the emulator's own aid, no Canon message) walks the same path up to the chunks under
+its own purpose, then asks with :class:`ForecastAsk` instead of :class:`Apply`, and the client answers with
+:class:`ForecastAnswer`: what it would do, without doing it. The order lives in
+:mod:`mfp_console.protocol.states`, where no state of a forecast leads to an apply.
+
 A distribution bundle travels as the JSON text of its categories, cut into :class:`Chunk` messages by
 :func:`split_text` and checked on arrival against the digest in :class:`Apply` (see
 :func:`bundle_digest`).
@@ -19,9 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfp_console.errors import LocalProtocolError
-from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, USERS_PER_PUSH
+from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, FORECAST_TEXT_CHARS, USERS_PER_PUSH
 from mfp_console.protocol.message_schema import (
     PROTOCOL_VERSION,
+    ChangeRecord,
     Message,
     category_problems,
     encode_message,
@@ -40,6 +46,8 @@ __all__ = [
     "AuthResult",
     "Bye",
     "Chunk",
+    "ForecastAnswer",
+    "ForecastAsk",
     "Hello",
     "Message",
     "Offer",
@@ -78,6 +86,8 @@ class Purpose(enum.Enum):
 
     PING = "ping"
     DISTRIBUTION = "distribution"
+    FORECAST = "forecast"
+    """A pre-flight check: a distribution's offer and bundle, answered with a forecast, never applied."""
     SYNC = "sync"
 
 
@@ -318,6 +328,66 @@ class Result(Message):
                     f"outcome of {category!r} must be 'applied', 'refused: …' or 'skipped: …', "
                     f"got {outcome!r}"
                 )
+        return problems
+
+
+# -- the pre-flight forecast (the host dials the client; the emulator's own aid) ---------------------------
+
+
+@register
+@dataclass(frozen=True)
+class ForecastAsk(Message):
+    """All chunks are sent: say what applying the bundle with this SHA-256 would do, without applying it."""
+
+    TYPE = "forecast_ask"
+    sha256: str
+
+    def semantic_problems(self) -> list[str]:
+        """The digest must be a SHA-256 in lower-case hex."""
+        return hex_256_problems("sha256", self.sha256)
+
+
+@register
+@dataclass(frozen=True)
+class ForecastAnswer(Message):
+    """What the client would do with the offered bundle, and what it would change; nothing was changed.
+
+    ``outcomes`` reads like :class:`Result`'s (``applied`` or ``refused: <reason>`` per offered category);
+    ``summaries`` holds, per applied category, the sentence the client's log would carry; ``changes`` the
+    counted changes (:data:`~mfp_console.protocol.message_schema.CHANGE_RECORD_KEYS`); ``detail`` the
+    detail the real run's result would carry.
+    """
+
+    TYPE = "forecast_answer"
+    outcomes: dict[str, str]
+    summaries: dict[str, str]
+    changes: tuple[ChangeRecord, ...]
+    detail: str
+
+    def semantic_problems(self) -> list[str]:
+        """Outcomes in Result's forms; summaries and changes only for applied categories, each change once;
+        every text within :data:`~mfp_console.limits.FORECAST_TEXT_CHARS`."""
+        problems = category_problems("outcomes", list(self.outcomes))
+        for category, outcome in self.outcomes.items():
+            if not _OUTCOME.fullmatch(outcome):
+                problems.append(f"outcome of {category!r} must be 'applied', 'refused: …' or 'skipped: …', "
+                                f"got {outcome[:80]!r}")
+        applied = {c for c, outcome in self.outcomes.items() if outcome == "applied"}
+        if not applied and not problems:
+            problems.append("a forecast answer must apply at least one category (else the offer was refused)")
+        stray = sorted(set(self.summaries) - applied)
+        if stray:
+            problems.append(f"field 'summaries' names categories that are not applied: {stray}")
+        stray = sorted({r["category"] for r in self.changes} - applied)
+        if stray:
+            problems.append(f"field 'changes' names categories that are not applied: {stray}")
+        pairs = [(r["category"], r["kind"]) for r in self.changes]
+        if len(set(pairs)) != len(pairs):
+            problems.append("field 'changes' names one change of one category twice")
+        texts = [("detail", self.detail), *((f"summary of {c!r}", t) for c, t in self.summaries.items()),
+                 *((f"outcome of {c!r}", t) for c, t in self.outcomes.items())]
+        problems += [f"{what} is {len(text):,} characters, more than {FORECAST_TEXT_CHARS:,}"
+                     for what, text in texts if len(text) > FORECAST_TEXT_CHARS]
         return problems
 
 

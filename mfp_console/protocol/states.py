@@ -5,6 +5,11 @@ variant)``. The *variant* lets one message lead to different states according to
 ``Hello`` by its purpose, ``AuthResult``/``SyncJoinReply`` by ``ok``, ``OfferReply`` by whether
 anything was accepted (see :func:`event_variant`). Both sides walk the same states, one applying the
 messages it sends and the other the messages it receives, so they agree on where they stand.
+
+A pre-flight forecast (``Hello`` of purpose ``forecast``) has states of its own, ``FORECAST_*``: the same
+proof, offer and chunks as a distribution, then ``ForecastAsk`` → ``ForecastAnswer`` → ``Bye``. No
+transition leads from a forecast state to a distribution state, so no message order can turn a forecast
+into an update (``tests/protocol/test_forecast_states.py`` walks the table to prove it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from mfp_console.protocol.messages import (
     AuthResult,
     Bye,
     Chunk,
+    ForecastAnswer,
+    ForecastAsk,
     Hello,
     Message,
     Offer,
@@ -75,6 +82,14 @@ class ConversationState(enum.Enum):
     TRANSFER = "transfer"  # the host sends Chunk × chunk_count, then Apply
     APPLYING = "applying"  # the client updates (DID-11) and owes a Result
     RESULT_SENT = "result sent"  # the host owes a Bye
+    FORECAST_GREETING = "forecast greeting"  # Hello(purpose forecast) said: the client owes a Welcome
+    FORECAST_AUTH_AWAITED = "forecast auth awaited"  # the host owes its DID-08 proof, as for a distribution
+    FORECAST_AUTH_CHECK = "forecast auth check"
+    FORECAST_OFFER_AWAITED = "forecast offer awaited"
+    FORECAST_OFFER_CHECK = "forecast offer check"
+    FORECAST_TRANSFER = "forecast transfer"  # the host sends Chunk × chunk_count, then ForecastAsk
+    FORECASTING = "forecasting"  # the client works out what it would do and owes a ForecastAnswer
+    FORECAST_ANSWERED = "forecast answered"  # the host owes a Bye
     JOIN_AWAITED = "join awaited"
     JOIN_CHECK = "join check"  # the server owes a SyncJoinReply
     SYNCING = "syncing"  # either side may pull, push, answer or leave
@@ -92,6 +107,7 @@ TRANSITIONS: dict[tuple[ConversationState, Role, type[Message], str], Conversati
     (_S.IDLE, _I, Hello, "ping"): _S.PING_GREETING,
     (_S.IDLE, _I, Hello, "distribution"): _S.DISTRIBUTION_GREETING,
     (_S.IDLE, _I, Hello, "sync"): _S.SYNC_GREETING,
+    (_S.IDLE, _I, Hello, "forecast"): _S.FORECAST_GREETING,
     (_S.PING_GREETING, _R, Welcome, ""): _S.PING_READY,
     (_S.DISTRIBUTION_GREETING, _R, Welcome, ""): _S.AUTH_AWAITED,
     (_S.SYNC_GREETING, _R, Welcome, ""): _S.JOIN_AWAITED,
@@ -110,6 +126,18 @@ TRANSITIONS: dict[tuple[ConversationState, Role, type[Message], str], Conversati
     (_S.TRANSFER, _I, Apply, ""): _S.APPLYING,
     (_S.APPLYING, _R, Result, ""): _S.RESULT_SENT,
     (_S.RESULT_SENT, _I, Bye, ""): _S.DONE,
+    # pre-flight forecast: a distribution's first half, then a question instead of Apply; never an update
+    (_S.FORECAST_GREETING, _R, Welcome, ""): _S.FORECAST_AUTH_AWAITED,
+    (_S.FORECAST_AUTH_AWAITED, _I, Auth, ""): _S.FORECAST_AUTH_CHECK,
+    (_S.FORECAST_AUTH_CHECK, _R, AuthResult, "ok"): _S.FORECAST_OFFER_AWAITED,
+    (_S.FORECAST_AUTH_CHECK, _R, AuthResult, "refused"): _S.DONE,
+    (_S.FORECAST_OFFER_AWAITED, _I, Offer, ""): _S.FORECAST_OFFER_CHECK,
+    (_S.FORECAST_OFFER_CHECK, _R, OfferReply, "accepted"): _S.FORECAST_TRANSFER,
+    (_S.FORECAST_OFFER_CHECK, _R, OfferReply, "refused"): _S.DONE,
+    (_S.FORECAST_TRANSFER, _I, Chunk, ""): _S.FORECAST_TRANSFER,
+    (_S.FORECAST_TRANSFER, _I, ForecastAsk, ""): _S.FORECASTING,
+    (_S.FORECASTING, _R, ForecastAnswer, ""): _S.FORECAST_ANSWERED,
+    (_S.FORECAST_ANSWERED, _I, Bye, ""): _S.DONE,
     # synchronisation: the sync client is the initiator; after joining either side may speak
     (_S.JOIN_AWAITED, _I, SyncJoin, ""): _S.JOIN_CHECK,
     (_S.JOIN_CHECK, _R, SyncJoinReply, "ok"): _S.SYNCING,

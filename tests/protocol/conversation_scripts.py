@@ -13,6 +13,8 @@ from mfp_console.protocol import (
     Bye,
     Chunk,
     Conversation,
+    ForecastAnswer,
+    ForecastAsk,
     Hello,
     Message,
     Offer,
@@ -87,6 +89,23 @@ def distribution_script(chunk_chars: int = 16) -> list[Step]:
     ]
 
 
+def forecast_script(chunk_chars: int = 16) -> list[Step]:
+    """A whole pre-flight forecast: the distribution's proof, offer and chunks, then a question and an answer."""
+    pieces = split_text(BUNDLE, chunk_chars)
+    proof = make_proof(AUTH_KEY, CHALLENGE, "host", "client-a")
+    change = {"category": "address_book", "kind": "address entries added", "count": 1, "names": ["Sales – 営業"]}
+    return [
+        (I, hello("forecast")), (R, welcome()), (I, Auth(proof)), (R, AuthResult(True, "", "")),
+        (I, offer(len(pieces))),
+        (R, OfferReply(("address_book",), {"paper_information": "restricted (DID-19)"}, "", "")),
+        *[(I, Chunk(seq, piece)) for seq, piece in enumerate(pieces)],
+        (I, ForecastAsk(bundle_digest(BUNDLE))),
+        (R, ForecastAnswer({"address_book": "applied", "paper_information": "refused: restricted"},
+                           {"address_book": "replaced wholesale: 1 entries"}, (change,), "")),
+        (I, Bye()),
+    ]
+
+
 def auth_refused_script() -> list[Step]:
     """A host whose System Manager ID/PIN differ (DID-08): the conversation ends after AuthResult."""
     start = distribution_start()[:3]
@@ -121,6 +140,7 @@ def sync_script() -> list[Step]:
 ALL_SCRIPTS: dict[str, Callable[[], list[Step]]] = {
     "ping": ping_script,
     "distribution": distribution_script,
+    "forecast": forecast_script,
     "auth refused": auth_refused_script,
     "offer refused": offer_refused_script,
     "sync": sync_script,

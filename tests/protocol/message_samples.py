@@ -7,13 +7,16 @@ from typing import Any
 from hypothesis import strategies as st
 
 from mfp_console.domain.device_info import Category
-from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS
+from mfp_console.domain.distribution_forecast import ChangeKind
+from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, FORECAST_NAMES
 from mfp_console.protocol import (
     Apply,
     Auth,
     AuthResult,
     Bye,
     Chunk,
+    ForecastAnswer,
+    ForecastAsk,
     Hello,
     Message,
     Offer,
@@ -35,6 +38,7 @@ from mfp_console.protocol import (
 CHALLENGE = "0f" * 32
 DIGEST = "ab" * 32
 RECORD = {"user": "alice", "item": "language", "value": "English", "version": 3, "range": "shared"}
+CHANGE = {"category": "address_book", "kind": "address entries added", "count": 3, "names": ["Sales", "営業"]}
 
 SAMPLES: dict[type[Message], Message] = {
     Hello: Hello("host", "iR-ADV C5560", "iR-ADV C5500", "10.02", "distribution"),
@@ -50,6 +54,13 @@ SAMPLES: dict[type[Message], Message] = {
     Chunk: Chunk(0, '{"address_book": ['),
     Apply: Apply(DIGEST),
     Result: Result("OK", "", {"address_book": "applied", "settings_values": "refused: restricted"}, ""),
+    ForecastAsk: ForecastAsk(DIGEST),
+    ForecastAnswer: ForecastAnswer(
+        {"address_book": "applied", "settings_values": "refused: restricted"},
+        {"address_book": "replaced wholesale: 3 entries"},
+        (CHANGE, {"category": "address_book", "kind": "address entries removed", "count": 1, "names": []}),
+        "accepted <Address Book>; refused <Settings/Registration Value> (restricted)",
+    ),
     SyncJoin: SyncJoin("client-a", "iR-ADV C5535", "2F", "client-a.fleet", "10.01", DIGEST, "client"),
     SyncJoinReply: SyncJoinReply(True, "", "", "2024-05-01T03:00:00+09:00"),
     SyncPull: SyncPull(("alice", "bob")),
@@ -116,6 +127,25 @@ def _results(draw: Any) -> Result:
     )
 
 
+@st.composite
+def _forecast_answers(draw: Any) -> ForecastAnswer:
+    """A valid answer: at least one category applied; summaries and changes only for applied ones."""
+    categories = draw(st.permutations(CATEGORY_VALUES))
+    cut = draw(st.integers(1, len(categories)))
+    applied, rest = categories[:cut], categories[cut:]
+    refused = draw(st.lists(st.sampled_from(rest), unique=True)) if rest else []
+    outcomes = {c: "applied" for c in applied} | {c: "refused: " + draw(st.text(min_size=1, max_size=20))
+                                                  for c in refused}
+    changes = []
+    for category in applied:
+        for kind in draw(st.lists(st.sampled_from(list(ChangeKind)), unique=True, max_size=3)):
+            total = draw(st.integers(1, 2**63 - 1))
+            names = draw(st.lists(text, max_size=min(total, 3, FORECAST_NAMES))) if kind.names else []
+            changes.append({"category": category, "kind": kind.value, "count": total, "names": names})
+    summaries = {c: draw(text) for c in draw(st.lists(st.sampled_from(applied), unique=True))}
+    return ForecastAnswer(outcomes, summaries, tuple(changes), draw(text))
+
+
 def _reply(cls: Any, *extra: Any) -> st.SearchStrategy[Message]:
     return st.booleans().flatmap(
         lambda ok: st.builds(cls, st.just(ok), st.just("") if ok else st.text(min_size=1), text, *extra)
@@ -123,7 +153,7 @@ def _reply(cls: Any, *extra: Any) -> st.SearchStrategy[Message]:
 
 
 STRATEGIES: dict[type[Message], st.SearchStrategy[Message]] = {
-    Hello: st.builds(Hello, text, text, text, text, st.sampled_from(["ping", "distribution", "sync"])),
+    Hello: st.builds(Hello, text, text, text, text, st.sampled_from(["ping", "distribution", "forecast", "sync"])),
     Welcome: st.builds(Welcome, text, text, text, text, hex_256),
     ProtocolErrorMessage: st.builds(ProtocolErrorMessage, st.text(min_size=1), text),
     Bye: st.just(Bye()),
@@ -136,6 +166,8 @@ STRATEGIES: dict[type[Message], st.SearchStrategy[Message]] = {
     Chunk: st.builds(Chunk, count, st.text(max_size=200)),
     Apply: st.builds(Apply, hex_256),
     Result: _results(),
+    ForecastAsk: st.builds(ForecastAsk, hex_256),
+    ForecastAnswer: _forecast_answers(),
     SyncJoin: st.builds(SyncJoin, text, text, text, text, text, text, text),
     SyncJoinReply: _reply(SyncJoinReply, text),
     SyncPull: st.builds(SyncPull, st.lists(text, max_size=4).map(tuple)),

@@ -32,7 +32,7 @@ from tests.protocol.message_samples import RECORD, SAMPLES
 WIRE_TYPES = {
     "hello", "welcome", "error", "bye", "ping", "pong", "auth", "auth_result", "offer", "offer_reply",
     "chunk", "apply", "result", "sync_join", "sync_join_reply", "sync_pull", "sync_data", "sync_push",
-    "sync_ack", "sync_leave",
+    "sync_ack", "sync_leave", "forecast_ask", "forecast_answer",
 }  # fmt: skip
 
 
