@@ -44,7 +44,7 @@ from mfp_console.errors import (
 )
 from mfp_console.fleet_file import FleetSpec, MachineSpec
 from mfp_console.protocol import Role
-from mfp_console.protocol.messages import Hello, Welcome
+from mfp_console.protocol.messages import Hello, Purpose, Welcome
 from mfp_console.store import MachineStore
 from mfp_console.store.machine_lock import MachineLock
 
@@ -251,7 +251,8 @@ class Machine:
                 await channel.send_error("E-REFUSED", f"{self.name} does not serve {hello.purpose!r}")
                 self._on_refused(peer, "E-REFUSED", f"no {hello.purpose} function")
                 return
-            self.wake()
+            if hello.purpose != Purpose.FORECAST.value:
+                self.wake()  # M-06; a pre-flight check is answered asleep: it must change nothing
             ident = self.identity
             welcome = Welcome(
                 machine=self.name,

@@ -21,7 +21,7 @@ from mfp_console.engine.panel_session import SystemManagerSecret
 from mfp_console.limits import ADDRESS_BOOK_ENTRIES, BUNDLE_BYTES
 from mfp_console.protocol import encode_frame, make_proof
 from mfp_console.protocol.framing import DEFAULT_MAX_FRAME
-from mfp_console.protocol.messages import Apply, Auth, Chunk, Hello, Offer
+from mfp_console.protocol.messages import Apply, Auth, Chunk, Hello, Offer, ProtocolErrorMessage
 from tests.protocol.message_samples import SAMPLES
 from tests.reliability.live_fleet import LiveFleet, RawPeer
 
@@ -115,7 +115,8 @@ def _authenticated(welcome_challenge: str) -> bytes:
     return frame(Auth(make_proof(key, welcome_challenge, "host", TARGET)))
 
 
-async def _valid_prefix_then(live: LiveFleet, tail: list[bytes], total_bytes: int = 100) -> list[dict]:
+async def _valid_prefix_then(live: LiveFleet, tail: list[bytes], total_bytes: int = 100,
+                             hello: Hello = HELLO) -> list[dict]:
     """Hello, a correct proof and an offer of every category (announcing ``total_bytes`` in ``len(tail) - 1``
     chunks), then ``tail`` — a peer that knows the PIN."""
     from mfp_console.engine.net.transport import dial
@@ -137,7 +138,7 @@ async def _valid_prefix_then(live: LiveFleet, tail: list[bytes], total_bytes: in
         return got
 
     try:
-        await stream.send(frame(HELLO))
+        await stream.send(frame(hello))
         welcome = await read_one()
         assert welcome is not None and welcome["type"] == "welcome"
         await stream.send(_authenticated(welcome["challenge"]))
@@ -171,6 +172,25 @@ def test_right_pin_but_wrong_digest_or_bundle_changes_nothing(live: LiveFleet) -
     )
     assert frames[-1]["type"] == "error" and "bad distribution bundle" in frames[-1]["reason"]
     assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before
+    assert live.run(lambda: live.fleet.ping("host", TARGET)).ok
+
+
+def test_a_forecast_cannot_be_turned_into_an_update(live: LiveFleet) -> None:
+    """A peer that knows the PIN opens a pre-flight check, sends a whole valid bundle and then ``Apply``:
+    the machine refuses the ``Apply`` (no forecast state leads to an update) and keeps its data."""
+    COUNTS["inputs"] += 1
+    from mfp_console.protocol.messages import bundle_digest
+
+    before = live.call(lambda: live.fleet.data.device_info(TARGET))
+    point = live.call(lambda: live.fleet.distribution.restore_point(TARGET))
+    text = _bundle_text(printer_settings=[["Copies", "99"]])
+    forecast = Hello("host", "iR-ADV C5560", "iR-ADV C5500", "93.01", "forecast")
+    frames = live.run(lambda: _valid_prefix_then(
+        live, [frame(Chunk(0, text)), frame(Apply(bundle_digest(text)))], len(text.encode()), hello=forecast))
+    assert frames[-1]["type"] == "error" and "expected Chunk or ForecastAsk after Chunk, got Apply" in \
+        frames[-1]["reason"]
+    assert live.call(lambda: live.fleet.data.device_info(TARGET)) == before
+    assert live.call(lambda: live.fleet.distribution.restore_point(TARGET)) == point
     assert live.run(lambda: live.fleet.ping("host", TARGET)).ok
 
 
@@ -283,6 +303,10 @@ def test_valid_messages_out_of_order_are_refused(live: LiveFleet, kinds: list) -
     messages = [SAMPLES[k] for k in kinds]
     if isinstance(messages[0], Hello) and len(messages) == 1:
         messages.append(SAMPLES[Chunk])  # a lone hello is a good start: make it go wrong
+    if isinstance(messages[0], ProtocolErrorMessage):
+        # A peer that opens by giving up is owed no answer (the machine just closes): start with a
+        # message out of order instead, so each example is one the machine must refuse in words.
+        messages.insert(0, SAMPLES[Chunk])
     data = b"".join(frame(m) for m in messages)
     hostile(live, data)
 

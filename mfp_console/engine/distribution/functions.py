@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from mfp_console.domain.schedule import AutoDistribution
 from mfp_console.engine.distribution.auto import AutoDistributionTimer
+from mfp_console.engine.distribution.forecast import serve_forecast
 from mfp_console.engine.distribution.job import DistributionJob
 from mfp_console.engine.distribution.receiver import serve_distribution
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.views import JobStatus
-from mfp_console.protocol.messages import Hello, Welcome
+from mfp_console.protocol.messages import Hello, Purpose, Welcome
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
@@ -21,15 +22,21 @@ __all__ = ["DistributionReceiver", "DistributionSender"]
 
 
 class DistributionReceiver:
-    """The client function: answers conversations of purpose ``distribution`` (DID-08…DID-20)."""
+    """The client function: answers conversations of purpose ``distribution`` (DID-08…DID-20), and the
+    emulator's pre-flight checks (purpose ``forecast``), which only a machine that receives can answer."""
 
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
-        machine.responders["distribution"] = self.serve
+        machine.responders[Purpose.DISTRIBUTION.value] = self.serve
+        machine.responders[Purpose.FORECAST.value] = self.forecast
 
     async def serve(self, channel: Channel, hello: Hello, welcome: Welcome) -> None:
         """Serves one distribution from a host."""
         await serve_distribution(self.machine, channel, hello, welcome)
+
+    async def forecast(self, channel: Channel, hello: Hello, welcome: Welcome) -> None:
+        """Answers one pre-flight check from a host, changing nothing."""
+        await serve_forecast(self.machine, channel, hello, welcome)
 
     def start(self) -> None:
         """Nothing to resume: the listener brings the next distribution."""

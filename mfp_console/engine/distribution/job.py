@@ -17,14 +17,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from mfp_console.domain.communication_log import LogEntry
-from mfp_console.domain.destination_status import (
-    ERROR_CODES,
-    DestinationResult,
-    StatusKind,
-)
+from mfp_console.domain.destination_status import DestinationResult, StatusKind
 from mfp_console.domain.device_info import Category, DeviceInformation
 from mfp_console.domain.device_info_json import category_to_json
 from mfp_console.domain.inboxes import without_protected
@@ -35,19 +32,15 @@ from mfp_console.engine.events import (
     DistributionPreparing,
     DistributionStarted,
 )
-from mfp_console.engine.net.channel import PeerClosed, PeerError
-from mfp_console.engine.net.outbound import open_conversation
+from mfp_console.engine.distribution.offer import converse
+from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobStatus, JobView
-from mfp_console.errors import ProtocolError, TransportError
-from mfp_console.protocol import encode_frame, make_proof
+from mfp_console.protocol import encode_frame
 from mfp_console.protocol.messages import (
     Apply,
-    Auth,
-    AuthResult,
     Bye,
     Chunk,
-    Offer,
     OfferReply,
     Result,
     bundle_digest,
@@ -302,57 +295,17 @@ class DistributionJob:
 
     async def _converse(self, name: str, target: str) -> DestinationResult:
         """One conversation with one client; never raises for the client's refusal, it reports it."""
-        if not target:
-            return DestinationResult(name, StatusKind.NG, "E-UNREACH", "no machine answers at that address")
-        host, bundle = self.host, self.bundle
-        try:
-            opened = await open_conversation(self.runtime, host, target, "distribution")
-        except TransportError as exc:
-            return DestinationResult(name, StatusKind.NG, _code(exc.code), str(exc))
-        except ProtocolError as exc:
-            return DestinationResult(name, StatusKind.NG, "E-PROTOCOL", str(exc))
-        channel = opened.channel
-        transferring = False
-        try:
-            proof = make_proof(host.secret.auth_key, opened.welcome.challenge, host.name, target)
-            await channel.send(Auth(proof=proof))
-            auth = await channel.expect(AuthResult)
-            if not auth.ok:
-                return DestinationResult(name, StatusKind.NG, auth.code or "E-AUTH", auth.reason)
-            await channel.send(
-                Offer(
-                    job_id=self.job_id,
-                    categories=tuple(c.value for c in bundle.categories),
-                    include_network=bundle.include_network,
-                    total_bytes=bundle.size,
-                    chunk_count=len(bundle.frames),
-                    card_reader=host.identity.options.card_reader,
-                )
-            )
-            reply = await channel.expect(OfferReply)
-            if reply.code:
-                return DestinationResult(name, StatusKind.NG, reply.code, reply.reason)
-            transferring = True
-            for frame in bundle.frames:
-                await channel.send_encoded(Chunk, frame)
-            await channel.send(Apply(sha256=bundle.digest))
-            result = await channel.expect(Result)
-            await channel.send(Bye())
-            if result.code == "OK":
-                return DestinationResult(name, StatusKind.OK, "", result.detail)
-            return DestinationResult(name, StatusKind.NG, result.error or "E-PROTOCOL", result.detail)
-        except PeerError as exc:
-            code = exc.code if exc.code.startswith("E-") else "E-PROTOCOL"
-            return DestinationResult(name, StatusKind.NG, code, exc.reason)
-        except (PeerClosed, TransportError) as exc:
-            code = "E-INTERRUPTED" if transferring or isinstance(exc, PeerClosed) else _code(exc.code)
-            return DestinationResult(name, StatusKind.NG, code, f"link lost: {exc}")
-        except ProtocolError as exc:
-            await channel.send_error("E-PROTOCOL", str(exc))
-            return DestinationResult(name, StatusKind.NG, "E-PROTOCOL", str(exc))
-        finally:
-            await channel.close()
+        return await converse(self.runtime, self.host, self.bundle, name, target, purpose="distribution",
+                              job_id=self.job_id, finish=partial(self._transfer, name))
 
-
-def _code(code: str) -> str:
-    return code if code in ERROR_CODES else "E-PROTOCOL"
+    async def _transfer(self, name: str, channel: Channel, reply: OfferReply) -> DestinationResult:
+        """The client accepted: the chunks, ``Apply``, the client's result, ``Bye``."""
+        bundle = self.bundle
+        for frame in bundle.frames:
+            await channel.send_encoded(Chunk, frame)
+        await channel.send(Apply(sha256=bundle.digest))
+        result = await channel.expect(Result)
+        await channel.send(Bye())
+        if result.code == "OK":
+            return DestinationResult(name, StatusKind.OK, "", result.detail)
+        return DestinationResult(name, StatusKind.NG, result.error or "E-PROTOCOL", result.detail)

@@ -20,7 +20,9 @@ from mfp_console.domain.distribution_rules import restore_categories
 from mfp_console.domain.machine import Activity, Function
 from mfp_console.domain.receiving import NO_SEND_OPTION_REASON, ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
+from mfp_console.domain.distribution_forecast import DestinationForecast
 from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY
+from mfp_console.engine.distribution.forecast import forecast_destinations
 from mfp_console.engine.distribution.functions import (
     DistributionReceiver,
     DistributionSender,
@@ -165,16 +167,19 @@ class DistributionPart:
                 LogEntry(now, now, "Auto", "", tuple(c.label for c in schedule.categories), "NG", "",
                          f"auto distribution not started: {getattr(exc, 'reason', str(exc))}"))
 
-    def _start_job(
+    def _plan(
         self,
         host: str,
         categories: Collection[Category],
         destinations: Collection[str],
         include_network: bool,
-        trigger: str,
-    ) -> DistributionJob:
+        what: str,
+    ) -> tuple[Machine, list[Destination], Bundle]:
+        """Checks that the host may distribute now and builds what it would send: the picked destinations in
+        list order and the bundle. A run and a pre-flight check go through the same checks, so a pre-flight
+        check is refused where the run would be."""
         machine = self._machines(host)
-        machine.require_operable("a distribution")
+        machine.require_operable(what)
         sender = self._sender(host)
         if sender is None:
             raise RuleRefusal(f"{host} is not a distribution host", "DID-01")
@@ -197,6 +202,39 @@ class DistributionPart:
             if set(categories) <= {Category.ADDRESS_BOOK}:
                 raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
         bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars, withheld)
+        return machine, picked, bundle
+
+    async def forecast(
+        self,
+        host: str,
+        categories: Collection[Category],
+        destinations: Collection[str],
+        include_network: bool = False,
+    ) -> list[DestinationForecast]:
+        """The pre-flight check (the emulator's aid, no Canon screen): for each picked destination, in list
+        order, what ``<Start Manual Distribution>`` with these categories would meet and change now.
+
+        Each client is asked over the same mutual-TLS conversation a run uses and changes nothing (see
+        :mod:`~mfp_console.engine.distribution.forecast`). Administrator only (DID-01); refused where the
+        run would be refused.
+        """
+        self._panel.require_admin(host, "DID-01")
+        machine, picked, bundle = self._plan(host, categories, destinations, include_network,
+                                             "a pre-flight check")
+        targets = {d.name: self.resolve_destination(d) for d in picked}
+        return await forecast_destinations(self._runtime, machine, bundle, [d.name for d in picked], targets)
+
+    def _start_job(
+        self,
+        host: str,
+        categories: Collection[Category],
+        destinations: Collection[str],
+        include_network: bool,
+        trigger: str,
+    ) -> DistributionJob:
+        machine, picked, bundle = self._plan(host, categories, destinations, include_network, "a distribution")
+        sender = self._sender(host)
+        assert sender is not None  # _plan checked it
         job_id = int(machine.store.get_config("next_job_id", 1))
         machine.store.set_config("next_job_id", job_id + 1)
         job = DistributionJob(

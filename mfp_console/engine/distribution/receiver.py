@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ from mfp_console.protocol.messages import (
     AuthResult,
     Bye,
     Chunk,
+    ForecastAsk,
     Hello,
     Offer,
     OfferReply,
@@ -56,10 +57,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECEIVING_SETTINGS_KEY",
+    "OfferTaken",
     "ReceivedBundle",
     "decode_bundle",
     "decode_received_bundle",
+    "receive_bundle",
+    "receive_offer",
+    "received_log",
     "receiving_settings",
+    "result_detail",
     "serve_distribution",
 ]
 
@@ -174,26 +180,44 @@ def _skip(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, welcome: Welcome) -> None:
-    """Serves one distribution from a host (the responder of purpose ``distribution``)."""
-    clock = machine.runtime.clock
-    started = clock.now()
+@dataclass(frozen=True)
+class OfferTaken:
+    """An offer a client accepted (some of): the offer, its categories and the client's decision."""
+
+    offer: Offer
+    offered: list[Category]
+    decision: OfferDecision
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The offered categories' panel labels, for the log."""
+        return tuple(c.label for c in self.offered)
+
+
+async def receive_offer(machine: Machine, channel: Channel, hello: Hello, welcome: Welcome,
+                        log: Callable[[str, str, tuple[str, ...], str], LogEntry], *,
+                        log_refused_offer: bool = True) -> OfferTaken | None:
+    """Checks the host's DID-08 proof, reads its offer and answers it from ``<Receiving Settings>``.
+
+    A real run and a pre-flight check both start here, so a forecast meets the same answer. A wrong proof
+    is always logged (it is how guessing shows, docs/security.md); a refused offer is logged when
+    ``log_refused_offer`` (a real run).
+
+    Returns:
+        The offer and the decision when at least one category is accepted; None when the conversation
+        ended (wrong proof, or nothing accepted).
+    """
     host = hello.machine
-
-    def log(result: str, code: str, contents: tuple[str, ...], detail: str) -> LogEntry:
-        return LogEntry(started, clock.now(), "Received", host, contents, result, code, detail)
-
     auth = await channel.expect(Auth)
     if not check_proof(machine.secret.auth_key, welcome.challenge, host, machine.name, auth.proof):
         reason = "the host's System Manager ID/PIN differ from this machine's"
         await channel.send(AuthResult(ok=False, code="E-AUTH", reason=reason))
         _log_refusal(machine, log("NG", "E-AUTH", (), reason))
-        return
+        return None
     await channel.send(AuthResult(ok=True, code="", reason=""))
 
     offer = await channel.expect(Offer)
     offered = [Category(v) for v in offer.categories]
-    labels = tuple(c.label for c in offered)
     decision = decide_offer(
         host_series=hello.series,
         client_series=machine.identity.series,
@@ -210,10 +234,23 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
             reason=decision.reason,
         )
     )
+    taken = OfferTaken(offer, offered, decision)
     if not decision.ok:
-        _log_refusal(machine, log("NG", decision.code, labels, decision.reason))
-        return
+        if log_refused_offer:
+            _log_refusal(machine, log("NG", decision.code, taken.labels, decision.reason))
+        return None
+    return taken
 
+
+async def receive_bundle(channel: Channel, taken: OfferTaken, end: type[Apply] | type[ForecastAsk]) -> ReceivedBundle:
+    """Reads the offered chunks and the message that ends them (``Apply``, or ``ForecastAsk`` for a
+    forecast), checks size and digest, and decodes the bundle.
+
+    Raises:
+        RemoteProtocolError: More bytes than announced, another size or digest, or a bundle that is not
+            the JSON of exactly the offered categories.
+    """
+    offer = taken.offer
     # The offer's sizes were bounded when it was parsed (limits); hold the chunks to them as they
     # come, so a peer cannot make this machine buffer more than it announced. A character is at least one
     # UTF-8 byte, so counting characters is a cheap bound; the exact byte count is checked once at the end.
@@ -225,27 +262,48 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         if received > offer.total_bytes:
             raise RemoteProtocolError(f"the chunks hold more than the {offer.total_bytes} bytes the offer announced")
         pieces.append(piece)
-    apply = await channel.expect(Apply)
+    closing = await channel.expect(end)
     text = "".join(pieces)
     del pieces
     raw = text.encode("utf-8")
     if len(raw) != offer.total_bytes:
         raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
     digest = hashlib.sha256(raw).hexdigest()
-    if digest != apply.sha256:
-        raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
-    bundle = decode_received_bundle(text, offered, digest)
+    if digest != closing.sha256:
+        raise RemoteProtocolError(f"the bundle's SHA-256 does not match the {end.TYPE} message")
+    return decode_received_bundle(text, taken.offered, digest)
 
+
+def received_log(machine: Machine, hello: Hello) -> Callable[[str, str, tuple[str, ...], str], LogEntry]:
+    """Makes the client's ``Received`` log entries of one conversation (DID-23), started now."""
+    clock = machine.runtime.clock
+    started = clock.now()
+
+    def log(result: str, code: str, contents: tuple[str, ...], detail: str) -> LogEntry:
+        return LogEntry(started, clock.now(), "Received", hello.machine, contents, result, code, detail)
+
+    return log
+
+
+async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, welcome: Welcome) -> None:
+    """Serves one distribution from a host (the responder of purpose ``distribution``)."""
+    log = received_log(machine, hello)
+    taken = await receive_offer(machine, channel, hello, welcome, log)
+    if taken is None:
+        return
+    bundle = await receive_bundle(channel, taken, Apply)
+    size = taken.offer.total_bytes
+    decision = taken.decision
     try:
-        outcomes, skipped = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
-                                         decision.refused)
+        outcomes, skipped = await _apply(machine, taken.offer, hello, bundle, decision.accepted, size, log,
+                                         taken.labels, decision.refused)
     except StoreError as exc:
         # Nothing was applied (the update is one transaction); the machine is idle again and says why.
         reason = f"the update could not be stored: {exc}"
-        _log_refusal(machine, log("NG", "E-INTERRUPTED", labels, reason))
+        _log_refusal(machine, log("NG", "E-INTERRUPTED", taken.labels, reason))
         await channel.send(Result(code="NG", error="E-INTERRUPTED", outcomes={}, detail=reason))
         return
-    await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=_result_detail(decision, skipped)))
+    await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=result_detail(decision, skipped)))
     try:
         await channel.expect(Bye)
     except Exception:  # the host may hang up right after the result; the update is already stored
@@ -314,7 +372,7 @@ async def _apply(
     return outcomes, update.skipped_settings
 
 
-def _result_detail(decision: OfferDecision, skipped: tuple[str, ...]) -> str:
+def result_detail(decision: OfferDecision, skipped: tuple[str, ...]) -> str:
     """The destination's detail on the host: what was accepted and refused, and (DID-26) the settings
     values this machine's series does not have."""
     detail = decision.log_text()
