@@ -21,6 +21,7 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("fleet", "ping"): [],
     ("fleet", "reset"): [],
     ("machine",): ["--name", "host"],
+    ("distribute",): ["--dry-run"],
     ("check",): ["s.yaml"],
     ("play",): ["--headless", "s.yaml"],
     ("serve",): [],
