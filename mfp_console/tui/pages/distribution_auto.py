@@ -1,7 +1,9 @@
 """``<Set Auto Distribution>`` (DID-21, DID-22): ``<Off>``, ``<Everyday>`` or ``<Specify Days>`` (``<Sun>``–``<Sat>``)
 with five four-digit start times each, then the categories, then the destinations, then ``<OK>``.
 
-Start times are checked the way the machine checks them (``0000``–``2359``, exactly four digits): a refusal
+The destinations step opens the emulator's pre-flight check (:mod:`~mfp_console.tui.screens.preflight`) of
+the categories and destinations being saved, as if the run came now. Start times are checked the way the
+machine checks them (``0000``–``2359``, exactly four digits): a refusal
 names DID-21, the slot and the reason. After ``<OK>`` the page shows when the next auto distribution is due.
 """
 
@@ -27,6 +29,7 @@ from mfp_console.domain.schedule import (
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
+from mfp_console.tui.screens.preflight import PREFLIGHT_LABEL, PreflightScreen
 from mfp_console.tui.widgets.did_parts import CategoryToggles, DestinationStatusTable
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -99,6 +102,7 @@ class AutoDistributionPage(PanelPage):
             with Horizontal(classes="page-keys"):
                 yield TouchButton("<Select All>", key="all", id="auto-all")
                 yield TouchButton("<Clear Selection>", key="none", id="auto-none")
+                yield TouchButton(PREFLIGHT_LABEL, key="preflight", id="auto-preflight")
 
     def on_mount(self) -> None:
         self.query_one(DestinationStatusTable).show(
@@ -261,6 +265,17 @@ class AutoDistributionPage(PanelPage):
     @on(Button.Pressed, "#auto-none")
     def _none(self) -> None:
         self.query_one(DestinationStatusTable).set_all(False)
+
+    @on(Button.Pressed, "#auto-preflight")
+    def _preflight(self) -> None:
+        """The emulator's pre-flight check of the schedule's categories and destinations, as if it ran now."""
+        schedule = self._schedule()
+        if not schedule.destinations:
+            self._refuse("Tick at least one destination")
+            return
+        self.app.push_screen(PreflightScreen(self.fleet, self.machine, tuple(schedule.categories),
+                                             schedule.destinations, schedule.include_network,
+                                             "This auto distribution, run now, would send"))
 
 
 def _five(slots: tuple[str, ...]) -> list[str]:

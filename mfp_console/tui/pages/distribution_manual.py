@@ -2,6 +2,7 @@
 ``<Start Manual Distribution>``; each destination's ``<Status>`` cell follows the engine's events live, a
 progress bar counts the destinations done, and ``<Cancel>`` lets the destination(s) already transferring
 finish while the others end ``Canceled`` (DID-07). Destinations not ticked keep their old status (DID-04).
+The emulator's pre-flight check (:mod:`~mfp_console.tui.screens.preflight`) opens from the destination list.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mfp_console.engine.events import (
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import refusal_box
+from mfp_console.tui.screens.preflight import PREFLIGHT_LABEL, PreflightScreen
 from mfp_console.tui.widgets.did_parts import CategoryToggles, DestinationStatusTable
 from mfp_console.tui.widgets.touch import TouchButton
 
@@ -42,7 +44,8 @@ class ManualDistributionPage(PanelPage):
     ManualDistributionPage #manual-destinations { display: none; }
     ManualDistributionPage.-destinations #manual-categories { display: none; }
     ManualDistributionPage.-destinations #manual-destinations { display: block; }
-    ManualDistributionPage #manual-sending { height: auto; color: $text-muted; }
+    ManualDistributionPage #manual-sending-row { height: auto; }
+    ManualDistributionPage #manual-sending { height: auto; width: 1fr; color: $text-muted; }
     ManualDistributionPage #manual-progress-row { height: 1; }
     ManualDistributionPage #manual-progress { width: auto; }
     ManualDistributionPage #manual-progress Bar { width: 24; }
@@ -62,7 +65,9 @@ class ManualDistributionPage(PanelPage):
         with Vertical(id="manual-destinations"):
             yield Static(id="manual-dest-title", classes="page-title")
             yield DestinationStatusTable(id="manual-table")
-            yield Static(id="manual-sending")
+            with Horizontal(id="manual-sending-row"):
+                yield Static(id="manual-sending")
+                yield TouchButton(PREFLIGHT_LABEL, key="preflight", id="manual-preflight", compact=True)
             with Horizontal(id="manual-progress-row"):
                 yield ProgressBar(total=1, show_eta=False, id="manual-progress")
                 yield Static(id="manual-run-line")
@@ -144,6 +149,17 @@ class ManualDistributionPage(PanelPage):
     @on(Button.Pressed, "#manual-none")
     def _none(self) -> None:
         self.query_one(DestinationStatusTable).set_all(False)
+
+    @on(Button.Pressed, "#manual-preflight")
+    def _preflight(self) -> None:
+        """The emulator's pre-flight check of what <Start Manual Distribution> would do now."""
+        toggles = self.query_one(CategoryToggles)
+        picked = self.query_one(DestinationStatusTable).ticked_in_order()
+        if not picked:
+            self.app.push_screen(refusal_box(RuleRefusal("Tick at least one destination", "DID-04")))
+            return
+        self.app.push_screen(PreflightScreen(self.fleet, self.machine, toggles.categories, picked,
+                                             toggles.include_network, "<Start Manual Distribution> now would send"))
 
     @on(Button.Pressed, "#manual-start")
     def _start(self) -> None:
