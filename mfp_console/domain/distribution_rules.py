@@ -36,6 +36,7 @@ __all__ = [
     "AppliedUpdate",
     "RestorePoint",
     "apply_received",
+    "protected_kept_phrase",
     "restore_categories",
     "restore_point_of",
     "setting_is_deliverable",
@@ -210,6 +211,13 @@ def restore_categories(
     return _result(current, info, outcomes)
 
 
+def protected_kept_phrase(inboxes: Collection[str]) -> str:
+    """The part of ``<Settings/Registration Value>``'s log sentence naming the client's own inboxes protected by
+    a password that were kept (DID-27), e.g. ``, inboxes protected by a password kept (Confidential Fax Inbox
+    03)``; empty when there are none."""
+    return f", inboxes protected by a password kept ({', '.join(sorted(inboxes))})" if inboxes else ""
+
+
 def _apply_inbox_rule(
     info: DeviceInformation, applied: set[Category], restored: InboxUrlSend | None
 ) -> DeviceInformation:
@@ -320,7 +328,7 @@ def _settings_values(
     if skipped_network:
         text += f", {skipped_network} network settings kept (<Exclude>)"
     if mine_protected:
-        text += f", inboxes protected by a password kept ({', '.join(sorted(mine_protected))})"
+        text += protected_kept_phrase(mine_protected)
     if skipped:
         text += f", {len(skipped)} skipped: not on this machine's series ({', '.join(skipped)})"
     return tuple(result), text, skipped

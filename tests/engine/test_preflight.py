@@ -8,6 +8,8 @@ forecast, with the same detail, and that what the forecast said would change is 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import Category, InboxUrlSend
 from mfp_console.domain.distribution_forecast import ChangeKind, changes_between
+from mfp_console.domain.inboxes import protected_inboxes
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.engine.fleet import Fleet
@@ -122,6 +125,13 @@ async def real_run(fleet: Fleet, destinations: list[str], categories=ALL) -> dic
     return dict(job.results)
 
 
+PROTECTED = re.compile(r"inboxes protected by a password kept \(([^)]*)\)")
+
+
+def count_names(match: re.Match[str]) -> str:
+    return f"{len(match.group(1).split(', '))} inboxes protected by a password kept"
+
+
 @pytest.mark.rules("DID-05", "DID-08", "DID-09", "DID-10", "DID-14", "DID-18", "DID-19", "DID-26", "DID-28",
                    "M-06", "M-09")
 async def test_the_forecast_is_what_the_real_run_meets_for_every_code_and_changes_nothing(lab: Fleet) -> None:
@@ -159,7 +169,8 @@ async def test_the_forecast_is_what_the_real_run_meets_for_every_code_and_change
             was, now, forecast.accepted, skipped_settings=skipped.names if skipped else (),
             card_reader_mismatch=name == "reader"), name
         entry = lab.distribution.communication_log(name)[0]
-        assert all(f"<{c.label}>: {text}" in entry.detail for c, text in forecast.summaries.items())
+        for category, text in forecast.summaries.items():  # the log's sentence, the inboxes' names counted
+            assert f"<{category.label}>: {text}" in PROTECTED.sub(count_names, entry.detail), (name, category)
         assert lab.distribution.restore_point(name).categories == tuple(
             c for c in Category if c in forecast.accepted and was.category(c) != now.category(c))
     assert seen["ok-partial"].refused == (
@@ -221,5 +232,9 @@ async def test_a_forecast_names_only_what_the_host_has(fleet: Fleet) -> None:
                   | {f.name for f in host.address_book.favourites})
     named = {name for change in seen.changes for name in change.names}
     assert named and named <= host_names
+    told = json.dumps(seen.to_json(), ensure_ascii=False)
     secrets = {d.password_hash for d in client.department_ids.departments}
-    assert not any(secret in repr(seen.to_json()) for secret in secrets)
+    assert secrets and not any(secret in told for secret in secrets)
+    own = protected_inboxes(client.settings_values) - protected_inboxes(host.settings_values)
+    assert own and not any(inbox in told for inbox in own)  # DID-27: which inboxes it protects stays its own
+    assert f"{len(protected_inboxes(client.settings_values))} inboxes protected by a password kept" in told

@@ -26,14 +26,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from mfp_console.domain.destination_status import DestinationResult, StatusKind
-from mfp_console.domain.device_info import Category
+from mfp_console.domain.device_info import Category, DeviceInformation
 from mfp_console.domain.distribution_forecast import (
     Change,
     DestinationForecast,
     changes_between,
     clip_text,
 )
-from mfp_console.domain.distribution_rules import apply_received
+from mfp_console.domain.distribution_rules import apply_received, protected_kept_phrase
+from mfp_console.domain.inboxes import protected_inboxes
 from mfp_console.engine.distribution.offer import converse
 from mfp_console.engine.distribution.receiver import (
     receive_bundle,
@@ -114,6 +115,15 @@ async def _ask(name: str, bundle: Bundle, channel: Channel, reply: OfferReply) -
     )
 
 
+def _told(category: Category, sentence: str, before: DeviceInformation) -> str:
+    """A category's log sentence as a forecast may tell it to the host: the names of this machine's own
+    inboxes protected by a password (DID-27) become a count (docs/security.md)."""
+    mine = protected_inboxes(before.settings_values)
+    if category is not Category.SETTINGS_VALUES or not mine:
+        return sentence
+    return sentence.replace(protected_kept_phrase(mine), f", {len(mine)} inboxes protected by a password kept")
+
+
 async def serve_forecast(machine: Machine, channel: Channel, hello: Hello, welcome: Welcome) -> None:
     """Answers one pre-flight check from a host (the responder of purpose ``forecast``); changes nothing."""
     taken = await receive_offer(machine, channel, hello, welcome, received_log(machine, hello),
@@ -136,9 +146,10 @@ async def serve_forecast(machine: Machine, channel: Channel, hello: Hello, welco
                               card_reader_mismatch=card_reader_mismatch)
     outcomes = {c.value: "applied" for c in update.outcomes}
     outcomes.update({c.value: clip_text(f"refused: {why}") for c, why in decision.refused})
+    summaries = {c.value: clip_text(_told(c, text, before)) for c, text in update.outcomes.items()}
     await channel.send(ForecastAnswer(
         outcomes=outcomes,
-        summaries={c.value: clip_text(text) for c, text in update.outcomes.items()},
+        summaries=summaries,
         changes=tuple(change.to_json() for change in changes),
         detail=clip_text(result_detail(decision, update.skipped_settings)),
     ))
