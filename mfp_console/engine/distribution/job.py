@@ -109,6 +109,8 @@ class DistributionJob:
     destinations: tuple[str, ...]
     targets: dict[str, str]
     concurrency: int = 1
+    unreachable: dict[str, str] = field(default_factory=dict)
+    """Why a destination without a target is not dialled (M-07, M-09), by destination name."""
     trigger: str = "manual"
     results: dict[str, DestinationResult] = field(default_factory=dict)
     status: JobStatus = JobStatus.RUNNING
@@ -230,7 +232,8 @@ class DistributionJob:
     async def _converse(self, name: str, target: str) -> DestinationResult:
         """One conversation with one client; never raises for the client's refusal, it reports it."""
         if not target:
-            return DestinationResult(name, StatusKind.NG, "E-UNREACH", "no machine answers at that address")
+            return DestinationResult(name, StatusKind.NG, "E-UNREACH",
+                                     self.unreachable.get(name) or "no machine answers at that address")
         host, bundle = self.host, self.bundle
         try:
             opened = await open_conversation(self.runtime, host, target, "distribution")
