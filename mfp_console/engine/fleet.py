@@ -44,7 +44,12 @@ from mfp_console.engine.net.control import ControlServer, control_socket_path
 from mfp_console.engine.net.ping import PingResult, ping_machine, serve_ping
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.panel_session import SystemManagerSecret
-from mfp_console.engine.placement import is_local_address, listen_as_planned, show_network_settings
+from mfp_console.engine.placement import (
+    is_local_address,
+    listen_as_planned,
+    show_network_settings,
+    with_network_address,
+)
 from mfp_console.engine.runtime import PkiView, Runtime, Timeouts
 from mfp_console.engine.sync.part import SyncPart
 from mfp_console.engine.sync.server_change import ServerChangeTracker
@@ -232,6 +237,7 @@ class Fleet:
 
     def _seed(self, store: MachineStore, spec: MachineSpec) -> None:
         info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name))
+        info = with_network_address(info, self._runtime.addresses.plan(spec.name).ipv4, spec.name)  # M-09
         secret = SystemManagerSecret.from_id_pin(spec.system_manager_id, spec.system_manager_pin)
         store.seed(info)
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec)})

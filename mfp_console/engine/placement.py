@@ -25,14 +25,16 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from dataclasses import replace
 
-from mfp_console.domain.device_info import Category, SettingValue
+from mfp_console.domain.device_info import Category, DeviceInformation, SettingValue
 from mfp_console.engine.addresses import Listening, PlannedAddress, is_loopback
 from mfp_console.engine.machine import Machine
 from mfp_console.errors import ConfigError, TransportError
 from mfp_console.store import MachineStore
 
-__all__ = ["IPV4_SETTING", "HOST_NAME_SETTING", "is_local_address", "listen_as_planned", "show_network_settings"]
+__all__ = ["HOST_NAME_SETTING", "IPV4_SETTING", "is_local_address", "listen_as_planned", "show_network_settings",
+           "with_network_address"]
 
 _log = logging.getLogger(__name__)
 
@@ -105,10 +107,9 @@ def is_local_address(host: str) -> bool:
     return False
 
 
-def show_network_settings(store: MachineStore, plan: PlannedAddress, host_name: str) -> None:
-    """Writes the machine's address and host name into its ``<Network Settings>`` when they differ (M-09)."""
-    info = store.load_device_info()
-    wanted = {IPV4_SETTING: plan.ipv4, HOST_NAME_SETTING: host_name}
+def with_network_address(info: DeviceInformation, ipv4: str, host_name: str) -> DeviceInformation:
+    """``info`` with its ``<Network Settings>`` IPv4 address and host name set (the same object when they are)."""
+    wanted = {IPV4_SETTING: ipv4, HOST_NAME_SETTING: host_name}
     changed = False
     values: list[SettingValue] = []
     for item in info.settings_values:
@@ -117,5 +118,12 @@ def show_network_settings(store: MachineStore, plan: PlannedAddress, host_name: 
                 item = SettingValue(item.key, value, item.deliverable, item.network)
                 changed = True
         values.append(item)
-    if changed:
-        store.save_category(Category.SETTINGS_VALUES, tuple(values))
+    return replace(info, settings_values=tuple(values)) if changed else info
+
+
+def show_network_settings(store: MachineStore, plan: PlannedAddress, host_name: str) -> None:
+    """Writes the machine's address and host name into its ``<Network Settings>`` when they differ (M-09)."""
+    info = store.load_device_info()
+    shown = with_network_address(info, plan.ipv4, host_name)
+    if shown is not info:
+        store.save_category(Category.SETTINGS_VALUES, shown.settings_values)

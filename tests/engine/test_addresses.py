@@ -54,6 +54,25 @@ async def test_m09_network_settings_show_the_address_the_machine_really_listens_
             pass  # really listening there
 
 
+@pytest.mark.rules("M-09")
+async def test_m09_an_address_the_fleet_file_changes_shows_in_network_settings_after_a_restart(
+        tmp_path: Path, clock: VirtualClock) -> None:
+    state = tmp_path / "state"
+    first = Fleet.from_file(None, state, clock, handshake_timeout=2.0)
+    await first.start(only=["client-a"])
+    assert network_setting(first, "client-a", "IPv4 Address") == "127.20.0.12"
+    await first.stop()
+    path = tmp_path / "fleet.yaml"
+    path.write_text(_default_fleet_text().replace("  - name: client-a\n", "  - name: client-a\n    address: 127.31.9.60\n"))
+    second = Fleet.from_file(path, state, clock, handshake_timeout=2.0)
+    await second.start(only=["client-a"])
+    try:
+        assert network_setting(second, "client-a", "IPv4 Address") == "127.31.9.60"
+        assert second.status()[1].address.startswith("127.31.9.60:")
+    finally:
+        await second.stop()
+
+
 @pytest.mark.rules("M-09", "DID-02", "DID-04")
 async def test_m09_destinations_registered_by_ipv4_address_and_by_host_name_receive_a_distribution(
         fleet: Fleet) -> None:

@@ -100,13 +100,14 @@ class DistributionPart:
             raise RuleRefusal(f"{address!r} names port {typed.port} but the port given is {port}", "M-09")
         destination = Destination(name, str(TypedAddress(typed.host, None, typed.kind)), typed.port or port)
         registered = self.destinations(host)
+        updated = registered.add(destination)  # the same address written the same way, a name twice, a full list
         target = self._resolution(host, destination).machine
         if target:
             for existing in registered:
-                if self._resolution(host, existing).machine == target and existing.name.casefold() != name.casefold():
+                if self._resolution(host, existing).machine == target:
                     raise RuleRefusal(f"Address {address!r} is already registered as {existing.name!r} "
                                       f"(both reach {target})", "DID-02")
-        self._save_destinations(host, registered.add(destination), f"registered {name}")
+        self._save_destinations(host, updated, f"registered {name}")
         return destination
 
     def search_destinations(self, host: str, depth: int, display_host_name: bool = True) -> list[Destination]:
