@@ -162,6 +162,7 @@ class AddressRegistry:
     def set_spec(self, spec: FleetSpec) -> None:
         """Makes the plan from ``spec`` (the fleet's settings may be tuned while it runs)."""
         self._plan = plan_addresses(spec)
+        self._by_socket = {(p.ipv4, p.port): name for name, p in self._plan.items()}  # one look-up per dial
         self._names = {name.casefold(): name for name in spec.names}
         self._hosts = dict(spec.hosts)
         self._opted = {p.ipv4 for p in self._plan.values() if p.opted_in} | {
@@ -305,9 +306,9 @@ class AddressRegistry:
                                  "it is not dialled (M-07)")
 
     def _machine_at(self, host: str, port: int) -> str:
-        for name, plan in self._plan.items():
-            if plan.ipv4 == host and plan.port == port:
-                return name
+        planned = self._by_socket.get((host, port))
+        if planned:
+            return planned
         for name, listening in self._here.items():
             if (listening.host, listening.port) == (host, port):
                 return name

@@ -76,3 +76,32 @@ def test_a_second_copy_of_a_running_machine_is_refused(tmp_path: Path) -> None:
         assert "Traceback" not in second.stderr
     finally:
         first.stop()
+
+
+def test_a_panel_reaches_a_machine_restarted_in_its_own_process_on_another_port_at_once(tmp_path: Path) -> None:
+    """The panel dials client-a where its run file says now: restarted while its port is taken, client-a
+    listens on another port of its own address, and the panel's host pings it there without a restart."""
+    import socket
+
+    fleet, state = tmp_path / "fleet.yaml", tmp_path / "state"
+    fleet.write_text(default_fleet_text().replace("fleet:\n", "fleet:\n  first_address: 127.21.16.11\n", 1))
+    client = MachineProcess("client-a", "--fleet", str(fleet), "--state-dir", str(state))
+    panel = Panel(state, ("host", "client-b"), "--fleet", str(fleet))
+    blocker = None
+    try:
+        assert client.address == "127.21.16.12:8443" and client.stop() == 0
+        blocker = socket.create_server(("127.21.16.12", 8443))  # someone else now holds client-a's port
+        client = MachineProcess("client-a", "--fleet", str(fleet), "--state-dir", str(state))
+        host, _, port = client.address.rpartition(":")
+        assert host == "127.21.16.12" and port != "8443"
+        pinged = {r["target"]: r for r in cli_json("fleet", "ping", "--fleet", str(fleet),
+                                                    "--state-dir", str(state))["results"]}
+        assert pinged["client-a"]["ok"], pinged["client-a"]
+        row = next(r for r in cli_json("fleet", "status", "--fleet", str(fleet), "--state-dir", str(state))["machines"]
+                   if r["name"] == "client-a")
+        assert row["address"] == client.address and "taken" in row["note"] and row["power"] == "On"
+    finally:
+        assert panel.quit() == 0
+        client.stop()
+        if blocker is not None:
+            blocker.close()
