@@ -14,7 +14,7 @@ from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import Category
 from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import ConfigError, RuleRefusal, ShareError
-from mfp_console.fleet_file import load_fleet_file
+from mfp_console.fleet_file import default_fleet_text
 from mfp_console.smb import ShareCredentials
 
 PIN = "7654321"
@@ -258,9 +258,7 @@ async def test_m07_an_smb_server_is_dialled_only_on_loopback_or_where_the_fleet_
 
     dialled: list[str] = []
     monkeypatch.setattr(backup, "SmbShare", lambda location, *a, **k: dialled.append(location.host) or _Refusing())
-    path = tmp_path / "fleet.yaml"
-    spec_text = load_fleet_file(None)  # the default machines, plus a named NAS
-    assert spec_text.names
+    path = tmp_path / "fleet.yaml"  # the default machines, plus a named NAS
     path.write_text(_default_fleet_text().replace("machines:", "hosts: {nas: 198.51.100.7}\nmachines:", 1))
     fleet = Fleet.from_file(path, tmp_path / "state", clock, handshake_timeout=2.0)
     await fleet.start()
@@ -288,6 +286,4 @@ class _Refusing:
 
 
 def _default_fleet_text() -> str:
-    from mfp_console.fleet_file import default_fleet_text
-
     return default_fleet_text()
