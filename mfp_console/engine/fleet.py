@@ -196,7 +196,7 @@ class Fleet:
             _log.warning("no control socket at %s: %s", server.path, exc)
             return
         self._control = server
-        self._runtime.addresses.control = str(server.path)
+        self._runtime.addresses.control = server.path
 
     async def _answer_control(self, request: dict[str, object]) -> dict[str, object]:
         """Answers ``fleet status`` and ``fleet ping`` of another process (see ``engine/net/control.py``)."""

@@ -178,25 +178,31 @@ async def test_m09_sync_server_typed_as_the_hosts_ipv4_address_with_8443_synchro
 
 @pytest.mark.rules("M-09")
 async def test_m09_a_second_fleet_on_the_same_addresses_takes_other_ports_and_says_so(
-        fleet: Fleet, tmp_path: Path, clock: VirtualClock) -> None:
-    """Two test workers, or a panel and a test, may run the default fleet at once: neither fails to start,
-    and each fleet's typed addresses reach its own machines."""
-    second = Fleet.from_file(None, tmp_path / "second", clock, handshake_timeout=2.0)
-    await second.start()
+        tmp_path: Path, clock: VirtualClock) -> None:
+    """Two test workers, or a panel and a test, may run one fleet file at once: neither fails to start, and
+    each fleet's typed addresses reach its own machines."""
+    path = tmp_path / "fleet.yaml"  # addresses of this test's own: no other test holds their port 8443
+    path.write_text(_default_fleet_text().replace("fleet:\n", "fleet:\n  first_address: 127.31.20.11\n", 1))
+    first = Fleet.from_file(path, tmp_path / "first", clock, handshake_timeout=2.0)
+    second = Fleet.from_file(path, tmp_path / "second", clock, handshake_timeout=2.0)
+    await first.start()
     try:
-        first_rows = {r.name: r for r in fleet.status()}
+        await second.start()
+        first_rows = {r.name: r for r in first.status()}
+        assert all(r.address == f"{r.ipv4}:8443" and r.note == "" for r in first_rows.values())
         for row in second.status():
             assert row.ipv4 == first_rows[row.name].ipv4 and row.address != first_rows[row.name].address
-            assert row.address.rpartition(":")[0] == row.ipv4 and "taken" in row.note
+            assert row.address.rpartition(":")[0] == row.ipv4 and "port 8443" in row.note and "taken" in row.note
         admin(second)
         second.distribution.delete_destination("host", "client-c")
-        second.distribution.register_destination("host", "by-ip", network_setting(second, "client-c", "IPv4 Address"))
-        book = fleet.data.device_info("client-c").address_book
+        second.distribution.register_destination("host", "by-ip", "127.31.20.14")
+        book = first.data.device_info("client-c").address_book
         assert await distribute(second, ["by-ip"]) == {"by-ip": "OK"}
         assert second.data.device_info("client-c").address_book == second.data.device_info("host").address_book
-        assert fleet.data.device_info("client-c").address_book == book  # the other fleet's machine: untouched
+        assert first.data.device_info("client-c").address_book == book  # the other fleet's machine: untouched
     finally:
         await second.stop()
+        await first.stop()
 
 
 @pytest.mark.rules("M-09")

@@ -15,10 +15,12 @@ One JSON line each way per connection, read with the one strict JSON reader and 
 **Why a local socket and not a TLS purpose on the machines' own ports.** The question "what state is
 client-a in" is asked by a person at this computer about processes of this state folder; the answer comes
 from the live objects, and a ping must start *from* the machine that dials. A socket file in the state folder
-(or, when that path is too long for a socket, in a private folder of this user) is reachable only by this
-user: it is made in a folder of mode 0700 and set to 0600, and on Linux the peer's user id is checked as well. Whoever
-can reach it can already read every key in the state folder. Nothing it offers changes a machine. Systems
-without Unix sockets (Windows) open no control channel; ``fleet status`` then shows run-file addresses only.
+is reachable only by this user: it is made in a folder of mode 0700 and set to 0600, and on Linux the peer's
+user id is checked as well. When the state folder's path is too long for a socket, Linux gets an abstract
+socket (no file; the peer's user id is the guard) and other systems a private folder of this user in the
+temporary directory. Whoever can reach it can already read every key in the state folder. Nothing it offers
+changes a machine. Systems without Unix sockets (Windows) open no control channel; ``fleet status`` then
+shows run-file addresses only.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import logging
 import os
 import socket
 import struct
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -48,6 +51,8 @@ MAX_LINE = 4 * 1024 * 1024
 ANSWER_TIMEOUT = 30.0
 """Real seconds a ``fleet`` command waits for an answer (a ping may take a handshake time-out)."""
 _SUN_PATH = 100  # sockaddr_un holds 104-108 bytes depending on the system: keep below the smallest
+ABSTRACT = "@"
+"""How a run file writes a Linux abstract socket name (``@name``)."""
 
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -56,16 +61,27 @@ class ControlError(MfpError):
     """The process behind a control socket did not answer (gone, or an answer that cannot be read)."""
 
 
-def control_socket_path(state_dir: Path, pid: int | None = None) -> Path:
-    """Where this process's control socket goes: ``<state>/run/control/<pid>.sock`` (a 0700 folder), or a private
-    folder of this user under the temporary directory when that path is too long for a Unix socket."""
+def control_socket_path(state_dir: Path, pid: int | None = None) -> str:
+    """Where this process's control socket goes: ``<state>/run/control/<pid>.sock`` (a 0700 folder).
+
+    When that path is too long for a Unix socket: on Linux an abstract socket ``@mfp-console-<uid>-<hash of the
+    state folder>-<pid>`` (no file anywhere; the peer's user id is checked), elsewhere a private folder of this
+    user under the temporary directory.
+    """
     pid = os.getpid() if pid is None else pid
     path = Path(state_dir).resolve() / "run" / "control" / f"{pid}.sock"
     if len(os.fsencode(path)) <= _SUN_PATH:
-        return path
+        return str(path)
     digest = hashlib.sha256(os.fsencode(Path(state_dir).resolve())).hexdigest()[:16]
     uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"mfp-console-{uid}" / f"{digest}-{pid}.sock"
+    if sys.platform.startswith("linux"):
+        return f"{ABSTRACT}mfp-console-{uid}-{digest}-{pid}"
+    return str(Path(tempfile.gettempdir()) / f"mfp-console-{uid}" / f"{digest}-{pid}.sock")
+
+
+def _address(path: str) -> str:
+    """What ``bind``/``connect`` take: an abstract name starts with a NUL byte instead of ``@``."""
+    return "\0" + path[len(ABSTRACT):] if path.startswith(ABSTRACT) else path
 
 
 def _private_folder(folder: Path) -> None:
@@ -83,8 +99,8 @@ class ControlServer:
         handler: Answers one request (a dict with ``op``); its answer is sent back as one JSON line.
     """
 
-    def __init__(self, path: Path, handler: Handler) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str, handler: Handler) -> None:
+        self.path = path
         self._handler = handler
         self._server: asyncio.AbstractServer | None = None
 
@@ -95,10 +111,14 @@ class ControlServer:
 
     async def start(self) -> None:
         """Listens; a stale socket file of a dead process with the same path is replaced."""
-        _private_folder(self.path.parent)  # 0700: nobody else can reach the socket, even before the chmod
-        self.path.unlink(missing_ok=True)
-        self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_LINE)
-        os.chmod(self.path, 0o600)
+        if self.path.startswith(ABSTRACT):  # no file: only the peer's user id guards it (see _same_user)
+            self._server = await asyncio.start_unix_server(self._serve, path=_address(self.path), limit=MAX_LINE)
+            return
+        path = Path(self.path)
+        _private_folder(path.parent)  # 0700: nobody else can reach the socket, even before the chmod
+        path.unlink(missing_ok=True)
+        self._server = await asyncio.start_unix_server(self._serve, path=self.path, limit=MAX_LINE)
+        os.chmod(path, 0o600)
 
     async def close(self) -> None:
         """Stops answering and removes the socket file."""
@@ -107,7 +127,8 @@ class ControlServer:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
             self._server = None
-        self.path.unlink(missing_ok=True)
+        if not self.path.startswith(ABSTRACT):
+            Path(self.path).unlink(missing_ok=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -164,7 +185,7 @@ async def ask(path: str, request: dict[str, Any], timeout: float = ANSWER_TIMEOU
     writer: asyncio.StreamWriter | None = None
     try:
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_unix_connection(path, limit=MAX_LINE)
+            reader, writer = await asyncio.open_unix_connection(_address(path), limit=MAX_LINE)
             writer.write(json.dumps(request, allow_nan=False).encode("utf-8") + b"\n")
             await writer.drain()
             line = await reader.readline()
