@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from mfp_console import __version__
 from mfp_console.cli.common import EXIT_INVALID, add_fleet_options, report_errors
 from mfp_console.cli.fleet_cmd import add_fleet_commands
+from mfp_console.cli.identity_cmd import add_identity_commands
 from mfp_console.cli.machine_cmd import add_machine_command
 from mfp_console.cli.panel_cmd import add_panel_commands, add_panel_options
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_fleet_commands(sub, add_fleet_options)
     add_machine_command(sub, add_fleet_options)
+    add_identity_commands(sub, add_fleet_options)
     add_panel_commands(sub, add_fleet_options)
     for extra in _optional_commands():
         extra(sub, add_fleet_options)

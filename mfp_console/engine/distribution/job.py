@@ -127,6 +127,8 @@ class DistributionJob:
     destinations: tuple[str, ...]
     targets: dict[str, str]
     concurrency: int = 1
+    unreachable: dict[str, str] = field(default_factory=dict)
+    """Why a destination without a target is not dialled (M-07, M-09), by destination name."""
     trigger: str = "manual"
     prepare_seconds: float = 0.0
     """Machine time the host prepares before the first destination (DID-25)."""
@@ -303,7 +305,8 @@ class DistributionJob:
     async def _converse(self, name: str, target: str) -> DestinationResult:
         """One conversation with one client; never raises for the client's refusal, it reports it."""
         if not target:
-            return DestinationResult(name, StatusKind.NG, "E-UNREACH", "no machine answers at that address")
+            return DestinationResult(name, StatusKind.NG, "E-UNREACH",
+                                     self.unreachable.get(name) or "no machine answers at that address")
         host, bundle = self.host, self.bundle
         try:
             opened = await open_conversation(self.runtime, host, target, "distribution")
