@@ -21,6 +21,7 @@ __all__ = ["add_identity_commands"]
 def add_identity_commands(sub: argparse._SubParsersAction, add_options) -> None:  # type: ignore[type-arg]
     """Adds the ``identity`` command and its sub-commands."""
     identity = sub.add_parser("identity", help="export machine identities for another computer, or import them")
+    add_options(identity)  # also between the group and its command: `identity --state-dir D export …`
     identity_sub = identity.add_subparsers(dest="identity_command", required=True, metavar="{export,import}")
     export = identity_sub.add_parser(
         "export", help="write machines' keys, certificates and the fleet CA certificate to a new file (mode 0600)")
