@@ -1,7 +1,8 @@
 """Fleet files: the YAML description of a fleet (machines, models, options, PINs, distances, seed data).
 
 A fleet file has a ``fleet:`` block of fleet-wide settings and a ``machines:`` list. A ``generate:`` block
-adds many look-alike clients for load work (e.g. 1,000 receivers). Every problem is reported at once with
+adds many look-alike clients for load work (e.g. 1,000 receivers). A ``hosts:`` block names the computers a
+fleet spans (each with its real address); a machine placed on one (``runs_on:``) listens there (M-07, M-09). Every problem is reported at once with
 ``file:line:column``; :func:`load_fleet_file` raises :class:`~mfp_console.errors.FileProblemsError`.
 
 The default fleet ships inside the package (``mfp_console/data/default_fleet.yaml``).
@@ -16,6 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from mfp_console.domain.addressing import (
+    DEFAULT_FIRST_ADDRESS,
+    AddressKind,
+    TypedAddress,
+    nth_address,
+)
 from mfp_console.domain.machine import Function, MachineIdentity, MachineOptions
 from mfp_console.errors import FileProblemsError, RuleRefusal
 from mfp_console.limits import (
@@ -36,15 +43,14 @@ __all__ = ["DEFAULT_FLEET_NAME", "FleetSettings", "FleetSpec", "MachineSpec", "d
 
 DEFAULT_FLEET_NAME = "default"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_PORT_RE = re.compile(r"[0-9]{1,5}")
 _SEED_PROFILES = ("host", "client", "empty", "bench")
 
 _FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_seconds_per_mib",
-               "prepare_seconds_per_mib", "lockout")
+               "prepare_seconds_per_mib", "lockout", "first_address")
 _MACHINE_KEYS = (
     "name", "model", "series", "serial", "location", "firmware", "options", "system_manager", "functions",
     "router_distance", "seed", "address", "user_authentication", "department_id_management",
-    "sync_min_firmware",
+    "sync_min_firmware", "runs_on",
 )
 _GENERATE_KEYS = ("count", "name_format", "template")
 
@@ -58,10 +64,12 @@ class MachineSpec:
         system_manager_id: The initial System Manager ID (as written; normalised by the engine).
         system_manager_pin: The initial System Manager PIN.
         seed: Seed data profile (``host``, ``client``, ``empty``, ``bench``).
-        address: ``host:port`` to listen on / dial; loopback with an ephemeral port when empty (M-07).
+        address: ``address`` or ``address:port`` to listen on and be dialled at (M-07); empty: the fleet's
+            own loopback address for this machine (or the address of the host it runs on).
         user_authentication: The machine uses user authentication (SYNC-04).
         department_id_management: The machine uses Department ID management.
         sync_min_firmware: Firmware below this version does not sync shortcuts and keychain (SYNC-17).
+        runs_on: The named host (``hosts:``) the machine runs on; empty: the computer running the fleet.
     """
 
     identity: MachineIdentity
@@ -72,6 +80,7 @@ class MachineSpec:
     user_authentication: bool = True
     department_id_management: bool = True
     sync_min_firmware: str = ""
+    runs_on: str = ""
 
     @property
     def name(self) -> str:
@@ -93,6 +102,7 @@ class FleetSettings:
             destination of a distribution (DID-25).
         lockout_threshold: Wrong PINs in a row that lock logins (M-03).
         lockout_minutes: How long logins stay locked (M-03).
+        first_address: The loopback address of the first machine; the next machines take the next ones (M-09).
     """
 
     name: str = "Fleet"
@@ -103,16 +113,23 @@ class FleetSettings:
     prepare_seconds_per_mib: float = 0.0
     lockout_threshold: int = 5
     lockout_minutes: int = 5
+    first_address: str = DEFAULT_FIRST_ADDRESS
 
 
 @dataclass(frozen=True)
 class FleetSpec:
-    """A whole fleet: settings and machines in file order."""
+    """A whole fleet: settings, machines in file order, and the named hosts they may run on."""
 
     settings: FleetSettings
     machines: tuple[MachineSpec, ...]
     source: str = DEFAULT_FLEET_NAME
     extra: dict[str, Any] = field(default_factory=dict)
+    hosts: tuple[tuple[str, str], ...] = ()
+    """``(name, address)`` of each computer the ``hosts:`` block names, in file order."""
+
+    def host_address(self, name: str) -> str:
+        """The address of the named host ``name`` (empty when the fleet file names no such host)."""
+        return dict(self.hosts).get(name, "")
 
     def machine(self, name: str) -> MachineSpec:
         """Returns the machine called ``name``; raises ``KeyError`` with a hint when unknown."""
@@ -150,8 +167,9 @@ def parse_fleet(doc: Any, path: str) -> FleetSpec:
     if not isinstance(doc, dict):
         problems.add(mark_of(doc), "a fleet file must be a mapping with 'fleet' and 'machines'")
         problems.raise_if_any()
-    problems.unknown_keys(doc, ("fleet", "machines", "generate"), "the fleet file")
+    problems.unknown_keys(doc, ("fleet", "machines", "generate", "hosts"), "the fleet file")
     settings = _parse_settings(doc.get("fleet") or LocatedMap(), problems)
+    hosts = _parse_hosts(doc, problems)
     machines: list[MachineSpec] = []
     raw_machines = doc.get("machines")
     if not isinstance(raw_machines, list) or not raw_machines:
@@ -169,8 +187,45 @@ def parse_fleet(doc: Any, path: str) -> FleetSpec:
         machines.append(spec)
     if "generate" in doc:
         machines.extend(_generate(doc["generate"], problems, seen))
+    for spec in machines:
+        if spec.runs_on and spec.runs_on not in dict(hosts):
+            problems.at_value(seen[spec.name], "runs_on", f"machine {spec.name!r} runs on {spec.runs_on!r}, which "
+                              "the 'hosts' block does not name", nearest(spec.runs_on, [h for h, _ in hosts]))
+    if len(machines) > 1:
+        try:
+            nth_address(settings.first_address, len(machines) - 1)
+        except RuleRefusal as exc:
+            problems.at_key(doc, "machines", exc.reason)
     problems.raise_if_any()
-    return FleetSpec(settings, tuple(machines), source=path)
+    return FleetSpec(settings, tuple(machines), source=path, hosts=hosts)
+
+
+def _parse_hosts(doc: Any, problems: Problems) -> tuple[tuple[str, str], ...]:
+    raw = doc.get("hosts")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        problems.at_value(doc, "hosts", "'hosts' must map each host's name to its address, e.g. lab-a: 192.0.2.10")
+        return ()
+    hosts = []
+    for name, value in raw.items():
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            problems.at_key(raw, name, f"host name {name!r} must be lowercase letters, digits and '-'")
+            continue
+        if not isinstance(value, str):
+            problems.at_value(raw, name, f"the address of host {name!r} must be text, e.g. \"192.0.2.10\"")
+            continue
+        try:
+            typed = TypedAddress.parse(value, "M-07")
+        except RuleRefusal as exc:
+            problems.at_value(raw, name, f"host {name!r}: {exc.reason}")
+            continue
+        if typed.port is not None or typed.kind in (AddressKind.LOCALHOST, AddressKind.IPV6):
+            problems.at_value(raw, name, f"host {name!r} needs an IPv4 address or host name without a port "
+                              f"(its machines take ports from 8443 on), got {value!r}")
+            continue
+        hosts.append((name, typed.host))
+    return tuple(hosts)
 
 
 def _parse_settings(raw: Any, problems: Problems) -> FleetSettings:
@@ -193,7 +248,18 @@ def _parse_settings(raw: Any, problems: Problems) -> FleetSettings:
         prepare_seconds_per_mib=_seconds_per_mib(raw, "prepare_seconds_per_mib", 0.0, problems),
         lockout_threshold=_int(lockout, "threshold", 5, problems, 1, 10),
         lockout_minutes=_int(lockout, "minutes", 5, problems, 1, 60),
+        first_address=_first_address(raw, problems),
     )
+
+
+def _first_address(raw: Any, problems: Problems) -> str:
+    value = _str(raw, "first_address", DEFAULT_FIRST_ADDRESS, problems)
+    try:
+        nth_address(value, 0)
+    except RuleRefusal as exc:
+        problems.at_value(raw, "first_address", exc.reason)
+        return DEFAULT_FIRST_ADDRESS
+    return value
 
 
 def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | None:
@@ -254,6 +320,7 @@ def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | No
         user_authentication=_bool(raw, "user_authentication", True, problems),
         department_id_management=_bool(raw, "department_id_management", True, problems),
         sync_min_firmware=_str(raw, "sync_min_firmware", "", problems),
+        runs_on=_str(raw, "runs_on", "", problems),
     )
 
 
@@ -321,10 +388,12 @@ def _check_id_pin(manager: Any, key: str, problems: Problems) -> None:
 
 
 def _check_address(raw: Any, address: str, problems: Problems) -> None:
-    host, _, port = address.rpartition(":")
-    # ASCII digits only: str.isdigit() also takes '²' or '٣', which int() then refuses or reads otherwise.
-    if not host or not _PORT_RE.fullmatch(port) or not 0 <= int(port) <= 65535:
-        problems.at_value(raw, "address", f"address must be host:port with a port from 0 to 65535, got {address!r}")
+    # The same reader as the panel's address fields: ASCII digits only in the port ('²' or '٣' are not).
+    try:
+        TypedAddress.parse(address, "M-07")
+    except RuleRefusal as exc:
+        problems.at_value(raw, "address", f"address must be host or host:port (an IPv4 address or host name; port 1 to 65535): "
+                          f"{exc.reason}")
 
 
 def update_rate_problem(value: Any) -> str:

@@ -40,12 +40,13 @@ def add_fleet_commands(sub: argparse._SubParsersAction, add_options) -> None:  #
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Prints every machine's status."""
+    """Prints every machine's status: the machines that run in a panel or their own process are asked there,
+    the others run in this process for the command."""
 
     async def main() -> list[dict]:
         fleet = Fleet.from_file(args.fleet, state_dir_for(args), RealClock())
         async with fleet:
-            return [row.to_json() for row in fleet.status()]
+            return [row.to_json() for row in await fleet.status_everywhere()]
 
     rows = run_async(main)
     if args.json:
@@ -60,6 +61,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         [("name", "NAME"), ("model", "MODEL"), ("series", "SERIES"), ("address", "ADDRESS"),
          ("functions", "FUNCTIONS"), ("state", "STATE"), ("fingerprint", "CERT SHA-256")],
     )
+    for row in rows:  # why an address is not the machine's own, where it runs, or who did not answer
+        if row["note"]:
+            print(f"{row['name']}: {row['note']}")
     return EXIT_OK
 
 

@@ -41,6 +41,9 @@ def cmd_machine(args: argparse.Namespace) -> int:
         await fleet.start(only=[args.name])
         host, port = fleet.address_of(args.name)
         print(f"{args.name} listening on {host}:{port}", flush=True)
+        note = next((row.note for row in fleet.status() if row.name == args.name), "")
+        if note:  # a taken port or a mapped address: say so where the person looks
+            print(f"{args.name}: {note}", file=sys.stderr, flush=True)
         try:
             await stop.wait()
         finally:

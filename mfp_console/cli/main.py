@@ -1,5 +1,5 @@
-"""The ``mfp-console`` command line: the panel by default, plus fleet, machine, distribute, check, play, serve,
-bench."""
+"""The ``mfp-console`` command line: the panel by default, plus fleet, machine, identity, distribute, check,
+play, serve, bench."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from mfp_console import __version__
 from mfp_console.cli.common import EXIT_INVALID, add_fleet_options, report_errors
 from mfp_console.cli.distribute_cmd import add_distribute_command
 from mfp_console.cli.fleet_cmd import add_fleet_commands
+from mfp_console.cli.identity_cmd import add_identity_commands
 from mfp_console.cli.machine_cmd import add_machine_command
 from mfp_console.cli.panel_cmd import add_panel_commands, add_panel_options
 
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_fleet_commands(sub, add_fleet_options)
     add_machine_command(sub, add_fleet_options)
     add_distribute_command(sub, add_fleet_options)
+    add_identity_commands(sub, add_fleet_options)
     add_panel_commands(sub, add_fleet_options)
     for extra in _optional_commands():
         extra(sub, add_fleet_options)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mfp_console.domain.addressing import TypedAddress
 from mfp_console.domain.schedule import parse_start_time
 from mfp_console.errors import RuleRefusal
 from mfp_console.limits import SYNC_MACHINES, SYNC_USERS
@@ -60,31 +61,18 @@ class ServerAddress:
     def parse(cls, text: str) -> ServerAddress:
         """Parses ``host``, ``host:8443``, ``[v6]:8443``, a bare IPv6 address, or blank (search).
 
+        The host is an IPv4 address, a host name or ``localhost`` (M-09), read as every address field reads it.
+
         Raises:
             RuleRefusal: (SYNC-01) a port other than 8443, or an address that cannot be read.
         """
         text = text.strip()
         if not text:
             return cls()
-        host, port_text = text, ""
-        if text.startswith("["):
-            end = text.find("]")
-            if end < 0:
-                raise RuleRefusal(f"{text!r}: an IPv6 address in brackets needs its closing ']'", "SYNC-01")
-            host, rest = text[1:end], text[end + 1 :]
-            if rest and not rest.startswith(":"):
-                raise RuleRefusal(f"{text!r}: expected ':8443' after the bracketed address", "SYNC-01")
-            port_text = rest[1:]
-        elif text.count(":") == 1:
-            host, port_text = text.split(":")
-        if not host:
-            raise RuleRefusal(f"{text!r}: the server address has no host", "SYNC-01")
-        if port_text:
-            if not port_text.isdigit() or int(port_text) != SERVER_PORT:
-                raise RuleRefusal(
-                    f"{text!r}: a port is optional, but when given it must be {SERVER_PORT}", "SYNC-01"
-                )
-        return cls(host, SERVER_PORT)
+        typed = TypedAddress.parse(text, "SYNC-01")
+        if typed.port is not None and typed.port != SERVER_PORT:
+            raise RuleRefusal(f"{text!r}: a port is optional, but when given it must be {SERVER_PORT}", "SYNC-01")
+        return cls(typed.host, SERVER_PORT)
 
     @property
     def search(self) -> bool:

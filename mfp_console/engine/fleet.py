@@ -22,6 +22,7 @@ keys, addresses), never the fleet. Everything the facade hands out is a value
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
@@ -31,7 +32,7 @@ from mfp_console.clock import Clock, VirtualClock
 from mfp_console.domain.login_guard import LockoutPolicy
 from mfp_console.domain.machine import Function
 from mfp_console.domain.seed import seed_device_information
-from mfp_console.engine.addresses import AddressRegistry, is_loopback, split_address
+from mfp_console.engine.addresses import AddressRegistry
 from mfp_console.engine.bus import EventBus
 from mfp_console.engine.device_data import DataPart
 from mfp_console.engine.distribution.part import DESTINATIONS_KEY, DistributionPart
@@ -39,10 +40,18 @@ from mfp_console.engine.events import MachineStarted, MachineStopped
 from mfp_console.engine.faults import FaultsPart
 from mfp_console.engine.import_export import ImportExportPart
 from mfp_console.engine.machine import Machine, MachineRoster
+from mfp_console.engine.net.control import ControlServer, control_socket_path
 from mfp_console.engine.net.ping import PingResult, ping_machine, serve_ping
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.panel_session import SystemManagerSecret
+from mfp_console.engine.placement import (
+    is_local_address,
+    listen_as_planned,
+    show_network_settings,
+    with_network_address,
+)
 from mfp_console.engine.runtime import PkiView, Runtime, Timeouts
+from mfp_console.engine.status import ask_ping, gather_status, status_row
 from mfp_console.engine.sync.part import SyncPart
 from mfp_console.engine.sync.server_change import ServerChangeTracker
 from mfp_console.engine.sync.server_part import SyncServerPart
@@ -59,6 +68,8 @@ from mfp_console.store.state_dir import prepare_state_dir
 
 __all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "prepare_state_dir",
            "raise_open_file_limit"]
+
+_log = logging.getLogger(__name__)
 
 
 class Fleet:
@@ -90,6 +101,7 @@ class Fleet:
         self.clock = clock
         self.bus = bus or EventBus()
         self._machines = MachineRoster(spec)
+        self._control: ControlServer | None = None
         self._runtime = Runtime(
             spec=spec,
             state_dir=self.state_dir,
@@ -97,7 +109,7 @@ class Fleet:
             bus=self.bus,
             work=WorkTracker(clock),
             pki=PkiView(),
-            addresses=AddressRegistry(self.state_dir),
+            addresses=AddressRegistry(self.state_dir, spec),
             timeouts=Timeouts(handshake_timeout, conversation_timeout),
             lockout=LockoutPolicy(spec.settings.lockout_threshold, spec.settings.lockout_minutes),
             pki_now=(lambda: pki_now) if pki_now is not None else (lambda: datetime.now(timezone.utc)),
@@ -132,6 +144,7 @@ class Fleet:
         """Tunes the fleet's settings while it runs (the machines stay the same)."""
         if spec.names != self._runtime.spec.names:
             raise ConfigError("the machines of a running fleet cannot change")
+        self._runtime.addresses.set_spec(spec)
         self._runtime.spec = spec
 
     def _distribution_guard(self, name: str) -> None:
@@ -145,7 +158,12 @@ class Fleet:
         """Opens stores, PKI and listeners for every machine (or only the named ones).
 
         Machines already running in another process of the same state directory are not started here;
-        they are dialled at the address they published.
+        they are dialled at the address they published. Starting every machine (``only`` None) also leaves out
+        the machines the fleet file places on another computer (their address is not this one's, M-07).
+
+        Raises:
+            MachineInUse: A machine named in ``only`` already runs in another process of this state folder.
+            ConfigError: A machine cannot listen on the address the fleet file gives it.
         """
         prepare_state_dir(self.state_dir)  # a file, a path under a file or a read-only folder: ConfigError
         # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
@@ -153,20 +171,54 @@ class Fleet:
         pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names,
                                       self._runtime.pki_now())
         self._runtime.pki.load(pki)
+        addresses = self._runtime.addresses
         for name in self.spec.names:
             if only is not None and name not in only:
                 continue
-            if only is None and self._runtime.addresses.elsewhere(name) is not None:
-                continue
+            if only is None and addresses.elsewhere(name) is not None:
+                continue  # dialled where it runs; asked for by name, its lock says who holds it
+            plan = addresses.plan(name)
+            if only is None and plan.remote_capable and not is_local_address(plan.ipv4):
+                continue  # it runs on the computer that has its address, and is dialled there
             await self._start_machine(self.spec.machine(name))
 
+    async def _open_control(self) -> None:
+        """Opens this process's control socket before its first machine publishes its address."""
+        if self._control is not None or not ControlServer.available():
+            return
+        server = ControlServer(control_socket_path(self.state_dir), self._answer_control)
+        try:
+            await server.start()
+        except (OSError, MfpError) as exc:  # fleet status then shows run-file addresses only
+            _log.warning("no control socket at %s: %s", server.path, exc)
+            return
+        self._control = server
+        self._runtime.addresses.control = server.path
+
+    async def _answer_control(self, request: dict[str, object]) -> dict[str, object]:
+        """Answers ``fleet status`` and ``fleet ping`` of another process (see ``engine/net/control.py``)."""
+        if request.get("op") == "status":
+            return {"machines": [row.to_json() for row in self.status() if row.running_here]}
+        if request.get("op") == "ping":
+            source, target = request.get("source"), request.get("target")
+            if not isinstance(source, str) or not isinstance(target, str) or source not in self._machines:
+                return {"error": f"{source!r} does not run in this process"}
+            if target not in self.spec.names:
+                return {"error": f"{target!r} is no machine of this fleet"}
+            return {"result": (await self.ping(source, target)).to_json()}
+        return {"error": f"unknown request {request.get('op')!r}"}
+
     async def _start_machine(self, spec: MachineSpec) -> None:
+        await self._open_control()
         database = machine_database_path(self.state_dir, spec.name)
         lock = MachineLock.acquire(database, spec.name)  # one process per machine (MachineInUse otherwise)
         try:
             store = MachineStore.open(database)
             if not store.has_device_info():
                 self._seed(store, spec)
+            addresses = self._runtime.addresses
+            plan = addresses.plan(spec.name)
+            show_network_settings(store, plan, spec.name)
         except BaseException:
             lock.release()
             raise
@@ -175,18 +227,21 @@ class Fleet:
         self._machines.add(machine)
         self.distribution.attach(machine)
         self.sync.attach(machine)
-        host, port = split_address(spec.address) if spec.address else ("127.0.0.1", 0)
-        if not is_loopback(host) and not spec.address:
-            raise ConfigError(f"{spec.name}: only loopback addresses are used unless the fleet file opts in (M-07)")
-        await machine.start(host, port)
-        assert machine.listener is not None
-        self._runtime.addresses.listening_here(spec.name, host, machine.listener.port)
+        try:
+            listening = await listen_as_planned(machine, plan)
+        except BaseException:
+            self._machines.remove(spec.name)
+            machine.functions.close_all()
+            store.close()
+            raise
+        addresses.listening_here(spec.name, listening)
         self.bus.publish(MachineStarted(at=self.clock.now(), machine=spec.name,
-                                        address=f"{host}:{machine.listener.port}"))
+                                        address=f"{listening.host}:{listening.port}"))
 
     def _seed(self, store: MachineStore, spec: MachineSpec) -> None:
         info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name),
                                        series=spec.identity.series)
+        info = with_network_address(info, self._runtime.addresses.plan(spec.name).ipv4, spec.name)  # M-09
         secret = SystemManagerSecret.from_id_pin(spec.system_manager_id, spec.system_manager_pin)
         store.seed(info)
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec)})
@@ -201,6 +256,10 @@ class Fleet:
             self._machines.remove(machine.name)
             self._runtime.addresses.stopped_here(machine.name)
             self.bus.publish(MachineStopped(at=self.clock.now(), machine=machine.name))
+        if self._control is not None:
+            await self._control.close()
+            self._control = None
+            self._runtime.addresses.control = ""
 
     async def __aenter__(self) -> Fleet:
         await self.start()
@@ -265,31 +324,15 @@ class Fleet:
         return self._runtime.addresses.address_of(name)
 
     def status(self) -> list[MachineStatus]:
-        """Every machine's status row, in fleet-file order."""
-        rows = []
-        pki = self._runtime.pki
-        for spec in self.spec.machines:
-            machine = self._machines(spec.name) if spec.name in self._machines else None
-            identity = pki.identity(spec.name)
-            address = self._runtime.addresses.known(spec.name)
-            state = machine.state if machine else None
-            rows.append(
-                MachineStatus(
-                    name=spec.name,
-                    model=spec.identity.model,
-                    series=spec.identity.series,
-                    address=f"{address[0]}:{address[1]}" if address else "-",
-                    functions=tuple(sorted(f.value for f in spec.identity.functions)),
-                    power=state.power.value if state else "?",
-                    activity=state.activity.value if state else "?",
-                    error=(state.error_code if state else "") or "",
-                    network=("cut" if state.network_cut else "connected") if state else "?",
-                    tls=("configured" if state.tls_configured else "removed") if state else "?",
-                    fingerprint=identity.fingerprint if identity else "-",
-                    running_here=machine is not None,
-                )
-            )
-        return rows
+        """Every machine's status row as this process sees it, in fleet-file order (``?`` for the state of
+        machines that run elsewhere; :meth:`status_everywhere` asks their processes)."""
+        return [status_row(self._runtime, spec, self._machines(spec.name) if spec.name in self._machines else None)
+                for spec in self.spec.machines]
+
+    async def status_everywhere(self) -> list[MachineStatus]:
+        """Every machine's status row, asking the process that runs it (a panel, a ``machine`` process) for
+        the rows of machines that do not run here: the same rows whichever way the fleet runs."""
+        return await gather_status(self._runtime, self.status(), self.is_running)
 
     def default_host(self) -> str:
         """The first machine with the distribution sender function (else the first machine)."""
@@ -299,8 +342,14 @@ class Fleet:
         return self.spec.machines[0].name
 
     async def ping(self, source: str, target: str) -> PingResult:
-        """A real mutual-TLS handshake and ping exchange from ``source`` to ``target``."""
-        return await ping_machine(self._runtime, self._machines(source), target)
+        """A real mutual-TLS handshake and ping exchange from ``source`` to ``target``.
+
+        When ``source`` runs in another process of this state folder, that process is asked to ping.
+        """
+        if source in self._machines:
+            return await ping_machine(self._runtime, self._machines(source), target)
+        self.spec.machine(source)  # an unknown name fails with a hint
+        return await ask_ping(self._runtime, source, target)
 
     async def ping_all(self, source: str | None = None) -> list[PingResult]:
         """Pings every other machine from ``source`` (the first distribution sender by default)."""

@@ -12,8 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 from mfp_console.clock import Clock
+from mfp_console.domain.addressing import MACHINE_PORT
 from mfp_console.domain.login_guard import LockoutPolicy
-from mfp_console.engine.addresses import AddressRegistry
+from mfp_console.engine.addresses import AddressRegistry, Resolution
 from mfp_console.engine.bus import EventBus
 from mfp_console.engine.work import WorkTracker
 from mfp_console.errors import MfpError
@@ -116,10 +117,11 @@ class Runtime:
         """Routers between two machines of the fleet (DID-02 auto search, sync server search)."""
         return abs(self.spec.machine(a).identity.router_distance - self.spec.machine(b).identity.router_distance)
 
-    def machine_at(self, address: str) -> str:
-        """The fleet machine an address typed on a panel names, or empty when none does."""
-        wanted = address.strip().casefold()
-        for name in self.spec.names:
-            if name.casefold() == wanted:
-                return name
-        return ""
+    def machine_at(self, address: str, source: str = "") -> str:
+        """The fleet machine an address typed on ``source``'s panel names (an IPv4 address, a host name or
+        ``localhost``, M-09), or empty when none does."""
+        return self.addresses.resolve(address, source).machine
+
+    def resolve(self, address: str, source: str = "", default_port: int = MACHINE_PORT) -> Resolution:
+        """What an address typed on ``source``'s panel names, and what to dial for it (M-07, M-09)."""
+        return self.addresses.resolve(address, source, default_port)

@@ -175,7 +175,25 @@ class CertificateInfo:
 
 @dataclass(frozen=True)
 class MachineStatus:
-    """One row of ``fleet status``."""
+    """One row of ``fleet status``: the same whether the machine runs in this process, a panel or its own.
+
+    Attributes:
+        name: The machine's name (also its host name, M-09).
+        model: Its model.
+        series: Its series.
+        address: ``address:port`` where it really listens now (dialable), or where it will when started.
+        ipv4: The IPv4 address its ``<Network Settings>`` show.
+        functions: Its functions.
+        power: ``On``, ``Sleep``, ``Off``, or ``?`` when no running process could be asked.
+        activity: What it is doing (``?`` likewise).
+        error: The error on its panel (empty when none).
+        network: ``connected`` or ``cut`` (``?`` likewise).
+        tls: ``configured`` or ``removed`` (``?`` likewise).
+        fingerprint: SHA-256 of its certificate (``-`` when this state folder holds none).
+        running_here: It runs in the process that made the row.
+        pid: The process it runs in (0 when none is known).
+        note: Why the address is not its own, where it runs when not here, or why no process answered.
+    """
 
     name: str
     model: str
@@ -189,7 +207,33 @@ class MachineStatus:
     tls: str
     fingerprint: str
     running_here: bool
+    ipv4: str = ""
+    pid: int = 0
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Returns the row as JSON-ready data."""
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        data["functions"] = list(self.functions)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MachineStatus:
+        """Reads a row another process sent (see :meth:`to_json`); unknown keys are ignored.
+
+        Raises:
+            ValueError: A field is missing or has the wrong type.
+        """
+        values: dict[str, Any] = {}
+        for key, kind in (("name", str), ("model", str), ("series", str), ("address", str), ("power", str),
+                          ("activity", str), ("error", str), ("network", str), ("tls", str),
+                          ("fingerprint", str), ("running_here", bool), ("ipv4", str), ("pid", int),
+                          ("note", str)):
+            value = data.get(key)
+            if type(value) is not kind:
+                raise ValueError(f"status row field {key!r} is not {kind.__name__}")
+            values[key] = value
+        functions = data.get("functions")
+        if not isinstance(functions, list) or not all(isinstance(f, str) for f in functions):
+            raise ValueError("status row field 'functions' is not a list of text")
+        return cls(functions=tuple(functions), **values)

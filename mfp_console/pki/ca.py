@@ -91,11 +91,36 @@ class FleetCA:
 
     Attributes:
         certificate: The CA certificate.
-        private_key: The CA's signing key (never leaves the keystore directory).
+        private_key: The CA's signing key (never leaves the keystore directory); None in a state folder on a
+            second computer, which holds only the identities imported for its machines (docs/multi-host.md).
     """
 
     certificate: x509.Certificate
-    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+    private_key: ec.EllipticCurvePrivateKey | None = field(repr=False)
+
+    @classmethod
+    def certificate_only(cls, cert_pem: bytes) -> FleetCA:
+        """The CA as a second computer knows it: its certificate, to check peers, and no key.
+
+        Raises:
+            ConfigError: The PEM data is not a CA certificate.
+        """
+        try:
+            certificate = x509.load_pem_x509_certificate(cert_pem)
+        except ValueError as exc:
+            raise ConfigError(f"the fleet CA certificate cannot be read: {exc}") from exc
+        try:
+            constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            constraints = None
+        if constraints is None or not constraints.ca:
+            raise ConfigError("the fleet CA certificate is not a CA certificate")
+        return cls(certificate, None)
+
+    @property
+    def can_issue(self) -> bool:
+        """True when this CA holds its key (it can issue identities)."""
+        return self.private_key is not None
 
     @classmethod
     def create(cls, common_name: str, now: datetime, valid_days: int = 3650) -> FleetCA:
@@ -161,6 +186,8 @@ class FleetCA:
 
     def to_pem(self) -> tuple[bytes, bytes]:
         """Returns ``(cert_pem, key_pem)``; the key is unencrypted PKCS#8, so store it mode 0600."""
+        if self.private_key is None:
+            raise ConfigError("the fleet CA key is on another computer: this state folder cannot write it")
         return self.cert_pem, _key_pem(self.private_key)
 
     @classmethod
@@ -280,6 +307,9 @@ def issue_identity(
         ConfigError: The machine name cannot go in a certificate, or the period is empty.
     """
     validate_machine_name(machine_name)
+    if ca.private_key is None:
+        raise ConfigError(f"cannot issue a certificate for {machine_name} here: the fleet CA key is on another "
+                          "computer; export the identity there and import it here (docs/multi-host.md)")
     start = _utc(not_before if not_before is not None else now)
     end = _utc(not_after) if not_after is not None else _utc(now) + timedelta(days=valid_days)
     if end <= start:

@@ -22,6 +22,11 @@ and what to do, never a traceback.
 
 A machine whose key was removed (the panel's "remove TLS key" fault, DID-09) is remembered in
 ``pki-state.json`` so that a restart does not quietly give it a new identity.
+
+**A second computer.** A fleet spread over two computers has one CA, on the first. The second holds the CA
+certificate without its key, marked by ``ca.key.elsewhere``, and the identities imported for the machines it
+runs (:mod:`mfp_console.pki.transfer`); it issues nothing, and a machine without an imported identity has
+none there (it runs on the other computer).
 """
 
 from __future__ import annotations
@@ -50,13 +55,15 @@ from mfp_console.pki.ca import (
 )
 from mfp_console.strict_json import loads_strict
 
-__all__ = ["FleetPki", "load_or_create_fleet_pki", "pki_lock", "write_atomically"]
+__all__ = ["CA_ELSEWHERE", "FleetPki", "load_or_create_fleet_pki", "pki_lock", "write_atomically"]
 
 log = logging.getLogger(__name__)
 
 KEY_MODE = 0o600
 CERT_MODE = 0o644
 STATE_FILE = "pki-state.json"
+CA_ELSEWHERE = "ca.key.elsewhere"
+"""Marks a PKI folder whose CA key lives on another computer (identities are imported, never issued)."""
 LOCK_FILE = ".lock"
 DEFAULT_CA_NAME = "mfp-console fleet CA"
 
@@ -207,7 +214,9 @@ class FleetPki:
         Returns:
             The names of the machines that got a new identity.
         """
-        issued = []
+        issued: list[str] = []
+        if not self.ca.can_issue:  # a second computer: its identities are imported, never issued
+            return issued
         for name in machine_names:
             if name not in self.identities and name not in self._without_identity:
                 self._issue(name, now)
@@ -324,6 +333,11 @@ def load_or_create_fleet_pki(
 def _load_or_create_ca(root: Path, common_name: str, now: datetime) -> FleetCA:
     """The CA in ``root``, made now when it has none (the caller holds :func:`pki_lock`)."""
     cert_path, key_path = root / "ca.crt", root / "ca.key"
+    if cert_path.exists() and not key_path.exists() and (root / CA_ELSEWHERE).exists():
+        try:
+            return FleetCA.certificate_only(cert_path.read_bytes())
+        except OSError as exc:
+            raise StoreError(f"the fleet CA certificate {cert_path} cannot be read: {exc.strerror or exc}") from exc
     if not (cert_path.exists() and key_path.exists()):
         # None yet, or a lone key left by a kill between the two writes (the key is written first).
         ca = FleetCA.create(common_name, now)

@@ -32,6 +32,8 @@ RUN_DIR = "run"
 
 _MAX_PID = 2**31 - 1  # os.kill raises OverflowError past a C int
 _MAX_HOST = 255
+_MAX_PATH = 4096
+_MAX_NOTE = 500
 
 
 def prepare_state_dir(path: Path) -> Path:
@@ -74,23 +76,33 @@ def _file_in_the_way(path: Path) -> Path | None:
 
 @dataclass(frozen=True)
 class PublishedAddress:
-    """Where a machine running in another process listens, and that process's id."""
+    """Where a machine running in another process listens, that process's id, and how to ask it.
+
+    Attributes:
+        host: The address it listens on.
+        port: The port.
+        pid: The process that runs it.
+        control: That process's control socket (``fleet status``/``ping`` ask it), empty when none.
+        note: Why the address differs from the machine's own (a taken port, a mapped address), else empty.
+    """
 
     host: str
     port: int
     pid: int
+    control: str = ""
+    note: str = ""
 
 
 def _path(state_dir: Path, name: str) -> Path:
     return Path(state_dir) / RUN_DIR / f"{name}.json"
 
 
-def publish_address(state_dir: Path, name: str, host: str, port: int) -> None:
+def publish_address(state_dir: Path, name: str, host: str, port: int, control: str = "", note: str = "") -> None:
     """Publishes that ``name`` listens at ``host:port`` in this process (written atomically)."""
     run = Path(state_dir) / RUN_DIR
     run.mkdir(parents=True, exist_ok=True)
     tmp = run / f".{name}.json.tmp"
-    tmp.write_text(_encode(PublishedAddress(host, port, os.getpid())), encoding="utf-8")
+    tmp.write_text(_encode(PublishedAddress(host, port, os.getpid(), control, note)), encoding="utf-8")
     os.replace(tmp, _path(state_dir, name))
 
 
@@ -125,7 +137,8 @@ def read_published_address(state_dir: Path, name: str) -> PublishedAddress | Non
 
 
 def _encode(address: PublishedAddress) -> str:
-    return json.dumps({"host": address.host, "port": address.port, "pid": address.pid}, allow_nan=False)
+    return json.dumps({"host": address.host, "port": address.port, "pid": address.pid, "control": address.control,
+                       "note": address.note}, allow_nan=False)
 
 
 def _decode(data: object) -> PublishedAddress | None:
@@ -138,4 +151,7 @@ def _decode(data: object) -> PublishedAddress | None:
         return None
     if type(pid) is not int or not 0 < pid <= _MAX_PID:
         return None
-    return PublishedAddress(host, port, pid)
+    control, note = data.get("control", ""), data.get("note", "")
+    if not (isinstance(control, str) and len(control) <= _MAX_PATH and isinstance(note, str) and len(note) <= _MAX_NOTE):
+        return None
+    return PublishedAddress(host, port, pid, control, note)

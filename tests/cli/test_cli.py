@@ -29,8 +29,8 @@ def test_fleet_status_json_lists_every_machine(tmp_path: Path, capsys: pytest.Ca
     assert main(["fleet", "status", "--json", "--state-dir", str(tmp_path)]) == 0
     rows = json.loads(capsys.readouterr().out)["machines"]
     assert [r["name"] for r in rows] == ["host", "client-a", "client-b", "client-c", "client-d"]
-    for row in rows:
-        assert row["address"].startswith("127.0.0.1:")
+    for row in rows:  # M-09: each on its own loopback address (the port is 8443 unless another fleet holds it)
+        assert row["address"].rpartition(":")[0] == row["ipv4"] and row["ipv4"].startswith("127.20.0.")
         assert row["power"] == "On" and row["activity"] == "Idle"
         assert len(row["fingerprint"].split(":")) == 32
         assert row["functions"]
@@ -99,7 +99,7 @@ def test_machine_runs_as_its_own_process_and_the_fleet_dials_it(tmp_path: Path) 
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line.startswith("client-b listening on 127.0.0.1:"), line + (proc.stderr.read() if proc.stderr else "")
+        assert line.startswith("client-b listening on 127.20.0.13:"), line  # M-09: its own address
 
         async def ping() -> object:
             fleet = Fleet.from_file(None, tmp_path, RealClock())

@@ -27,6 +27,8 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("serve",): [],
     ("bench",): ["--quick"],
     ("rules",): [],
+    ("identity", "export"): ["--name", "host", "--out", "x.json"],
+    ("identity", "import"): ["x.json"],
 }
 
 

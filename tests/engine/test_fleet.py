@@ -15,12 +15,13 @@ from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import AuthError, LockedOut
 
 
-@pytest.mark.rules("M-01", "M-07")
+@pytest.mark.rules("M-01", "M-07", "M-09")
 async def test_every_machine_listens_on_loopback_with_its_own_certificate(fleet: Fleet) -> None:
-    """M-07: every listener is on loopback; M-01: each machine has its own identity."""
+    """M-07: every listener is on loopback; M-09: each on an address of its own; M-01: its own identity."""
     rows = fleet.status()
     assert [r.name for r in rows] == list(fleet.spec.names)
-    assert all(r.address.startswith("127.0.0.1:") for r in rows)
+    assert [r.ipv4 for r in rows] == ["127.20.0.11", "127.20.0.12", "127.20.0.13", "127.20.0.14", "127.20.0.15"]
+    assert all(r.address.rpartition(":")[0] == r.ipv4 for r in rows)
     assert len({r.fingerprint for r in rows}) == len(rows)
     assert all(r.power == "On" and r.activity == "Idle" for r in rows)
 

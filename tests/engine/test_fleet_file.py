@@ -93,3 +93,67 @@ def test_generate_adds_many_lookalike_clients(tmp_path: Path) -> None:
     assert len(spec.machines) == 1001
     assert spec.machines[-1].name == "rx-1000"
     assert spec.settings.destination_limit == 1000 and spec.settings.concurrency == 8
+
+
+# --- M-07, M-09: addresses, named hosts -------------------------------------------------------------------
+
+
+def _fleet(tmp_path: Path, text: str):  # noqa: ANN202 - a FleetSpec
+    path = tmp_path / "fleet.yaml"
+    path.write_text(text)
+    return load_fleet_file(path)
+
+
+TWO_HOSTS = (
+    "fleet: {first_address: 127.31.0.11}\n"
+    "hosts:\n  lab-a: 192.0.2.10\n  lab-b: 192.0.2.20\n"
+    "machines:\n"
+    "  - {name: host, model: m, series: s, runs_on: lab-a}\n"
+    "  - {name: client-a, model: m, series: s, runs_on: lab-b}\n"
+    "  - {name: client-b, model: m, series: s, runs_on: lab-b}\n"
+    "  - {name: client-c, model: m, series: s, address: 192.0.2.21}\n"
+    "  - {name: local, model: m, series: s}\n"
+)
+
+
+@pytest.mark.rules("M-07", "M-09")
+def test_m09_named_hosts_give_their_machines_real_addresses_and_ports_from_8443(tmp_path: Path) -> None:
+    from mfp_console.engine.addresses import plan_addresses
+
+    spec = _fleet(tmp_path, TWO_HOSTS)
+    assert spec.hosts == (("lab-a", "192.0.2.10"), ("lab-b", "192.0.2.20"))
+    assert spec.machine("client-a").runs_on == "lab-b"
+    plan = plan_addresses(spec)
+    assert {name: str(p) for name, p in plan.items()} == {
+        "host": "192.0.2.10:8443", "client-a": "192.0.2.20:8443", "client-b": "192.0.2.20:8444",
+        "client-c": "192.0.2.21:8443",
+        "local": "127.31.0.15:8443",  # by position in the file, from the fleet's first address
+    }
+    assert plan["client-c"].opted_in and plan["client-a"].opted_in and not plan["local"].opted_in
+
+
+@pytest.mark.rules("M-07")
+def test_m07_bad_hosts_and_addresses_are_reported_at_their_lines(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, (
+        "fleet: {first_address: 10.0.0.1}\n"
+        "hosts:\n  lab-a: 192.0.2.10:22\n  Lab_B: 192.0.2.20\n"
+        "machines:\n"
+        "  - {name: host, model: m, series: s, runs_on: lab-c}\n"
+        "  - {name: client-a, model: m, series: s, address: 'http://x'}\n"
+    ))
+    text = "\n".join(problems)
+    assert ":1:" in text and "127.0.0.0/8" in text
+    assert ":3:" in text and "without a port" in text
+    assert ":4:" in text and "lowercase" in text
+    assert ":6:" in text and "'lab-c'" in text
+    assert ":7:" in text and "without a scheme" in text
+
+
+def test_two_machines_on_one_address_are_refused_when_the_fleet_is_built(tmp_path: Path) -> None:
+    from mfp_console.engine.addresses import plan_addresses
+    from mfp_console.errors import ConfigError
+
+    spec = _fleet(tmp_path, "machines:\n  - {name: host, model: m, series: s}\n"
+                            "  - {name: client-a, model: m, series: s, address: '127.20.0.11:8443'}\n")
+    with pytest.raises(ConfigError, match="host and client-a would both listen on 127.20.0.11:8443"):
+        plan_addresses(spec)

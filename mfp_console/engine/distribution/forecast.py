@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -67,23 +67,24 @@ FORECAST_CONCURRENCY = 8
 _log = logging.getLogger(__name__)
 
 
-async def forecast_destinations(runtime: Runtime, host: Machine, bundle: Bundle, destinations: Sequence[str],
-                                targets: Mapping[str, str]) -> list[DestinationForecast]:
-    """Asks every destination what the distribution of ``bundle`` would do there; in list order."""
+async def forecast_destinations(runtime: Runtime, host: Machine, bundle: Bundle, targets: Mapping[str, str],
+                                unreachable: Mapping[str, str]) -> list[DestinationForecast]:
+    """Asks every destination of ``targets`` (name → what to dial, in list order; empty when nothing
+    answers there, ``unreachable`` says why) what the distribution of ``bundle`` would do there."""
     gate = asyncio.Semaphore(FORECAST_CONCURRENCY)
 
-    async def one(name: str) -> DestinationForecast:
+    async def one(name: str, target: str) -> DestinationForecast:
         async with gate:
-            return await _forecast_one(runtime, host, bundle, name, targets.get(name, ""))
+            return await _forecast_one(runtime, host, bundle, name, target, unreachable.get(name, ""))
 
-    return list(await asyncio.gather(*(one(name) for name in destinations)))
+    return list(await asyncio.gather(*(one(name, target) for name, target in targets.items())))
 
 
-async def _forecast_one(runtime: Runtime, host: Machine, bundle: Bundle, name: str,
-                        target: str) -> DestinationForecast:
+async def _forecast_one(runtime: Runtime, host: Machine, bundle: Bundle, name: str, target: str,
+                        unreachable: str) -> DestinationForecast:
     try:
         seen = await converse(runtime, host, bundle, name, target, purpose=Purpose.FORECAST.value, job_id=0,
-                              finish=partial(_ask, name, bundle))
+                              finish=partial(_ask, name, bundle), unreachable=unreachable)
     except OSError as exc:  # as DistributionJob._serve: a link error no layer below classified
         seen = DestinationResult(name, StatusKind.NG, "E-INTERRUPTED", f"link lost: {exc}")
     except Exception as exc:  # a bug must not hide the other destinations' forecasts

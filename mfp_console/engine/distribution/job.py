@@ -120,6 +120,8 @@ class DistributionJob:
     destinations: tuple[str, ...]
     targets: dict[str, str]
     concurrency: int = 1
+    unreachable: dict[str, str] = field(default_factory=dict)
+    """Why a destination without a target is not dialled (M-07, M-09), by destination name."""
     trigger: str = "manual"
     prepare_seconds: float = 0.0
     """Machine time the host prepares before the first destination (DID-25)."""
@@ -296,7 +298,8 @@ class DistributionJob:
     async def _converse(self, name: str, target: str) -> DestinationResult:
         """One conversation with one client; never raises for the client's refusal, it reports it."""
         return await converse(self.runtime, self.host, self.bundle, name, target, purpose="distribution",
-                              job_id=self.job_id, finish=partial(self._transfer, name))
+                              job_id=self.job_id, finish=partial(self._transfer, name),
+                              unreachable=self.unreachable.get(name, ""))
 
     async def _transfer(self, name: str, channel: Channel, reply: OfferReply) -> DestinationResult:
         """The client accepted: the chunks, ``Apply``, the client's result, ``Bye``."""

@@ -43,6 +43,7 @@ async def converse(
     purpose: str,
     job_id: int,
     finish: Callable[[Channel, OfferReply], Awaitable[T]],
+    unreachable: str = "",
 ) -> T | DestinationResult:
     """One conversation with one client, up to its answer to the offer; then ``finish`` takes over.
 
@@ -58,9 +59,10 @@ async def converse(
         purpose: ``distribution`` or ``forecast``.
         job_id: The host's job number (0 for a forecast, which is no job).
         finish: What to do once at least one category is accepted.
+        unreachable: Why there is no target, when there is none (M-07, M-09).
     """
     if not target:
-        return DestinationResult(name, StatusKind.NG, "E-UNREACH", NO_MACHINE_AT_ADDRESS)
+        return DestinationResult(name, StatusKind.NG, "E-UNREACH", unreachable or NO_MACHINE_AT_ADDRESS)
     try:
         opened = await open_conversation(runtime, host, target, purpose)
     except TransportError as exc:

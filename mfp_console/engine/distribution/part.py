@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mfp_console.domain.addressing import MACHINE_PORT, TypedAddress
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.destinations import Destination, DestinationList, auto_search
 from mfp_console.domain.device_info import Category
@@ -21,6 +22,7 @@ from mfp_console.domain.machine import Activity, Function
 from mfp_console.domain.receiving import NO_SEND_OPTION_REASON, ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
 from mfp_console.domain.distribution_forecast import DestinationForecast
+from mfp_console.engine.addresses import Resolution
 from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY
 from mfp_console.engine.distribution.forecast import forecast_destinations
 from mfp_console.engine.distribution.functions import (
@@ -89,29 +91,63 @@ class DistributionPart:
         self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=host, what="destinations", detail=detail))
 
     def register_destination(self, host: str, name: str, address: str, port: int = 0) -> Destination:
-        """``<Register>``: adds a destination by hand (DID-02; Administrator only, DID-01)."""
+        """``<Register>``: adds a destination by hand (DID-02; Administrator only, DID-01).
+
+        ``address`` is an IPv4 address, a host name or ``localhost``, with ``:port`` when the destination does
+        not listen on the fleet's port (M-09). The same machine cannot be registered twice, whichever way
+        its address is written.
+
+        Raises:
+            RuleRefusal: (M-09) not an address; (DID-02) a duplicate, or the list is full.
+        """
         self._panel.require_admin(host, "DID-01")
-        destination = Destination(name, address, port)
-        self._save_destinations(host, self.destinations(host).add(destination), f"registered {name}")
+        if not name.strip():
+            Destination(name, address or "-")  # "Enter a name" first, as the screen asks for it first
+        typed = TypedAddress.parse(address)
+        if typed.port is not None and port and typed.port != port:
+            raise RuleRefusal(f"{address!r} names port {typed.port} but the port given is {port}", "M-09")
+        destination = Destination(name, str(TypedAddress(typed.host, None, typed.kind)), typed.port or port)
+        registered = self.destinations(host)
+        updated = registered.add(destination)  # the same address written the same way, a name twice, a full list
+        target = self._resolution(host, destination).machine
+        if target:
+            for existing in registered:
+                if self._resolution(host, existing).machine == target:
+                    raise RuleRefusal(f"Address {address!r} is already registered as {existing.name!r} "
+                                      f"(both reach {target})", "DID-02")
+        self._save_destinations(host, updated, f"registered {name}")
         return destination
 
     def search_destinations(self, host: str, depth: int, display_host_name: bool = True) -> list[Destination]:
         """``<Auto Search/Register>``: the machines within ``depth`` routers that could be registered."""
         self._panel.require_admin(host, "DID-01")
         me = self._machines(host)
+        addresses = self._runtime.addresses
         candidates = [
-            (spec.name, spec.name, abs(spec.identity.router_distance - me.identity.router_distance))
+            (spec.name, _search_address(addresses.plan(spec.name).ipv4, addresses.plan(spec.name).port),
+             abs(spec.identity.router_distance - me.identity.router_distance))
             for spec in self._runtime.spec.machines
             if spec.name != host and Function.DISTRIBUTION_RECEIVER in spec.identity.functions
         ]
-        return auto_search(candidates, depth, display_host_name)
+        found = auto_search(candidates, depth, display_host_name)
+        return [_split_port(d) for d in found]
 
     def register_found(self, host: str, found: Iterable[Destination]) -> tuple[str, ...]:
         """Registers search results; returns the names that were skipped (already there or over the limit)."""
         self._panel.require_admin(host, "DID-01")
-        updated, skipped = self.destinations(host).add_found(found)
+        registered = self.destinations(host)
+        reached = {self._resolution(host, d).machine: d.name for d in registered}
+        fresh, skipped = [], []
+        for destination in found:
+            target = self._resolution(host, destination).machine
+            if target and target in reached:  # the same machine under another name or address
+                skipped.append(f"{destination.name} is already registered as {reached[target]!r}")
+                continue
+            reached[target] = destination.name
+            fresh.append(destination)
+        updated, refused = registered.add_found(fresh)
         self._save_destinations(host, updated, "registered from auto search")
-        return skipped
+        return (*skipped, *refused)
 
     def delete_destination(self, host: str, name: str) -> None:
         """``<Delete>``: a deleted destination leaves every future run (DID-02)."""
@@ -130,9 +166,15 @@ class DistributionPart:
         """The last ``<Status>`` of each destination (unselected ones keep theirs, DID-04)."""
         return dict(self._machines(host).store.get_config(STATUS_KEY) or {})
 
-    def resolve_destination(self, destination: Destination) -> str:
-        """The fleet machine a destination's address names, or empty when nothing answers there."""
-        return self._runtime.machine_at(destination.address)
+    def resolve_destination(self, destination: Destination, host: str = "") -> str:
+        """The fleet machine a destination's address names (typed on ``host``), or empty when none does."""
+        return self._resolution(host, destination).machine
+
+    def _resolution(self, host: str, destination: Destination) -> Resolution:
+        address = destination.address
+        if destination.port:
+            address = f"[{address}]:{destination.port}" if ":" in address else f"{address}:{destination.port}"
+        return self._runtime.resolve(address, host, MACHINE_PORT)
 
     # --- running -------------------------------------------------------------------------------------
 
@@ -174,10 +216,10 @@ class DistributionPart:
         destinations: Collection[str],
         include_network: bool,
         what: str,
-    ) -> tuple[Machine, list[Destination], Bundle]:
-        """Checks that the host may distribute now and builds what it would send: the picked destinations in
-        list order and the bundle. A run and a pre-flight check go through the same checks, so a pre-flight
-        check is refused where the run would be."""
+    ) -> _Plan:
+        """Checks that the host may distribute now and builds what it would send: the bundle and where the
+        picked destinations are, in list order. A run and a pre-flight check go through the same checks, so
+        a pre-flight check is refused where the run would be."""
         machine = self._machines(host)
         machine.require_operable(what)
         sender = self._sender(host)
@@ -196,13 +238,14 @@ class DistributionPart:
             raise RuleRefusal(f"not registered as destinations: {', '.join(unknown)}", "DID-02")
         if not picked:
             raise RuleRefusal("Select at least one destination", "DID-04")
+        resolutions = {d.name: self._resolution(host, d) for d in picked}
         withheld = []
         if Category.ADDRESS_BOOK in set(categories) and not machine.identity.options.handles_address_book:
             withheld.append((Category.ADDRESS_BOOK, NO_SEND_OPTION_REASON))  # DID-28: not sent
             if set(categories) <= {Category.ADDRESS_BOOK}:
                 raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
         bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars, withheld)
-        return machine, picked, bundle
+        return _Plan(machine, bundle, resolutions)
 
     async def forecast(
         self,
@@ -219,10 +262,9 @@ class DistributionPart:
         run would be refused.
         """
         self._panel.require_admin(host, "DID-01")
-        machine, picked, bundle = self._plan(host, categories, destinations, include_network,
-                                             "a pre-flight check")
-        targets = {d.name: self.resolve_destination(d) for d in picked}
-        return await forecast_destinations(self._runtime, machine, bundle, [d.name for d in picked], targets)
+        plan = self._plan(host, categories, destinations, include_network, "a pre-flight check")
+        return await forecast_destinations(self._runtime, plan.machine, plan.bundle, plan.targets,
+                                           plan.unreachable)
 
     def _start_job(
         self,
@@ -232,7 +274,8 @@ class DistributionPart:
         include_network: bool,
         trigger: str,
     ) -> DistributionJob:
-        machine, picked, bundle = self._plan(host, categories, destinations, include_network, "a distribution")
+        plan = self._plan(host, categories, destinations, include_network, "a distribution")
+        machine, bundle = plan.machine, plan.bundle
         sender = self._sender(host)
         assert sender is not None  # _plan checked it
         job_id = int(machine.store.get_config("next_job_id", 1))
@@ -242,8 +285,9 @@ class DistributionPart:
             host=machine,
             job_id=job_id,
             bundle=bundle,
-            destinations=tuple(d.name for d in picked),
-            targets={d.name: self.resolve_destination(d) for d in picked},
+            destinations=tuple(plan.targets),
+            targets=plan.targets,
+            unreachable=plan.unreachable,
             concurrency=self._runtime.spec.settings.concurrency,
             trigger=trigger,
             prepare_seconds=self._runtime.settings.prepare_seconds_per_mib * bundle.size / (1024 * 1024),
@@ -396,3 +440,33 @@ class DistributionPart:
         path.write_text(destination_list_report(host, self.destinations(host), self.destination_statuses(host),
                                                 self._runtime.clock.now()), encoding="utf-8")
         return path
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a run (or its pre-flight check) sends, from where, and where each picked destination is."""
+
+    machine: Machine
+    bundle: Bundle
+    resolutions: dict[str, Resolution]
+    """Each picked destination's resolved address, in list order."""
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """What to dial for each destination, in list order (empty when nothing answers there)."""
+        return {name: found.target for name, found in self.resolutions.items()}
+
+    @property
+    def unreachable(self) -> dict[str, str]:
+        """Why a destination without a target is not dialled (M-07, M-09)."""
+        return {name: found.reason for name, found in self.resolutions.items() if not found.target}
+
+
+def _search_address(ipv4: str, port: int) -> str:
+    """How auto search writes a machine it found: its address, with the port when not the fleet's."""
+    return ipv4 if port == MACHINE_PORT else f"{ipv4}:{port}"
+
+
+def _split_port(found: Destination) -> Destination:
+    typed = TypedAddress.parse(found.address)
+    return found if typed.port is None else replace(found, address=typed.host, port=typed.port)

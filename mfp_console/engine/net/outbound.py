@@ -40,6 +40,10 @@ class OpenConversation:
 async def open_conversation(runtime: Runtime, source: Dialler, target: str, purpose: str) -> OpenConversation:
     """Dials ``target`` from ``source`` and exchanges hello/welcome.
 
+    ``target`` is a machine's name, or the ``host:port`` a typed address resolved to when no machine has it
+    (:meth:`~mfp_console.engine.addresses.AddressRegistry.resolve`): that one is dialled as a real machine
+    would, and fails as it would (refused, no answer, or a certificate that names no such peer).
+
     Raises:
         TransportError: ``E-UNREACH`` when the target cannot be reached (off, cut off, not running, or the
             source itself is off or cut off), ``E-TLS`` when either side has no TLS key or the handshake
@@ -50,8 +54,8 @@ async def open_conversation(runtime: Runtime, source: Dialler, target: str, purp
     identity = runtime.pki.identity(source.name) if source.state.tls_configured else None
     if identity is None:
         raise TransportError(f"{source.name} has no TLS key and certificate", "E-TLS")
-    try:
-        host, port = runtime.addresses.address_of(target)
+    try:  # a machine's name, or the host:port of an address no machine has (dialled only on loopback, M-07)
+        host, port = runtime.addresses.socket_for(target)
     except Exception as exc:
         raise TransportError(str(exc), "E-UNREACH") from None
     stream = await dial(

@@ -143,9 +143,14 @@ async def _on_share(call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
                          "no answer") from None
 
 
-def _share(target: BackupTarget, credentials: ShareCredentials) -> SmbShare:
-    return SmbShare(ShareLocation(target.host, target.share, target.folder, target.port), credentials,
-                    SHARE_TIMEOUT)
+def _share(runtime: Runtime, target: BackupTarget, credentials: ShareCredentials) -> SmbShare:
+    """The share client for ``target``; its server is dialled only on loopback or where the fleet file names
+    it (M-07), never as an Administrator typed it."""
+    host = runtime.addresses.server_address(target.host)
+    if not host:
+        raise ShareError(f"the SMB server {target.host} is not dialled: only loopback addresses and hosts the "
+                         "fleet file names are (M-07)", "unreachable", "not dialled")
+    return SmbShare(ShareLocation(host, target.share, target.folder, target.port), credentials, SHARE_TIMEOUT)
 
 
 # --- writing, listing, reading ----------------------------------------------------------------------------
@@ -187,7 +192,7 @@ async def write_backup(runtime: Runtime, server: SyncServer, target: BackupTarge
     account = share_credentials(runtime, [server.machine], target, credentials)
     now = runtime.clock.now()
     name, data = _backup_text(runtime, server, now)
-    await _on_share(_share(target, account).write_atomically, name, data, stale_prefix=_prefix(server.machine.name))
+    await _on_share(_share(runtime, target, account).write_atomically, name, data, stale_prefix=_prefix(server.machine.name))
     return _written(server, BackupFile(name, target.file_url(name), len(data)), target, now)
 
 
@@ -212,7 +217,7 @@ async def list_backups(runtime: Runtime, machine: Machine, target: BackupTarget,
     if not target.is_smb:
         return device_backups(runtime.state_dir, machine.name)
     account = share_credentials(runtime, [machine], target, credentials)
-    found = await _on_share(_share(target, account).list, _prefix(machine.name), ".json")
+    found = await _on_share(_share(runtime, target, account).list, _prefix(machine.name), ".json")
     return [BackupFile(f.name, target.file_url(f.name), f.size) for f in reversed(found)]
 
 
@@ -228,7 +233,7 @@ async def load_backup(runtime: Runtime, location: str, holders: list[Machine],
     if location.lower().startswith("smb://"):
         target, name = split_backup_file(location)
         account = share_credentials(runtime, holders, target, credentials)
-        data = await _on_share(_share(target, account).read, name)
+        data = await _on_share(_share(runtime, target, account).read, name)
         return parse_backup(data, location)
     try:
         return parse_backup(Path(location).read_bytes(), location)
@@ -317,8 +322,8 @@ async def replicate(runtime: Runtime, server: SyncServer, replica: str) -> int:
     opened = await open_conversation(runtime, me, replica, "sync")
     channel = opened.channel
     try:
-        host, port = runtime.addresses.address_of(me.name)
-        await channel.send(SyncJoin(me.name, me.identity.model, me.identity.location, f"{host}:{port}",
+        plan = runtime.addresses.plan(me.name)
+        await channel.send(SyncJoin(me.name, me.identity.model, me.identity.location, str(plan),
                                     me.identity.firmware, "0" * 64, "replica"))
         reply = await channel.expect(SyncJoinReply)
         if not reply.ok:

@@ -256,7 +256,8 @@ class SyncClient:
 
     def _join_message(self) -> SyncJoin:
         me = self.machine
-        host, port = self.runtime.addresses.address_of(me.name)
+        plan = self.runtime.addresses.plan(me.name)  # the address its Network Settings show (M-09)
+        host, port = plan.ipv4, plan.port
         return SyncJoin(
             device_name=me.name,
             product_name=me.identity.model,
@@ -277,10 +278,12 @@ class SyncClient:
                 raise TransportError("localhost:8443 names this machine, which has no server function", "E-UNREACH")
             return me.name
         if not address.search:
-            name = self.runtime.machine_at(address.host)
-            if name:
-                return name
-            raise TransportError(f"no machine answers at {address}", "E-UNREACH")
+            # An IPv4 address, a host name or localhost (M-09); an address no machine has is dialled only on
+            # loopback or where the fleet file opts in (M-07), and fails as a real one would.
+            found = self.runtime.resolve(str(address), me.name, address.port)
+            if found.target:
+                return found.target
+            raise TransportError(f"no machine answers at {address}: {found.reason}", "E-UNREACH")
         found = []
         for spec in self.runtime.spec.machines:
             if Function.SYNC_SERVER not in spec.identity.functions:

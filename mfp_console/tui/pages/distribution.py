@@ -137,7 +137,7 @@ class RegisterDestinationsPage(PanelPage):
         ]
         if dest.host_name:
             lines.append(f"Host name: {dest.host_name}")
-        target = self.fleet.distribution.resolve_destination(dest)
+        target = self.fleet.distribution.resolve_destination(dest, self.machine)
         if target:
             identity = self.fleet.spec.machine(target).identity
             lines.append(f"Answers as: {target} · {identity.model} ({identity.series}) · {identity.location}")
