@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import pytest
 
@@ -28,6 +29,20 @@ async def test_m06_paused_listener_is_unreachable_then_resumes_on_the_same_port(
         assert served.listener.port == port and not served.listener.paused
         await served.honest_round_trip()
         assert served.refusals.empty()
+
+
+@pytest.mark.rules("M-06")
+async def test_m06_a_paused_machine_keeps_its_port_so_nobody_else_answers_there(served: Served) -> None:
+    """Off is refused, not answered by whoever grabbed the port: a dialer must see E-UNREACH, never E-TLS."""
+    served.listener.pause()
+    other = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(OSError):
+            other.bind(("127.0.0.1", served.listener.port))
+    finally:
+        other.close()
+    served.listener.resume()
+    await served.honest_round_trip()
 
 
 async def test_resume_reports_a_port_taken_meanwhile(served: Served) -> None:

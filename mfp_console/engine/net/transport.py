@@ -135,6 +135,7 @@ class TlsListener:
         self.host = LOOPBACK
         self.port = 0
         self._sock: socket.socket | None = None
+        self._held: socket.socket | None = None
         self._accepting: asyncio.Task[None] | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._streams: set[TlsStream] = set()
@@ -176,6 +177,7 @@ class TlsListener:
             return
         self._paused = True
         self._stop_accepting()
+        self._hold_port()
         for stream in list(self._streams):
             stream.abort()
 
@@ -188,12 +190,14 @@ class TlsListener:
         if not self._paused or self._closed:
             return
         self._listen(self.port)
+        self._release_port()
         self._paused = False
 
     async def close(self) -> None:
         """Stops listening for good, cuts every open link and waits for their tasks to end."""
         self._closed = True
         self._stop_accepting()
+        self._release_port()
         self._paused = True
         for stream in list(self._streams):
             stream.abort()
@@ -216,6 +220,24 @@ class TlsListener:
         self._accepting = asyncio.get_running_loop().create_task(
             self._accept_loop(sock), name=f"tls-listener-{self.name}"
         )
+
+    def _hold_port(self) -> None:
+        # A paused machine keeps its port bound but not listening: dialers are refused (E-UNREACH) as
+        # by a machine that is off, and no other listener (another fleet on this host) can take the
+        # port, nor can a dialer's own ephemeral port land on it and connect to itself.
+        held = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            held.bind((self.host, self.port))
+        except OSError:  # taken in the instant between closing and holding: resume will say so
+            held.close()
+            return
+        self._held = held
+
+    def _release_port(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
     def _stop_accepting(self) -> None:
         sock, self._sock = self._sock, None
@@ -459,6 +481,10 @@ async def _connect(host: str, port: int, peer: str, timeout: float) -> socket.so
         else:
             why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise DialError(f"{peer} at {host}:{port} cannot be reached: {why}", unreachable) from exc
+    if sock.getsockname() == sock.getpeername():
+        # TCP self-connect: our ephemeral port was the one dialled, and nobody listens there.
+        sock.close()
+        raise DialError(f"{peer} at {host}:{port} cannot be reached: connection refused", unreachable)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
