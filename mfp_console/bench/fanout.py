@@ -34,7 +34,7 @@ from mfp_console.clock import RealClock
 from mfp_console.domain.device_info import Category
 from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.fleet import Fleet, machine_seed
-from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
+from mfp_console.protocol.messages import DEFAULT_CHUNK_BYTES
 
 __all__ = ["bench_bundle", "run_bare_tls", "run_fanout", "run_fanout_pairs", "run_idle"]
 
@@ -48,7 +48,7 @@ def bench_bundle() -> Bundle:
     from mfp_console.domain.seed import seed_device_information
 
     info = seed_device_information("bench", HOST, seed=machine_seed(HOST))
-    return Bundle.build(info, list(Category), False, DEFAULT_CHUNK_CHARS)
+    return Bundle.build(info, list(Category), False, DEFAULT_CHUNK_BYTES)
 
 
 def _fleet(state_dir: Path, clients: int, concurrency: int) -> Fleet:

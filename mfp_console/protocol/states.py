@@ -17,7 +17,6 @@ from mfp_console.protocol.messages import (
     Auth,
     AuthResult,
     Bye,
-    Chunk,
     Hello,
     Message,
     Offer,
@@ -72,7 +71,7 @@ class ConversationState(enum.Enum):
     AUTH_CHECK = "auth check"  # the client owes an AuthResult
     OFFER_AWAITED = "offer awaited"
     OFFER_CHECK = "offer check"  # the client owes an OfferReply
-    TRANSFER = "transfer"  # the host sends Chunk × chunk_count, then Apply
+    TRANSFER = "transfer"  # the host sends Attachment × chunk_count (the bundle), then Apply
     APPLYING = "applying"  # the client updates (DID-11) and owes a Result
     RESULT_SENT = "result sent"  # the host owes a Bye
     JOIN_AWAITED = "join awaited"
@@ -106,7 +105,7 @@ TRANSITIONS: dict[tuple[ConversationState, Role, type[Message], str], Conversati
     (_S.OFFER_AWAITED, _I, Offer, ""): _S.OFFER_CHECK,
     (_S.OFFER_CHECK, _R, OfferReply, "accepted"): _S.TRANSFER,
     (_S.OFFER_CHECK, _R, OfferReply, "refused"): _S.DONE,
-    (_S.TRANSFER, _I, Chunk, ""): _S.TRANSFER,
+    (_S.TRANSFER, _I, Attachment, ""): _S.TRANSFER,  # a raw frame of the bundle the Offer announced
     (_S.TRANSFER, _I, Apply, ""): _S.APPLYING,
     (_S.APPLYING, _R, Result, ""): _S.RESULT_SENT,
     (_S.RESULT_SENT, _I, Bye, ""): _S.DONE,

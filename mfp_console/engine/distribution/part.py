@@ -36,7 +36,7 @@ from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobView, RestorePointView
 from mfp_console.errors import MachineBusy, MfpError, RuleRefusal
-from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
+from mfp_console.protocol.messages import DEFAULT_CHUNK_BYTES
 
 __all__ = ["DESTINATIONS_KEY", "DistributionPart"]
 
@@ -53,8 +53,8 @@ class DistributionPart:
         panel: Who is logged in (DID-01).
     """
 
-    chunk_chars: int = DEFAULT_CHUNK_CHARS
-    """Characters of bundle text per chunk frame."""
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    """Bytes of bundle text per attachment frame."""
 
     def __init__(self, runtime: Runtime, machines: MachineRoster, panel: PanelPart) -> None:
         self._runtime = runtime
@@ -196,7 +196,7 @@ class DistributionPart:
             withheld.append((Category.ADDRESS_BOOK, NO_SEND_OPTION_REASON))  # DID-28: not sent
             if set(categories) <= {Category.ADDRESS_BOOK}:
                 raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
-        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars, withheld)
+        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_bytes, withheld)
         job_id = int(machine.store.get_config("next_job_id", 1))
         machine.store.set_config("next_job_id", job_id + 1)
         job = DistributionJob(

@@ -2,7 +2,7 @@
 
 The client decides what it accepts; the host only reports. One conversation runs: the host's
 challenge–response proof of the System Manager ID/PIN (DID-08), the offer and the client's answer from its
-``<Receiving Settings>`` (DID-10, DID-18, DID-19), the chunked bundle, then the update. While applying, the
+``<Receiving Settings>`` (DID-10, DID-18, DID-19), the bundle in raw attachment frames, then the update. While applying, the
 client's activity is ``Updating`` and its panel is locked (DID-11); the new data, its restore point and the
 log entry are written in one transaction (M-04, DID-13…17, DID-20, DID-23). A power cut before that
 transaction leaves the old data and a durable marker, shown as ``E-UPDATE`` (DID-12).
@@ -38,16 +38,15 @@ from mfp_console.errors import RemoteProtocolError, StoreError
 from mfp_console.protocol import check_proof
 from mfp_console.protocol.messages import (
     Apply,
+    Attachment,
     Auth,
     AuthResult,
     Bye,
-    Chunk,
     Hello,
     Offer,
     OfferReply,
     Result,
     Welcome,
-    bundle_digest,
 )
 from mfp_console.strict_json import raw_decode_strict
 
@@ -86,44 +85,50 @@ def decode_bundle(text: str, categories: list[Category]) -> dict[Category, Any]:
     Raises:
         RemoteProtocolError: The text is not the JSON of exactly the offered categories.
     """
-    return dict(decode_received_bundle(text, categories, bundle_digest(text)).values)
+    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is then refused as "not UTF-8"
+    return dict(decode_received_bundle(raw, categories, hashlib.sha256(raw).hexdigest()).values)
 
 
-def decode_received_bundle(text: str, categories: list[Category], digest: str) -> ReceivedBundle:
-    """Decodes a bundle whose SHA-256 is ``digest``, or returns the same bundle decoded a moment ago.
+def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) -> ReceivedBundle:
+    """Decodes a bundle (UTF-8 JSON) whose SHA-256 is ``digest``, or returns the same bundle decoded a
+    moment ago (the bytes are compared whole).
 
     Raises:
-        RemoteProtocolError: The text is not the JSON of exactly the offered categories, or holds a
-            lone UTF-16 surrogate (text no store or screen can hold).
+        RemoteProtocolError: The bytes are not UTF-8, not the JSON of exactly the offered categories, or
+            hold a lone UTF-16 surrogate (text no store or screen can hold).
     """
     key = (digest, tuple(c.value for c in categories))
     known = _recent_bundles.get(key)
-    if known is not None and known[0] == text:
+    if known is not None and known[0] == raw:
         _recent_bundles.move_to_end(key)
         return known[1]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RemoteProtocolError(f"bad distribution bundle: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     try:
         members = _split_members(text)
         if set(members) != {c.value for c in categories}:
             raise ValueError("the bundle does not hold exactly the offered categories")
         values: dict[Category, Any] = {}
         for category in categories:
-            raw, member_text = members[category.value]
-            if _SURROGATE_ESCAPE.search(member_text):
-                json.dumps(raw, ensure_ascii=False, allow_nan=False).encode("utf-8")  # a lone surrogate cannot be encoded
-            values[category] = category_from_json(category, raw)
+            decoded, member_text = members[category.value]
+            if _SURROGATE_ESCAPE.search(member_text):  # a lone surrogate cannot be encoded
+                json.dumps(decoded, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            values[category] = category_from_json(category, decoded)
     except UnicodeEncodeError:
         raise RemoteProtocolError("bad distribution bundle: text holds a lone UTF-16 surrogate") from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise RemoteProtocolError(f"bad distribution bundle: {exc}") from None
     bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories})
-    _recent_bundles[key] = (text, bundle)
+    _recent_bundles[key] = (raw, bundle)
     while len(_recent_bundles) > _RECENT_BUNDLES:
         _recent_bundles.popitem(last=False)
     return bundle
 
 
 _RECENT_BUNDLES = 2
-_recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[str, ReceivedBundle]] = OrderedDict()
+_recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[bytes, ReceivedBundle]] = OrderedDict()
 """The last few decoded bundles (a pure function's results, like the TLS context cache)."""
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -214,27 +219,21 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         _log_refusal(machine, log("NG", decision.code, labels, decision.reason))
         return
 
-    # The offer's sizes were bounded when it was parsed (limits); hold the chunks to them as they
-    # come, so a peer cannot make this machine buffer more than it announced. A character is at least one
-    # UTF-8 byte, so counting characters is a cheap bound; the exact byte count is checked once at the end.
-    pieces: list[str] = []
-    received = 0
+    # The offer's sizes were bounded when it was parsed (limits); the conversation holds the frames to
+    # them as they come, each from its header before its body is read, so a peer cannot make this machine
+    # buffer more than it announced, and it refuses an Apply before every announced byte came.
+    pieces: list[bytes] = []
     for _ in range(offer.chunk_count):
-        piece = (await channel.expect(Chunk)).text
-        received += len(piece)
-        if received > offer.total_bytes:
-            raise RemoteProtocolError(f"the chunks hold more than the {offer.total_bytes} bytes the offer announced")
-        pieces.append(piece)
+        pieces.append((await channel.expect(Attachment)).data)
     apply = await channel.expect(Apply)
-    text = "".join(pieces)
+    raw = b"".join(pieces)
     del pieces
-    raw = text.encode("utf-8")
     if len(raw) != offer.total_bytes:
         raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
     digest = hashlib.sha256(raw).hexdigest()
     if digest != apply.sha256:
         raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
-    bundle = decode_received_bundle(text, offered, digest)
+    bundle = decode_received_bundle(raw, offered, digest)
 
     try:
         outcomes, skipped = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
