@@ -34,8 +34,10 @@ from mfp_console.errors import RuleRefusal
 __all__ = [
     "NON_DELIVERABLE_KEYS",
     "AppliedUpdate",
+    "PreparedHostData",
     "RestorePoint",
     "apply_received",
+    "prepare_host_data",
     "restore_categories",
     "restore_point_of",
     "setting_is_deliverable",
@@ -101,6 +103,32 @@ class RestorePoint:
     inbox: InboxUrlSend | None = None
 
 
+@dataclass(frozen=True)
+class PreparedHostData:
+    """What the rules can work out once per bundle instead of once per client (a host sends one bundle to
+    many clients, and a process keeps the decoded bundle for all of them).
+
+    Attributes:
+        fresh_departments: The host's Department IDs with their counters at 0, by ID: what a client that
+            has not got the ID receives (DID-14), the same value for every such client.
+    """
+
+    fresh_departments: Mapping[str, DepartmentId]
+
+
+def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
+    """Works out :class:`PreparedHostData` for a host's bundle."""
+    depts: DepartmentIds | None = host_bundle.get(Category.DEPARTMENT_ID)
+    fresh = {} if depts is None else {
+        d.dept_id: d if d.counters == _NO_PAGES else DepartmentId(d.dept_id, d.password_hash, d.limits, _NO_PAGES)
+        for d in depts.departments
+    }
+    return PreparedHostData(fresh)
+
+
+_NO_PAGES = PageCounts()
+
+
 def restore_point_of(before: DeviceInformation, update: AppliedUpdate) -> RestorePoint:
     """Captures what DID-20 needs to undo ``update``: the old value of every applied category."""
     return RestorePoint(
@@ -117,6 +145,7 @@ def apply_received(
     include_network: bool,
     card_reader_mismatch: bool,
     client_series: str = "",
+    prepared: PreparedHostData | None = None,
 ) -> AppliedUpdate:
     """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17, DID-26).
 
@@ -128,6 +157,9 @@ def apply_received(
         card_reader_mismatch: Exactly one of host and client has a card reader fitted (DID-14).
         client_series: The client's series: settings values its series does not have are skipped and
             listed (DID-26; see :mod:`~mfp_console.domain.series_catalogue`). Empty: it has them all.
+        prepared: :func:`prepare_host_data` of ``host_bundle``, when many clients apply the same bundle.
+
+    Only the applied categories of ``client`` and its inbox URL Send settings are read.
 
     Returns:
         The new data, which categories changed, whether the inbox changed, one outcome per category and
@@ -151,7 +183,7 @@ def apply_received(
         else:
             value, outcomes[category] = _apply_one(
                 category, client.category(category), host_bundle[category],
-                card_reader_mismatch=card_reader_mismatch,
+                card_reader_mismatch=card_reader_mismatch, prepared=prepared,
             )
         info = info.with_category(category, value)
     info = _apply_inbox_rule(info, set(applied), restored=None)
@@ -229,11 +261,13 @@ def _result(
     return AppliedUpdate(after, changed, before.inbox_url_send != after.inbox_url_send, outcomes)
 
 
-def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismatch: bool) -> tuple[Any, str]:
+def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismatch: bool,
+               prepared: PreparedHostData | None = None) -> tuple[Any, str]:
     if category is Category.ADDRESS_BOOK:
         return _address_book(theirs)
     if category is Category.DEPARTMENT_ID:
-        return _department_ids(mine, theirs, card_reader_mismatch)
+        fresh = prepared.fresh_departments if prepared is not None else None
+        return _department_ids(mine, theirs, card_reader_mismatch, fresh)
     if category is Category.PRINTER_SETTINGS:
         settings = tuple(theirs)
         return settings, f"overwritten with the host's {len(settings)} printer settings"
@@ -252,9 +286,14 @@ def _address_book(host: AddressBook) -> tuple[AddressBook, str]:
 
 
 def _department_ids(
-    client: DepartmentIds, host: DepartmentIds, card_reader_mismatch: bool
+    client: DepartmentIds, host: DepartmentIds, card_reader_mismatch: bool,
+    fresh: Mapping[str, DepartmentId] | None = None,
 ) -> tuple[DepartmentIds, str]:
-    """DID-14: merge by ID; only the System Manager information when card readers differ."""
+    """DID-14: merge by ID; only the System Manager information when card readers differ.
+
+    ``fresh`` holds the host's departments with counters 0 (:class:`PreparedHostData`): a department the
+    client has not got is that same value, shared by every client, instead of a new one per client.
+    """
     if card_reader_mismatch:
         merged = DepartmentIds(host.system_manager, client.departments)
         return merged, (
@@ -270,6 +309,9 @@ def _department_ids(
             counters = mine[dept.dept_id].counters
         else:
             added += 1
+            if fresh is not None:
+                departments.append(fresh[dept.dept_id])
+                continue
             counters = PageCounts()
         departments.append(DepartmentId(dept.dept_id, dept.password_hash, dept.limits, counters))
     host_ids = {d.dept_id for d in host.departments}
@@ -313,7 +355,9 @@ def _settings_values(
             result.append(mine)
         else:
             overwritten += 1
-            result.append(SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
+            same_flags = theirs.deliverable == mine.deliverable and theirs.network == mine.network
+            # The host's own item when it is the same value (its key is mine): no new one per client.
+            result.append(theirs if same_flags else SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
     added = [s for s in host_by_key.values() if s.key not in client_keys and taken(s)]
     result.extend(added)
     text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"

@@ -10,10 +10,14 @@ transaction leaves the old data and a durable marker, shown as ``E-UPDATE`` (DID
 A bundle is decoded once per process, not once per client. Decoding 1 MiB of JSON into frozen domain values
 and encoding it again for the store cost ~75 ms per client and were most of a fan-out's time. A host sends
 the same bundle to every destination, so the decoded values of the last few bundles are kept, keyed by
-their SHA-256 and checked against the whole text; the values are immutable, so clients in one process can
+their SHA-256 and checked against the whole bytes; the values are immutable, so clients in one process can
 share them. Each category's exact JSON text is kept beside its value, and a category a client takes whole
 (address book, printer settings, paper types) is stored as that text: it decodes to exactly the value the
-client checked, which is all the store promises.
+client checked, which is all the store promises. A merged category (Department IDs keep each client's
+counters, DID-14; settings values keep what may not be delivered, DID-16) is spliced from its items'
+texts, each encoded once per bundle (:class:`~mfp_console.domain.device_info_json.ItemTexts`), and the merge
+reads only the client's merged categories and inbox from its store
+(:meth:`~mfp_console.store.MachineStore.load_for_merge`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.device_info import Category
-from mfp_console.domain.device_info_json import category_from_json
-from mfp_console.domain.distribution_rules import apply_received
+from mfp_console.domain.device_info_json import ItemTexts, category_from_json, category_text
+from mfp_console.domain.distribution_rules import PreparedHostData, apply_received, prepare_host_data
 from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import OfferDecision, ReceivingSettings, decide_offer
 from mfp_console.engine.events import DataChanged
@@ -73,10 +77,13 @@ def receiving_settings(machine: Machine) -> ReceivingSettings:
 
 @dataclass(frozen=True)
 class ReceivedBundle:
-    """A decoded bundle: each offered category's value, and the exact JSON text it was decoded from."""
+    """A decoded bundle: each offered category's value, the exact JSON text it was decoded from, what the
+    merge rules work out once per bundle, and the texts of the items merged categories share."""
 
     values: Mapping[Category, Any]
     texts: Mapping[Category, str]
+    prepared: PreparedHostData
+    items: ItemTexts
 
 
 def decode_bundle(text: str, categories: list[Category]) -> dict[Category, Any]:
@@ -90,18 +97,24 @@ def decode_bundle(text: str, categories: list[Category]) -> dict[Category, Any]:
 
 
 def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) -> ReceivedBundle:
-    """Decodes a bundle (UTF-8 JSON) whose SHA-256 is ``digest``, or returns the same bundle decoded a
-    moment ago (the bytes are compared whole).
+    """Checks that ``digest`` is the SHA-256 of a bundle (UTF-8 JSON) and decodes it, or returns the same
+    bundle decoded a moment ago.
+
+    A bundle kept from before was hashed when it was kept; bytes equal to it (compared whole, far cheaper
+    than hashing them again) have its digest.
 
     Raises:
-        RemoteProtocolError: The bytes are not UTF-8, not the JSON of exactly the offered categories, or
-            hold a lone UTF-16 surrogate (text no store or screen can hold).
+        RemoteProtocolError: ``digest`` is not the bundle's SHA-256; the bytes are not UTF-8, not the JSON
+            of exactly the offered categories, or hold a lone UTF-16 surrogate (text no store or screen
+            can hold).
     """
     key = (digest, tuple(c.value for c in categories))
     known = _recent_bundles.get(key)
     if known is not None and known[0] == raw:
         _recent_bundles.move_to_end(key)
         return known[1]
+    if hashlib.sha256(raw).hexdigest() != digest:
+        raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -120,12 +133,16 @@ def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) 
         raise RemoteProtocolError("bad distribution bundle: text holds a lone UTF-16 surrogate") from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise RemoteProtocolError(f"bad distribution bundle: {exc}") from None
-    bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories})
+    bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories}, prepare_host_data(values),
+                            ItemTexts())
     _recent_bundles[key] = (raw, bundle)
     while len(_recent_bundles) > _RECENT_BUNDLES:
         _recent_bundles.popitem(last=False)
     return bundle
 
+
+_MERGED = frozenset({Category.DEPARTMENT_ID, Category.SETTINGS_VALUES})
+"""The categories whose received value is merged with the client's own (DID-14, DID-16)."""
 
 _RECENT_BUNDLES = 2
 _recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[bytes, ReceivedBundle]] = OrderedDict()
@@ -230,10 +247,7 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
     del pieces
     if len(raw) != offer.total_bytes:
         raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != apply.sha256:
-        raise RemoteProtocolError("the bundle's SHA-256 does not match the apply message")
-    bundle = decode_received_bundle(raw, offered, digest)
+    bundle = decode_received_bundle(raw, offered, apply.sha256)
 
     try:
         outcomes, skipped = await _apply(machine, offer, hello, bundle, decision.accepted, len(raw), log, labels,
@@ -273,23 +287,25 @@ async def _apply(
         seconds = runtime.settings.update_seconds_per_mib * size / (1024 * 1024)
         await runtime.clock.sleep(seconds)  # DID-11: applying takes machine time; a power cut may come now
         update = apply_received(
-            machine.device_info,
+            machine.store.load_for_merge([c for c in accepted if c in _MERGED]),
             bundle.values,
             accepted,
             include_network=offer.include_network,
             card_reader_mismatch=offer.card_reader != machine.identity.options.card_reader,
             client_series=machine.identity.series,
+            prepared=bundle.prepared,
         )
         outcomes = {c.value: "applied" for c in update.outcomes}
         outcomes.update({c.value: f"refused: {why}" for c, why in refused})
         detail = "; ".join(f"<{c.label}>: {text}" for c, text in update.outcomes.items())
         if refused:
             detail += "; refused " + ", ".join(f"<{c.label}> ({why})" for c, why in refused)
-        # A category taken whole is stored as the text it came in (see the module docstring).
-        encoded = {
-            c: bundle.texts[c] for c in update.outcomes
-            if c in bundle.texts and update.info.category(c) is bundle.values[c]
-        }
+        # A category taken whole is stored as the text it came in, a merged one spliced from its items'
+        # texts (see the module docstring).
+        encoded = {}
+        for c in update.outcomes:
+            value = update.info.category(c)
+            encoded[c] = bundle.texts[c] if value is bundle.values.get(c) else category_text(c, value, bundle.items)
         machine.store.apply_update(update.info, set(update.outcomes), update.inbox_changed,
                                    log("OK", "", labels, detail), encoded=encoded)
     except StoreError:
