@@ -5,7 +5,9 @@ sent and answers two bytes; a dialer sends each receiver its frames over a fresh
 connection, ``concurrency`` receivers at a time. Given ``stores``, it is the *floor*: each receiver also
 commits the bytes it received to its own SQLite database (WAL, the product's pragmas: the product's own
 :class:`~mfp_console.store.database.Database`) in one transaction before it answers, which is the least a
-receiver that keeps what it was sent must do. :func:`bare_tls_download` (synchronization's shape): one
+receiver that keeps what it was sent must do. The databases exist beforehand (:func:`prepare_floor_stores`)
+and are opened before the clock starts with nothing written since, as a fleet's machines are: so the
+commit starts a new write-ahead log, whose header SQLite syncs to disk, as a machine's first write does. :func:`bare_tls_download` (synchronization's shape): one
 listener, and every client dials it with its own identity at once and reads its bytes. There is no
 protocol and no events, so the time either takes is what moving (and keeping) the bytes costs here.
 
@@ -29,7 +31,7 @@ from mfp_console.pki.tls import client_context, server_context
 if TYPE_CHECKING:
     from mfp_console.store.database import Database
 
-__all__ = ["FLOOR_TABLE", "bare_tls_download", "bare_tls_transfer", "open_floor_stores"]
+__all__ = ["FLOOR_TABLE", "bare_tls_download", "bare_tls_transfer", "open_floor_stores", "prepare_floor_stores"]
 
 _READ_SIZE = 256 * 1024
 
@@ -37,20 +39,33 @@ FLOOR_TABLE = "floor_received"
 """The table a floor receiver commits its bytes to (beside the product's schema, in its own database)."""
 
 
-def open_floor_stores(directory: Path, names: Sequence[str]) -> dict[str, Database]:
-    """Opens one product database per receiver in ``directory`` (the product's pragmas and schema), each
-    with the table the floor writes to; the caller closes them."""
+def prepare_floor_stores(directory: Path, names: Sequence[str]) -> None:
+    """Makes one product database per receiver in ``directory`` (the product's pragmas and schema), each with
+    the table the floor writes to, and closes it."""
     from mfp_console.store.database import Database
 
     directory.mkdir(parents=True, exist_ok=True)
-    stores: dict[str, Database] = {}
-    try:
-        for name in names:
-            database = Database.open(directory / f"{name}.sqlite3")
-            stores[name] = database
+    for name in names:
+        database = Database.open(directory / f"{name}.sqlite3")
+        try:
             database.connection.execute(
                 f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL)"
             )
+        finally:
+            database.close()
+
+
+def open_floor_stores(directory: Path, names: Sequence[str]) -> dict[str, Database]:
+    """Opens the receivers' databases :func:`prepare_floor_stores` made (making them when missing); the
+    caller closes them."""
+    from mfp_console.store.database import Database
+
+    if any(not (directory / f"{name}.sqlite3").exists() for name in names):
+        prepare_floor_stores(directory, names)
+    stores: dict[str, Database] = {}
+    try:
+        for name in names:
+            stores[name] = Database.open(directory / f"{name}.sqlite3")
     except BaseException:
         for database in stores.values():
             database.close()

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mfp_console.bench.bare_tls import bare_tls_transfer, open_floor_stores
+from mfp_console.bench.bare_tls import bare_tls_transfer, open_floor_stores, prepare_floor_stores
 from mfp_console.bench.recipe import HOST, bench_fleet_spec, client_names, fresh_copy
 from mfp_console.bench.resources import peak_rss_mib, raise_open_file_limit, rss_mib
 from mfp_console.clock import RealClock
@@ -144,11 +144,16 @@ async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency
     rounds: list[dict[str, float]] = []
     last: dict[str, Any] = {}
     failures = 0
+    floor_template = work / "floor-template"
+    shutil.rmtree(floor_template, ignore_errors=True)
+    prepare_floor_stores(floor_template, client_names(clients))
     for n in range(pairs):
         order = SIDES if n % 2 == 0 else tuple(reversed(SIDES))
         times: dict[str, float] = {}
         for side in order:
             run = fresh_copy(template, work / "run")
+            if side == "floor":
+                shutil.copytree(floor_template, run / "floor")
             _settle_disk()
             try:
                 if side == "product":
@@ -162,6 +167,7 @@ async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency
             finally:
                 shutil.rmtree(run, ignore_errors=True)
         rounds.append(times)
+    shutil.rmtree(floor_template, ignore_errors=True)
     return {"clients": clients, "concurrency": concurrency, "rounds": rounds, "baseline_failures": failures,
             "product": last, "peak_rss_mib": peak_rss_mib()}
 
