@@ -74,10 +74,10 @@ async def run_fanout(state_dir: Path, clients: int, concurrency: int, profile: s
         tracemalloc.start()
     if profiler:
         profiler.enable()
-    began, cpu = time.perf_counter(), time.process_time()
+    began, cpu = time.perf_counter(), os.times()
     job = fleet.distribution.start_manual_distribution(HOST, list(Category), client_names(clients), include_network=False)
     await fleet.settle(timeout=_BOUND_S)
-    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - began, _cpu_since(cpu)
     job = fleet.distribution.last_job(HOST) or job
     if profiler:
         profiler.disable()
@@ -92,7 +92,8 @@ async def run_fanout(state_dir: Path, clients: int, concurrency: int, profile: s
         "clients": clients,
         "concurrency": concurrency,
         "wall_s": wall,
-        "cpu_s": cpu,
+        "cpu_s": cpu[0] + cpu[1],
+        "user_s": cpu[0],
         "start_s": start_s,
         "bundle_bytes": job.bundle_bytes,
         "wire_bytes": job.wire_bytes,
@@ -117,13 +118,13 @@ async def run_baseline(pki_dir: Path, clients: int, concurrency: int, floor_dir:
     stores = open_floor_stores(floor_dir, names) if floor_dir is not None else None
     try:
         gc.collect()
-        cpu = time.process_time()
+        began = os.times()
         run = await bare_tls_transfer(pki, HOST, names, frames, concurrency, _BOUND_S, stores)
-        cpu = time.process_time() - cpu
+        cpu = _cpu_since(began)
     finally:
         for database in (stores or {}).values():
             database.close()
-    return {"wall_s": run["wall_s"], "cpu_s": cpu, "wire_bytes": sum(len(f) for f in frames),
+    return {"wall_s": run["wall_s"], "cpu_s": cpu[0] + cpu[1], "user_s": cpu[0], "wire_bytes": sum(len(f) for f in frames),
             "failures": run["failures"]}
 
 
@@ -164,12 +165,19 @@ async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency
                     failures += result["failures"]
                 times[side] = result["wall_s"]
                 times[f"{side}_cpu"] = result["cpu_s"]
+                times[f"{side}_user"] = result["user_s"]
             finally:
                 shutil.rmtree(run, ignore_errors=True)
         rounds.append(times)
     shutil.rmtree(floor_template, ignore_errors=True)
     return {"clients": clients, "concurrency": concurrency, "rounds": rounds, "baseline_failures": failures,
             "product": last, "peak_rss_mib": peak_rss_mib()}
+
+
+def _cpu_since(began: os.times_result) -> tuple[float, float]:
+    """User and system CPU seconds this process spent since ``began``."""
+    now = os.times()
+    return now.user - began.user, now.system - began.system
 
 
 def _settle_disk() -> None:

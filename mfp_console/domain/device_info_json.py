@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mfp_console.domain.device_info import (
@@ -120,6 +120,15 @@ class ItemTexts:
         self._texts[id(item)] = (item, text)
         return text
 
+    def joined(self, values: Iterable[object], encode: Callable[[Any], Any]) -> str:
+        """The items' texts joined by commas (the inside of a JSON array)."""
+        texts = self._texts
+        out = []
+        for item in values:
+            known = texts.get(id(item))
+            out.append(known[1] if known is not None and known[0] is item else self.text(item, encode))
+        return ",".join(out)
+
     def __len__(self) -> int:
         return len(self._texts)
 
@@ -133,10 +142,10 @@ def category_text(category: Category, value: Any, items: ItemTexts | None = None
     if items is None or category not in (Category.DEPARTMENT_ID, Category.SETTINGS_VALUES):
         return compact_json(category_to_json(category, value))
     if category is Category.SETTINGS_VALUES:
-        return "[" + ",".join([items.text(s, _asdict) for s in value]) + "]"
+        return "[" + items.joined(value, _asdict) + "]"
     depts: DepartmentIds = value
     return ('{"system_manager":' + compact_json(_asdict(depts.system_manager)) + ',"departments":['
-            + ",".join([items.text(d, _department_json) for d in depts.departments]) + "]}")
+            + items.joined(depts.departments, _department_json) + "]}")
 
 
 def _department_json(d: DepartmentId) -> dict[str, Any]:
@@ -170,7 +179,7 @@ def category_from_json(category: Category, data: Any, *, bounded: bool = True) -
         return tuple(_paper_type(row, f"paper type {i}", bounded) for i, row in enumerate(rows, 1))
     if category is Category.SETTINGS_VALUES:
         rows = items(data, "the settings/registration values", _cap(SETTINGS_VALUES, bounded))
-        values = tuple(_setting_value(row, f"settings value {i}", bounded) for i, row in enumerate(rows, 1))
+        values = _setting_values(rows, bounded)
         if bounded:
             _unique((s.key for s in values), "settings key")
         return values
@@ -195,6 +204,7 @@ def inbox_from_json(data: Any, *, bounded: bool = True) -> InboxUrlSend:
 _DEPT_ID = re.compile(r"[0-9]{1,7}")
 _ENTRY_KEYS = frozenset({"number", "name", "kind", "address", "favourite"})
 _COUNT_KEYS = frozenset({"total", "color", "black"})
+_SETTING_KEYS = frozenset({"key", "value", "deliverable", "network"})
 
 
 def _cap(limit: int, bounded: bool) -> int | None:
@@ -322,6 +332,23 @@ def _paper_type(value: Any, where: str, bounded: bool) -> PaperType:
         text(p.get("finish", "Uncoated"), f"{where}: 'finish'", bounded),
         text(p.get("color", "White"), f"{where}: 'color'", bounded),
     )
+
+
+def _setting_values(rows: list[Any], bounded: bool) -> tuple[SettingValue, ...]:
+    # As for address book entries: a sound item is checked with as little work as possible (a client reads
+    # its ~300 settings values at every received update); anything else goes through _setting_value.
+    longest = TEXT_CHARS if bounded else INTEGER
+    out = []
+    for i, row in enumerate(rows, 1):
+        if type(row) is dict and _SETTING_KEYS.issuperset(row):
+            key, value = row.get("key"), row.get("value")
+            deliverable, network = row.get("deliverable", True), row.get("network", False)
+            if (type(key) is str and len(key) <= longest and type(value) is str and len(value) <= longest
+                    and type(deliverable) is bool and type(network) is bool):
+                out.append(SettingValue(key, value, deliverable, network))
+                continue
+        out.append(_setting_value(row, f"settings value {i}", bounded))
+    return tuple(out)
 
 
 def _setting_value(value: Any, where: str, bounded: bool) -> SettingValue:

@@ -28,7 +28,7 @@ from mfp_console.domain.device_info import (
     SettingValue,
 )
 from mfp_console.domain.inboxes import inbox_of, protected_inboxes, without_protected
-from mfp_console.domain.series_catalogue import series_has_setting
+from mfp_console.domain.series_catalogue import series_lacking
 from mfp_console.errors import RuleRefusal
 
 __all__ = [
@@ -111,9 +111,12 @@ class PreparedHostData:
     Attributes:
         fresh_departments: The host's Department IDs with their counters at 0, by ID: what a client that
             has not got the ID receives (DID-14), the same value for every such client.
+        unprotected_settings: The host's settings values without its password-protected inboxes (DID-27),
+            None when the bundle has none.
     """
 
     fresh_departments: Mapping[str, DepartmentId]
+    unprotected_settings: tuple[SettingValue, ...] | None = None
 
 
 def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
@@ -123,7 +126,8 @@ def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
         d.dept_id: d if d.counters == _NO_PAGES else DepartmentId(d.dept_id, d.password_hash, d.limits, _NO_PAGES)
         for d in depts.departments
     }
-    return PreparedHostData(fresh)
+    settings = host_bundle.get(Category.SETTINGS_VALUES)
+    return PreparedHostData(fresh, None if settings is None else without_protected(settings)[0])
 
 
 _NO_PAGES = PageCounts()
@@ -178,8 +182,12 @@ def apply_received(
     skipped: tuple[str, ...] = ()
     for category in applied:
         if category is Category.SETTINGS_VALUES:
+            host = host_bundle[category]
+            ready = prepared is not None and prepared.unprotected_settings is not None
+            if ready:
+                host = prepared.unprotected_settings
             value, outcomes[category], skipped = _settings_values(
-                client.settings_values, host_bundle[category], include_network, client_series)
+                client.settings_values, host, include_network, client_series, ready)
         else:
             value, outcomes[category] = _apply_one(
                 category, client.category(category), host_bundle[category],
@@ -324,7 +332,8 @@ def _department_ids(
 
 
 def _settings_values(
-    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str
+    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str,
+    unprotected: bool = False,
 ) -> tuple[tuple[SettingValue, ...], str, tuple[str, ...]]:
     """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing; DID-26:
     skip (and list) what the client's series does not have; DID-27: nothing of a password-protected inbox,
@@ -332,10 +341,12 @@ def _settings_values(
     def taken(item: SettingValue) -> bool:
         return setting_is_deliverable(item) and (include_network or not item.network)
 
-    host, _ = without_protected(host)  # the host does not send them; should they come anyway, they stay out
+    if not unprotected:  # the host does not send them; should they come anyway, they stay out
+        host, _ = without_protected(host)
+    lacking = series_lacking(client_series)
     mine_protected = protected_inboxes(client)
     host = tuple(s for s in host if inbox_of(s.key) not in mine_protected)
-    skipped = tuple(s.key for s in host if taken(s) and not series_has_setting(client_series, s.key))
+    skipped = tuple(s.key for s in host if taken(s) and not lacking.has(s.key))
     unknown = set(skipped)
     host_by_key = {s.key: s for s in host if s.key not in unknown}
     client_keys = {s.key for s in client}
