@@ -59,12 +59,12 @@ about 1.5 MiB, so this is generous; it only stops an announcement from reserving
 BUNDLE_BYTES: Final = 16 * 1024 * 1024
 """(D) The largest distribution bundle (an offer's ``total_bytes``, UTF-8 JSON of the offered categories).
 The ``bench`` host's five categories are 1.17 MiB; every category at its own limit below stays far under it
-with ordinary text. A larger offer is refused before any chunk is buffered."""
+with ordinary text. A larger offer is refused before any of its frames is buffered."""
 
 BUNDLE_CHUNKS: Final = 4096
-"""(D) The most chunks one bundle may be cut into (an offer's ``chunk_count``). A host cuts 256 Ki
-characters per chunk, so a bundle at :data:`BUNDLE_BYTES` needs at most 64; the margin allows smaller
-chunks without letting an offer announce millions of tiny frames."""
+"""(D) The most raw frames one bundle may be cut into (an offer's ``chunk_count``). A host cuts 256 KiB
+per frame, so a bundle at :data:`BUNDLE_BYTES` needs at most 64; the margin allows smaller frames without
+letting an offer announce millions of tiny ones."""
 
 FORECAST_NAMES: Final = 100
 """(D) Names one change of a pre-flight forecast lists (``3 address entries added: …``); its count says how

@@ -46,6 +46,12 @@ def _main(mode: str, arguments: dict[str, Any]) -> dict[str, Any]:
         return asyncio.run(run_fanout(Path(arguments["state_dir"]), arguments["clients"],
                                       arguments["concurrency"], arguments.get("profile", ""),
                                       arguments.get("trace", False)))
+    if mode == "fanout-pairs":
+        from mfp_console.bench.fanout import run_fanout_pairs
+
+        return asyncio.run(run_fanout_pairs(Path(arguments["template"]), Path(arguments["work"]),
+                                            arguments["clients"], arguments["concurrency"],
+                                            arguments.get("pairs", 3)))
     if mode == "bare":
         from mfp_console.bench.fanout import run_bare_tls
 

@@ -8,6 +8,7 @@ import os
 import platform
 import sqlite3
 import ssl
+import statistics
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -40,6 +41,9 @@ class Figure:
         baseline_title: What the baseline is.
         note: Anything a reader needs (why pending, what stands in the way).
         extra: Further numbers (peak memory, per-item times …), printed under the figure.
+        ratios: The ratio of each interleaved product/baseline pair (or round); when given, the figure's
+            ratio is their median and their spread is reported.
+        every: The target holds for every pair (the highest ratio), not only for the median.
     """
 
     key: str
@@ -51,6 +55,8 @@ class Figure:
     baseline_title: str = ""
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    ratios: tuple[float, ...] = ()
+    every: bool = False
 
     @classmethod
     def pending(cls, key: str, title: str, note: str, target: float | None = None) -> Figure:
@@ -59,10 +65,30 @@ class Figure:
 
     @property
     def ratio(self) -> float | None:
-        """The value divided by the baseline, when both were measured."""
-        if self.value is None or not self.baseline:
+        """The median of the pairs' ratios when there are pairs, else the value divided by the baseline."""
+        if self.value is None:
+            return None
+        if self.ratios:
+            return statistics.median(self.ratios)
+        if not self.baseline:
             return None
         return self.value / self.baseline
+
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        """The lowest and highest ratio of the pairs (None without pairs)."""
+        return (min(self.ratios), max(self.ratios)) if self.ratios else None
+
+    @property
+    def compared(self) -> float | None:
+        """What the target is held against: the ratio (the highest pair's with ``every``), else the value."""
+        if self.value is None:
+            return None
+        if self.baseline is None:
+            return self.value
+        if self.every and self.ratios:
+            return max(self.ratios)
+        return self.ratio
 
     @property
     def status(self) -> Status:
@@ -71,7 +97,7 @@ class Figure:
             return Status.PENDING
         if self.target is None:
             return Status.INFO
-        compared = self.ratio if self.baseline is not None else self.value
+        compared = self.compared
         assert compared is not None
         return Status.MET if compared <= self.target else Status.MISSED
 
@@ -85,6 +111,9 @@ class Figure:
             "baseline_title": self.baseline_title,
             "unit": self.unit,
             "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "ratios": [round(r, 3) for r in self.ratios],
+            "spread": None if self.spread is None else [round(r, 3) for r in self.spread],
+            "every": self.every,
             "target": self.target,
             "status": self.status.value,
             "note": self.note,
@@ -145,11 +174,15 @@ class Report:
             elif figure.baseline is not None:
                 line = f"{_fmt(figure.value, figure.unit)} vs {_fmt(figure.baseline, figure.unit)}"
                 line += f"  = {ratio:.2f}x" if ratio is not None else ""
+                if figure.spread is not None:
+                    low, high = figure.spread
+                    line += f" (median of {len(figure.ratios)}: {low:.2f}x to {high:.2f}x)"
             else:
                 line = _fmt(figure.value, figure.unit)
             if figure.target is not None and figure.status is not Status.PENDING:
                 bound = f"{figure.target:g}x" if figure.baseline is not None else _fmt(figure.target, figure.unit)
-                line += f"  (target <= {bound}: {figure.status.value})"
+                scope = " in every pair" if figure.every else ""
+                line += f"  (target <= {bound}{scope}: {figure.status.value})"
             print(f"\n{figure.title}\n  {line}", file=out)
             if figure.baseline_title and figure.status is not Status.PENDING:
                 print(f"  baseline: {figure.baseline_title}", file=out)

@@ -14,7 +14,13 @@ import json
 import sys
 from typing import Any
 
-from mfp_console.cli.common import EXIT_FAILED, EXIT_OK, print_table, run_async, state_dir_for
+from mfp_console.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    print_table,
+    run_async,
+    state_dir_for,
+)
 from mfp_console.clock import RealClock
 from mfp_console.domain.device_info import Category
 from mfp_console.engine.fleet import Fleet

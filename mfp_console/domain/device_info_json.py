@@ -9,7 +9,9 @@ from a constructor, an unhashable Department ID found late, or a 200,000-entry a
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mfp_console.domain.device_info import (
@@ -52,8 +54,11 @@ from mfp_console.limits import (
 )
 
 __all__ = [
+    "ItemTexts",
     "category_from_json",
+    "category_text",
     "category_to_json",
+    "compact_json",
     "device_info_from_json",
     "device_info_to_json",
     "inbox_from_json",
@@ -77,15 +82,7 @@ def category_to_json(category: Category, value: Any) -> Any:
         depts: DepartmentIds = value
         return {
             "system_manager": _asdict(depts.system_manager),
-            "departments": [
-                {
-                    "dept_id": d.dept_id,
-                    "password_hash": d.password_hash,
-                    "limits": _asdict(d.limits),
-                    "counters": _asdict(d.counters),
-                }
-                for d in depts.departments
-            ],
+            "departments": [_department_json(d) for d in depts.departments],
         }
     if category is Category.PRINTER_SETTINGS:
         return [list(p) for p in value]
@@ -94,6 +91,66 @@ def category_to_json(category: Category, value: Any) -> Any:
     if category is Category.SETTINGS_VALUES:
         return [_asdict(s) for s in value]
     raise ValueError(category)
+
+
+def compact_json(value: Any) -> str:
+    """Compact JSON text (no spaces, non-ASCII as is, keys in order), the one text the store and the wire
+    keep; a NaN or infinity is a ``ValueError``."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class ItemTexts:
+    """The JSON text of list items already encoded, for items many values share.
+
+    A distribution's clients each store the host's Department IDs and settings values merged with their
+    own: most items of every client's result are the same objects (the host's, or the host's with counters
+    0), so each is encoded once here and its text spliced into each client's category text. Items are
+    known by identity; each is held here, so its identity is not reused while it is known.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[object, str]] = {}
+
+    def text(self, item: object, encode: Callable[[Any], Any]) -> str:
+        """The compact JSON text of ``encode(item)``, encoded once per item."""
+        known = self._texts.get(id(item))
+        if known is not None and known[0] is item:
+            return known[1]
+        text = compact_json(encode(item))
+        self._texts[id(item)] = (item, text)
+        return text
+
+    def joined(self, values: Iterable[object], encode: Callable[[Any], Any]) -> str:
+        """The items' texts joined by commas (the inside of a JSON array)."""
+        texts = self._texts
+        out = []
+        for item in values:
+            known = texts.get(id(item))
+            out.append(known[1] if known is not None and known[0] is item else self.text(item, encode))
+        return ",".join(out)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+def category_text(category: Category, value: Any, items: ItemTexts | None = None) -> str:
+    """A category's compact JSON text: exactly ``compact_json(category_to_json(category, value))``.
+
+    With ``items``, the Department IDs and settings values are spliced from their items' texts, each item
+    encoded once however many values hold it.
+    """
+    if items is None or category not in (Category.DEPARTMENT_ID, Category.SETTINGS_VALUES):
+        return compact_json(category_to_json(category, value))
+    if category is Category.SETTINGS_VALUES:
+        return "[" + items.joined(value, _asdict) + "]"
+    depts: DepartmentIds = value
+    return ('{"system_manager":' + compact_json(_asdict(depts.system_manager)) + ',"departments":['
+            + items.joined(depts.departments, _department_json) + "]}")
+
+
+def _department_json(d: DepartmentId) -> dict[str, Any]:
+    return {"dept_id": d.dept_id, "password_hash": d.password_hash, "limits": _asdict(d.limits),
+            "counters": _asdict(d.counters)}
 
 
 def category_from_json(category: Category, data: Any, *, bounded: bool = True) -> Any:
@@ -122,7 +179,7 @@ def category_from_json(category: Category, data: Any, *, bounded: bool = True) -
         return tuple(_paper_type(row, f"paper type {i}", bounded) for i, row in enumerate(rows, 1))
     if category is Category.SETTINGS_VALUES:
         rows = items(data, "the settings/registration values", _cap(SETTINGS_VALUES, bounded))
-        values = tuple(_setting_value(row, f"settings value {i}", bounded) for i, row in enumerate(rows, 1))
+        values = _setting_values(rows, bounded)
         if bounded:
             _unique((s.key for s in values), "settings key")
         return values
@@ -147,6 +204,7 @@ def inbox_from_json(data: Any, *, bounded: bool = True) -> InboxUrlSend:
 _DEPT_ID = re.compile(r"[0-9]{1,7}")
 _ENTRY_KEYS = frozenset({"number", "name", "kind", "address", "favourite"})
 _COUNT_KEYS = frozenset({"total", "color", "black"})
+_SETTING_KEYS = frozenset({"key", "value", "deliverable", "network"})
 
 
 def _cap(limit: int, bounded: bool) -> int | None:
@@ -274,6 +332,23 @@ def _paper_type(value: Any, where: str, bounded: bool) -> PaperType:
         text(p.get("finish", "Uncoated"), f"{where}: 'finish'", bounded),
         text(p.get("color", "White"), f"{where}: 'color'", bounded),
     )
+
+
+def _setting_values(rows: list[Any], bounded: bool) -> tuple[SettingValue, ...]:
+    # As for address book entries: a sound item is checked with as little work as possible (a client reads
+    # its ~300 settings values at every received update); anything else goes through _setting_value.
+    longest = TEXT_CHARS if bounded else INTEGER
+    out = []
+    for i, row in enumerate(rows, 1):
+        if type(row) is dict and _SETTING_KEYS.issuperset(row):
+            key, value = row.get("key"), row.get("value")
+            deliverable, network = row.get("deliverable", True), row.get("network", False)
+            if (type(key) is str and len(key) <= longest and type(value) is str and len(value) <= longest
+                    and type(deliverable) is bool and type(network) is bool):
+                out.append(SettingValue(key, value, deliverable, network))
+                continue
+        out.append(_setting_value(row, f"settings value {i}", bounded))
+    return tuple(out)
 
 
 def _setting_value(value: Any, where: str, bounded: bool) -> SettingValue:

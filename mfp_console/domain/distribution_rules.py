@@ -28,15 +28,17 @@ from mfp_console.domain.device_info import (
     SettingValue,
 )
 from mfp_console.domain.inboxes import inbox_of, protected_inboxes, without_protected
-from mfp_console.domain.series_catalogue import series_has_setting
+from mfp_console.domain.series_catalogue import series_lacking
 from mfp_console.errors import RuleRefusal
 
 __all__ = [
     "NON_DELIVERABLE_KEYS",
     "AppliedUpdate",
+    "PreparedHostData",
     "RestorePoint",
     "apply_received",
     "protected_kept_phrase",
+    "prepare_host_data",
     "restore_categories",
     "restore_point_of",
     "setting_is_deliverable",
@@ -102,6 +104,36 @@ class RestorePoint:
     inbox: InboxUrlSend | None = None
 
 
+@dataclass(frozen=True)
+class PreparedHostData:
+    """What the rules can work out once per bundle instead of once per client (a host sends one bundle to
+    many clients, and a process keeps the decoded bundle for all of them).
+
+    Attributes:
+        fresh_departments: The host's Department IDs with their counters at 0, by ID: what a client that
+            has not got the ID receives (DID-14), the same value for every such client.
+        unprotected_settings: The host's settings values without its password-protected inboxes (DID-27),
+            None when the bundle has none.
+    """
+
+    fresh_departments: Mapping[str, DepartmentId]
+    unprotected_settings: tuple[SettingValue, ...] | None = None
+
+
+def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
+    """Works out :class:`PreparedHostData` for a host's bundle."""
+    depts: DepartmentIds | None = host_bundle.get(Category.DEPARTMENT_ID)
+    fresh = {} if depts is None else {
+        d.dept_id: d if d.counters == _NO_PAGES else DepartmentId(d.dept_id, d.password_hash, d.limits, _NO_PAGES)
+        for d in depts.departments
+    }
+    settings = host_bundle.get(Category.SETTINGS_VALUES)
+    return PreparedHostData(fresh, None if settings is None else without_protected(settings)[0])
+
+
+_NO_PAGES = PageCounts()
+
+
 def restore_point_of(before: DeviceInformation, update: AppliedUpdate) -> RestorePoint:
     """Captures what DID-20 needs to undo ``update``: the old value of every applied category."""
     return RestorePoint(
@@ -118,6 +150,7 @@ def apply_received(
     include_network: bool,
     card_reader_mismatch: bool,
     client_series: str = "",
+    prepared: PreparedHostData | None = None,
 ) -> AppliedUpdate:
     """Applies the accepted categories of a host's bundle to a client (DID-13..DID-17, DID-26).
 
@@ -129,6 +162,9 @@ def apply_received(
         card_reader_mismatch: Exactly one of host and client has a card reader fitted (DID-14).
         client_series: The client's series: settings values its series does not have are skipped and
             listed (DID-26; see :mod:`~mfp_console.domain.series_catalogue`). Empty: it has them all.
+        prepared: :func:`prepare_host_data` of ``host_bundle``, when many clients apply the same bundle.
+
+    Only the applied categories of ``client`` and its inbox URL Send settings are read.
 
     Returns:
         The new data, which categories changed, whether the inbox changed, one outcome per category and
@@ -147,12 +183,16 @@ def apply_received(
     skipped: tuple[str, ...] = ()
     for category in applied:
         if category is Category.SETTINGS_VALUES:
+            host = host_bundle[category]
+            ready = prepared is not None and prepared.unprotected_settings is not None
+            if ready:
+                host = prepared.unprotected_settings
             value, outcomes[category], skipped = _settings_values(
-                client.settings_values, host_bundle[category], include_network, client_series)
+                client.settings_values, host, include_network, client_series, ready)
         else:
             value, outcomes[category] = _apply_one(
                 category, client.category(category), host_bundle[category],
-                card_reader_mismatch=card_reader_mismatch,
+                card_reader_mismatch=card_reader_mismatch, prepared=prepared,
             )
         info = info.with_category(category, value)
     info = _apply_inbox_rule(info, set(applied), restored=None)
@@ -237,11 +277,13 @@ def _result(
     return AppliedUpdate(after, changed, before.inbox_url_send != after.inbox_url_send, outcomes)
 
 
-def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismatch: bool) -> tuple[Any, str]:
+def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismatch: bool,
+               prepared: PreparedHostData | None = None) -> tuple[Any, str]:
     if category is Category.ADDRESS_BOOK:
         return _address_book(theirs)
     if category is Category.DEPARTMENT_ID:
-        return _department_ids(mine, theirs, card_reader_mismatch)
+        fresh = prepared.fresh_departments if prepared is not None else None
+        return _department_ids(mine, theirs, card_reader_mismatch, fresh)
     if category is Category.PRINTER_SETTINGS:
         settings = tuple(theirs)
         return settings, f"overwritten with the host's {len(settings)} printer settings"
@@ -260,9 +302,14 @@ def _address_book(host: AddressBook) -> tuple[AddressBook, str]:
 
 
 def _department_ids(
-    client: DepartmentIds, host: DepartmentIds, card_reader_mismatch: bool
+    client: DepartmentIds, host: DepartmentIds, card_reader_mismatch: bool,
+    fresh: Mapping[str, DepartmentId] | None = None,
 ) -> tuple[DepartmentIds, str]:
-    """DID-14: merge by ID; only the System Manager information when card readers differ."""
+    """DID-14: merge by ID; only the System Manager information when card readers differ.
+
+    ``fresh`` holds the host's departments with counters 0 (:class:`PreparedHostData`): a department the
+    client has not got is that same value, shared by every client, instead of a new one per client.
+    """
     if card_reader_mismatch:
         merged = DepartmentIds(host.system_manager, client.departments)
         return merged, (
@@ -278,6 +325,9 @@ def _department_ids(
             counters = mine[dept.dept_id].counters
         else:
             added += 1
+            if fresh is not None:
+                departments.append(fresh[dept.dept_id])
+                continue
             counters = PageCounts()
         departments.append(DepartmentId(dept.dept_id, dept.password_hash, dept.limits, counters))
     host_ids = {d.dept_id for d in host.departments}
@@ -290,7 +340,8 @@ def _department_ids(
 
 
 def _settings_values(
-    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str
+    client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str,
+    unprotected: bool = False,
 ) -> tuple[tuple[SettingValue, ...], str, tuple[str, ...]]:
     """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing; DID-26:
     skip (and list) what the client's series does not have; DID-27: nothing of a password-protected inbox,
@@ -298,10 +349,12 @@ def _settings_values(
     def taken(item: SettingValue) -> bool:
         return setting_is_deliverable(item) and (include_network or not item.network)
 
-    host, _ = without_protected(host)  # the host does not send them; should they come anyway, they stay out
+    if not unprotected:  # the host does not send them; should they come anyway, they stay out
+        host, _ = without_protected(host)
+    lacking = series_lacking(client_series)
     mine_protected = protected_inboxes(client)
     host = tuple(s for s in host if inbox_of(s.key) not in mine_protected)
-    skipped = tuple(s.key for s in host if taken(s) and not series_has_setting(client_series, s.key))
+    skipped = tuple(s.key for s in host if taken(s) and not lacking.has(s.key))
     unknown = set(skipped)
     host_by_key = {s.key: s for s in host if s.key not in unknown}
     client_keys = {s.key for s in client}
@@ -321,7 +374,9 @@ def _settings_values(
             result.append(mine)
         else:
             overwritten += 1
-            result.append(SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
+            same_flags = theirs.deliverable == mine.deliverable and theirs.network == mine.network
+            # The host's own item when it is the same value (its key is mine): no new one per client.
+            result.append(theirs if same_flags else SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
     added = [s for s in host_by_key.values() if s.key not in client_keys and taken(s)]
     result.extend(added)
     text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"

@@ -52,8 +52,13 @@ def password_key(inbox: str) -> str:
 
 def protected_inboxes(values: Iterable[SettingValue]) -> frozenset[str]:
     """The inboxes whose ``Password`` item is ``Set``."""
-    return frozenset(inbox_of(s.key) for s in values
-                     if inbox_of(s.key) and s.key == password_key(inbox_of(s.key)) and s.value == PASSWORD_SET)
+    found = set()
+    for s in values:
+        if s.value == PASSWORD_SET:
+            inbox = inbox_of(s.key)
+            if inbox and s.key == password_key(inbox):
+                found.add(inbox)
+    return frozenset(found)
 
 
 def without_protected(values: tuple[SettingValue, ...]) -> tuple[tuple[SettingValue, ...], tuple[str, ...]]:

@@ -50,6 +50,8 @@ def record(value: Any, where: str, required: Iterable[str], optional: Iterable[s
     if missing:
         raise RecordError(f"{where} lacks {', '.join(repr(k) for k in missing)}")
     known = set(required) | set(optional)
+    if known.issuperset(value):
+        return value
     extra = sorted(str(key) for key in value if key not in known)
     if extra:
         shown = ", ".join(repr(k[:40]) for k in extra[:5])

@@ -116,10 +116,11 @@ class Machine:
         if new == old:
             return
         self.state = new
-        try:
-            self.store.save_state(new)
-        except StoreError as exc:  # e.g. a full disk: the machine goes on in the state it is in, unsaved
-            _log.warning("%s: %s state not saved: %s", self.name, what, exc)
+        if _kept(new) != _kept(old):  # Updating and Preparing are not kept: a restart ends them anyway
+            try:
+                self.store.save_state(_kept(new))
+            except StoreError as exc:  # e.g. a full disk: the machine goes on in the state it is in, unsaved
+                _log.warning("%s: %s state not saved: %s", self.name, what, exc)
         old_text, new_text = _state_text(old, what), _state_text(new, what)
         self.runtime.bus.publish(
             MachineStateChanged(at=self.runtime.clock.now(), machine=self.name, what=what, old=old_text, new=new_text)
@@ -287,6 +288,19 @@ class Machine:
     def __repr__(self) -> str:
         s = self.state
         return f"<Machine {self.name} {s.power.value} {s.activity.value} {s.error_code or '-'}>"
+
+
+_TRANSIENT = (Activity.UPDATING, Activity.PREPARING)
+
+
+def _kept(state: MachineState) -> MachineState:
+    """The state as the store keeps it: an update or a preparation in progress reads as idle.
+
+    A program that stops while updating or preparing starts idle again (see :class:`Machine`; an update
+    cut off is told by the store's durable marker, DID-12), so writing those activities would be two
+    commits per received update that no restart ever reads.
+    """
+    return replace(state, activity=Activity.IDLE) if state.activity in _TRANSIENT else state
 
 
 def _state_text(state: MachineState, what: str) -> str:

@@ -101,7 +101,7 @@ class JobView:
         results: Each destination's ``<Status>``.
         canceled: ``<Cancel>`` was pressed (DID-07).
         bundle_bytes: Bytes of the encoded categories.
-        wire_bytes: Bytes of the chunk frames sent to each destination.
+        wire_bytes: Bytes of the frames that carry the bundle to each destination.
         started_at: Machine time the job started (None before it did).
         preparing_until: While preparing (DID-25), the machine time the preparation ends; else None.
         not_sent: What the host keeps back and why, one phrase each: ``<Address Book>`` without the fax

@@ -157,6 +157,13 @@ def peer_certificate(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> PeerCertifica
     der = ssl_object.getpeercert(binary_form=True)
     if not der:
         return None
+    return _read_certificate(der)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_certificate(der: bytes) -> PeerCertificate:
+    # A fleet's machines meet the same few certificates again and again: each is parsed once (about a
+    # tenth of a millisecond on both ends of every link otherwise). The value is frozen, so sharing is safe.
     certificate = x509.load_der_x509_certificate(der)
     common_names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     try:

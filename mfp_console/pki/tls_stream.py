@@ -200,12 +200,35 @@ class TlsStream:
             return data
         while True:
             try:
-                return self._ssl.read(max_bytes)
+                data = self._ssl.read(max_bytes)
             except ssl.SSLWantReadError:
                 if not await self._fill():
                     with contextlib.suppress(ssl.SSLWantReadError):
                         return self._ssl.read(max_bytes)  # raises: EOF without goodbye
                     raise ConnectionResetError("connection closed")
+                continue
+            return self._drain(data, max_bytes)
+
+    def _drain(self, data: bytes, max_bytes: int) -> bytes:
+        """``data`` and whatever further records are already decryptable, up to ``max_bytes``.
+
+        OpenSSL hands out one TLS record (16 KiB at most) per read: a megabyte received at once would
+        otherwise cost the caller some sixty turns of its loop. A failure here is left for the next read.
+        """
+        if not data or len(data) >= max_bytes:
+            return data
+        pieces = [data]
+        size = len(data)
+        while size < max_bytes:
+            try:
+                more = self._ssl.read(max_bytes - size)
+            except ssl.SSLError:  # no whole record yet, or the peer's goodbye: the next read says so
+                break
+            if not more:
+                break
+            pieces.append(more)
+            size += len(more)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def _send_line(self, line: str) -> None:
         self._ssl.write(line.encode("ascii") + b"\n")

@@ -39,13 +39,12 @@ from mfp_console.protocol.message_schema import (
     parse_message,
 )
 from mfp_console.protocol.messages import (
-    DEFAULT_CHUNK_CHARS,
+    DEFAULT_CHUNK_BYTES,
     Apply,
     Attachment,
     Auth,
     AuthResult,
     Bye,
-    Chunk,
     ForecastAnswer,
     ForecastAsk,
     Hello,
@@ -65,6 +64,7 @@ from mfp_console.protocol.messages import (
     SyncPush,
     Welcome,
     bundle_digest,
+    split_bytes,
     split_text,
 )
 from mfp_console.protocol.states import TRANSITIONS, ConversationState, Role
@@ -72,7 +72,7 @@ from mfp_console.protocol.states import TRANSITIONS, ConversationState, Role
 __all__ = [
     "CHALLENGE_BYTES",
     "CLOSED",
-    "DEFAULT_CHUNK_CHARS",
+    "DEFAULT_CHUNK_BYTES",
     "DEFAULT_MAX_FRAME",
     "HEADER_SIZE",
     "NEED_DATA",
@@ -85,7 +85,6 @@ __all__ = [
     "Auth",
     "AuthResult",
     "Bye",
-    "Chunk",
     "Conversation",
     "ConversationState",
     "ForecastAnswer",
@@ -120,5 +119,6 @@ __all__ = [
     "make_proof",
     "message_types",
     "parse_message",
+    "split_bytes",
     "split_text",
 ]

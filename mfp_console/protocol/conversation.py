@@ -8,8 +8,10 @@ messages with :meth:`Conversation.next_event`, turns messages into bytes with
 :mod:`mfp_console.protocol.framing`).
 
 Order comes from the one table in :mod:`mfp_console.protocol.states`. A few facts the table cannot
-hold are checked beside it: chunk numbering against the offer's ``chunk_count``, replies and results
-naming only offered categories, a ``Pong`` echoing its ``Ping``.
+hold are checked beside it: the bundle's attachment frames against the offer's ``chunk_count`` and
+``total_bytes`` (the receiving side refuses a frame whose 4-byte header announces more than the offer has
+left, before it buffers the body), replies and results naming only offered categories, a ``Pong``
+echoing its ``Ping``.
 
 Failures are split as in h11. A message from the peer that breaks the protocol raises
 :class:`~mfp_console.errors.RemoteProtocolError`; one this side tries to send raises
@@ -25,7 +27,6 @@ judges from :attr:`Conversation.closed_in` and :attr:`Conversation.clean_close`.
 from __future__ import annotations
 
 import enum
-import re
 from typing import NoReturn
 
 from mfp_console.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
@@ -47,7 +48,6 @@ from mfp_console.protocol.messages import (
     Apply,
     Attachment,
     AuthResult,
-    Chunk,
     ForecastAnswer,
     ForecastAsk,
     Hello,
@@ -101,8 +101,9 @@ _NEEDS_CONTENT = frozenset(
     {Hello, Ping, Pong, AuthResult, Offer, OfferReply, Result, ForecastAnswer, SyncJoinReply,
      ProtocolErrorMessage}
 )
-_CHUNK_PREFIX = re.compile(rb'\{"v":%d,"type":"chunk","seq":(0|[1-9][0-9]{0,18}),"text":"' % PROTOCOL_VERSION)
 _CLEAN_CLOSE_STATES = frozenset({ConversationState.IDLE, ConversationState.DONE})
+_BUNDLE_STATES = frozenset({ConversationState.TRANSFER, ConversationState.FORECAST_TRANSFER})
+"""Where the host sends the bundle's attachment frames: a run, or a pre-flight check."""
 _LENGTH_BITS = RAW_FRAME_FLAG - 1  # the part of a frame header that is the body's length
 
 
@@ -133,6 +134,7 @@ class Conversation:
         self._purpose: Purpose | None = None
         self._offer: Offer | None = None
         self._chunks = 0
+        self._bundle_bytes = 0
         self._ping_nonce = ""
 
     # -- what the caller may read ---------------------------------------------------------------
@@ -159,8 +161,13 @@ class Conversation:
 
     @property
     def chunks_transferred(self) -> int:
-        """Chunks sent or received so far in this distribution."""
+        """Attachment frames of the bundle sent or received so far in this distribution."""
         return self._chunks
+
+    @property
+    def bundle_bytes_transferred(self) -> int:
+        """Bytes of the bundle sent or received so far in this distribution."""
+        return self._bundle_bytes
 
     @property
     def failure(self) -> ProtocolError | None:
@@ -215,17 +222,19 @@ class Conversation:
                 self._closed_in = self._state
                 self._state = ConversationState.CLOSED
                 return CLOSED
-            message = Attachment(body) if isinstance(body, bytes) else parse_message(body)
+            raw = isinstance(body, bytes)
+            message = Attachment(body) if raw else parse_message(body)
         except RemoteProtocolError as exc:
             self._fail(exc)
         if isinstance(message, ProtocolErrorMessage):
             self._failure = RemoteProtocolError(f"the peer gave up: {message.code}: {message.reason}")
             self._state = ConversationState.ERROR
             return message
-        problem = self._transition_problem(message, self._role.peer)
+        size = len(body) if raw else 0
+        problem = self._transition_problem(message, self._role.peer, size)
         if problem:
             self._fail(RemoteProtocolError(problem))
-        self._advance(message, self._role.peer)
+        self._advance(message, self._role.peer, size)
         return message
 
     # -- sending ------------------------------------------------------------------------------------
@@ -249,14 +258,15 @@ class Conversation:
             raw = isinstance(message, Attachment)
             if not raw:  # an attachment's only check, that its data is bytes, is encode_raw_frame's
                 check_message(message)
-            problem = self._transition_problem(message, self._role)
+            frame = encode_raw_frame(message.data) if raw else encode_frame(message.to_wire())
+            size = len(frame) - HEADER_SIZE if raw else 0
+            problem = self._transition_problem(message, self._role, size)
             if problem:
                 raise LocalProtocolError(f"cannot send: {problem}")
-            frame = encode_raw_frame(message.data) if raw else encode_frame(message.to_wire())
             self._check_frame_size(frame, type(message))
         except LocalProtocolError as exc:
             self._fail(exc)
-        self._advance(message, self._role)
+        self._advance(message, self._role, size)
         return frame
 
     def send_encoded(self, msg_type: type[Message], frame: bytes) -> bytes:
@@ -265,8 +275,8 @@ class Conversation:
         The frame must come from :func:`~mfp_console.protocol.message_schema.encode_message` for a
         message of ``msg_type``, or from :func:`~mfp_console.protocol.framing.encode_raw_frame` when
         ``msg_type`` is ``Attachment``. Only messages whose order does not depend on their content
-        qualify (``Chunk``, ``Apply``, ``Auth``, ``Welcome``, ``Bye``, the sync data messages and
-        ``Attachment``); a ``Chunk``'s sequence number is read from the frame's head.
+        qualify (``Apply``, ``Auth``, ``Welcome``, ``Bye``, the sync data messages and ``Attachment``,
+        whose size is read from the frame's header).
 
         Returns:
             ``frame`` itself.
@@ -279,12 +289,13 @@ class Conversation:
         self._check_can_send(getattr(msg_type, "__name__", repr(msg_type)))
         try:
             message = self._stand_in(msg_type, frame)
-            problem = self._transition_problem(message, self._role)
+            size = len(frame) - HEADER_SIZE if msg_type is Attachment else 0
+            problem = self._transition_problem(message, self._role, size)
             if problem:
                 raise LocalProtocolError(f"cannot send: {problem}")
         except LocalProtocolError as exc:
             self._fail(exc)
-        self._advance(message, self._role)
+        self._advance(message, self._role, size)
         return frame
 
     def send_error(self, code: str, reason: str) -> bytes:
@@ -343,12 +354,7 @@ class Conversation:
             raise LocalProtocolError(f"cannot send_encoded {msg_type.__name__}: header length is wrong")
         self._check_frame_size(frame, msg_type)
         if msg_type is Attachment:
-            return Attachment(b"")  # the table reads nothing of it; used for the transition only
-        if msg_type is Chunk:
-            match = _CHUNK_PREFIX.match(frame, HEADER_SIZE)
-            if match is None:
-                raise LocalProtocolError("cannot send_encoded Chunk: the frame does not hold a chunk")
-            return Chunk(seq=int(match.group(1)), text="")
+            return Attachment(b"")  # the table reads nothing of it (its size is passed beside it)
         head = b'{"v":%d,"type":"%s"' % (PROTOCOL_VERSION, msg_type.TYPE.encode())
         end = HEADER_SIZE + len(head)
         if frame[HEADER_SIZE:end] != head or frame[end : end + 1] not in (b",", b"}"):
@@ -360,11 +366,11 @@ class Conversation:
         # in for the message; it is used for the transition only and never handed out.
         return msg_type.__new__(msg_type)
 
-    def _transition_problem(self, message: Message, sender: Role) -> str | None:
-        """Says why ``sender`` may not send ``message`` now (None when it may)."""
+    def _transition_problem(self, message: Message, sender: Role, size: int = 0) -> str | None:
+        """Says why ``sender`` may not send ``message`` now (None when it may); ``size``: an attachment's bytes."""
         key = (self._state, sender, type(message), event_variant(message))
         if key in TRANSITIONS:
-            return self._guard_problem(message)
+            return self._guard_problem(message, size)
         after = f"after {self._last.__name__}" if self._last else "at the start"
         got = type(message).__name__
         allowed = ALLOWED.get((self._state, sender), ())
@@ -378,16 +384,19 @@ class Conversation:
             f"got {got} from the {sender.value}"
         )
 
-    def _guard_problem(self, message: Message) -> str | None:
-        """Checks what the table cannot: chunk counts, offered categories, echoed nonces."""
+    def _guard_problem(self, message: Message, size: int) -> str | None:
+        """Checks what the table cannot: the bundle's frames and bytes, offered categories, echoed nonces."""
         offer = self._offer
-        if isinstance(message, Chunk) and offer is not None:
+        if isinstance(message, Attachment) and self._state in _BUNDLE_STATES and offer is not None:
             if self._chunks >= offer.chunk_count:
-                return f"Chunk {message.seq} goes beyond the {offer.chunk_count} chunks offered"
-            if message.seq != self._chunks:
-                return f"expected Chunk {self._chunks}, got Chunk {message.seq}"
+                return f"Attachment {self._chunks + 1} goes beyond the {offer.chunk_count} frames offered"
+            if self._bundle_bytes + size > offer.total_bytes:
+                return (f"the bundle's frames hold more than the {offer.total_bytes} bytes the offer announced "
+                        f"({self._bundle_bytes + size} after frame {self._chunks + 1})")
         elif isinstance(message, (Apply, ForecastAsk)) and offer is not None and self._chunks != offer.chunk_count:
-            return f"{type(message).__name__} after {self._chunks} of the {offer.chunk_count} chunks offered"
+            return f"{type(message).__name__} after {self._chunks} of the {offer.chunk_count} frames offered"
+        elif isinstance(message, (Apply, ForecastAsk)) and offer is not None and self._bundle_bytes != offer.total_bytes:
+            return f"{type(message).__name__} after {self._bundle_bytes} of the {offer.total_bytes} bytes offered"
         elif isinstance(message, (OfferReply, Result, ForecastAnswer)) and offer is not None:
             if isinstance(message, OfferReply):
                 named = set(message.accepted) | set(message.refused)
@@ -400,17 +409,31 @@ class Conversation:
             return f"Pong nonce {message.nonce!r} does not echo the Ping's {self._ping_nonce!r}"
         return None
 
-    def _advance(self, message: Message, sender: Role) -> None:
-        self._state = TRANSITIONS[(self._state, sender, type(message), event_variant(message))]
+    def _advance(self, message: Message, sender: Role, size: int = 0) -> None:
+        before = self._state
+        self._state = TRANSITIONS[(before, sender, type(message), event_variant(message))]
         self._last = type(message)
         if isinstance(message, Hello):
             self._purpose = Purpose(message.purpose)
         elif isinstance(message, Offer):
             self._offer = message
-        elif isinstance(message, Chunk):
+        elif isinstance(message, Attachment) and before in _BUNDLE_STATES:
             self._chunks += 1
+            self._bundle_bytes += size
         elif isinstance(message, Ping):
             self._ping_nonce = message.nonce
+        if self._role is Role.RESPONDER and self._offer is not None:
+            self._limit_bundle_frames()
+
+    def _limit_bundle_frames(self) -> None:
+        """While the peer sends the bundle, its next raw frame may hold no more than the offer has left: the
+        decoder refuses a larger one from its header, before a byte of its body is buffered."""
+        offer = self._offer
+        assert offer is not None
+        if self._state in _BUNDLE_STATES:
+            self._decoder.raw_budget = offer.total_bytes - self._bundle_bytes
+        else:
+            self._decoder.raw_budget = None
 
     def _fail(self, error: ProtocolError) -> NoReturn:
         self._failure = error

@@ -14,7 +14,8 @@ Neither kind of body may be empty. Nothing here knows about message types or ord
 The decoder is deliberately strict and defensive because its input comes from another machine:
 
 * the size limit, for both kinds of frame, is checked from the 4-byte header alone, so an oversized
-  frame is refused before a single byte of its body is buffered;
+  frame is refused before a single byte of its body is buffered; so is a raw frame larger than
+  :attr:`FrameDecoder.raw_budget`, which the conversation sets while a peer sends what it announced;
 * JSON that Python would accept but other peers might not (``NaN``/``Infinity``, duplicate keys, lone
   surrogate escapes such as ``"\ud800"``) is refused, so every decoded frame can be re-encoded (the
   rules are :func:`mfp_console.strict_json.loads_strict`'s, shared with the store's kept documents);
@@ -153,6 +154,9 @@ class FrameDecoder:
         self._buffer = bytearray()
         self._offset = 0
         self._failure: RemoteProtocolError | None = None
+        self.raw_budget: int | None = None
+        """When set, the most bytes the next raw frame may hold (what the peer announced and has not sent
+        yet); a larger one is refused from its header."""
 
     @property
     def max_frame(self) -> int:
@@ -218,6 +222,10 @@ class FrameDecoder:
             self._fail("raw frame of 0 bytes: a raw frame must carry data")
         if length > self._max_frame:
             self._fail(f"raw frame of {length} bytes exceeds the {self._max_frame}-byte limit")
+        budget = self.raw_budget
+        if budget is not None and length > budget:
+            self._fail(f"raw frame of {length} bytes goes beyond the {budget} bytes the peer announced and has "
+                       "not sent yet")
         if available - HEADER_SIZE < length:
             return None
         start = self._offset + HEADER_SIZE

@@ -5,14 +5,15 @@ Each class's ``TYPE`` is the ``"type"`` of its JSON body and its fields are the 
 Which message may follow which is not decided here but in :mod:`mfp_console.protocol.conversation`.
 The one exception is :class:`Attachment`: opaque bytes carried by a raw frame, never as JSON.
 
+A distribution bundle travels as the UTF-8 JSON text of its categories, cut by :func:`split_bytes` into
+:class:`Attachment` raw frames (no JSON inside JSON: the text is never escaped into a JSON string) and
+checked on arrival against the digest in :class:`Apply` (see :func:`bundle_digest`).
+
 A pre-flight forecast (the emulator's own aid, no Canon message) walks the same path up to the chunks under
 its own purpose, then asks with :class:`ForecastAsk` instead of :class:`Apply`, and the client answers with
 :class:`ForecastAnswer`: what it would do, without doing it. The order lives in
 :mod:`mfp_console.protocol.states`, where no state of a forecast leads to an apply.
 
-A distribution bundle travels as the JSON text of its categories, cut into :class:`Chunk` messages by
-:func:`split_text` and checked on arrival against the digest in :class:`Apply` (see
-:func:`bundle_digest`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfp_console.errors import LocalProtocolError
-from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, FORECAST_TEXT_CHARS, USERS_PER_PUSH
+from mfp_console.limits import (
+    BUNDLE_BYTES,
+    BUNDLE_CHUNKS,
+    FORECAST_TEXT_CHARS,
+    USERS_PER_PUSH,
+)
 from mfp_console.protocol.message_schema import (
     PROTOCOL_VERSION,
     ChangeRecord,
@@ -38,14 +44,13 @@ from mfp_console.protocol.message_schema import (
 )
 
 __all__ = [
-    "DEFAULT_CHUNK_CHARS",
+    "DEFAULT_CHUNK_BYTES",
     "PROTOCOL_VERSION",
     "Apply",
     "Attachment",
     "Auth",
     "AuthResult",
     "Bye",
-    "Chunk",
     "ForecastAnswer",
     "ForecastAsk",
     "Hello",
@@ -68,15 +73,13 @@ __all__ = [
     "bundle_digest",
     "encode_message",
     "parse_message",
+    "split_bytes",
     "split_text",
 ]
 
-DEFAULT_CHUNK_CHARS = 256 * 1024
-"""Characters of bundle text per :class:`Chunk`.
-
-At most 4 UTF-8 bytes per character keeps a chunk of ordinary text well under the default 1 MiB frame
-limit; a chunk made only of 4-byte characters would not fit and is refused when sent.
-"""
+DEFAULT_CHUNK_BYTES = 256 * 1024
+"""Bytes of bundle text per :class:`Attachment` frame, well under the 1 MiB frame limit
+(:data:`~mfp_console.limits.FRAME_BYTES`)."""
 
 _OUTCOME = re.compile(r"applied|(refused|skipped): .+", re.DOTALL)
 
@@ -91,7 +94,7 @@ class Purpose(enum.Enum):
     SYNC = "sync"
 
 
-def split_text(text: str, chunk_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
+def split_text(text: str, chunk_chars: int = 256 * 1024) -> list[str]:
     """Cuts text into pieces of at most ``chunk_chars`` characters; ``""`` gives no pieces.
 
     Raises:
@@ -100,6 +103,19 @@ def split_text(text: str, chunk_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
     if chunk_chars < 1:
         raise ValueError(f"chunk_chars must be positive, got {chunk_chars}")
     return [text[start : start + chunk_chars] for start in range(0, len(text), chunk_chars)]
+
+
+def split_bytes(data: bytes, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> list[bytes]:
+    """Cuts bytes into pieces of at most ``chunk_bytes``; ``b""`` gives no pieces.
+
+    A piece may end inside a UTF-8 character: the receiver joins the pieces before it decodes the text.
+
+    Raises:
+        ValueError: ``chunk_bytes`` is not positive.
+    """
+    if chunk_bytes < 1:
+        raise ValueError(f"chunk_bytes must be positive, got {chunk_bytes}")
+    return [data[start : start + chunk_bytes] for start in range(0, len(data), chunk_bytes)]
 
 
 def bundle_digest(text: str) -> str:
@@ -226,9 +242,10 @@ class Offer(Message):
     """The host offers categories and announces the size of the bundle that will follow.
 
     ``total_bytes`` is the UTF-8 length of the bundle's text, at most
-    :data:`~mfp_console.limits.BUNDLE_BYTES`; ``chunk_count`` is at most
-    :data:`~mfp_console.limits.BUNDLE_CHUNKS` and never more than ``total_bytes`` (a chunk carries
-    at least one byte). The client holds the chunks to these figures as they arrive.
+    :data:`~mfp_console.limits.BUNDLE_BYTES`; ``chunk_count`` (the number of :class:`Attachment` frames
+    that carry it) is at most :data:`~mfp_console.limits.BUNDLE_CHUNKS` and never more than
+    ``total_bytes`` (a frame carries at least one byte). The client holds the frames to these figures as
+    they arrive, each from its 4-byte header before its body is read.
     """
 
     TYPE = "offer"
@@ -280,18 +297,8 @@ class OfferReply(Message):
 
 @register
 @dataclass(frozen=True)
-class Chunk(Message):
-    """One piece of the bundle's JSON text; ``seq`` counts from 0."""
-
-    TYPE = "chunk"
-    seq: int
-    text: str
-
-
-@register
-@dataclass(frozen=True)
 class Apply(Message):
-    """All chunks are sent: apply the bundle whose UTF-8 text has this SHA-256 (see :func:`bundle_digest`)."""
+    """All frames are sent: apply the bundle whose UTF-8 text has this SHA-256 (see :func:`bundle_digest`)."""
 
     TYPE = "apply"
     sha256: str
@@ -492,8 +499,9 @@ class Attachment(Message):
     whose type is ``"attachment"`` is refused like any unknown type.
 
     It says nothing about itself: what the bytes mean is said by the JSON message that announces them
-    (the sync layer announces the byte count in a :class:`SyncData` record). Either side may send one
-    while syncing.
+    (the sync layer announces the byte count in a :class:`SyncData` record; a distribution's
+    :class:`Offer` announces the bundle's bytes and frames). Either side may send one while syncing; the
+    host sends the bundle's frames after the client accepted the offer.
 
     A ``bytearray`` or ``memoryview`` given as ``data`` is copied into ``bytes``, so the value stays
     frozen. Its ``repr`` shows the length, not the bytes.

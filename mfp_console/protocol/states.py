@@ -22,7 +22,6 @@ from mfp_console.protocol.messages import (
     Auth,
     AuthResult,
     Bye,
-    Chunk,
     ForecastAnswer,
     ForecastAsk,
     Hello,
@@ -79,7 +78,7 @@ class ConversationState(enum.Enum):
     AUTH_CHECK = "auth check"  # the client owes an AuthResult
     OFFER_AWAITED = "offer awaited"
     OFFER_CHECK = "offer check"  # the client owes an OfferReply
-    TRANSFER = "transfer"  # the host sends Chunk × chunk_count, then Apply
+    TRANSFER = "transfer"  # the host sends Attachment × chunk_count (the bundle), then Apply
     APPLYING = "applying"  # the client updates (DID-11) and owes a Result
     RESULT_SENT = "result sent"  # the host owes a Bye
     FORECAST_GREETING = "forecast greeting"  # Hello(purpose forecast) said: the client owes a Welcome
@@ -87,7 +86,7 @@ class ConversationState(enum.Enum):
     FORECAST_AUTH_CHECK = "forecast auth check"
     FORECAST_OFFER_AWAITED = "forecast offer awaited"
     FORECAST_OFFER_CHECK = "forecast offer check"
-    FORECAST_TRANSFER = "forecast transfer"  # the host sends Chunk × chunk_count, then ForecastAsk
+    FORECAST_TRANSFER = "forecast transfer"  # the host sends Attachment × chunk_count, then ForecastAsk
     FORECASTING = "forecasting"  # the client works out what it would do and owes a ForecastAnswer
     FORECAST_ANSWERED = "forecast answered"  # the host owes a Bye
     JOIN_AWAITED = "join awaited"
@@ -122,7 +121,7 @@ TRANSITIONS: dict[tuple[ConversationState, Role, type[Message], str], Conversati
     (_S.OFFER_AWAITED, _I, Offer, ""): _S.OFFER_CHECK,
     (_S.OFFER_CHECK, _R, OfferReply, "accepted"): _S.TRANSFER,
     (_S.OFFER_CHECK, _R, OfferReply, "refused"): _S.DONE,
-    (_S.TRANSFER, _I, Chunk, ""): _S.TRANSFER,
+    (_S.TRANSFER, _I, Attachment, ""): _S.TRANSFER,  # a raw frame of the bundle the Offer announced
     (_S.TRANSFER, _I, Apply, ""): _S.APPLYING,
     (_S.APPLYING, _R, Result, ""): _S.RESULT_SENT,
     (_S.RESULT_SENT, _I, Bye, ""): _S.DONE,
@@ -134,7 +133,7 @@ TRANSITIONS: dict[tuple[ConversationState, Role, type[Message], str], Conversati
     (_S.FORECAST_OFFER_AWAITED, _I, Offer, ""): _S.FORECAST_OFFER_CHECK,
     (_S.FORECAST_OFFER_CHECK, _R, OfferReply, "accepted"): _S.FORECAST_TRANSFER,
     (_S.FORECAST_OFFER_CHECK, _R, OfferReply, "refused"): _S.DONE,
-    (_S.FORECAST_TRANSFER, _I, Chunk, ""): _S.FORECAST_TRANSFER,
+    (_S.FORECAST_TRANSFER, _I, Attachment, ""): _S.FORECAST_TRANSFER,
     (_S.FORECAST_TRANSFER, _I, ForecastAsk, ""): _S.FORECASTING,
     (_S.FORECASTING, _R, ForecastAnswer, ""): _S.FORECAST_ANSWERED,
     (_S.FORECAST_ANSWERED, _I, Bye, ""): _S.DONE,

@@ -8,7 +8,6 @@ the store turns that into a :class:`~mfp_console.errors.StoreError` naming its f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from mfp_console.domain.device_info import Category, DeviceInformation
 from mfp_console.domain.device_info_json import (
     category_from_json,
     category_to_json,
+    compact_json,
     inbox_from_json,
     inbox_to_json,
 )
@@ -30,7 +30,7 @@ ALL_KEYS: tuple[str, ...] = (*(c.value for c in Category), INBOX_KEY)
 
 def dumps(value: Any) -> str:
     """Encodes a JSON document compactly (non-ASCII kept as is); a NaN or infinity is a ``ValueError``."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return compact_json(value)
 
 
 def key_label(key: str) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "replace_current",
     "restore_from_point",
     "select_current",
+    "select_current_keys",
     "write_received",
 ]
 
@@ -38,6 +39,13 @@ __all__ = [
 def select_current(connection: sqlite3.Connection) -> dict[str, str]:
     """Returns each key's current document."""
     return dict(connection.execute("SELECT category, payload FROM device_info WHERE previous = 0"))
+
+
+def select_current_keys(connection: sqlite3.Connection, keys: Collection[str]) -> dict[str, str]:
+    """Returns the current documents of ``keys`` only (a key without a row is left out)."""
+    marks = ",".join("?" * len(keys))
+    return dict(connection.execute(
+        f"SELECT category, payload FROM device_info WHERE previous = 0 AND category IN ({marks})", tuple(keys)))
 
 
 def replace_current(connection: sqlite3.Connection, rows: Iterable[tuple[str, str]]) -> None:

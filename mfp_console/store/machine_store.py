@@ -142,6 +142,33 @@ class MachineStore:
                 self._info = decode_device_info(rows)
         return self._info
 
+    def load_for_merge(self, categories: Collection[Category]) -> DeviceInformation:
+        """The device information as far as a merge reads it: ``categories`` and the inbox URL Send
+        settings decoded from the store, every other category left at its empty default.
+
+        For :func:`~mfp_console.domain.distribution_rules.apply_received`, which reads only the categories
+        it applies (and of those only the merged ones, Department IDs and settings values, for their
+        content) and the inbox; a received update writes back only what it applied. Decoding the rest of
+        a client's data (an address book of thousands of entries) would be work for nothing. The whole
+        device information, when it is at hand decoded already, is returned instead.
+
+        Raises:
+            StoreError: A wanted row is missing or cannot be decoded.
+        """
+        if self._info is not None:
+            return self._info
+        keys = [c.value for c in Category if c in set(categories)] + [INBOX_KEY]
+        with self._db.guard("read device information"):
+            rows = tables.select_current_keys(self._db.connection, keys)
+        missing = [key_label(key) for key in keys if key not in rows]
+        if missing:
+            raise StoreError(f"{self.path}: device information cannot be decoded: missing {', '.join(missing)}")
+        info = DeviceInformation(inbox_url_send=self._decode(INBOX_KEY, rows[INBOX_KEY]))
+        for key in keys[:-1]:
+            category = Category(key)
+            info = info.with_category(category, self._decode(key, rows[key]))
+        return info
+
     def seed(self, info: DeviceInformation) -> None:
         """Writes the whole device information of a new machine in one transaction.
 

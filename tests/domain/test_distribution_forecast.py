@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mfp_console.domain.destination_status import StatusKind
 from mfp_console.domain.device_info import Category, DeviceInformation, SettingValue
 from mfp_console.domain.distribution_forecast import (
     Change,
@@ -13,7 +14,6 @@ from mfp_console.domain.distribution_forecast import (
     clip_text,
 )
 from mfp_console.domain.distribution_rules import apply_received
-from mfp_console.domain.destination_status import StatusKind
 from tests.domain.test_distribution_rules import _client, _host
 
 ALL = tuple(Category)

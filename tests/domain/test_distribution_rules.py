@@ -292,3 +292,24 @@ def test_did13_to_did16_seeded_host_changes_seeded_client_visibly() -> None:
     kept = {d.dept_id: d.counters for d in client.department_ids.departments}
     for dept in update.info.department_ids.departments:
         assert dept.counters == kept.get(dept.dept_id, PageCounts())
+
+
+@pytest.mark.rules("DID-14", "DID-16")
+@pytest.mark.parametrize("mismatch", [False, True])
+def test_did14_did16_a_bundle_prepared_once_gives_every_client_the_same_result(mismatch: bool) -> None:
+    """Working out the host's side once per bundle (fresh Department IDs with counters 0) changes nothing
+    a client ends with: counters kept where the client had the ID, 0 where it did not."""
+    from mfp_console.domain.distribution_rules import prepare_host_data
+
+    host = seed_device_information("bench", "host", seed=7)
+    bundle = {c: host.category(c) for c in Category}
+    prepared = prepare_host_data(bundle)
+    for name in ("client-a", "client-b"):
+        client = seed_device_information("client", name, seed=len(name))
+        plain = apply_received(client, bundle, list(Category), include_network=False, card_reader_mismatch=mismatch)
+        quick = apply_received(client, bundle, list(Category), include_network=False, card_reader_mismatch=mismatch,
+                               prepared=prepared)
+        assert quick == plain
+        mine = client.department_ids.by_id()
+        for dept in quick.info.department_ids.departments if not mismatch else ():
+            assert dept.counters == (mine[dept.dept_id].counters if dept.dept_id in mine else PageCounts())

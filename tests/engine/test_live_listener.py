@@ -10,7 +10,7 @@ from mfp_console.engine.events import ConnectionRefused
 from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.net.transport import dial
 from mfp_console.protocol import FrameDecoder, encode_frame
-from mfp_console.protocol.messages import Chunk, Hello
+from mfp_console.protocol.messages import Apply, Hello
 
 HELLO = Hello(machine="host", model="iR-ADV C5560", series="iR-ADV C5500", firmware="93.01", purpose="ping")
 
@@ -43,7 +43,7 @@ BAD_INPUTS = {
     "not an object": encode_frame_list if (encode_frame_list := struct.pack(">I", 2) + b"[]") else b"",
     "unknown type": encode_frame({"v": 1, "type": "format_disk"}),
     "wrong version": encode_frame({"v": 99, "type": "hello"}),
-    "out of order": encode_frame(Chunk(seq=0, text="x").to_wire()),
+    "out of order": encode_frame(Apply(sha256="ab" * 32).to_wire()),
     "claims another name": encode_frame(
         Hello(machine="client-c", model="m", series="s", firmware="1", purpose="ping").to_wire()
     ),

@@ -8,10 +8,10 @@ from itertools import pairwise
 from mfp_console.protocol import (
     NEED_DATA,
     Apply,
+    Attachment,
     Auth,
     AuthResult,
     Bye,
-    Chunk,
     Conversation,
     ForecastAnswer,
     ForecastAsk,
@@ -34,7 +34,7 @@ from mfp_console.protocol import (
     bundle_digest,
     derive_auth_key,
     make_proof,
-    split_text,
+    split_bytes,
 )
 
 Step = tuple[Role, Message]
@@ -71,34 +71,34 @@ def distribution_start() -> list[Step]:
 
 
 def offer(chunk_count: int, categories: Sequence[str] = ("address_book", "paper_information")) -> Offer:
-    """An offer of the bundle in ``chunk_count`` pieces."""
+    """An offer of the bundle in ``chunk_count`` attachment frames."""
     return Offer(42, tuple(categories), False, len(BUNDLE.encode()), chunk_count, False)
 
 
-def distribution_script(chunk_chars: int = 16) -> list[Step]:
+def distribution_script(chunk_bytes: int = 16) -> list[Step]:
     """A whole accepted distribution: one category applied, one refused by the client."""
-    pieces = split_text(BUNDLE, chunk_chars)
+    pieces = split_bytes(BUNDLE.encode(), chunk_bytes)
     return [
         *distribution_start(),
         (I, offer(len(pieces))),
         (R, OfferReply(("address_book",), {"paper_information": "restricted (DID-19)"}, "", "")),
-        *[(I, Chunk(seq, piece)) for seq, piece in enumerate(pieces)],
+        *[(I, Attachment(piece)) for piece in pieces],
         (I, Apply(bundle_digest(BUNDLE))),
         (R, Result("OK", "", {"address_book": "applied", "paper_information": "refused: restricted"}, "")),
         (I, Bye()),
     ]
 
 
-def forecast_script(chunk_chars: int = 16) -> list[Step]:
-    """A whole pre-flight forecast: the distribution's proof, offer and chunks, then a question and an answer."""
-    pieces = split_text(BUNDLE, chunk_chars)
+def forecast_script(chunk_bytes: int = 16) -> list[Step]:
+    """A whole pre-flight forecast: the distribution's proof, offer and frames, then a question and an answer."""
+    pieces = split_bytes(BUNDLE.encode(), chunk_bytes)
     proof = make_proof(AUTH_KEY, CHALLENGE, "host", "client-a")
     change = {"category": "address_book", "kind": "address entries added", "count": 1, "names": ["Sales – 営業"]}
     return [
         (I, hello("forecast")), (R, welcome()), (I, Auth(proof)), (R, AuthResult(True, "", "")),
         (I, offer(len(pieces))),
         (R, OfferReply(("address_book",), {"paper_information": "restricted (DID-19)"}, "", "")),
-        *[(I, Chunk(seq, piece)) for seq, piece in enumerate(pieces)],
+        *[(I, Attachment(piece)) for piece in pieces],
         (I, ForecastAsk(bundle_digest(BUNDLE))),
         (R, ForecastAnswer({"address_book": "applied", "paper_information": "refused: restricted"},
                            {"address_book": "replaced wholesale: 1 entries"}, (change,), "")),

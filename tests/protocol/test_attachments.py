@@ -1,4 +1,5 @@
-"""Attachments: opaque bytes in raw frames (header top bit set), sent either way while syncing only."""
+"""Attachments: opaque bytes in raw frames (header top bit set), sent either way while syncing, and by the
+host as a distribution's bundle."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from mfp_console.protocol import (
     NEED_DATA,
     RAW_FRAME_FLAG,
     Attachment,
-    Chunk,
     Conversation,
     ConversationState,
     FrameDecoder,
@@ -259,13 +259,22 @@ def test_an_attachment_before_syncing_is_a_remote_error() -> None:
     assert responder.state is S.ERROR
 
 
-def test_an_attachment_during_a_distribution_is_a_remote_error() -> None:
-    _, _, responder = play(distribution_script()[:6])
-    assert responder.state is S.TRANSFER
+def test_an_attachment_from_the_client_during_a_distribution_is_a_remote_error() -> None:
+    _, initiator, _ = play(distribution_script()[:6])
+    assert initiator.state is S.TRANSFER
+    initiator.receive_data(encode_raw_frame(b"x"))
+    with pytest.raises(RemoteProtocolError, match="expected Attachment or Apply from the initiator after OfferReply, "
+                                                  "got Attachment from the responder"):
+        initiator.next_event()
+    assert initiator.state is S.ERROR
+
+
+def test_an_attachment_before_the_offer_is_accepted_is_a_remote_error() -> None:
+    _, _, responder = play(distribution_script()[:5])
+    assert responder.state is S.OFFER_CHECK
     responder.receive_data(encode_raw_frame(b"x"))
-    with pytest.raises(RemoteProtocolError, match="expected Chunk or Apply after OfferReply, got Attachment"):
+    with pytest.raises(RemoteProtocolError, match="got Attachment"):
         responder.next_event()
-    assert responder.state is S.ERROR
 
 
 def test_an_attachment_before_syncing_is_a_local_error() -> None:
@@ -317,7 +326,7 @@ def test_send_encoded_sends_one_raw_frame_to_many_peers() -> None:
     [
         (Attachment, encode_message(SyncAck(1)), "the frame is a JSON frame, not a raw frame"),
         (SyncData, encode_raw_frame(b"x"), "the frame is a raw frame, which only an Attachment may be"),
-        (Chunk, encode_raw_frame(b'{"v":1,"type":"chunk","seq":0,"text":""}'), "raw frame"),
+        (SyncAck, encode_raw_frame(b'{"v":1,"type":"sync_ack","count":1}'), "raw frame"),
         (Attachment, encode_raw_frame(b"xy")[:-1], "header length is wrong"),
         (Attachment, encode_raw_frame(b"xy") + b"z", "header length is wrong"),
         (Attachment, b"\x80\x00\x00\x00", "not a frame"),

@@ -10,9 +10,9 @@ from mfp_console.protocol import (
     NEED_DATA,
     TRANSITIONS,
     Apply,
+    Attachment,
     Auth,
     Bye,
-    Chunk,
     Conversation,
     ConversationState,
     Hello,
@@ -31,6 +31,7 @@ from mfp_console.protocol import (
     Welcome,
     encode_frame,
     encode_message,
+    encode_raw_frame,
 )
 from tests.protocol.conversation_scripts import (
     ALL_SCRIPTS,
@@ -57,8 +58,13 @@ def advanced(script: list[Step]) -> tuple[Conversation, Conversation]:
     return initiator, responder
 
 
+def frame_of(message: Message) -> bytes:
+    """A message's frame: a raw frame for an attachment, a JSON frame for any other."""
+    return encode_raw_frame(message.data) if isinstance(message, Attachment) else encode_message(message)
+
+
 def receive(side: Conversation, *messages: Message) -> Message | object:
-    side.receive_data(b"".join(encode_message(m) for m in messages))
+    side.receive_data(b"".join(frame_of(m) for m in messages))
     event = side.next_event()
     for _ in messages[1:]:
         event = side.next_event()
@@ -107,8 +113,8 @@ def test_refusals_end_the_conversation() -> None:
 def test_out_of_order_message_is_a_remote_error_naming_both() -> None:
     """DID-05 E-PROTOCOL: a message out of order says what was expected and what arrived."""
     _, responder = advanced([(I, hello("distribution")), (R, welcome())])
-    with pytest.raises(RemoteProtocolError, match="^expected Auth after Welcome, got Chunk$"):
-        receive(responder, Chunk(0, "x"))
+    with pytest.raises(RemoteProtocolError, match="^expected Auth after Welcome, got Attachment$"):
+        receive(responder, Attachment(b"x"))
     assert responder.state is S.ERROR
     with pytest.raises(RemoteProtocolError, match="already failed"):
         responder.next_event()
@@ -149,7 +155,7 @@ def test_a_message_after_done_is_a_remote_error() -> None:
     ("role", "message", "problem"),
     [
         (R, hello("ping"), "expected Hello from the initiator at the start, got Hello from the responder"),
-        (I, Chunk(0, "x"), "expected Hello at the start, got Chunk"),
+        (I, Attachment(b"x"), "expected Hello at the start, got Attachment"),
         (I, welcome(), "expected Hello at the start, got Welcome"),
     ],
 )
@@ -160,32 +166,51 @@ def test_sending_out_of_order_is_a_local_error(role: Role, message: Message, pro
     assert side.state is S.ERROR
 
 
-def test_chunk_beyond_chunk_count_is_a_remote_error() -> None:
-    script = distribution_script()
-    chunks = sum(isinstance(m, Chunk) for _, m in script)
-    _, responder = advanced(script[: 6 + chunks])
-    with pytest.raises(RemoteProtocolError, match=f"Chunk {chunks} goes beyond the {chunks} chunks offered"):
-        receive(responder, Chunk(chunks, "extra"))
+def test_a_frame_beyond_the_offered_frames_is_a_remote_error() -> None:
+    script = distribution_script(chunk_bytes=len(BUNDLE.encode()) // 2)
+    frames = sum(isinstance(m, Attachment) for _, m in script)
+    extra = distribution_start() + script[4:6] + [(I, Attachment(b"x"))] * (frames - 1)
+    _, responder = advanced(extra)  # one byte short per frame, so the bytes still fit the offer
+    with pytest.raises(RemoteProtocolError, match=f"Attachment {frames + 1} goes beyond the {frames} frames offered"):
+        receive(responder, Attachment(b"x"), Attachment(b"x"))
 
 
-def test_apply_before_all_chunks_is_a_remote_error() -> None:
+def test_a_frame_announcing_more_than_the_offer_has_left_is_refused_from_its_header() -> None:
+    """The client refuses a bundle frame whose header announces more bytes than the offer has left, before
+    a byte of its body arrives."""
     _, responder = advanced(distribution_script()[:7])
-    with pytest.raises(RemoteProtocolError, match="Apply after 1 of the .* chunks offered"):
+    left = len(BUNDLE.encode()) - 16
+    responder.receive_data(encode_raw_frame(b"x" * (left + 1))[:4])  # the header alone
+    with pytest.raises(RemoteProtocolError, match=f"raw frame of {left + 1} bytes goes beyond the {left} bytes"):
+        responder.next_event()
+    assert responder.state is S.ERROR
+
+
+def test_apply_before_all_frames_is_a_remote_error() -> None:
+    _, responder = advanced(distribution_script()[:7])
+    with pytest.raises(RemoteProtocolError, match="Apply after 1 of the .* frames offered"):
         receive(responder, Apply("ab" * 32))
 
 
-def test_chunks_must_come_in_sequence() -> None:
-    _, responder = advanced(distribution_script()[:7])
-    with pytest.raises(RemoteProtocolError, match="expected Chunk 1, got Chunk 2"):
-        receive(responder, Chunk(2, "x"))
+def test_apply_before_all_announced_bytes_is_a_remote_error() -> None:
+    frames = sum(isinstance(m, Attachment) for _, m in distribution_script())
+    script = distribution_start() + distribution_script()[4:6] + [(I, Attachment(b"x"))] * frames
+    _, responder = advanced(script)
+    with pytest.raises(RemoteProtocolError, match=f"Apply after {frames} of the {len(BUNDLE.encode())} bytes offered"):
+        receive(responder, Apply("ab" * 32))
 
 
-def test_sending_too_many_chunks_is_a_local_error() -> None:
+def test_sending_too_many_frames_or_bytes_is_a_local_error() -> None:
     initiator, _ = advanced(
         [*distribution_start(), (I, offer(0)), (R, OfferReply(("address_book",), {}, "", ""))]
     )
-    with pytest.raises(LocalProtocolError, match="Chunk 0 goes beyond the 0 chunks offered"):
-        initiator.send(Chunk(0, BUNDLE))
+    with pytest.raises(LocalProtocolError, match="Attachment 1 goes beyond the 0 frames offered"):
+        initiator.send(Attachment(BUNDLE.encode()))
+    initiator, _ = advanced(
+        [*distribution_start(), (I, offer(2)), (R, OfferReply(("address_book",), {}, "", ""))]
+    )
+    with pytest.raises(LocalProtocolError, match="hold more than the .* bytes the offer announced"):
+        initiator.send(Attachment(BUNDLE.encode() + b" "))
 
 
 def test_replies_may_name_only_offered_categories() -> None:
@@ -256,7 +281,7 @@ def test_clean_close_after_done() -> None:
 def test_close_mid_transfer_is_an_unclean_close() -> None:
     """DID-12: a link lost during the transfer shows as CLOSED in TRANSFER (E-INTERRUPTED)."""
     _, responder = advanced(distribution_script()[:7])
-    responder.receive_data(encode_message(Chunk(1, "partial"))[:9])
+    responder.receive_data(encode_raw_frame(b"partial")[:9])
     responder.receive_data(b"")
     assert responder.next_event() is CLOSED
     assert responder.closed_in is S.TRANSFER and not responder.clean_close
@@ -286,7 +311,7 @@ def test_need_data_until_a_whole_frame_arrives() -> None:
 
 
 def test_byte_by_byte_feeding_gives_the_same_events() -> None:
-    script = distribution_script(chunk_chars=5)
+    script = distribution_script(chunk_bytes=5)
     received, _, _ = play(script, cuts=lambda burst: range(len(burst)))
     assert received == [message for _, message in script]
 
@@ -306,17 +331,18 @@ def test_oversize_frames_are_refused_both_ways() -> None:
 
 @pytest.mark.rules("DID-06")
 def test_send_encoded_sends_the_same_bytes_and_checks_order() -> None:
-    """One encoding of each chunk serves every destination (DID-06 with N at once)."""
+    """One encoding of each bundle frame serves every destination (DID-06 with N at once)."""
     script = distribution_script()
-    chunks = [m for _, m in script if isinstance(m, Chunk)]
-    frames = [encode_message(chunk) for chunk in chunks]
+    pieces = [m for _, m in script if isinstance(m, Attachment)]
+    frames = [encode_raw_frame(piece.data) for piece in pieces]
     sides = [advanced(script[:6]) for _ in range(3)]
     for initiator, responder in sides:
         for frame in frames:
-            assert initiator.send_encoded(Chunk, frame) is frame
+            assert initiator.send_encoded(Attachment, frame) is frame
             responder.receive_data(frame)
-            assert isinstance(responder.next_event(), Chunk)
-        assert initiator.chunks_transferred == len(frames)
+            assert isinstance(responder.next_event(), Attachment)
+        assert initiator.chunks_transferred == responder.chunks_transferred == len(frames)
+        assert initiator.bundle_bytes_transferred == len(BUNDLE.encode())
         assert initiator.send_encoded(Apply, encode_message(script[-3][1])) == encode_message(script[-3][1])
         assert initiator.state is S.APPLYING
 
@@ -324,15 +350,15 @@ def test_send_encoded_sends_the_same_bytes_and_checks_order() -> None:
 @pytest.mark.parametrize(
     ("msg_type", "frame", "problem"),
     [
-        (Chunk, encode_message(Chunk(1, "x")), "expected Chunk 0, got Chunk 1"),
-        (Apply, encode_message(Chunk(0, "x")), "does not hold a 'apply' message"),
-        (Chunk, encode_message(Apply("ab" * 32)), "does not hold a chunk"),
-        (Chunk, encode_message(Chunk(0, "x"))[:-1], "header length is wrong"),
-        (Chunk, b"\x00\x00", "not a frame"),
+        (Attachment, encode_raw_frame(b"x" * 500), "hold more than the .* bytes the offer announced"),
+        (Apply, encode_raw_frame(b"x"), "the frame is a raw frame, which only an Attachment may be"),
+        (Attachment, encode_message(Apply("ab" * 32)), "the frame is a JSON frame, not a raw frame"),
+        (Attachment, encode_raw_frame(b"xy")[:-1], "header length is wrong"),
+        (Attachment, b"\x80\x00", "not a frame"),
         (Offer, encode_message(offer(1)), "use send\\(\\), its content matters"),
-        (Bye, encode_message(Bye()), "expected Chunk or Apply after OfferReply, got Bye"),
+        (Bye, encode_message(Bye()), "expected Attachment or Apply after OfferReply, got Bye"),
         (str, b"", "not a message class"),
-        (Chunk, encode_frame({"v": 1, "type": "chunk", "text": "x", "seq": 0}), "does not hold a chunk"),
+        (Apply, encode_frame({"v": 1, "type": "apple", "sha256": "ab" * 32}), "does not hold a 'apply' message"),
     ],
 )
 def test_send_encoded_refuses_mismatches(msg_type: type, frame: bytes, problem: str) -> None:

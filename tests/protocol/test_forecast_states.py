@@ -11,8 +11,8 @@ from mfp_console.limits import FORECAST_NAMES, FORECAST_TEXT_CHARS
 from mfp_console.protocol import (
     TRANSITIONS,
     Apply,
+    Attachment,
     Auth,
-    Chunk,
     Conversation,
     ConversationState,
     ForecastAnswer,
@@ -76,15 +76,15 @@ def test_a_whole_forecast_plays_and_both_sides_end_done() -> None:
 
 
 def proved_and_offered(chunks: int = 2) -> tuple[Conversation, Conversation]:
-    script = forecast_script(chunk_chars=len(BUNDLE) // chunks + 1)
-    upto = next(i for i, (_, m) in enumerate(script) if isinstance(m, Chunk))
+    script = forecast_script(chunk_bytes=len(BUNDLE.encode()) // chunks + 1)
+    upto = next(i for i, (_, m) in enumerate(script) if isinstance(m, Attachment))
     return advanced(script[:upto])
 
 
 def test_apply_is_refused_where_a_forecast_asks() -> None:
     initiator, responder = proved_and_offered(chunks=1)
-    initiator.send(Chunk(0, BUNDLE))
-    with pytest.raises(LocalProtocolError, match="expected Chunk or ForecastAsk after Chunk, got Apply"):
+    initiator.send(Attachment(BUNDLE.encode()))
+    with pytest.raises(LocalProtocolError, match="expected Attachment or ForecastAsk after Attachment, got Apply"):
         initiator.send(Apply(bundle_digest(BUNDLE)))
 
 
@@ -97,9 +97,9 @@ def test_a_client_cannot_answer_a_forecast_with_a_result() -> None:
         responder.send(Result("OK", "", {"address_book": "applied"}, ""))
 
 
-def test_the_question_comes_only_after_every_chunk_offered() -> None:
+def test_the_question_comes_only_after_every_frame_offered() -> None:
     initiator, _ = proved_and_offered(chunks=2)
-    with pytest.raises(LocalProtocolError, match="ForecastAsk after 0 of the 2 chunks offered"):
+    with pytest.raises(LocalProtocolError, match="ForecastAsk after 0 of the 2 frames offered"):
         initiator.send(ForecastAsk(bundle_digest(BUNDLE)))
 
 

@@ -9,9 +9,9 @@ import pytest
 from mfp_console.errors import LocalProtocolError, RemoteProtocolError
 from mfp_console.limits import BUNDLE_BYTES, BUNDLE_CHUNKS, TEXT_CHARS, USERS_PER_PUSH
 from mfp_console.protocol import (
-    DEFAULT_CHUNK_CHARS,
+    DEFAULT_CHUNK_BYTES,
     PROTOCOL_VERSION,
-    Chunk,
+    Apply,
     FrameDecoder,
     Hello,
     Message,
@@ -25,13 +25,14 @@ from mfp_console.protocol import (
     encode_message,
     message_types,
     parse_message,
+    split_bytes,
     split_text,
 )
 from tests.protocol.message_samples import RECORD, SAMPLES
 
 WIRE_TYPES = {
     "hello", "welcome", "error", "bye", "ping", "pong", "auth", "auth_result", "offer", "offer_reply",
-    "chunk", "apply", "result", "sync_join", "sync_join_reply", "sync_pull", "sync_data", "sync_push",
+    "apply", "result", "sync_join", "sync_join_reply", "sync_pull", "sync_data", "sync_push",
     "sync_ack", "sync_leave", "forecast_ask", "forecast_answer",
 }  # fmt: skip
 
@@ -93,8 +94,8 @@ def test_missing_field_names_type_and_field() -> None:
 
 
 def test_extra_field_names_type_and_field() -> None:
-    with pytest.raises(RemoteProtocolError, match=r"invalid Chunk message.*unexpected field 'crc'"):
-        parse_message(wire(SAMPLES[Chunk], crc=5))
+    with pytest.raises(RemoteProtocolError, match=r"invalid Apply message.*unexpected field 'crc'"):
+        parse_message(wire(SAMPLES[Apply], crc=5))
 
 
 def test_all_problems_of_a_body_are_reported_together() -> None:
@@ -181,10 +182,21 @@ def test_split_text_cuts_by_characters_and_joins_back() -> None:
     assert pieces == ["営業営業", "営業営業", "営業ab", "c"]
     assert "".join(pieces) == text
     assert split_text("", 4) == []
-    assert DEFAULT_CHUNK_CHARS == 256 * 1024
     assert split_text("x" * 10) == ["x" * 10]
     with pytest.raises(ValueError):
         split_text("x", 0)
+
+
+def test_split_bytes_cuts_by_bytes_and_joins_back_even_inside_a_character() -> None:
+    data = ("営業" * 5 + "abc").encode()
+    pieces = split_bytes(data, 4)
+    assert all(len(piece) <= 4 for piece in pieces) and b"".join(pieces) == data
+    assert pieces[0] == "営".encode() + "業".encode()[:1]  # a piece may end inside a character
+    assert split_bytes(b"", 4) == []
+    assert DEFAULT_CHUNK_BYTES == 256 * 1024
+    assert split_bytes(b"x" * 10) == [b"x" * 10]
+    with pytest.raises(ValueError):
+        split_bytes(b"x", 0)
 
 
 def test_bundle_digest_is_sha256_of_utf8_text() -> None:

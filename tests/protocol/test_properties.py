@@ -186,13 +186,13 @@ def test_splitting_a_frame_stream_anywhere_gives_the_same_frames(
 @BOUNDED
 @given(
     name=st.sampled_from(sorted(ALL_SCRIPTS)),
-    chunk_chars=st.integers(1, 40),
+    chunk_bytes=st.integers(1, 40),
     data=st.data(),
 )
 def test_splitting_conversation_bytes_anywhere_gives_the_same_events(
-    name: str, chunk_chars: int, data: st.DataObject
+    name: str, chunk_bytes: int, data: st.DataObject
 ) -> None:
-    script = distribution_script(chunk_chars) if name == "distribution" else ALL_SCRIPTS[name]()
+    script = distribution_script(chunk_bytes) if name == "distribution" else ALL_SCRIPTS[name]()
     if name == "sync":
         script = sync_script()
 

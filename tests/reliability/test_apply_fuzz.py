@@ -71,7 +71,7 @@ def test_a_bundle_is_stored_as_the_rules_say_or_refused_before_anything_is_writt
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     before = client.load_device_info()
     try:
-        bundle = decode_received_bundle(text, categories, digest)
+        bundle = decode_received_bundle(text.encode("utf-8"), categories, digest)
     except RemoteProtocolError as exc:
         assert broken, f"a sound bundle was refused: {exc}"
         assert client.load_device_info() == before

@@ -191,3 +191,21 @@ def test_a_non_finite_number_is_never_stored(store: MachineStore, bad: object) -
     with sqlite3.connect(store.path) as raw:
         stored = " ".join(str(row) for row in raw.execute("SELECT value FROM user_data UNION ALL SELECT value FROM config"))
     assert "Infinity" not in stored and "NaN" not in stored
+
+
+def test_load_for_merge_reads_the_merged_categories_and_the_inbox_only(tmp_path: Path) -> None:
+    """A received update's merge reads what it merges (and the inbox, DID-17); the rest stays unread."""
+    from mfp_console.domain.device_info import Category, DeviceInformation
+    from mfp_console.domain.seed import seed_device_information
+
+    info = seed_device_information("client", "client-a", seed=5)
+    with MachineStore.open(tmp_path / "m.sqlite3") as store:
+        store.seed(info)
+        store.close()
+    with MachineStore.open(tmp_path / "m.sqlite3") as store:
+        merged = store.load_for_merge([Category.DEPARTMENT_ID])
+        assert merged.department_ids == info.department_ids
+        assert merged.inbox_url_send == info.inbox_url_send
+        assert merged.address_book == DeviceInformation().address_book  # not read
+        assert store.load_device_info() == info
+        assert store.load_for_merge([Category.DEPARTMENT_ID]) == info  # the whole, when at hand decoded

@@ -4,7 +4,7 @@ A real Canon machine has none; it is the emulator's aid for rehearsals (docs/pan
 each client over the same mutual-TLS conversation a run uses, under the purpose ``forecast``:
 
 * **host** (:func:`forecast_destinations`): the same dial, DID-08 proof and offer as a run
-  (:func:`~mfp_console.engine.distribution.offer.converse`), the same chunk frames, then ``ForecastAsk``
+  (:func:`~mfp_console.engine.distribution.offer.converse`), the same attachment frames, then ``ForecastAsk``
   instead of ``Apply``. A refusal comes back exactly as the run would show it.
 * **client** (:func:`serve_forecast`): the same proof check and offer decision as a run
   (:func:`~mfp_console.engine.distribution.receiver.receive_offer`), the same bundle checks, then the
@@ -45,8 +45,8 @@ from mfp_console.engine.distribution.receiver import (
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.runtime import Runtime
 from mfp_console.protocol.messages import (
+    Attachment,
     Bye,
-    Chunk,
     ForecastAnswer,
     ForecastAsk,
     Hello,
@@ -96,9 +96,9 @@ async def _forecast_one(runtime: Runtime, host: Machine, bundle: Bundle, name: s
 
 
 async def _ask(name: str, bundle: Bundle, channel: Channel, reply: OfferReply) -> DestinationForecast:
-    """The client accepted: the same chunk frames as a run, then the question instead of ``Apply``."""
+    """The client accepted: the same attachment frames as a run, then the question instead of ``Apply``."""
     for frame in bundle.frames:
-        await channel.send_encoded(Chunk, frame)
+        await channel.send_encoded(Attachment, frame)
     await channel.send(ForecastAsk(sha256=bundle.digest))
     answer = await channel.expect(ForecastAnswer)
     await channel.send(Bye())

@@ -1,6 +1,7 @@
 """The host side of Device Information Distribution: one manual or scheduled run to many destinations.
 
-A :class:`DistributionJob` encodes the host's bundle once (JSON text, chunk frames and digest), prepares
+A :class:`DistributionJob` encodes the host's bundle once (UTF-8 JSON text, its raw attachment frames and
+digest), prepares
 for machine time proportional to the data (DID-25: the host's activity is ``Preparing``; a host switched
 off then sends nothing and ends every destination ``NG E-INTERRUPTED``), then serves its destinations in
 list order, one at a time or ``concurrency`` at once (DID-06). Each destination's
@@ -12,6 +13,7 @@ their real result and marks the others ``Canceled`` (DID-07).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -26,25 +28,25 @@ from mfp_console.domain.device_info import Category, DeviceInformation
 from mfp_console.domain.device_info_json import category_to_json
 from mfp_console.domain.inboxes import without_protected
 from mfp_console.domain.machine import Activity
+from mfp_console.engine.distribution.offer import converse
 from mfp_console.engine.events import (
     DestinationStatusChanged,
     DistributionFinished,
     DistributionPreparing,
     DistributionStarted,
 )
-from mfp_console.engine.distribution.offer import converse
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobStatus, JobView
-from mfp_console.protocol import encode_frame
+from mfp_console.errors import LocalProtocolError
+from mfp_console.protocol import encode_raw_frame
 from mfp_console.protocol.messages import (
     Apply,
+    Attachment,
     Bye,
-    Chunk,
     OfferReply,
     Result,
-    bundle_digest,
-    split_text,
+    split_bytes,
 )
 
 if TYPE_CHECKING:
@@ -65,22 +67,22 @@ class Bundle:
     Attributes:
         categories: The categories sent.
         include_network: ``<Network Settings>`` ``<Include>``.
-        text: The JSON text of the categories.
-        frames: The chunk frames, encoded once.
-        digest: SHA-256 of the text.
+        data: The UTF-8 JSON text of the categories.
+        frames: The raw attachment frames that carry ``data``, encoded once (no JSON inside JSON).
+        digest: SHA-256 of ``data``.
         not_sent: What the host keeps back and why, one phrase each (DID-27, DID-28), for the log.
     """
 
     categories: tuple[Category, ...]
     include_network: bool
-    text: str
+    data: bytes
     frames: tuple[bytes, ...]
     digest: str
     not_sent: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, info: DeviceInformation, categories: Sequence[Category], include_network: bool,
-              chunk_chars: int, withheld: Sequence[tuple[Category, str]] = ()) -> Bundle:
+              chunk_bytes: int, withheld: Sequence[tuple[Category, str]] = ()) -> Bundle:
         """Encodes the host's categories: network settings only with ``<Include>`` (DID-03), nothing of an
         inbox protected by a password (DID-27); ``withheld`` categories are left out with their reason
         (DID-28)."""
@@ -97,16 +99,22 @@ class Bundle:
                 if protected:
                     not_sent.append(f"{', '.join(protected)} (protected by a password)")
             data[category.value] = category_to_json(category, value)
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        frames = tuple(
-            encode_frame(Chunk(seq=i, text=piece).to_wire()) for i, piece in enumerate(split_text(text, chunk_chars))
-        )
-        return cls(ordered, include_network, text, frames, bundle_digest(text), tuple(not_sent))
+        try:
+            raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:  # a lone surrogate cannot be UTF-8 (UnicodeEncodeError)
+            raise LocalProtocolError(f"cannot encode the bundle: {exc}") from exc
+        frames = tuple(encode_raw_frame(piece) for piece in split_bytes(raw, chunk_bytes))
+        return cls(ordered, include_network, raw, frames, hashlib.sha256(raw).hexdigest(), tuple(not_sent))
 
     @property
     def size(self) -> int:
         """Bytes of the encoded text."""
-        return len(self.text.encode())
+        return len(self.data)
+
+    @property
+    def wire_bytes(self) -> int:
+        """Bytes of the frames that carry it."""
+        return sum(len(frame) for frame in self.frames)
 
 
 @dataclass
@@ -153,7 +161,7 @@ class DistributionJob:
         bundle = self.bundle
         return JobView(self.host.name, self.job_id, self.trigger, self.status, bundle.categories,
                        bundle.include_network, self.destinations, dict(self.results), self._canceled,
-                       bundle.size, sum(len(frame) for frame in bundle.frames), self.started_at,
+                       bundle.size, bundle.wire_bytes, self.started_at,
                        self.preparing_until if self.status is JobStatus.PREPARING else None, bundle.not_sent)
 
     def cancel(self) -> None:
@@ -305,7 +313,7 @@ class DistributionJob:
         """The client accepted: the chunks, ``Apply``, the client's result, ``Bye``."""
         bundle = self.bundle
         for frame in bundle.frames:
-            await channel.send_encoded(Chunk, frame)
+            await channel.send_encoded(Attachment, frame)
         await channel.send(Apply(sha256=bundle.digest))
         result = await channel.expect(Result)
         await channel.send(Bye())

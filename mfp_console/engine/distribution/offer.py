@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from mfp_console.domain.destination_status import ERROR_CODES, DestinationResult, StatusKind
+from mfp_console.domain.destination_status import (
+    ERROR_CODES,
+    DestinationResult,
+    StatusKind,
+)
 from mfp_console.engine.net.channel import Channel, PeerClosed, PeerError
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.runtime import Runtime

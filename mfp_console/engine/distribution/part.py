@@ -17,11 +17,11 @@ from mfp_console.domain.addressing import MACHINE_PORT, TypedAddress
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.destinations import Destination, DestinationList, auto_search
 from mfp_console.domain.device_info import Category
+from mfp_console.domain.distribution_forecast import DestinationForecast
 from mfp_console.domain.distribution_rules import restore_categories
 from mfp_console.domain.machine import Activity, Function
 from mfp_console.domain.receiving import NO_SEND_OPTION_REASON, ReceivingSettings
 from mfp_console.domain.schedule import AutoDistribution
-from mfp_console.domain.distribution_forecast import DestinationForecast
 from mfp_console.engine.addresses import Resolution
 from mfp_console.engine.distribution.auto import AUTO_DISTRIBUTION_KEY
 from mfp_console.engine.distribution.forecast import forecast_destinations
@@ -40,7 +40,7 @@ from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobView, RestorePointView
 from mfp_console.errors import MachineBusy, MfpError, RuleRefusal
-from mfp_console.protocol.messages import DEFAULT_CHUNK_CHARS
+from mfp_console.protocol.messages import DEFAULT_CHUNK_BYTES
 
 __all__ = ["DESTINATIONS_KEY", "DistributionPart"]
 
@@ -57,8 +57,8 @@ class DistributionPart:
         panel: Who is logged in (DID-01).
     """
 
-    chunk_chars: int = DEFAULT_CHUNK_CHARS
-    """Characters of bundle text per chunk frame."""
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    """Bytes of bundle text per attachment frame."""
 
     def __init__(self, runtime: Runtime, machines: MachineRoster, panel: PanelPart) -> None:
         self._runtime = runtime
@@ -244,7 +244,7 @@ class DistributionPart:
             withheld.append((Category.ADDRESS_BOOK, NO_SEND_OPTION_REASON))  # DID-28: not sent
             if set(categories) <= {Category.ADDRESS_BOOK}:
                 raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
-        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_chars, withheld)
+        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_bytes, withheld)
         return _Plan(machine, bundle, resolutions)
 
     async def forecast(

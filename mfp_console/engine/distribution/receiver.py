@@ -2,7 +2,7 @@
 
 The client decides what it accepts; the host only reports. One conversation runs: the host's
 challenge–response proof of the System Manager ID/PIN (DID-08), the offer and the client's answer from its
-``<Receiving Settings>`` (DID-10, DID-18, DID-19), the chunked bundle, then the update. While applying, the
+``<Receiving Settings>`` (DID-10, DID-18, DID-19), the bundle in raw attachment frames, then the update. While applying, the
 client's activity is ``Updating`` and its panel is locked (DID-11); the new data, its restore point and the
 log entry are written in one transaction (M-04, DID-13…17, DID-20, DID-23). A power cut before that
 transaction leaves the old data and a durable marker, shown as ``E-UPDATE`` (DID-12).
@@ -10,10 +10,14 @@ transaction leaves the old data and a durable marker, shown as ``E-UPDATE`` (DID
 A bundle is decoded once per process, not once per client. Decoding 1 MiB of JSON into frozen domain values
 and encoding it again for the store cost ~75 ms per client and were most of a fan-out's time. A host sends
 the same bundle to every destination, so the decoded values of the last few bundles are kept, keyed by
-their SHA-256 and checked against the whole text; the values are immutable, so clients in one process can
+their SHA-256 and checked against the whole bytes; the values are immutable, so clients in one process can
 share them. Each category's exact JSON text is kept beside its value, and a category a client takes whole
 (address book, printer settings, paper types) is stored as that text: it decodes to exactly the value the
-client checked, which is all the store promises.
+client checked, which is all the store promises. A merged category (Department IDs keep each client's
+counters, DID-14; settings values keep what may not be delivered, DID-16) is spliced from its items'
+texts, each encoded once per bundle (:class:`~mfp_console.domain.device_info_json.ItemTexts`), and the merge
+reads only the client's merged categories and inbox from its store
+(:meth:`~mfp_console.store.MachineStore.load_for_merge`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,16 @@ from typing import TYPE_CHECKING, Any
 
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.device_info import Category
-from mfp_console.domain.device_info_json import category_from_json
-from mfp_console.domain.distribution_rules import apply_received
+from mfp_console.domain.device_info_json import (
+    ItemTexts,
+    category_from_json,
+    category_text,
+)
+from mfp_console.domain.distribution_rules import (
+    PreparedHostData,
+    apply_received,
+    prepare_host_data,
+)
 from mfp_console.domain.machine import Activity
 from mfp_console.domain.receiving import OfferDecision, ReceivingSettings, decide_offer
 from mfp_console.engine.events import DataChanged
@@ -38,17 +50,16 @@ from mfp_console.errors import RemoteProtocolError, StoreError
 from mfp_console.protocol import check_proof
 from mfp_console.protocol.messages import (
     Apply,
+    Attachment,
     Auth,
     AuthResult,
     Bye,
-    Chunk,
     ForecastAsk,
     Hello,
     Offer,
     OfferReply,
     Result,
     Welcome,
-    bundle_digest,
 )
 from mfp_console.strict_json import raw_decode_strict
 
@@ -80,10 +91,13 @@ def receiving_settings(machine: Machine) -> ReceivingSettings:
 
 @dataclass(frozen=True)
 class ReceivedBundle:
-    """A decoded bundle: each offered category's value, and the exact JSON text it was decoded from."""
+    """A decoded bundle: each offered category's value, the exact JSON text it was decoded from, what the
+    merge rules work out once per bundle, and the texts of the items merged categories share."""
 
     values: Mapping[Category, Any]
     texts: Mapping[Category, str]
+    prepared: PreparedHostData
+    items: ItemTexts
 
 
 def decode_bundle(text: str, categories: list[Category]) -> dict[Category, Any]:
@@ -92,44 +106,60 @@ def decode_bundle(text: str, categories: list[Category]) -> dict[Category, Any]:
     Raises:
         RemoteProtocolError: The text is not the JSON of exactly the offered categories.
     """
-    return dict(decode_received_bundle(text, categories, bundle_digest(text)).values)
+    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is then refused as "not UTF-8"
+    return dict(decode_received_bundle(raw, categories, hashlib.sha256(raw).hexdigest()).values)
 
 
-def decode_received_bundle(text: str, categories: list[Category], digest: str) -> ReceivedBundle:
-    """Decodes a bundle whose SHA-256 is ``digest``, or returns the same bundle decoded a moment ago.
+def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) -> ReceivedBundle:
+    """Checks that ``digest`` is the SHA-256 of a bundle (UTF-8 JSON) and decodes it, or returns the same
+    bundle decoded a moment ago.
+
+    A bundle kept from before was hashed when it was kept; bytes equal to it (compared whole, far cheaper
+    than hashing them again) have its digest.
 
     Raises:
-        RemoteProtocolError: The text is not the JSON of exactly the offered categories, or holds a
-            lone UTF-16 surrogate (text no store or screen can hold).
+        RemoteProtocolError: ``digest`` is not the bundle's SHA-256; the bytes are not UTF-8, not the JSON
+            of exactly the offered categories, or hold a lone UTF-16 surrogate (text no store or screen
+            can hold).
     """
     key = (digest, tuple(c.value for c in categories))
     known = _recent_bundles.get(key)
-    if known is not None and known[0] == text:
+    if known is not None and known[0] == raw:
         _recent_bundles.move_to_end(key)
         return known[1]
+    if hashlib.sha256(raw).hexdigest() != digest:
+        raise RemoteProtocolError("the bundle's SHA-256 does not match the digest the host sent")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RemoteProtocolError(f"bad distribution bundle: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     try:
         members = _split_members(text)
         if set(members) != {c.value for c in categories}:
             raise ValueError("the bundle does not hold exactly the offered categories")
         values: dict[Category, Any] = {}
         for category in categories:
-            raw, member_text = members[category.value]
-            if _SURROGATE_ESCAPE.search(member_text):
-                json.dumps(raw, ensure_ascii=False, allow_nan=False).encode("utf-8")  # a lone surrogate cannot be encoded
-            values[category] = category_from_json(category, raw)
+            decoded, member_text = members[category.value]
+            if _SURROGATE_ESCAPE.search(member_text):  # a lone surrogate cannot be encoded
+                json.dumps(decoded, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            values[category] = category_from_json(category, decoded)
     except UnicodeEncodeError:
         raise RemoteProtocolError("bad distribution bundle: text holds a lone UTF-16 surrogate") from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise RemoteProtocolError(f"bad distribution bundle: {exc}") from None
-    bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories})
-    _recent_bundles[key] = (text, bundle)
+    bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories}, prepare_host_data(values),
+                            ItemTexts())
+    _recent_bundles[key] = (raw, bundle)
     while len(_recent_bundles) > _RECENT_BUNDLES:
         _recent_bundles.popitem(last=False)
     return bundle
 
 
+_MERGED = frozenset({Category.DEPARTMENT_ID, Category.SETTINGS_VALUES})
+"""The categories whose received value is merged with the client's own (DID-14, DID-16)."""
+
 _RECENT_BUNDLES = 2
-_recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[str, ReceivedBundle]] = OrderedDict()
+_recent_bundles: OrderedDict[tuple[str, tuple[str, ...]], tuple[bytes, ReceivedBundle]] = OrderedDict()
 """The last few decoded bundles (a pure function's results, like the TLS context cache)."""
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -243,35 +273,26 @@ async def receive_offer(machine: Machine, channel: Channel, hello: Hello, welcom
 
 
 async def receive_bundle(channel: Channel, taken: OfferTaken, end: type[Apply] | type[ForecastAsk]) -> ReceivedBundle:
-    """Reads the offered chunks and the message that ends them (``Apply``, or ``ForecastAsk`` for a
-    forecast), checks size and digest, and decodes the bundle.
+    """Reads the offered attachment frames and the message that ends them (``Apply``, or ``ForecastAsk``
+    for a forecast), checks size and digest, and decodes the bundle.
 
     Raises:
         RemoteProtocolError: More bytes than announced, another size or digest, or a bundle that is not
             the JSON of exactly the offered categories.
     """
     offer = taken.offer
-    # The offer's sizes were bounded when it was parsed (limits); hold the chunks to them as they
-    # come, so a peer cannot make this machine buffer more than it announced. A character is at least one
-    # UTF-8 byte, so counting characters is a cheap bound; the exact byte count is checked once at the end.
-    pieces: list[str] = []
-    received = 0
+    # The offer's sizes were bounded when it was parsed (limits); the conversation holds the frames to
+    # them as they come, each from its header before its body is read, so a peer cannot make this machine
+    # buffer more than it announced, and it refuses the closing message before every announced byte came.
+    pieces: list[bytes] = []
     for _ in range(offer.chunk_count):
-        piece = (await channel.expect(Chunk)).text
-        received += len(piece)
-        if received > offer.total_bytes:
-            raise RemoteProtocolError(f"the chunks hold more than the {offer.total_bytes} bytes the offer announced")
-        pieces.append(piece)
+        pieces.append((await channel.expect(Attachment)).data)
     closing = await channel.expect(end)
-    text = "".join(pieces)
+    raw = b"".join(pieces)
     del pieces
-    raw = text.encode("utf-8")
     if len(raw) != offer.total_bytes:
         raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != closing.sha256:
-        raise RemoteProtocolError(f"the bundle's SHA-256 does not match the {end.TYPE} message")
-    return decode_received_bundle(text, taken.offered, digest)
+    return decode_received_bundle(raw, taken.offered, closing.sha256)
 
 
 def received_log(machine: Machine, hello: Hello) -> Callable[[str, str, tuple[str, ...], str], LogEntry]:
@@ -332,23 +353,25 @@ async def _apply(
         seconds = runtime.settings.update_seconds_per_mib * size / (1024 * 1024)
         await runtime.clock.sleep(seconds)  # DID-11: applying takes machine time; a power cut may come now
         update = apply_received(
-            machine.device_info,
+            machine.store.load_for_merge([c for c in accepted if c in _MERGED]),
             bundle.values,
             accepted,
             include_network=offer.include_network,
             card_reader_mismatch=offer.card_reader != machine.identity.options.card_reader,
             client_series=machine.identity.series,
+            prepared=bundle.prepared,
         )
         outcomes = {c.value: "applied" for c in update.outcomes}
         outcomes.update({c.value: f"refused: {why}" for c, why in refused})
         detail = "; ".join(f"<{c.label}>: {text}" for c, text in update.outcomes.items())
         if refused:
             detail += "; refused " + ", ".join(f"<{c.label}> ({why})" for c, why in refused)
-        # A category taken whole is stored as the text it came in (see the module docstring).
-        encoded = {
-            c: bundle.texts[c] for c in update.outcomes
-            if c in bundle.texts and update.info.category(c) is bundle.values[c]
-        }
+        # A category taken whole is stored as the text it came in, a merged one spliced from its items'
+        # texts (see the module docstring).
+        encoded = {}
+        for c in update.outcomes:
+            value = update.info.category(c)
+            encoded[c] = bundle.texts[c] if value is bundle.values.get(c) else category_text(c, value, bundle.items)
         machine.store.apply_update(update.info, set(update.outcomes), update.inbox_changed,
                                    log("OK", "", labels, detail), encoded=encoded)
     except StoreError:
