@@ -127,12 +127,12 @@ STRATEGIES: dict[type[Message], st.SearchStrategy[Message]] = {
     Chunk: st.builds(Chunk, count, st.text(max_size=200)),
     Apply: st.builds(Apply, hex_256),
     Result: _results(),
-    SyncJoin: st.builds(SyncJoin, text, text, text, text, text, text, text),
+    SyncJoin: st.builds(SyncJoin, text, text, text, text, text, hex_256, text),
     SyncJoinReply: _reply(SyncJoinReply, text),
     SyncPull: st.builds(SyncPull, st.lists(text, max_size=4).map(tuple)),
     SyncData: st.builds(SyncData, records),
     SyncPush: st.builds(SyncPush, records),
-    SyncAck: st.builds(SyncAck, count),
+    SyncAck: st.builds(SyncAck, count, text, records),
     SyncLeave: st.builds(SyncLeave, text),
 }
 
