@@ -179,7 +179,8 @@ class Fleet:
         info = seed_device_information(spec.seed, spec.name, seed=machine_seed(spec.name))
         secret = SystemManagerSecret.from_id_pin(spec.system_manager_id, spec.system_manager_pin)
         store.seed(info)
-        store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec)})
+        store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec),
+                           **self.sync.seed_configs(spec)})
 
     async def stop(self) -> None:
         """Cancels work in flight and closes every machine this process runs."""

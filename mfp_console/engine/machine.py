@@ -23,7 +23,14 @@ from mfp_console.engine.net.channel import Channel, PeerClosed, PeerError
 from mfp_console.engine.net.transport import TlsListener, TlsStream
 from mfp_console.engine.panel_session import PanelSession, SystemManagerSecret
 from mfp_console.engine.runtime import Runtime
-from mfp_console.errors import MachineBusy, MachineUnavailable, MfpError, RemoteProtocolError, TransportError
+from mfp_console.errors import (
+    MachineBusy,
+    MachineUnavailable,
+    MfpError,
+    RemoteProtocolError,
+    RuleRefusal,
+    TransportError,
+)
 from mfp_console.fleet_file import FleetSpec, MachineSpec
 from mfp_console.protocol import Role
 from mfp_console.protocol.messages import Hello, Welcome
@@ -58,6 +65,8 @@ class Machine:
         """Incoming conversations being served; a power cut cancels them (DID-12)."""
         self.functions = MachineFunctions()
         """The functions this machine runs (distribution sender/receiver, sync server/client)."""
+        self.sleep_guards: list[Callable[[], RuleRefusal | None]] = []
+        """Functions that may keep the machine awake (M-10, e.g. SYNC-13): each says why, or None."""
         self.secret = SystemManagerSecret.from_json(store.get_config("system_manager"))
         if store.update_marker() is not None and not self.state.error_code:
             # DID-12: an update was cut off; the data is the old data, the panel asks for service.
@@ -114,6 +123,23 @@ class Machine:
             self.functions.stop_all()
         elif was_off and power is not PowerState.OFF:
             self.functions.start_all()
+
+    def enter_sleep(self) -> None:
+        """The Energy Saver key or the sleep timer: the machine enters Sleep unless a function keeps it awake.
+
+        Raises:
+            RuleRefusal: A feature rule keeps it awake (M-10); the reason says why, and nothing changes.
+            MachineUnavailable: The machine is off.
+        """
+        if self.state.power is PowerState.OFF:
+            raise MachineUnavailable(f"{self.name} is off", "M-06")
+        if self.state.power is PowerState.SLEEP:
+            return
+        for guard in self.sleep_guards:
+            refusal = guard()
+            if refusal is not None:
+                raise refusal
+        self.set_power(PowerState.SLEEP)
 
     def set_activity(self, activity: Activity) -> None:
         """Sets what the machine is doing (Printing makes it busy, DID-10)."""
