@@ -8,12 +8,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from mfp_console.clock import VirtualClock
 from mfp_console.engine.fleet import Fleet
 from mfp_console.fleet_file import FleetSpec, SyncStart, load_fleet_file
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+
+# ``--hypothesis-profile=long``: the nightly-style run of the model-checked engine (tests/sync/test_sync_model.py)
+# and of every other property; the suite's own bounds apply without it.
+settings.register_profile("long", max_examples=300, stateful_step_count=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 @pytest.fixture

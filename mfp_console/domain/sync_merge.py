@@ -338,14 +338,15 @@ def take_server_copy(server_version: int, base: int | None) -> bool:
 
 @dataclass(frozen=True)
 class JoinPlan:
-    """What a client does with the server's answer when it (re)joins (SYNC-05, SYNC-06, SYNC-07).
+    """What a client does with the server's answer when it joins (SYNC-05, SYNC-06, SYNC-07, SYNC-14).
 
     Attributes:
         replace: Users on both sides: the server's copy replaces the client's (SYNC-05).
-        merge: Of those, users with changes of the client's own that may still go up (after a lost
-            connection, not after a start: a start is a fresh beginning).
-        register: Users only on the client: offered whole to the server, which keeps the first offer
-            (SYNC-06); a user deleted on the server is one of these (SYNC-07).
+        merge: Of those, users with changes made here since the client function started (it started
+            afresh: anything older is gone), made while the server could not be reached: each goes up
+            when the server still holds the copy it was made on, and loses (reported) otherwise.
+        register: Users only on the client: offered to the server, which takes what it lacks (SYNC-06);
+            a user deleted on the server is one of these (SYNC-07).
         receive: Users only on the server: the client stores the server's copy.
     """
 
@@ -355,10 +356,10 @@ class JoinPlan:
     receive: frozenset[str]
 
 
-def plan_join(server_users: Iterable[str], client_users: Iterable[str], pending_users: Collection[str] = (),
-              fresh_start: bool = True) -> JoinPlan:
-    """Splits users by where they exist when a client joins."""
+def plan_join(server_users: Iterable[str], client_users: Iterable[str], pending_users: Collection[str] = ()) -> JoinPlan:
+    """Splits users by where they exist when a client joins; ``pending_users`` have changes made here since
+    the client function started."""
     server, client = set(server_users), set(client_users)
     both = server & client
-    merge = frozenset() if fresh_start else frozenset(both & set(pending_users))
-    return JoinPlan(frozenset(both), merge, frozenset(client - server), frozenset(server - client))
+    return JoinPlan(frozenset(both), frozenset(both & set(pending_users)), frozenset(client - server),
+                    frozenset(server - client))

@@ -68,7 +68,6 @@ class SyncClient:
         self.state = SyncClientState.STOPPED
         self.effective: SyncClientSettings | None = None
         self.synced = False
-        self.fresh_start = True
         self.last_sync: datetime | None = None
         self._retry: TimerHandle | None = None
         self._connecting: asyncio.Task[Any] | None = None
@@ -147,7 +146,6 @@ class SyncClient:
     def _begin(self) -> None:
         """A start of the client function (``<Start>`` or a restart): settings and SYNC-05 apply afresh."""
         self.effective = self.settings()
-        self.fresh_start = True
         self.copies.save_pending({})
         self._warned = False
         self.state = SyncClientState.CONNECTING

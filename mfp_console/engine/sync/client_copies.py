@@ -54,6 +54,7 @@ PENDING_KEY = "sync_pending"
 COMMON_KEY = "sync_common"
 RANGES_KEY = "sync_sharing_ranges"
 _ITEMS = {i.value for i in PersonalItem}
+_EMPTY = b"{}"
 
 Key = tuple[str, str]
 
@@ -154,12 +155,15 @@ class ClientCopies:
             mine = pending.get(user, {})
             stored = self.stored(user)
             for item in names:
-                if item not in mine or item not in stored or (user, item) in self.in_flight:
+                if item in mine and item not in stored:
+                    del mine[item]  # nothing left here to send (the user's data went meanwhile)
+                if item not in mine or (user, item) in self.in_flight:
                     continue
                 it = stored[item]
                 self.in_flight[(user, item)] = it.version
                 keys.append((user, item))
                 records.append(wire(ItemChange(user, PersonalItem(item), it.value, it.sharing, mine[item])))
+        self.save_pending(pending)
         self._push(records, keys)
 
     def changed_common(self, item: str, value: Any, base: int) -> None:
@@ -382,7 +386,8 @@ class ClientCopies:
         original = self.pending()
         pending = {user: dict(items) for user, items in original.items()}
         local_users = {u.user: u for u in store.list_users()}
-        plan = plan_join([user for user, _ in answer.users], local_users, pending, client.fresh_start)
+        # A user whose document is empty has no data on the server (only a login): what is here registers.
+        plan = plan_join([user for user, length in answer.users if length > len(_EMPTY)], local_users, pending)
         merge = set(plan.merge) | (set(plan.replace) if withheld else set())
         documents: dict[str, dict[str, UserItem]] = {}
         offset = 0
@@ -411,8 +416,9 @@ class ClientCopies:
                 if name not in new and (name in withheld or name in mine):
                     new[name] = it
             replacements[user] = new
-        for user in plan.register:
-            pending.pop(user, None)  # the registration carries what this machine holds now
+        listed = {user for user, _ in answer.users}
+        for user in plan.register & listed:  # listed without data: what is here stays, and registers
+            replacements[user] = self.stored(user)
         damaged = store.store_snapshot(answer.body, answer.users, now, replacements)
         for user in damaged:
             self._damaged(user, "its data from an earlier answer could not be read and is lost")
@@ -427,7 +433,6 @@ class ClientCopies:
                 if name not in original.get(user, {}):
                     pending.setdefault(user, {})[name] = base
         self.save_pending(pending)
-        client.fresh_start = False
         client.mark_synchronized()
         registered = self.register(sorted(plan.register))
         self.send_changes({user: list(items) for user, items in self.pending().items()})

@@ -1,0 +1,55 @@
+"""The model-checked engine (issue 12): the state machine of ``sync_model`` over a real fleet, bounded for the
+suite (``--hypothesis-profile=long`` explores far more), and one regression test per sequence it found."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mfp_console.domain.sync_items import PersonalItem
+from tests.sync.sync_model import SyncModel
+
+SUITE = settings(max_examples=6, stateful_step_count=14, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+"""The suite's bound: deterministic, well under a minute on two shared cores."""
+
+TestSyncModel = SyncModel.TestCase
+TestSyncModel.settings = SUITE if settings.get_current_profile_name() == "default" else settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+TestSyncModel = pytest.mark.rules("SYNC-03", "SYNC-05", "SYNC-07", "SYNC-23")(TestSyncModel)
+
+
+# --- regressions: each a sequence the state machine found ------------------------------------------------
+
+BUTTONS, SHORTCUTS = PersonalItem.PERSONAL_BUTTONS, PersonalItem.SHORTCUTS
+
+
+def replay(*steps: tuple[str, dict[str, Any]]) -> None:
+    """Plays rules of the state machine in order, checking every invariant after each (as hypothesis does)."""
+    state = SyncModel()
+    invariants = [getattr(state, name) for name in dir(SyncModel)
+                  if getattr(getattr(SyncModel, name), "hypothesis_stateful_invariant", None) is not None]
+    assert invariants
+    try:
+        for name, arguments in steps:
+            getattr(state, name)(**arguments)
+            for check in invariants:
+                check()
+    finally:
+        state.teardown()
+
+
+@pytest.mark.rules("SYNC-14", "SYNC-23")
+def test_model_regression_a_change_made_after_a_restart_before_the_first_join_goes_up() -> None:
+    """Found by the model: with the server off after a restart, a change on client-a stayed pending for
+    ever (the first join dropped it silently); it now goes up once the server is back."""
+    replay(
+        ("change_then_cut", {"machine": "host", "user": "u1", "item": BUTTONS, "cut": "server power"}),
+        ("restart_the_program", {}),
+        ("change", {"machine": "client-a", "user": "u1", "item": BUTTONS, "at_once": True}),
+        ("change_then_cut", {"machine": "host", "user": "u4", "item": SHORTCUTS, "cut": "client power"}),
+        ("network", {"machine": "client-c", "cut": True}),
+        ("everything_back", {}),
+    )
