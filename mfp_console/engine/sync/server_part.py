@@ -72,6 +72,8 @@ class SyncServerPart:
                 problem = keychain_order_problem(server, reference, destinations)
                 if problem:
                     notes.append(problem + " (SYNC-16)")
+            if entry.get("unreflected"):
+                notes.append(f"not shown on this device, kept on the server: {'; '.join(entry['unreflected'])}")
             if entry.get("withheld"):
                 notes.append(f"firmware {entry.get('firmware')}: {', '.join(entry['withheld'])} not synchronized (SYNC-17)")
             last = srv.last_sync.get(name)
