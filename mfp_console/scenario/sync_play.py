@@ -24,7 +24,7 @@ _ADMIN_ACTIONS = {
     "start_server", "stop_server", "start_client", "stop_client", "client_settings", "connection_destination",
     "common", "sharing", "delete_users", "stop_client_from_server", "backup", "restore_backup", "schedule",
     "replica", "replicate", "begin_server_change", "user_limit_action", "group_management", "export",
-    "use_proxy", "replica_source",
+    "use_proxy", "replica_source", "export_personal",
 }
 
 
@@ -146,6 +146,9 @@ def _admin_call(fleet: Any, action: m.SyncAction, where: str) -> Any:
     if name == "export":
         folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
         return fleet.import_export.export_device_info(where, folder / f"{where}.json")
+    if name == "export_personal":
+        folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
+        return fleet.import_export.export_personal_data(where, folder / f"{where}-personal.json")
     raise SyncStepProblem(f"unknown sync action {name!r}")  # pragma: no cover
 
 
@@ -172,7 +175,7 @@ def check_sync(c: m.SyncCheck, fleet: Any) -> Mismatch | None:
         if key in ("machine", "server", "user", "backup_target"):
             continue
         got = _actual(fleet, c, key, where, data)
-        if key in ("sharing", "device_state", "common"):  # only the items, devices or settings named
+        if key in ("sharing", "device_state", "common", "values"):  # only the items, devices or settings named
             named = {k for k, _ in wanted}
             got = tuple(pair for pair in got if pair[0] in named)
         if key in ("log", "device_notes", "has_users", "lacks_users"):
@@ -190,7 +193,7 @@ def check_sync(c: m.SyncCheck, fleet: Any) -> Mismatch | None:
     return None
 
 
-_PERSONAL = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display_language", "withheld",
+_PERSONAL = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display_language", "withheld", "values",
              "keychain_targets")
 
 
@@ -247,6 +250,8 @@ def _actual(fleet: Any, c: m.SyncCheck, key: str, where: str, data: Any) -> Any:
         return status.settings_pending
     if key == "common":
         return tuple(sorted((item.value, fleet.users.common_setting(where, item)) for item in CommonItem))
+    if key == "values":
+        return tuple(sorted((item.value, data.values[item]) for item in PersonalItem))
     if key == "same_as_server":
         server = str(c.get("same_as_server"))
         differ = fleet.sync_server.copy_differences(server, where, data.user)
@@ -255,7 +260,7 @@ def _actual(fleet: Any, c: m.SyncCheck, key: str, where: str, data: Any) -> Any:
 
 
 def _shown(value: Any, key: str) -> str:
-    if key in ("device_state", "sharing", "common") and isinstance(value, tuple):
+    if key in ("device_state", "sharing", "common", "values") and isinstance(value, tuple):
         return ", ".join(f"{k}: {v}" for k, v in sorted(value, key=lambda pair: str(pair[0])))
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(str(v) for v in sorted(value, key=str)) + "]"

@@ -84,6 +84,17 @@ def _value(kind: str, raw: Any, mark: Mark | None, reader: Reader, what: str) ->
             reader.add(mark, f"{what} is a whole number, got {raw!r}")
             return MISSING
         return raw
+    if kind == "item_values":
+        mapping = reader.mapping(raw, mark, what, "{job_defaults: {copy: {sides: 1-Sided}}}")
+        if mapping is None:
+            return MISSING
+        out_pairs = []
+        for key, value in mapping.items():
+            item = _value("item", key, reader.key_mark(mapping, key), reader, what)
+            if item is MISSING:
+                return MISSING
+            out_pairs.append((item, value))
+        return tuple(out_pairs)
     if kind == "on_off":  # YAML reads a bare On/Off as true/false: both spellings mean the same
         if raw in (True, False):
             return "On" if raw else "Off"
@@ -310,7 +321,7 @@ def read_sync_check(raw: Any, mark: Mark, reader: Reader) -> m.SyncCheck | objec
         reader.add(mark, "'sync' expectations name either 'machine' or 'server'")
         return MISSING
     personal = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display_language", "withheld",
-                "keychain_targets", "same_as_server")
+                "keychain_targets", "same_as_server", "values")
     if any(key in mapping for key in personal) and "user" not in mapping:
         reader.add(mark, "personal data expectations need 'user'")
         return MISSING

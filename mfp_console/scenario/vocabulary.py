@@ -180,6 +180,7 @@ SYNC_ACTIONS: dict[str, tuple[str, SyncFields, tuple[str, ...]]] = {
     "user_limit_action": ("", {"machine": "machine", "action": "limit_action"}, ("machine", "action")),
     "group_management": ("", {"machine": "machine", "by_department": "bool"}, ("machine", "by_department")),
     "export": ("machine", {"machine": "machine"}, ("machine",)),
+    "export_personal": ("machine", {"machine": "machine"}, ("machine",)),
 }
 """The actions of a ``sync:`` step (engine shortcuts of Personalized Data Synchronization)."""
 
@@ -216,6 +217,7 @@ SYNC_EXPECT_FIELDS: SyncFields = {
     "settings_pending": "bool",
     "common": "commons",
     "same_as_server": "machine",
+    "values": "item_values",
 }
 """The keys of ``expect: {sync: …}``; ``machine`` (what that machine holds) or ``server`` (what that machine
 holds *as the sync server*: its users and their server copies) names where to look."""
