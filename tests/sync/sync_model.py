@@ -18,7 +18,7 @@ which users the model saw the server evict or delete. The invariants (SYNC-03, S
   the server's copy of an item is always one the model allows;
 * a refused change is visible on the client that made it: once everything is on and connected again,
   nothing is pending and each change made out of reach is on the server or the client's log says it was
-  refused (unless the client started afresh, when SYNC-05 lets the server's copy win).
+  refused or, when the client started afresh meanwhile (SYNC-05: the server's copy wins), dropped.
 
 Regression tests for sequences it found live in ``test_sync_model.py``.
 """
@@ -86,9 +86,8 @@ class SyncModel(RuleBasedStateMachine):
         self.counter = itertools.count()
         # (user, key) -> values the server may hold; key is the item, or item@device when device-specific
         self.allowed: dict[tuple[str, str], set[str]] = {}
-        # changes made out of the server's reach: (machine, user, item, value)
-        self.unseen: list[tuple[str, str, str, str]] = []
-        self.fresh: set[str] = set()  # machines whose client started afresh since their unseen changes
+        # changes made out of the server's reach: (machine, user, key, value, values allowed before it)
+        self.unseen: list[tuple[str, str, str, str, frozenset[str]]] = []
         self.deleted: set[str] = set()
         self.log_marks: dict[str, int] = {}
         self.last_version = self.server.data.next_version
@@ -156,7 +155,8 @@ class SyncModel(RuleBasedStateMachine):
         return _label(copy.value) if copy is not None else None
 
     def refusals(self, machine: str) -> int:
-        return sum(1 for e in self.fleet.sync.log_entries(machine) if "refused" in e.message)
+        """Log lines that tell the machine's user a change of theirs did not go up (SYNC-23)."""
+        return sum(1 for e in self.fleet.sync.log_entries(machine) if "refused" in e.message or "not sent" in e.message)
 
     def step(self, action: Any) -> None:
         """Runs an action and settles, checking that evictions took the least recently logged-in users."""
@@ -204,35 +204,45 @@ class SyncModel(RuleBasedStateMachine):
             self._unseen(machine, user, key, value)
 
     def _unseen(self, machine: str, user: str, key: str, value: str) -> None:
-        self.allowed.setdefault((user, key), set()).add(value)
+        """A change the server may or may not have got: allowed beside what was allowed (an item the model
+        does not know yet stays free), and checked once everything is back."""
+        before = frozenset(self.allowed.get((user, key), ()))
+        if (user, key) in self.allowed:
+            self.allowed[(user, key)].add(value)
         if self.fleet.sync.status(machine).client_running:
-            self.unseen.append((machine, user, key, value))
-            self.fresh.discard(machine)
+            self.unseen.append((machine, user, key, value, before))
             self.log_marks.setdefault(machine, self.refusals(machine))
 
     @rule(machine=st.sampled_from(MACHINES), user=st.sampled_from(USERS), item=st.sampled_from(ITEMS),
-          cut=st.sampled_from(("client network", "client power", "server power", "server network")))
-    def change_then_cut(self, machine: str, user: str, item: PersonalItem, cut: str) -> None:
-        """A change whose push is cut off on its way (the client's or the server's side)."""
+          cut=st.sampled_from(("client network", "client power", "server power", "server network")),
+          unsent=st.booleans())
+    def change_then_cut(self, machine: str, user: str, item: PersonalItem, cut: str, unsent: bool = False) -> None:
+        """A change whose push is cut off on its way (the client's or the server's side): before it is
+        written (``unsent``), or once written, before its answer can come back."""
         if not self.on(machine):
             return
         self.do(lambda: self.fleet.users.login_user(machine, user))
         self.settle()
         value = f"v{next(self.counter)}"
         key = self.key(item, machine)
-        self.do(lambda: self.fleet.users.set_personal_item(machine, user, item, _value(value)))
-        self.step(lambda: self._cut(machine if cut.startswith("client") else "host", cut.endswith("power")))
+        victim = machine if cut.startswith("client") else "host"
+
+        def change() -> None:
+            self.fleet.users.set_personal_item(machine, user, item, _value(value))
+            if unsent:
+                self._cut(victim, cut.endswith("power"))
+
+        self.do(change)
+        if not unsent:
+            self.do(lambda: self._cut(victim, cut.endswith("power")))
+        self.step(lambda: None)
         self._unseen(machine, user, key, value)
 
     def _cut(self, name: str, power: bool) -> None:
         if power:
             self.fleet.faults.power(name, PowerState.OFF)
-            self._started_afresh(name)
         else:
             self.fleet.faults.cut_network(name)
-
-    def _started_afresh(self, name: str) -> None:
-        self.fresh.add(name)
 
     @rule(user=st.sampled_from(USERS))
     def delete_on_the_server(self, user: str) -> None:
@@ -252,7 +262,6 @@ class SyncModel(RuleBasedStateMachine):
         running = self.fleet.sync.status(machine).client_running
         if start and not running:
             self.do(lambda: self.fleet.sync.start_client(machine))
-            self._started_afresh(machine)
             if then_cut:
                 self.do(lambda: self.fleet.faults.cut_network(machine))
         elif not start and running:
@@ -264,7 +273,6 @@ class SyncModel(RuleBasedStateMachine):
         if power == self.on(machine):
             return
         self.step(lambda: self.fleet.faults.power(machine, PowerState.ON if power else PowerState.OFF))
-        self._started_afresh(machine)
 
     @rule(machine=st.sampled_from(MACHINES), cut=st.booleans())
     def network(self, machine: str, cut: bool) -> None:
@@ -295,14 +303,12 @@ class SyncModel(RuleBasedStateMachine):
             del self.allowed[key]
         for name in MACHINES:
             self.do(lambda name=name: self.fleet.sync.start_client(name))
-            self._started_afresh(name)
         self.step(lambda: None)
 
     @rule()
     def restart_the_program(self) -> None:
         self._run(self.fleet.stop())
         self.fleet = self._run(self._build())
-        self.fresh.update(MACHINES)
         self.step(lambda: None)
 
     @precondition(lambda self: any(not self.on(m) or self.fleet.view(m).state.network_cut for m in MACHINES)
@@ -313,7 +319,6 @@ class SyncModel(RuleBasedStateMachine):
         for name in MACHINES:
             if not self.on(name):
                 self.do(lambda name=name: self.fleet.faults.power(name, PowerState.ON))
-                self._started_afresh(name)
             self.do(lambda name=name: self.fleet.faults.cut_network(name, False))
         self._run(self.fleet.advance(61))
         self.step(lambda: None)
@@ -322,12 +327,13 @@ class SyncModel(RuleBasedStateMachine):
             if status.client_running:
                 assert self.connected(name), f"{name} did not reconnect: {status}"
                 assert status.pending_changes == 0, f"{name} still has {status.pending_changes} pending changes"
-        for machine, user, key, value in self.unseen:
-            if user not in self.server.data.users or (user, key) not in self.allowed or machine in self.fresh:
+        for machine, user, key, value, older in self.unseen:
+            if user not in self.server.data.users or (user, key) not in self.allowed:
                 continue
             held = self.server_value(user, key)
-            refused = self.refusals(machine) > self.log_marks.get(machine, 0)
-            assert held == value or refused or held in self.allowed[(user, key)], (
+            told = self.refusals(machine) > self.log_marks.get(machine, 0)
+            newer = self.allowed[(user, key)] - older - {value}  # changes made after this one
+            assert held == value or told or held in newer, (
                 f"{machine}'s change {value} of {user}/{key} vanished silently (server holds {held})")
         for (user, key) in list(self.allowed):
             held = self.server_value(user, key)
@@ -335,7 +341,6 @@ class SyncModel(RuleBasedStateMachine):
                 self.allowed[(user, key)] = {held}
         self.unseen.clear()
         self.log_marks.clear()
-        self.fresh.clear()
 
     # --- invariants ----------------------------------------------------------------------------------------
 

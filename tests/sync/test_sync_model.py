@@ -53,3 +53,29 @@ def test_model_regression_a_change_made_after_a_restart_before_the_first_join_go
         ("network", {"machine": "client-c", "cut": True}),
         ("everything_back", {}),
     )
+
+
+@pytest.mark.rules("SYNC-07")
+def test_model_regression_a_login_after_a_deletion_registers_the_machines_copy() -> None:
+    """Found by the model (a model error, kept as a check of SYNC-07): after a deletion on the server, the
+    user's next login on a synchronized machine registers that machine's copy as the server's."""
+    replay(
+        ("change", {"machine": "host", "user": "u6", "item": BUTTONS, "at_once": False}),
+        ("delete_on_the_server", {"user": "u6"}),
+        ("change_then_cut", {"machine": "host", "user": "u6", "item": BUTTONS, "cut": "client power"}),
+        ("power", {"machine": "host", "power": True}),
+    )
+
+
+@pytest.mark.rules("SYNC-05", "SYNC-23")
+def test_model_regression_changes_dropped_by_a_restart_are_reported() -> None:
+    """Found by the model: a change made while cut off and dropped by a restart of the program (SYNC-05:
+    the server's copy wins at a start) vanished without a word; the client's log now says so."""
+    replay(
+        ("change", {"machine": "client-a", "user": "u0", "item": SHORTCUTS, "at_once": False}),
+        ("change_then_cut", {"machine": "client-a", "user": "u0", "item": SHORTCUTS, "cut": "client network",
+                             "unsent": True}),
+        ("restart_the_program", {}),
+        ("change_then_cut", {"machine": "client-a", "user": "u4", "item": BUTTONS, "cut": "server power"}),
+        ("everything_back", {}),
+    )

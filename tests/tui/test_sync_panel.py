@@ -295,3 +295,41 @@ async def test_sync14_log_shows_warning_and_error_levels(make_app) -> None:
         await d.press("Warning")
         assert "Warning" in d.visible_text()
         assert fleet.sync.log_entries("client-a", "Warning")
+
+
+@pytest.mark.rules("SYNC-21", "SYNC-12")
+async def test_sync21_personal_data_exported_on_the_panel_before_synchronizing(make_app) -> None:
+    """<Import/Export> offers the users' personalized data; once the client synchronizes it is refused."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        d = PanelDriver(app, pilot)
+        fleet = app.fleet
+        fleet.users.login_user("client-a", "ann")
+        fleet.users.add_personal_address("client-a", "ann", "Kept", "k@example.com")
+        await d.at("client-a")
+        assert await d.login(*ADMIN)
+        await d.press_path(["Management Settings", "Data Management", "Import/Export"])
+        await d.press("Export Personal Data")
+        await fleet.settle()
+        await pilot.pause()
+        assert any(p.name.startswith("client-a-personal-data") for p in app.screenshot_dir.iterdir())
+        await d.press("OK")
+        fleet.panel.login_admin("host", *ADMIN)
+        fleet.sync.start_server("host")
+        fleet.sync.start_client("client-a")
+        await fleet.settle()
+        await d.press("Export Personal Data")
+        await fleet.settle()
+        await pilot.pause()
+        assert "synchronizes personalized data" in d.visible_text()
+
+
+@pytest.mark.rules("SYNC-22")
+async def test_sync22_the_personal_screen_says_what_this_machine_does_not_show(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        d = PanelDriver(app, pilot)
+        await d.at("client-b")  # no fax board
+        assert await d.user_login("ann")
+        await d.press("Job Default Settings")
+        assert "(no fax board) is not shown on this machine" in d.visible_text()  # the note wraps after this

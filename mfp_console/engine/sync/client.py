@@ -89,7 +89,7 @@ class SyncClient:
             self._begin()
             return
         self.effective = self.settings()
-        self.copies.save_pending({})
+        self.copies.forget_pending("the program restarted")
         self.state = SyncClientState.CONNECTING
         work = self.runtime.work
         work.track_conversation(+1)  # the fleet is not quiescent until the attempt is under way
@@ -146,7 +146,7 @@ class SyncClient:
     def _begin(self) -> None:
         """A start of the client function (``<Start>`` or a restart): settings and SYNC-05 apply afresh."""
         self.effective = self.settings()
-        self.copies.save_pending({})
+        self.copies.forget_pending("the client function started again")
         self._warned = False
         self.state = SyncClientState.CONNECTING
         self.connect_soon()

@@ -125,6 +125,16 @@ class ClientCopies:
         if kept != (self.machine.store.get_config(PENDING_KEY) or {}):
             self.machine.store.set_config(PENDING_KEY, kept)
 
+    def forget_pending(self, why: str) -> None:
+        """A start of the client function is a fresh beginning (SYNC-05): changes not sent yet are dropped,
+        and the log says so (SYNC-23: nothing is lost silently)."""
+        count = self.pending_changes
+        if count:
+            self._log("Warning", f"{why}: {count} change(s) made here while the server could not be reached were "
+                                 "not sent; the server's copy replaces them")
+        self.save_pending({})
+        self.session_ended()
+
     @property
     def pending_changes(self) -> int:
         """Changes made here that the server has not taken yet."""
