@@ -1,8 +1,10 @@
 """A real fleet under a hypothesis state machine, and the SYNC-23 invariants it must keep after every step.
 
 The machine (:class:`SyncModel`) drives a server (``host``, with its own client) and three clients over
-real mutual TLS on loopback, on a virtual clock, through random sequences of logins, item changes
-(shared and device-specific), deletions on the server, client stop/start, power and network cuts of any
+real mutual TLS on loopback, on a virtual clock, through random sequences of logins (also many users in
+a row at one panel), item changes
+(shared and device-specific), deletions on the server, client stop/start (also with changes made while
+stopped), power and network cuts of any
 machine — also in the middle of a join or a push —, sharing range changes, restarts of the whole fleet
 and the passing of time. The server keeps at most :data:`USER_LIMIT` users so that eviction happens
 often. Every rule settles the fleet (a state-based wait, never a sleep) before the invariants run.
@@ -184,6 +186,14 @@ class SyncModel(RuleBasedStateMachine):
         if self.on(machine):
             self.step(lambda: self.fleet.users.login_user(machine, user))
 
+    @rule(machine=st.sampled_from(MACHINES), users=st.lists(st.sampled_from(USERS), min_size=2, max_size=8))
+    def a_queue_at_one_panel(self, machine: str, users: list[str]) -> None:
+        """Several users log in at one machine, one after another (SYNC-03: the pushing client protects none)."""
+        if not self.on(machine):
+            return
+        for user in users:
+            self.step(lambda user=user: self.fleet.users.login_user(machine, user))
+
     @rule(machine=st.sampled_from(MACHINES), user=st.sampled_from(USERS), item=st.sampled_from(ITEMS),
           at_once=st.booleans())
     def change(self, machine: str, user: str, item: PersonalItem, at_once: bool) -> None:
@@ -267,6 +277,22 @@ class SyncModel(RuleBasedStateMachine):
         elif not start and running:
             self.do(lambda: self.fleet.sync.stop_client(machine))
         self.step(lambda: None)
+
+    @rule(machine=st.sampled_from(MACHINES), user=st.sampled_from(USERS), item=st.sampled_from(ITEMS),
+          back=st.booleans())
+    def a_machine_works_alone(self, machine: str, user: str, item: PersonalItem, back: bool) -> None:
+        """Synchronization is stopped on a machine, a user changes their data there, and (back) it starts
+        again: a start replaces its copy with the server's, or registers it where the server has none."""
+        if not self.on(machine):
+            return
+        self.admin(machine)
+        if self.fleet.sync.status(machine).client_running:
+            self.do(lambda: self.fleet.sync.stop_client(machine))
+        self.do(lambda: self.fleet.users.login_user(machine, user))
+        value = f"v{next(self.counter)}"
+        self.step(lambda: self.fleet.users.set_personal_item(machine, user, item, _value(value)))
+        if back:
+            self.step(lambda: self.fleet.sync.start_client(machine))
 
     @rule(machine=st.sampled_from(MACHINES), power=st.booleans())
     def power(self, machine: str, power: bool) -> None:
