@@ -95,3 +95,16 @@ def test_model_regression_a_stale_copy_never_outranks_a_copy_registered_after_a_
         ("client_function", {"machine": "client-c", "start": True, "then_cut": False}),
         ("login", {"machine": "client-a", "user": "u0"}),
     )
+
+
+@pytest.mark.rules("SYNC-23")
+def test_model_regression_changes_dropped_by_stopping_the_client_are_reported() -> None:
+    """Found by the long model run: a change made while cut off, then the client function stopped (its
+    changes can no longer go up): nothing said so. The client's log now does."""
+    replay(
+        ("change", {"machine": "host", "user": "u0", "item": BUTTONS, "at_once": False}),
+        ("change_then_cut", {"machine": "client-a", "user": "u0", "item": BUTTONS, "cut": "client network",
+                             "unsent": True}),
+        ("client_function", {"machine": "client-a", "start": False, "then_cut": False}),
+        ("everything_back", {}),
+    )

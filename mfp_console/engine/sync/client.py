@@ -155,6 +155,10 @@ class SyncClient:
         """``<Stop>``: tells the server (which then stops counting this machine, SYNC-02) and disconnects."""
         self.machine.store.set_config(RUN_KEY, {"running": False})
         self._cancel_retry()
+        if self.connected:
+            self.copies.save_pending({})  # already on their way: the leave follows them
+        else:
+            self.copies.forget_pending("the client function was stopped")
         if self.link is not None and not self.link.closed.is_set() and self.synced:
             self.link.leave("stopped")
             sync_log(self.machine, "Info", f"client function stopped; {self.server} was told", self.server)
