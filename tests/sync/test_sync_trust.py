@@ -280,3 +280,23 @@ async def test_sync22_fax_settings_are_kept_on_the_server_but_not_shown_without_
     assert kept["fax"] == {"resolution": "400x400 dpi"} and kept["copy"] == {"color": "Black & White"}
     notes = {row.device_name: row.notes for row in fleet.sync_server.device_list("host")}
     assert any("fax" in note for note in notes["client-b"]) and not any("fax" in n for n in notes["client-a"])
+
+
+@pytest.mark.rules("SYNC-23")
+async def test_sync23_a_change_taken_for_a_user_gone_here_meanwhile_brings_the_servers_copy(fleet: Fleet) -> None:
+    """Found by the long model run: client-a's registration of u1 travelled while another push evicted u1
+    (the notice deleted u1 on client-a) and then took it again: the server held u1, client-a did not, for
+    ever. An answer that says "taken" for data no longer here now makes the client fetch the server's copy."""
+    await start_sync(fleet, ["client-a", "client-b"])
+    fleet.users.login_user("client-b", "x")
+    fleet.users.add_personal_button("client-b", "x", "b")
+    await fleet.settle()
+    client = fleet.live_machine("client-a").functions.get(SyncClient)
+    fleet.live_machine("client-a").store.delete_user("x")  # as the eviction notice did
+    version = server_of(fleet).data.users["x"]["personal_buttons"].version
+    taken = PushAnswer(1, "", ({"user": "x", "item": "personal_buttons", "value": "taken", "version": version,
+                                "range": "shared"},))
+    client.copies._answered(taken, [("x", "personal_buttons")])
+    await fleet.settle()
+    assert fleet.users.personal_data("client-a", "x").personal_buttons[0]["label"] == "b"
+    assert fleet.sync_server.copy_differences("host", "client-a", "x") == ()

@@ -131,7 +131,7 @@ class ClientCopies:
         count = self.pending_changes
         if count:
             self._log("Warning", f"{why}: {count} change(s) made here while the server could not be reached were "
-                                 "not sent; the server's copy replaces them")
+                                 "not sent; where the server holds a copy, it replaces them (SYNC-05)")
         self.save_pending({})
         self.session_ended()
 
@@ -198,6 +198,7 @@ class ClientCopies:
             return
         again: dict[str, list[str]] = {}
         register: set[str] = set()
+        resync: set[str] = set()
         versions: dict[str, dict[str, int]] = {}
         for raw in answer.outcomes:
             try:
@@ -214,6 +215,9 @@ class ClientCopies:
             if outcome.taken:
                 it = self.stored(outcome.user).get(outcome.item)
                 if it is None:
+                    # Taken by the server but gone here meanwhile (e.g. the user was evicted while this push
+                    # travelled, then registered again by it): this machine asks for the server's copy.
+                    resync.add(outcome.user)
                     continue
                 if sent is not None and it.version == sent:
                     versions.setdefault(outcome.user, {})[outcome.item] = outcome.version
@@ -235,6 +239,8 @@ class ClientCopies:
             self.send_changes(again)
         if register:
             self.register(sorted(register))
+        for user in sorted(resync - register):
+            self.client.pull_user(user)
         self.client.last_sync = self._now()
 
     def _common_answered(self, outcome: Outcome) -> None:
