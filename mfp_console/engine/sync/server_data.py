@@ -201,7 +201,8 @@ class ServerData:
             self.users.pop(user, None)
             self.last_seen.pop(user, None)
         self.next_version = plan.next_version
-        self._written([*replace, *gone])
+        if replace or gone or plan.common:  # what an answer holds changed (a login or a profile does not)
+            self._written([*replace, *gone])
 
     def put_user(self, user: str, items: Mapping[str, UserItem], now: datetime, last_login: datetime | None) -> None:
         """Replaces all of a user's copies with fresh versions of the sequence (restore, benchmarks)."""
