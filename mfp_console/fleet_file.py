@@ -39,7 +39,8 @@ from mfp_console.yaml_source import (
     read_located,
 )
 
-__all__ = ["DEFAULT_FLEET_NAME", "FleetSettings", "FleetSpec", "MachineSpec", "default_fleet_text", "load_fleet_file"]
+__all__ = ["DEFAULT_FLEET_NAME", "FleetSettings", "FleetSpec", "MachineSpec", "SyncStart", "default_fleet_text",
+           "load_fleet_file"]
 
 DEFAULT_FLEET_NAME = "default"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -50,9 +51,23 @@ _FLEET_KEYS = ("name", "timezone", "destination_limit", "concurrency", "update_s
 _MACHINE_KEYS = (
     "name", "model", "series", "serial", "location", "firmware", "options", "system_manager", "functions",
     "router_distance", "seed", "address", "user_authentication", "department_id_management",
-    "sync_min_firmware", "runs_on",
+    "sync_min_firmware", "runs_on", "sync",
 )
 _GENERATE_KEYS = ("count", "name_format", "template")
+
+
+@dataclass(frozen=True)
+class SyncStart:
+    """Which sync functions a machine has started when it is first created (the fleet file's ``sync:``).
+
+    Attributes:
+        server: The server function is started.
+        client: The client function is started: a machine with the server function connects to its own
+            server (``localhost:8443``, SYNC-01), any other searches for the server (blank address).
+    """
+
+    server: bool = False
+    client: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class MachineSpec:
         department_id_management: The machine uses Department ID management.
         sync_min_firmware: Firmware below this version does not sync shortcuts and keychain (SYNC-17).
         runs_on: The named host (``hosts:``) the machine runs on; empty: the computer running the fleet.
+        sync: The sync functions started in a new state folder (afterwards the machine's own store says).
     """
 
     identity: MachineIdentity
@@ -81,6 +97,7 @@ class MachineSpec:
     department_id_management: bool = True
     sync_min_firmware: str = ""
     runs_on: str = ""
+    sync: SyncStart = SyncStart()
 
     @property
     def name(self) -> str:
@@ -321,6 +338,7 @@ def _parse_machine(raw: Any, problems: Problems, index: int) -> MachineSpec | No
         department_id_management=_bool(raw, "department_id_management", True, problems),
         sync_min_firmware=_str(raw, "sync_min_firmware", "", problems),
         runs_on=_str(raw, "runs_on", "", problems),
+        sync=_sync_start(raw, problems, name, functions),
     )
 
 
@@ -371,6 +389,22 @@ def _functions(raw: Any, problems: Problems, name: str) -> frozenset[Function]:
             mark = value.item_marks[i] if hasattr(value, "item_marks") else None
             problems.add(mark, f"unknown function {item!r} for {name!r}", nearest(str(item), valid))
     return frozenset(out)
+
+
+def _sync_start(raw: Any, problems: Problems, name: str, functions: frozenset[Function]) -> SyncStart:
+    value = raw.get("sync")
+    if value is None:
+        return SyncStart()
+    if not isinstance(value, dict):
+        problems.at_value(raw, "sync", "'sync' must be a mapping like {server: true, client: true}")
+        return SyncStart()
+    problems.unknown_keys(value, ("server", "client"), f"sync of {name!r}")
+    start = SyncStart(_bool(value, "server", False, problems), _bool(value, "client", False, problems))
+    if start.server and Function.SYNC_SERVER not in functions:
+        problems.at_value(value, "server", f"{name!r} has no sync_server function to start")
+    if start.client and not functions & {Function.SYNC_CLIENT, Function.SYNC_SERVER}:
+        problems.at_value(value, "client", f"{name!r} has no sync_client function to start")
+    return start
 
 
 def _check_id_pin(manager: Any, key: str, problems: Problems) -> None:

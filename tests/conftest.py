@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from mfp_console.clock import VirtualClock
 from mfp_console.engine.fleet import Fleet
+from mfp_console.fleet_file import FleetSpec, SyncStart, load_fleet_file
 from tests.samba import SambaServer
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+
+# ``--hypothesis-profile=long``: the nightly-style run of the model-checked engine (tests/sync/test_sync_model.py)
+# and of every other property; the suite's own bounds apply without it.
+settings.register_profile("long", max_examples=300, stateful_step_count=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 @pytest.fixture
@@ -23,8 +31,27 @@ def clock() -> VirtualClock:
 
 @pytest.fixture
 async def fleet(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Fleet]:
-    """The default fleet, started on loopback in a fresh state directory."""
+    """The default fleet, started on loopback in a fresh state directory (it synchronizes out of the box)."""
     fleet = Fleet.from_file(None, tmp_path / "state", clock, handshake_timeout=2.0, conversation_timeout=10.0)
+    await fleet.start()
+    try:
+        await fleet.settle()
+        yield fleet
+    finally:
+        await fleet.stop()
+
+
+def sync_stopped(spec: FleetSpec) -> FleetSpec:
+    """``spec`` with no sync function started on a new state folder (the fleet file's ``sync:`` left out)."""
+    return replace(spec, machines=tuple(replace(m, sync=SyncStart()) for m in spec.machines))
+
+
+@pytest.fixture
+async def fleet_sync_stopped(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Fleet]:
+    """The default fleet with its sync functions stopped: for tests of what synchronization would refuse
+    (import/export, SYNC-12) or of starting it by hand."""
+    fleet = Fleet(sync_stopped(load_fleet_file(None)), tmp_path / "state", clock, handshake_timeout=2.0,
+                  conversation_timeout=10.0)
     await fleet.start()
     try:
         yield fleet

@@ -23,7 +23,7 @@ from mfp_console.clock import RealClock
 from mfp_console.domain.machine import Function
 from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.sync.server import SyncServer
-from mfp_console.fleet_file import FleetSpec, load_fleet_file
+from mfp_console.fleet_file import FleetSpec, SyncStart, load_fleet_file
 from mfp_console.store.user_data import Sharing, UserItem
 
 __all__ = ["Reference", "bench_fleet_spec", "bench_user_items", "run_sync_bench"]
@@ -33,10 +33,11 @@ _BOUND_S = 600.0
 
 
 def bench_fleet_spec(clients: int) -> FleetSpec:
-    """The default fleet's server (``host``) with ``clients`` sync clients shaped like ``client-a``."""
+    """The default fleet's server (``host``) with ``clients`` sync clients shaped like ``client-a``, none of
+    them synchronizing at the start (the benchmark starts them itself, once the server holds its users)."""
     spec = load_fleet_file(None)
-    host = spec.machine("host")
-    template = spec.machine("client-a")
+    host = replace(spec.machine("host"), sync=SyncStart())
+    template = replace(spec.machine("client-a"), sync=SyncStart())
     machines = [host]
     for n in range(1, clients + 1):
         identity = replace(template.identity, name=f"sync-{n:02d}", serial=f"QKS{n:05d}",
@@ -106,12 +107,14 @@ async def run_sync_bench(state_dir: Path, users: int = 1000, clients: int = 9, c
         fleet.users.login_user(source, "user0000")
         await fleet.settle()
         latencies = []
+        watch = fleet.live_machine(watcher).store
         for i in range(changes):
             began = time.perf_counter()
-            version = fleet.users.add_personal_button(source, "user0000", f"change {i}")
-            watch = fleet.live_machine(watcher).store
+            label = f"change {i}"
+            fleet.users.add_personal_button(source, "user0000", label)
+            # Version numbers are the server's (SYNC-07): the watcher is done when it holds the new button.
             async with asyncio.timeout(30):
-                while (watch.user_items("user0000")["personal_buttons"].version or 0) < version:
+                while watch.user_items("user0000")["personal_buttons"].value[-1]["label"] != label:
                     await asyncio.sleep(0.0002)
             latencies.append((time.perf_counter() - began) * 1000)
             await fleet.settle()

@@ -22,13 +22,18 @@ __all__ = [
     "CommonItem",
     "DISPLAY_LANGUAGES",
     "FIRMWARE_LIMITED_ITEMS",
+    "OPTION_PARTS",
+    "OptionPart",
     "PersonalData",
     "PersonalItem",
     "SharingRange",
     "check_common_value",
     "check_item_value",
     "firmware_below",
+    "keep_unreflected",
     "keychain_targets",
+    "reflected_value",
+    "unreflected_parts",
 ]
 
 
@@ -239,6 +244,51 @@ def keychain_targets(keychain: Sequence[Mapping[str, Any]], destinations: Sequen
     return resolved
 
 
+# --- what a machine's options keep from being reflected (SYNC-22) --------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionPart:
+    """A part of an item that needs an option: without it the machine keeps the part but does not show it."""
+
+    item: PersonalItem
+    key: str
+    option: str
+    label: str
+
+
+OPTION_PARTS = (
+    OptionPart(PersonalItem.JOB_DEFAULTS, "fax", "fax_board", "fax settings of Job Default Settings"),
+)
+"""Synchronized data a machine reflects only with an option fitted (SYNC-22, D: the manual names fax settings)."""
+
+
+def _lacks(options: Any, part: OptionPart) -> bool:
+    return not bool(getattr(options, part.option, False))
+
+
+def unreflected_parts(options: Any) -> tuple[str, ...]:
+    """What a machine with these options does not reflect (SYNC-22): the device list says it."""
+    return tuple(f"{part.label} (no {part.option.replace('_', ' ')})" for part in OPTION_PARTS if _lacks(options, part))
+
+
+def reflected_value(item: PersonalItem, value: Any, options: Any) -> Any:
+    """``value`` as the machine shows it: parts that need a missing option left out (SYNC-22)."""
+    for part in OPTION_PARTS:
+        if part.item is item and _lacks(options, part) and isinstance(value, dict) and part.key in value:
+            value = {k: v for k, v in value.items() if k != part.key}
+    return value
+
+
+def keep_unreflected(item: PersonalItem, new: Any, stored: Any, options: Any) -> Any:
+    """A value changed on a machine that does not show some parts: the stored parts stay (SYNC-22: kept)."""
+    for part in OPTION_PARTS:
+        if (part.item is item and _lacks(options, part) and isinstance(new, dict) and isinstance(stored, dict)
+                and part.key in stored and part.key not in new):
+            new = {**new, part.key: stored[part.key]}
+    return new
+
+
 # --- what the panel shows ----------------------------------------------------------------------------
 
 
@@ -252,6 +302,7 @@ class PersonalData:
         sharing: Every item's sharing range as this machine last heard it.
         versions: Every stored item's version (absent: never stored here, the default applies).
         withheld: Items this machine does not synchronize (SYNC-17).
+        unreflected: Parts this machine keeps but does not show for want of an option (SYNC-22).
     """
 
     user: str
@@ -259,6 +310,7 @@ class PersonalData:
     sharing: Mapping[PersonalItem, SharingRange] = field(default_factory=dict)
     versions: Mapping[PersonalItem, int] = field(default_factory=dict)
     withheld: frozenset[PersonalItem] = frozenset()
+    unreflected: tuple[str, ...] = ()
 
     def __getitem__(self, item: PersonalItem) -> Any:
         return self.values[item]

@@ -1,26 +1,19 @@
-"""The rules that decide who joins, whose copy wins and whose data goes (SYNC-02, -03, -05, -06, -07, -10, -16).
+"""The rules that decide who joins and whose data goes (SYNC-02, -03, -10, -16).
 
-Pure functions over names and versions; the engine's server and client functions call them and do the I/O.
-
-Versions: every stored item has a version that grows by one on each change. A client remembers, for each
-item it changed while synchronizing, the server version its change was based on (its *base*). The server
-takes a change whose base is its current version and refuses one whose base is older: someone else's
-change got there first and the server's copy wins, as it does when a client starts (SYNC-05).
+Pure functions over names; the engine's server and client functions call them and do the I/O. Whose
+copy wins — joins, pushes, the server's answers — is decided in :mod:`mfp_console.domain.sync_merge`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 
 from mfp_console.domain.sync_settings import MAX_SYNC_MACHINES, MAX_SYNC_USERS
 
 __all__ = [
-    "JoinPlan",
-    "accept_change",
     "admission_problem",
     "keychain_order_problem",
-    "plan_join",
+    "sharing_change_problem",
     "users_to_evict",
 ]
 
@@ -38,33 +31,6 @@ def admission_problem(server: str, registered: Collection[str], client: str, lim
         return (f"at most {limit} machines, the server included, can synchronize: {len(machines)} already do "
                 f"(a client counts until its synchronization is stopped)")
     return ""
-
-
-@dataclass(frozen=True)
-class JoinPlan:
-    """What a starting client does with the server's users and its own (SYNC-05, SYNC-06, SYNC-07).
-
-    Attributes:
-        take_server_copy: Users on both sides: the client's copy is replaced by the server's (SYNC-05).
-        register: Users only on the client: offered to the server, which keeps the first copy it gets
-            (SYNC-06); a user deleted on the server before the client started is one of these (SYNC-07).
-        receive: Users only on the server: the client stores the server's copy.
-    """
-
-    take_server_copy: frozenset[str]
-    register: frozenset[str]
-    receive: frozenset[str]
-
-
-def plan_join(server_users: Iterable[str], client_users: Iterable[str]) -> JoinPlan:
-    """Splits users by where they exist when a client starts synchronizing."""
-    server, client = set(server_users), set(client_users)
-    return JoinPlan(frozenset(server & client), frozenset(client - server), frozenset(server - client))
-
-
-def accept_change(server_version: int | None, base: int) -> bool:
-    """True when a client's change may replace the server's copy: nobody changed it since ``base``."""
-    return server_version is None or server_version == base
 
 
 def users_to_evict(
@@ -110,8 +76,3 @@ def sharing_change_problem(running_clients: Collection[str]) -> str:
         return ""
     return ("stop synchronization on every client before changing a sharing range "
             f"(still synchronizing: {', '.join(sorted(running_clients))})")
-
-
-def newest_copy(copies: Mapping[str, tuple[int, str]]) -> str:
-    """Of per-device copies ``{device: (version, updated_at iso)}``, the device whose copy changed last."""
-    return max(copies, key=lambda device: (copies[device][1], copies[device][0], device))

@@ -150,10 +150,13 @@ class AuthSettings:
             "department_ids": sorted(self.department_ids) if groups else [],
         }
 
+    def canonical_bytes(self) -> bytes:
+        """:meth:`canonical` encoded one way only: equal settings give equal bytes (the proof's key, SYNC-04)."""
+        return json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
     def digest(self) -> str:
-        """SHA-256 of :meth:`canonical` (what a client sends when it joins)."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """SHA-256 of :meth:`canonical_bytes`."""
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
 
     def describe(self) -> str:
         """One line for a refusal message."""

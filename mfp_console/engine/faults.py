@@ -22,8 +22,16 @@ class FaultsPart:
         self._machines = machines
 
     def power(self, name: str, power: PowerState) -> None:
-        """Powers a machine On, Off or to Sleep."""
-        self._machines(name).set_power(power)
+        """Powers a machine On or Off, or lets its sleep timer run out (Sleep).
+
+        Raises:
+            RuleRefusal: Sleep, while a feature rule keeps the machine awake (M-10, SYNC-13).
+        """
+        machine = self._machines(name)
+        if power is PowerState.SLEEP:
+            machine.enter_sleep()
+        else:
+            machine.set_power(power)
 
     def restart(self, name: str) -> None:
         """Turns the machine off and on again (connection settings take effect, SYNC-20)."""

@@ -244,7 +244,8 @@ class Fleet:
         info = with_network_address(info, self._runtime.addresses.plan(spec.name).ipv4, spec.name)  # M-09
         secret = SystemManagerSecret.from_id_pin(spec.system_manager_id, spec.system_manager_pin)
         store.seed(info)
-        store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec)})
+        store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec),
+                           **self.sync.seed_configs(spec)})
 
     async def stop(self) -> None:
         """Cancels work in flight and closes every machine this process runs."""

@@ -1,4 +1,5 @@
-"""``fleet.import_export``: ``<Data Management>`` › ``<Import/Export>`` of a machine's device information.
+"""``fleet.import_export``: ``<Data Management>`` › ``<Import/Export>`` of a machine's device information and of
+its users' personalized data (SYNC-21).
 
 The file format is documented in ``docs/import-export.md``: a versioned JSON document holding the five
 distribution categories and the inbox URL Send settings, with the machine, model and series it came from.
@@ -32,6 +33,11 @@ from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
+from mfp_console.engine.sync.personal_file import (
+    personal_document,
+    read_personal_file,
+    write_text,
+)
 from mfp_console.errors import ConfigError, MachineBusy
 from mfp_console.strict_json import JsonRefusal, loads_strict
 
@@ -217,6 +223,35 @@ class ImportExportPart:
         self._runtime.bus.publish(DataChanged(at=now, machine=name, what="device_information",
                                               detail="imported " + ", ".join(f"<{c.label}>" for c in picked)))
         return picked
+
+    # --- the users' personalized data (SYNC-21) ------------------------------------------------------
+
+    async def export_personal_data(self, name: str, path: Path) -> int:
+        """Exports the personalized data of the machine's users to ``path`` (Step 1 before synchronizing,
+        SYNC-21); returns the users written. Refused while the machine's client synchronizes (SYNC-12)."""
+        machine = self._check_import_export_allowed(name)
+        document = personal_document(machine.store, name, self._runtime.clock.now())
+        text = write_text(document)
+        await self._busy_for(machine, len(text))
+        _write_atomically(Path(path), text)
+        now = self._runtime.clock.now()
+        machine.store.append_log(LogEntry(now, now, "Export", str(path), ("Personalized Data",)))
+        return len(document["users"])
+
+    async def import_personal_data(self, name: str, path: Path) -> int:
+        """Imports a personalized-data file: each user in it gets the file's items, all users in one
+        transaction (SYNC-21); returns the users written. Refused while the client synchronizes (SYNC-12)."""
+        machine = self._check_import_export_allowed(name)
+        checked = read_personal_file(Path(path))
+        await self._busy_for(machine, Path(path).stat().st_size)
+        now = self._runtime.clock.now()
+        items, logins = checked.replacements(now)
+        machine.store.write_users(now, items, logins)
+        machine.store.append_log(LogEntry(now, now, "Import", checked.machine or str(path), ("Personalized Data",),
+                                          "OK", "", f"imported from {Path(path).name}"))
+        self._runtime.bus.publish(DataChanged(at=now, machine=name, what="personal_data",
+                                              detail=f"imported {len(items)} users from {Path(path).name}"))
+        return len(items)
 
     async def _busy_for(self, machine: Machine, size: int) -> None:
         """Import/Export takes machine time like an update (DID-11 rate); the machine is busy meanwhile."""

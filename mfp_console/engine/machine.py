@@ -39,6 +39,7 @@ from mfp_console.errors import (
     MachineUnavailable,
     MfpError,
     RemoteProtocolError,
+    RuleRefusal,
     StoreError,
     TransportError,
 )
@@ -79,10 +80,12 @@ class Machine:
         self.panel = PanelSession(runtime.lockout, _kept_guard(store))
         self.listener: TlsListener | None = None
         self.responders: dict[str, Responder] = {}
-        self.conversations: set[asyncio.Task[Any]] = set()
-        """Incoming conversations being served; a power cut cancels them (DID-12)."""
+        self.conversations: dict[asyncio.Task[Any], str] = {}
+        """Incoming conversations being served, each with its purpose; a power cut cancels them (DID-12)."""
         self.functions = MachineFunctions()
         """The functions this machine runs (distribution sender/receiver, sync server/client)."""
+        self.sleep_guards: list[Callable[[], RuleRefusal | None]] = []
+        """Functions that may keep the machine awake (M-10, e.g. SYNC-13): each says why, or None."""
         self.secret = SystemManagerSecret.from_json(store.get_config("system_manager"))
         if store.update_marker() is not None and not self.state.error_code:
             # DID-12: an update was cut off; the data is the old data, the panel asks for service.
@@ -143,6 +146,23 @@ class Machine:
             self.functions.stop_all()
         elif was_off and power is not PowerState.OFF:
             self.functions.start_all()
+
+    def enter_sleep(self) -> None:
+        """The Energy Saver key or the sleep timer: the machine enters Sleep unless a function keeps it awake.
+
+        Raises:
+            RuleRefusal: A feature rule keeps it awake (M-10); the reason says why, and nothing changes.
+            MachineUnavailable: The machine is off.
+        """
+        if self.state.power is PowerState.OFF:
+            raise MachineUnavailable(f"{self.name} is off", "M-06")
+        if self.state.power is PowerState.SLEEP:
+            return
+        for guard in self.sleep_guards:
+            refusal = guard()
+            if refusal is not None:
+                raise refusal
+        self.set_power(PowerState.SLEEP)
 
     def set_activity(self, activity: Activity) -> None:
         """Sets what the machine is doing (Printing makes it busy, DID-10)."""
@@ -266,13 +286,13 @@ class Machine:
             work.track_conversation(+1)
             task = asyncio.current_task()
             if task is not None:
-                self.conversations.add(task)
+                self.conversations[task] = hello.purpose
             try:
                 await responder(channel, hello, welcome)
             finally:
                 work.track_conversation(-1)
                 if task is not None:
-                    self.conversations.discard(task)
+                    self.conversations.pop(task, None)
         except RemoteProtocolError as exc:
             await channel.send_error("E-PROTOCOL", str(exc))
             self._on_refused(peer, "E-PROTOCOL", str(exc))

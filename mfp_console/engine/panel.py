@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 
 from mfp_console.domain.credentials import normalize_system_manager_value
+from mfp_console.domain.machine import PowerState
 from mfp_console.engine.events import LoginEvent
 from mfp_console.engine.machine import LOCKOUT_KEY, MachineRoster
 from mfp_console.engine.runtime import Runtime
@@ -71,6 +72,23 @@ class PanelPart:
             machine.panel.admin = False
             self._runtime.bus.publish(LoginEvent(at=self._runtime.clock.now(), machine=name,
                                                  kind="Administrator logged out"))
+
+    def energy_saver(self, name: str) -> PowerState:
+        """The ``Energy Saver`` key (M-10): a machine that is On enters Sleep, a sleeping one wakes up.
+
+        Returns:
+            The machine's power state afterwards.
+
+        Raises:
+            RuleRefusal: A feature rule keeps the machine awake (e.g. SYNC-13); the reason says why.
+            MachineUnavailable: The machine is off.
+        """
+        machine = self._machines(name)
+        if machine.state.power is PowerState.SLEEP:
+            machine.set_power(PowerState.ON)
+        else:
+            machine.enter_sleep()
+        return machine.state.power
 
     def is_admin(self, name: str) -> bool:
         """True when an Administrator is logged in at ``name``'s panel."""

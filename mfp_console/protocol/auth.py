@@ -28,8 +28,11 @@ import re
 __all__ = [
     "CHALLENGE_BYTES",
     "check_proof",
+    "check_sync_proof",
     "derive_auth_key",
+    "derive_settings_key",
     "make_proof",
+    "make_sync_proof",
 ]
 
 CHALLENGE_BYTES = 32
@@ -37,6 +40,8 @@ CHALLENGE_BYTES = 32
 
 _KEY_LABEL = b"mfp-console/DID-08/auth-key/v1"
 _PROOF_LABEL = b"mfp-console/DID-08/proof/v1"
+_SETTINGS_KEY_LABEL = b"mfp-console/SYNC-04/settings-key/v1"
+_SYNC_PROOF_LABEL = b"mfp-console/SYNC-04/proof/v1"
 _SEVEN_DIGITS = re.compile(r"[0-9]{7}")
 _PROOF_FORM = re.compile(r"[0-9a-f]{64}")
 
@@ -106,6 +111,43 @@ def check_proof(auth_key: bytes, challenge_hex: str, host: str, client: str, pro
         ValueError: This machine's own challenge or key is malformed.
     """
     expected = make_proof(auth_key, challenge_hex, host, client)
+    if not isinstance(proof, str) or not _PROOF_FORM.fullmatch(proof):
+        return False
+    return hmac.compare_digest(expected, proof)
+
+
+def derive_settings_key(settings: bytes) -> bytes:
+    """Derives the key a sync client and its server compute from their user-authentication settings (SYNC-04).
+
+    Args:
+        settings: The settings in their canonical encoding (equal settings, equal bytes).
+    """
+    return hashlib.sha256(_framed(_SETTINGS_KEY_LABEL, settings)).digest()
+
+
+def make_sync_proof(settings_key: bytes, challenge_hex: str, client: str, server: str, role: str) -> str:
+    """The proof a sync client (or a replicating server) sends in ``SyncJoin``: the DID-08 construction
+    under the settings key, bound to both names and the role so that it cannot be replayed as another.
+
+    Raises:
+        ValueError: The challenge is not hex, or the key is empty.
+    """
+    if not settings_key:
+        raise ValueError("settings_key must not be empty")
+    try:
+        challenge = bytes.fromhex(challenge_hex)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"challenge is not hex: {exc}") from exc
+    message = _framed(_SYNC_PROOF_LABEL, challenge, client.encode("utf-8"), server.encode("utf-8"),
+                      role.encode("utf-8"))
+    return hmac.new(settings_key, message, hashlib.sha256).hexdigest()
+
+
+def check_sync_proof(settings_key: bytes, challenge_hex: str, client: str, server: str, role: str,
+                     proof: str) -> bool:
+    """Tells whether a ``SyncJoin`` proof matches this server's own settings; constant time, never raises
+    for a malformed proof (it is simply wrong)."""
+    expected = make_sync_proof(settings_key, challenge_hex, client, server, role)
     if not isinstance(proof, str) or not _PROOF_FORM.fullmatch(proof):
         return False
     return hmac.compare_digest(expected, proof)

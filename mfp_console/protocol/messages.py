@@ -404,7 +404,13 @@ class ForecastAnswer(Message):
 @register
 @dataclass(frozen=True)
 class SyncJoin(Message):
-    """A sync client asks to join, describing itself for the server's device list (SYNC-15)."""
+    """A sync client asks to join, describing itself for the server's device list (SYNC-15).
+
+    ``proof`` shows, without sending them, that the client holds the server's user-authentication and
+    group settings (SYNC-04): an HMAC of the server's ``Welcome`` challenge, both names and the role
+    (``client``, ``server/client``, ``search`` or ``replica``) under a key derived from those settings
+    (:func:`~mfp_console.protocol.auth.make_sync_proof`).
+    """
 
     TYPE = "sync_join"
     device_name: str
@@ -412,8 +418,12 @@ class SyncJoin(Message):
     location: str
     address: str
     firmware: str
-    auth_settings_digest: str
+    proof: str
     role: str
+
+    def semantic_problems(self) -> list[str]:
+        """The proof of the user-authentication settings (SYNC-04) is an HMAC-SHA256 in lower-case hex."""
+        return hex_256_problems("proof", self.proof)
 
 
 @register
@@ -474,10 +484,17 @@ class SyncPush(Message):
 @register
 @dataclass(frozen=True)
 class SyncAck(Message):
-    """Confirms that ``count`` pushed records were stored."""
+    """Answers every :class:`SyncPush`: ``count`` records stored, or none and ``refused`` says why.
+
+    A push is taken whole or not at all. ``records`` say, per change, whether the receiver took it and
+    under which version (``value`` ``taken``, ``refused: <reason>`` or ``unknown user``), so the sender
+    never guesses the version its change got (SYNC-07, SYNC-23).
+    """
 
     TYPE = "sync_ack"
     count: int
+    refused: str = ""
+    records: tuple[dict[str, Any], ...] = ()
 
 
 @register

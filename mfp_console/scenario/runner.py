@@ -203,6 +203,7 @@ async def run_scenario(
         player.pictures = pictures
         try:
             await fleet.start()
+            await fleet.settle()  # what the fleet does by itself on start (the default fleet synchronizes)
         except MfpError as exc:
             return Result(scenario, mode, (), error=f"the fleet could not start: {exc}",
                           seconds=time.perf_counter() - started)

@@ -24,6 +24,7 @@ _ADMIN_ACTIONS = {
     "start_server", "stop_server", "start_client", "stop_client", "client_settings", "connection_destination",
     "common", "sharing", "delete_users", "stop_client_from_server", "backup", "restore_backup", "schedule",
     "replica", "replicate", "begin_server_change", "user_limit_action", "group_management", "export",
+    "use_proxy", "replica_source", "export_personal",
 }
 
 
@@ -46,6 +47,14 @@ async def play_sync_action(fleet: Any, action: m.SyncAction, credentials: Mappin
         fleet.sync.malfunction(where)
     elif name == "login":
         fleet.users.login_user(where, str(action.get("user")))
+    elif name == "login_range":
+        # One login after another, as people walking up to the panel would (SYNC-03's order is theirs).
+        pattern = str(action.get("user"))
+        for n in range(int(action.get("first")), int(action.get("last")) + 1):
+            fleet.users.login_user(where, pattern.format(n=n))
+            await fleet.settle()
+    elif name == "energy_saver":
+        fleet.panel.energy_saver(where)
     else:
         user = str(action.get("user") or fleet.users.logged_in_user(where))
         if not user:
@@ -130,9 +139,16 @@ def _admin_call(fleet: Any, action: m.SyncAction, where: str) -> Any:
         return fleet.users.set_personal_settings_action(where, UserLimitAction(get("action")))
     if name == "group_management":
         return fleet.sync.set_user_group_management(where, bool(get("by_department")))
+    if name == "use_proxy":
+        return fleet.data.set_setting_value(where, "Preferences/Network/Use Proxy", str(get("value")))
+    if name == "replica_source":
+        return fleet.sync_server.set_replica_source(where, get("source"))
     if name == "export":
         folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
         return fleet.import_export.export_device_info(where, folder / f"{where}.json")
+    if name == "export_personal":
+        folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
+        return fleet.import_export.export_personal_data(where, folder / f"{where}-personal.json")
     raise SyncStepProblem(f"unknown sync action {name!r}")  # pragma: no cover
 
 
@@ -144,15 +160,22 @@ def _names(entries: Any, key: str) -> list[str]:
 
 
 def check_sync(c: m.SyncCheck, fleet: Any) -> Mismatch | None:
-    """Checks every field of ``c``; the first that does not hold is the mismatch."""
+    """Checks every field of ``c``; the first that does not hold is the mismatch.
+
+    With ``machine`` the personal fields read what that machine holds; with ``server`` they read the server
+    copies that machine keeps as the sync server (shared items), like ``users`` does.
+    """
     where = str(c.get("machine") or c.get("server"))
     user = str(c.get("user") or "")
-    data = fleet.users.personal_data(where, user) if user else None
+    data = None
+    if user:
+        data = fleet.sync_server.server_personal_data(where, user) if c.get("server") else \
+            fleet.users.personal_data(where, user)
     for key, wanted in c.fields:
         if key in ("machine", "server", "user"):
             continue
         got = _actual(fleet, c, key, where, data)
-        if key in ("sharing", "device_state", "common"):  # only the items, devices or settings named
+        if key in ("sharing", "device_state", "common", "values"):  # only the items, devices or settings named
             named = {k for k, _ in wanted}
             got = tuple(pair for pair in got if pair[0] in named)
         if key in ("log", "device_notes", "has_users", "lacks_users"):
@@ -170,7 +193,7 @@ def check_sync(c: m.SyncCheck, fleet: Any) -> Mismatch | None:
     return None
 
 
-_PERSONAL = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display_language", "withheld",
+_PERSONAL = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display_language", "withheld", "values",
              "keychain_targets")
 
 
@@ -227,11 +250,17 @@ def _actual(fleet: Any, c: m.SyncCheck, key: str, where: str, data: Any) -> Any:
         return status.settings_pending
     if key == "common":
         return tuple(sorted((item.value, fleet.users.common_setting(where, item)) for item in CommonItem))
+    if key == "values":
+        return tuple(sorted((item.value, data.values[item]) for item in PersonalItem))
+    if key == "same_as_server":
+        server = str(c.get("same_as_server"))
+        differ = fleet.sync_server.copy_differences(server, where, data.user)
+        return "differs in " + ", ".join(differ) if differ else server
     raise KeyError(key)  # pragma: no cover
 
 
 def _shown(value: Any, key: str) -> str:
-    if key in ("device_state", "sharing", "common") and isinstance(value, tuple):
+    if key in ("device_state", "sharing", "common", "values") and isinstance(value, tuple):
         return ", ".join(f"{k}: {v}" for k, v in sorted(value, key=lambda pair: str(pair[0])))
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(str(v) for v in sorted(value, key=str)) + "]"

@@ -32,6 +32,10 @@ __all__ = ["read_sync_check", "read_sync_step", "sync_item", "sync_range"]
 _LOG_LEVELS = ("Info", "Warning", "Error")
 
 
+LOGIN_RANGE_LIMIT = 10_000
+"""The most users one ``login_range`` logs in (ten times the server's limit, SYNC-03)."""
+
+
 def _fold(text: str) -> str:
     text = " ".join(str(text).split()).strip()
     if len(text) >= 2 and (text[0], text[-1]) in (("<", ">"), ("[", "]")):
@@ -85,6 +89,35 @@ def _value(kind: str, raw: Any, mark: Mark | None, reader: Reader, what: str) ->
             reader.add(mark, f"{what} is a whole number, got {raw!r}")
             return MISSING
         return raw
+    if kind == "item_values":
+        mapping = reader.mapping(raw, mark, what, "{job_defaults: {copy: {sides: 1-Sided}}}")
+        if mapping is None:
+            return MISSING
+        out_pairs = []
+        for key, value in mapping.items():
+            item = _value("item", key, reader.key_mark(mapping, key), reader, what)
+            if item is MISSING:
+                return MISSING
+            out_pairs.append((item, value))
+        return tuple(out_pairs)
+    if kind == "on_off":  # YAML reads a bare On/Off as true/false: both spellings mean the same
+        if raw in (True, False):
+            return "On" if raw else "Off"
+        match = next((w for w in ("On", "Off") if str(raw).casefold() == w.casefold()), None)
+        if match is None:
+            reader.add(mark, f"{what} is On or Off, got {raw!r}")
+            return MISSING
+        return match
+    if kind == "user_format":
+        text = raw if isinstance(raw, str) else ""
+        try:
+            ok = "{n" in text and text.format(n=1) != text.format(n=2)
+        except (KeyError, IndexError, ValueError):
+            ok = False
+        if not ok:
+            reader.add(mark, f"{what} is a user name with {{n}} for the number, e.g. \"user{{n:04d}}\", got {raw!r}")
+            return MISSING
+        return text
     if kind == "int_or_none":
         if raw in ("none", None):
             return "none"
@@ -275,6 +308,11 @@ def _read_action(action: str, args: dict[str, Any], fields: dict[str, str], requ
         if value is MISSING:
             return MISSING
         out.append((key, value))
+    if action == "login_range":
+        first, last = args["first"], args["last"]
+        if not first <= last <= first + LOGIN_RANGE_LIMIT - 1:
+            reader.add(mark, f"{what} logs in {LOGIN_RANGE_LIMIT} users at most, from 'first' up to 'last'")
+            return MISSING
     return m.SyncAction(action, tuple(out))
 
 
@@ -288,7 +326,7 @@ def read_sync_check(raw: Any, mark: Mark, reader: Reader) -> m.SyncCheck | objec
         reader.add(mark, "'sync' expectations name either 'machine' or 'server'")
         return MISSING
     personal = ("addresses", "buttons", "shortcuts", "keychain", "groups", "display_language", "withheld",
-                "keychain_targets")
+                "keychain_targets", "same_as_server", "values")
     if any(key in mapping for key in personal) and "user" not in mapping:
         reader.add(mark, "personal data expectations need 'user'")
         return MISSING
@@ -301,4 +339,7 @@ def read_sync_check(raw: Any, mark: Mark, reader: Reader) -> m.SyncCheck | objec
         if read is MISSING:
             return MISSING
         out.append((key, read))
+    if "same_as_server" in mapping and "machine" not in mapping:
+        reader.add(mark, "'same_as_server' compares a machine's copy with the server's: name 'machine'")
+        return MISSING
     return m.SyncCheck(tuple(out))

@@ -136,6 +136,11 @@ SYNC_ACTIONS: dict[str, tuple[str, SyncFields, tuple[str, ...]]] = {
     "malfunction": ("machine", {"machine": "machine"}, ("machine",)),
     "client_settings": ("", {"machine": "machine", "address": "text?", "search_depth": "int"}, ("machine",)),
     "login": ("", {"machine": "machine", "user": "text"}, ("machine", "user")),
+    "login_range": ("", {"machine": "machine", "user": "user_format", "first": "int", "last": "int"},
+                    ("machine", "user", "first", "last")),
+    "energy_saver": ("machine", {"machine": "machine"}, ("machine",)),
+    "use_proxy": ("", {"machine": "machine", "value": "on_off"}, ("machine", "value")),
+    "replica_source": ("", {"machine": "machine", "source": "machine"}, ("machine", "source")),
     "add_address": ("", {"machine": "machine", "user": "text", "name": "text", "address": "text",
                          "type": "address_type"}, ("machine", "name", "address")),
     "add_button": ("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
@@ -163,6 +168,7 @@ SYNC_ACTIONS: dict[str, tuple[str, SyncFields, tuple[str, ...]]] = {
     "user_limit_action": ("", {"machine": "machine", "action": "limit_action"}, ("machine", "action")),
     "group_management": ("", {"machine": "machine", "by_department": "bool"}, ("machine", "by_department")),
     "export": ("machine", {"machine": "machine"}, ("machine",)),
+    "export_personal": ("machine", {"machine": "machine"}, ("machine",)),
 }
 """The actions of a ``sync:`` step (engine shortcuts of Personalized Data Synchronization)."""
 
@@ -197,5 +203,8 @@ SYNC_EXPECT_FIELDS: SyncFields = {
     "logged_in": "text",
     "settings_pending": "bool",
     "common": "commons",
+    "same_as_server": "machine",
+    "values": "item_values",
 }
-"""The keys of ``expect: {sync: …}``; ``machine`` or ``server`` names where to look."""
+"""The keys of ``expect: {sync: …}``; ``machine`` (what that machine holds) or ``server`` (what that machine
+holds *as the sync server*: its users and their server copies) names where to look."""

@@ -16,7 +16,7 @@ Reads of device information are frequent (every panel screen, every distribution
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -442,6 +442,35 @@ class MachineStore:
         """Deletes ``user`` and all their items; returns False when unknown."""
         with self._db.transaction(f"delete user {user!r}") as conn:
             return user_data.delete_user(conn, user)
+
+    def write_users(
+        self,
+        now: datetime,
+        replace: Mapping[str, Mapping[str, UserItem]] | None = None,
+        logins: Mapping[str, datetime] | None = None,
+        delete: Iterable[str] = (),
+        configs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Replaces users' items, records logins, deletes users and stores configuration documents, all in
+        one transaction: a sync push is applied whole or not at all (M-04)."""
+        rows = [(key, dumps(value)) for key, value in (configs or {}).items()]
+        gone = list(delete)
+        with self._damaged(), self._db.transaction("store synchronized user data") as conn:
+            if replace:
+                user_data.replace_users(conn, replace, now)
+            if logins:
+                user_data.touch_logins(conn, logins)
+            for user in gone:
+                user_data.delete_user(conn, user)
+            if rows:
+                conn.executemany("INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)", rows)
+
+    def set_item_versions(self, user: str, versions: Mapping[str, int]) -> None:
+        """Gives ``user``'s items the versions the sync server gave them (values unchanged)."""
+        if not versions:
+            return
+        with self._damaged(), self._db.transaction(f"set versions of {user!r}") as conn:
+            user_data.set_item_versions(conn, user, versions)
 
     def touch_login(self, user: str, now: datetime) -> None:
         """Records ``user``'s login at ``now`` (creating the user when new)."""

@@ -43,8 +43,10 @@ __all__ = [
     "replace_user",
     "replace_users",
     "select_user_items",
+    "set_item_versions",
     "store_snapshot",
     "touch_login",
+    "touch_logins",
 ]
 
 
@@ -209,10 +211,24 @@ def delete_user(connection: sqlite3.Connection, user: str) -> bool:
 
 def touch_login(connection: sqlite3.Connection, user: str, now: datetime) -> None:
     """Records that ``user`` logged in at ``now``, creating the user when new."""
-    connection.execute(
+    touch_logins(connection, {user: now})
+
+
+def touch_logins(connection: sqlite3.Connection, logins: Mapping[str, datetime]) -> None:
+    """:func:`touch_login` for many users at once."""
+    connection.executemany(
         "INSERT INTO users (user, last_login, created_at) VALUES (?, ?, ?)"
         " ON CONFLICT (user) DO UPDATE SET last_login = excluded.last_login",
-        (user, now.isoformat(), now.isoformat()),
+        [(user, when.isoformat(), when.isoformat()) for user, when in logins.items()],
+    )
+
+
+def set_item_versions(connection: sqlite3.Connection, user: str, versions: Mapping[str, int]) -> None:
+    """Gives items of ``user`` the versions the sync server gave them, values unchanged (SYNC-07)."""
+    _materialize(connection, user)
+    connection.executemany(
+        "UPDATE user_data SET version = ? WHERE user = ? AND item = ?",
+        [(version, user, item) for item, version in versions.items()],
     )
 
 

@@ -159,7 +159,9 @@ async def test_did02_display_host_name_names_the_found_machines_by_host_name_or_
 
 
 @pytest.mark.rules("M-09", "SYNC-01", "SYNC-20")
-async def test_m09_sync_server_typed_as_the_hosts_ipv4_address_with_8443_synchronizes(fleet: Fleet) -> None:
+async def test_m09_sync_server_typed_as_the_hosts_ipv4_address_with_8443_synchronizes(
+        fleet_sync_stopped: Fleet) -> None:
+    fleet = fleet_sync_stopped
     for name in ("host", "client-a", "client-b"):
         admin(fleet, name)
     fleet.sync.start_server("host")

@@ -302,7 +302,8 @@ async def test_thirty_virtual_days_of_schedules_run_quickly(fleet: Fleet, clock:
 
 
 @pytest.mark.rules("DID-24")
-async def test_did24_import_export_round_trip_with_preview(fleet: Fleet, tmp_path: Path) -> None:
+async def test_did24_import_export_round_trip_with_preview(fleet_sync_stopped: Fleet, tmp_path: Path) -> None:
+    fleet = fleet_sync_stopped  # SYNC-12 would refuse import/export on a synchronizing machine
     fleet.panel.login_admin("host", *ADMIN)
     fleet.panel.login_admin("client-a", *ADMIN)
     exported = await fleet.import_export.export_device_info("host", tmp_path / "host.json")
@@ -315,7 +316,8 @@ async def test_did24_import_export_round_trip_with_preview(fleet: Fleet, tmp_pat
 
 
 @pytest.mark.rules("DID-24")
-async def test_did24_distribution_and_import_export_exclude_each_other(fleet: Fleet, tmp_path: Path) -> None:
+async def test_did24_distribution_and_import_export_exclude_each_other(fleet_sync_stopped: Fleet, tmp_path: Path) -> None:
+    fleet = fleet_sync_stopped  # SYNC-12 would refuse import/export on a synchronizing machine
     fleet.spec = replace(fleet.spec, settings=replace(fleet.spec.settings, update_seconds_per_mib=600.0))
     fleet.panel.login_admin("host", *ADMIN)
     fleet.distribution.start_manual_distribution("host", ALL, ["client-a"])
@@ -335,7 +337,8 @@ async def test_did24_distribution_and_import_export_exclude_each_other(fleet: Fl
     assert export.done() and (tmp_path / "y.json").exists()
 
 
-async def test_import_refuses_a_file_that_is_not_an_export(fleet: Fleet, tmp_path: Path) -> None:
+async def test_import_refuses_a_file_that_is_not_an_export(fleet_sync_stopped: Fleet, tmp_path: Path) -> None:
+    fleet = fleet_sync_stopped  # SYNC-12 would refuse import/export on a synchronizing machine
     from mfp_console.errors import ConfigError
 
     fleet.panel.login_admin("client-a", *ADMIN)

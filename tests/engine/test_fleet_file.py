@@ -157,3 +157,21 @@ def test_two_machines_on_one_address_are_refused_when_the_fleet_is_built(tmp_pat
                             "  - {name: client-a, model: m, series: s, address: '127.20.0.11:8443'}\n")
     with pytest.raises(ConfigError, match="host and client-a would both listen on 127.20.0.11:8443"):
         plan_addresses(spec)
+
+
+@pytest.mark.rules("SYNC-01")
+def test_the_default_fleet_starts_synchronizing_and_a_wrong_sync_start_is_refused(tmp_path: Path) -> None:
+    spec = load_fleet_file(None)
+    started = {m.name: (m.sync.server, m.sync.client) for m in spec.machines}
+    assert started == {"host": (True, True), "client-a": (False, True), "client-b": (False, True),
+                       "client-c": (False, True), "client-d": (False, False)}
+    problems = _problems(tmp_path, (
+        "machines:\n"
+        "  - {name: a, model: m, series: s, functions: [sync_client], sync: {server: true}}\n"
+        "  - {name: b, model: m, series: s, functions: [], sync: {client: yes please}}\n"
+        "  - {name: c, model: m, series: s, functions: [sync_client], sync: {clients: true}}\n"
+    ))
+    text = "\n".join(problems)
+    assert "'a' has no sync_server function to start" in text
+    assert "'client' must be true or false" in text
+    assert "unknown key 'clients'" in text or "clients" in text

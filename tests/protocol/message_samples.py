@@ -165,12 +165,12 @@ STRATEGIES: dict[type[Message], st.SearchStrategy[Message]] = {
     Result: _results(),
     ForecastAsk: st.builds(ForecastAsk, hex_256),
     ForecastAnswer: _forecast_answers(),
-    SyncJoin: st.builds(SyncJoin, text, text, text, text, text, text, text),
+    SyncJoin: st.builds(SyncJoin, text, text, text, text, text, hex_256, text),
     SyncJoinReply: _reply(SyncJoinReply, text),
     SyncPull: st.builds(SyncPull, st.lists(text, max_size=4).map(tuple)),
     SyncData: st.builds(SyncData, records),
     SyncPush: st.builds(SyncPush, records),
-    SyncAck: st.builds(SyncAck, count),
+    SyncAck: st.builds(SyncAck, count, text, records),
     SyncLeave: st.builds(SyncLeave, text),
 }
 

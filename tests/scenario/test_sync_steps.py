@@ -78,7 +78,7 @@ async def test_sync08_sync14_played_on_real_links_with_expectations(tmp_path: Pa
         "  - sync: {start_server: host, start_client: [client-a, client-b]}\n"
         "  - sync: {login: {machine: client-a, user: alice}, add_button: {machine: client-a, label: Mine}}\n"
         "  - expect: {sync: {machine: client-b, user: alice, buttons: [Mine]}}\n"
-        "  - expect: {sync: {server: host, users: [alice], devices: [client-a, client-b],"
+        "  - expect: {sync: {server: host, users: [alice], devices: [client-a, client-b, client-c, host],"
         " device_state: {client-a: Synchronized}}}\n"
         "  - expect: {sync: {machine: client-a, logged_in: alice, log: {level: Info, contains: synchronized}}}\n"
         "  - sync: {stop_client: client-a}\n"
@@ -97,7 +97,8 @@ async def test_sync_expectation_failure_says_expected_and_actual(tmp_path: Path)
     result = await run_scenario(played, save_svg=False)
     assert [o.status for o in result.outcomes] == [PASSED, FAILED, SKIPPED]
     failed = result.outcomes[1]
-    assert failed.expected == "[client-a, client-b]" and failed.actual == "[client-a]"
+    assert failed.expected == "[client-a, client-b]"
+    assert failed.actual == "[client-a, client-b, client-c, host]"  # the default fleet synchronizes out of the box
     assert "devices on host differs" in failed.message
 
 

@@ -1,12 +1,32 @@
-"""Helpers for the synchronization tests: the default fleet (host = sync server, client-a..d = clients)."""
+"""Helpers for the synchronization tests: the default fleet (host = sync server, client-a..d = clients).
+
+The ``fleet`` of these tests is the default fleet with every sync function stopped, so that each test
+starts what its rule needs (:func:`start_sync`); ``tests/sync/test_default_fleet.py`` proves that the
+default fleet as shipped synchronizes out of the box.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 
+import pytest
+
+from mfp_console.clock import VirtualClock
 from mfp_console.engine.fleet import Fleet
+from tests.conftest import sync_stopped
 
 ADMIN = ("7654321", "7654321")
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Fleet]:
+    """The default fleet with its sync functions stopped, started on loopback in a fresh state directory."""
+    fleet = await started(fleet_spec(), tmp_path, clock)
+    try:
+        yield fleet
+    finally:
+        await fleet.stop()
 
 
 def admin(fleet: Fleet, *names: str) -> None:
@@ -35,7 +55,8 @@ def as_user(fleet: Fleet, machine: str, user: str) -> None:
 
 
 def fleet_spec(extra_clients: int = 0, **changes: dict):
-    """The default fleet's spec, with ``extra_clients`` more clients like client-a and per-machine changes.
+    """The default fleet's spec with sync stopped, ``extra_clients`` more clients like client-a and per-machine
+    changes.
 
     ``changes`` maps a machine name (``client_a`` for ``client-a``) to MachineSpec fields, where
     ``functions`` and ``firmware`` change the identity.
@@ -45,7 +66,7 @@ def fleet_spec(extra_clients: int = 0, **changes: dict):
     from mfp_console.domain.machine import Function
     from mfp_console.fleet_file import load_fleet_file
 
-    spec = load_fleet_file(None)
+    spec = sync_stopped(load_fleet_file(None))
     machines = list(spec.machines)
     template = spec.machine("client-a")
     for n in range(1, extra_clients + 1):

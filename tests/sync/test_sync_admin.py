@@ -117,6 +117,8 @@ async def test_sync18_replication_to_another_machine(tmp_path, clock) -> None:
         set_language(fleet, "client-a", "ola", "Spanish")
         await fleet.settle()
         fleet.sync_server.set_replica("host", "client-c")
+        admin(fleet, "client-c")
+        fleet.sync_server.set_replica_source("client-c", "host")  # on the replica: whom it replicates
         assert await fleet.sync_server.replicate("host") == 1
         await fleet.settle()
         assert fleet.sync_server.server_copy("client-c", "ola")["display_language"]["language"] == "Spanish"

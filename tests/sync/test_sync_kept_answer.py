@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from mfp_console.domain.sync_items import PersonalItem
 from mfp_console.domain.sync_settings import SyncClientState
 from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.sync.link import (
@@ -25,6 +26,7 @@ from mfp_console.engine.sync.server import SyncServer
 from mfp_console.errors import StoreError
 from mfp_console.protocol.framing import encode_raw_frame
 from mfp_console.protocol.messages import Attachment, SyncData
+from mfp_console.store.user_data import Sharing, UserItem
 from tests.sync.conftest import admin, start_sync
 
 Frames = list[tuple[type, bytes]]
@@ -44,8 +46,13 @@ async def seed_users(fleet: Fleet, *users: str) -> None:
     fleet.sync.start_server("host")
     data, now = fleet.live_machine("host").functions.get(SyncServer).data, fleet.clock.now()
     for user in users:
-        data.put(user, "display_language", {"language": f"{user}'s", "keyboard": "x"}, 2, now)
+        language = UserItem({"language": "English", "keyboard": f"{user}'s"}, 1, Sharing.SHARED, now)
+        data.put_user(user, {"display_language": language}, now, now)
     await start_sync(fleet, ["client-a"])
+
+
+def keyboard(fleet: Fleet, machine: str, user: str) -> str:
+    return fleet.users.personal_data(machine, user)[PersonalItem.DISPLAY_LANGUAGE]["keyboard"]
 
 
 @pytest.mark.rules("SYNC-05")
@@ -53,7 +60,7 @@ async def test_sync05_the_answer_is_kept_as_sent_and_read_user_by_user(fleet: Fl
     """SYNC-05: a joining client stores the users' documents as they came, one blob, and reads them per user."""
     await seed_users(fleet, "ann", "bob")
     assert fleet.users.users_on("client-a") == ["ann", "bob"]
-    assert fleet.users.personal_data("client-a", "bob").display_language == "bob's"
+    assert keyboard(fleet, "client-a", "bob") == "bob's"
     path = fleet.live_machine("client-a").store.path
     with sqlite3.connect(path) as raw_db:
         assert raw_db.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 0
@@ -103,7 +110,7 @@ async def test_sync14_a_hostile_answer_ends_the_session_and_changes_nothing(flee
     assert any(reason in message for message in warnings), warnings
     assert fleet.sync.status("client-a").client_state is SyncClientState.DISCONNECTED
     assert fleet.users.users_on("client-a") == ["ann"]
-    assert fleet.users.personal_data("client-a", "ann").display_language == "ann's"
+    assert keyboard(fleet, "client-a", "ann") == "ann's"
     assert "eve" not in fleet.users.users_on("client-a")
 
 
@@ -114,7 +121,8 @@ async def test_sync14_a_damaged_document_is_replaced_by_the_servers_copy_at_logi
     fleet.sync.start_server("host")
     server = fleet.live_machine("host").functions.get(SyncServer)
     data, now = server.data, fleet.clock.now()
-    data.put("ann", "display_language", {"language": "Deutsch", "keyboard": "x"}, 4, now)
+    data.put_user("ann", {"display_language": UserItem({"language": "German", "keyboard": "x"}, 1, Sharing.SHARED, now)},
+                  now, now)
     honest = data.document
     data.document = lambda user: b'{"display_language":{"value":1,"version":0}}' if user == "ann" else honest(user)
     await start_sync(fleet, ["client-a"])
@@ -124,7 +132,7 @@ async def test_sync14_a_damaged_document_is_replaced_by_the_servers_copy_at_logi
         fleet.users.personal_data("client-a", "ann")
     fleet.users.login_user("client-a", "ann")
     await fleet.settle()
-    assert fleet.users.personal_data("client-a", "ann").display_language == "Deutsch"
+    assert fleet.users.personal_data("client-a", "ann").display_language == "German"
     errors = [e.message for e in fleet.sync.log_entries("client-a", "Error")]
     assert any("stored data of ann was damaged" in message for message in errors), errors
 

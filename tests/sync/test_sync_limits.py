@@ -17,6 +17,7 @@ from mfp_console.domain.sync_settings import (
 from mfp_console.engine.fleet import Fleet
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.errors import RuleRefusal
+from mfp_console.store.user_data import Sharing, UserItem
 from tests.sync.conftest import admin, fleet_spec, start_sync, started
 
 
@@ -64,9 +65,8 @@ async def test_sync03_past_1000_users_the_oldest_is_deleted_and_the_action_is_fi
     fleet.sync.start_server("host")
     data, now = server.data, fleet.clock.now()
     for i in range(1000):
-        data.put(f"user{i:04d}", "display_language", {"language": "English", "keyboard": "x"}, 1,
-                 now - timedelta(days=1000 - i))
-        data.touch_login(f"user{i:04d}", now - timedelta(days=1000 - i))
+        language = UserItem({"language": "English", "keyboard": "x"}, 1, Sharing.SHARED, now)
+        data.put_user(f"user{i:04d}", {"display_language": language}, now, now - timedelta(days=1000 - i))
     await start_sync(fleet, ["client-a", "client-b"])
     assert fleet.users.personal_settings_action("client-a") is UserLimitAction.DELETE_OLDEST
     with pytest.raises(RuleRefusal) as info:
@@ -123,20 +123,41 @@ async def test_sync12_import_export_refused_while_the_client_synchronizes(fleet:
         fleet.sync.import_export_guard("host")
 
 
-@pytest.mark.rules("SYNC-13")
-async def test_sync13_the_server_does_not_sleep_while_clients_operate(fleet: Fleet) -> None:
+@pytest.mark.rules("SYNC-13", "M-10")
+async def test_sync13_the_server_refuses_sleep_while_clients_operate_and_says_why(fleet: Fleet) -> None:
+    """SYNC-13: no Sleep while a client operates; the Energy Saver key (M-10) is refused with the reason."""
     await start_sync(fleet, ["client-a", "client-b"])
     assert "client-a" in fleet.sync.sleep_refusal("host")
-    fleet.faults.power("host", PowerState.SLEEP)
+    with pytest.raises(RuleRefusal) as info:
+        fleet.panel.energy_saver("host")
+    assert info.value.rule_id == "SYNC-13" and "client-a, client-b" in info.value.reason
+    assert "SYNC-13" not in info.value.reason  # the panel shows the reason without the rule ID
+    with pytest.raises(RuleRefusal):
+        fleet.faults.power("host", PowerState.SLEEP)  # the sleep timer too
     assert fleet.view("host").state.power is PowerState.ON
-    assert "Sleep deferred" in fleet.sync.log_entries("host")[0].message
-    fleet.faults.power("client-a", PowerState.SLEEP)
+    assert fleet.panel.energy_saver("client-a") is PowerState.SLEEP  # a client may sleep
     await fleet.settle()
-    assert fleet.view("host").state.power is PowerState.ON  # client-b still operates
+    assert "client-b" in fleet.sync.sleep_refusal("host") and "client-a" not in fleet.sync.sleep_refusal("host")
     fleet.sync.stop_client("client-b")
     await fleet.settle()
-    assert fleet.view("host").state.power is PowerState.SLEEP  # the deferred Sleep comes now
+    assert fleet.view("host").state.power is PowerState.ON  # a refused Sleep is not remembered
     assert fleet.sync.sleep_refusal("host") == ""
+    assert fleet.panel.energy_saver("host") is PowerState.SLEEP
+    assert fleet.panel.energy_saver("host") is PowerState.ON  # the key wakes it again
+
+
+@pytest.mark.rules("SYNC-13")
+async def test_sync13_the_servers_own_client_through_a_proxy_keeps_it_awake(fleet: Fleet) -> None:
+    """SYNC-13: with only its own client (localhost) connected, the server sleeps — unless Use Proxy is On."""
+    await start_sync(fleet, ["host"])
+    assert fleet.sync.status("host").connected_to == "host"
+    assert fleet.sync.sleep_refusal("host") == ""
+    fleet.data.set_setting_value("host", "Preferences/Network/Use Proxy", "On")
+    assert "proxy" in fleet.sync.sleep_refusal("host")
+    with pytest.raises(RuleRefusal, match="proxy"):
+        fleet.panel.energy_saver("host")
+    fleet.data.set_setting_value("host", "Preferences/Network/Use Proxy", "Off")
+    assert fleet.panel.energy_saver("host") is PowerState.SLEEP
 
 
 @pytest.mark.rules("SYNC-15")
@@ -191,6 +212,6 @@ async def test_sync17_old_firmware_does_not_synchronize_shortcuts_and_keychain(t
         assert "shortcuts" not in fleet.sync_server.server_copy("host", "kim")
         assert fleet.users.personal_data("client-d", "kim")[PersonalItem.SHORTCUTS][0]["label"] == "local shortcut"
         notes = {r.device_name: r.notes for r in fleet.sync_server.device_list("host")}
-        assert "SYNC-17" in notes["client-d"][0]
+        assert any("SYNC-17" in note for note in notes["client-d"])
     finally:
         await fleet.stop()

@@ -12,10 +12,8 @@ from mfp_console.domain.sync_items import (
 )
 from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import (
-    accept_change,
     admission_problem,
     keychain_order_problem,
-    plan_join,
     sharing_change_problem,
     users_to_evict,
 )
@@ -75,19 +73,6 @@ def test_sync04_settings_digest_compares_department_ids_only_when_groups_are_dep
     assert a.digest() == b.digest()
     assert AuthSettings(True, True, True, ("0000101",)).digest() != AuthSettings(True, True, True, ("0000777",)).digest()
     assert AuthSettings(False, True).digest() != AuthSettings(True, True).digest()
-
-
-@pytest.mark.rules("SYNC-05", "SYNC-06", "SYNC-07")
-def test_sync05_sync06_sync07_join_plan() -> None:
-    plan = plan_join(server_users={"ann", "bob"}, client_users={"bob", "cy"})
-    assert plan.take_server_copy == {"bob"}  # SYNC-05
-    assert plan.register == {"cy"}  # SYNC-06 (and SYNC-07 once deleted on the server)
-    assert plan.receive == {"ann"}
-
-
-def test_versions_a_change_based_on_an_old_version_loses() -> None:
-    assert accept_change(None, 0) and accept_change(4, 4)
-    assert not accept_change(5, 4)
 
 
 @pytest.mark.rules("SYNC-08")

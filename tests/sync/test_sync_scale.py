@@ -35,9 +35,12 @@ async def test_sync08_sync02_200_users_converge_on_ten_machines_and_a_change_spr
             assert fleet.sync.status(name).client_state is SyncClientState.SYNCHRONIZED
         assert fleet.users.personal_data("client-d", "user0199").personal_addresses[7]["name"] == "Contact 199-7"
         fleet.users.login_user("client-a", "user0007")
-        version = fleet.users.add_personal_button("client-a", "user0007", "new")
+        fleet.users.add_personal_button("client-a", "user0007", "new")
         await fleet.settle()
+        server_version = data.users["user0007"]["personal_buttons"].version  # version order is the server's
         for name in clients:
-            assert fleet.users.personal_data(name, "user0007").versions[PersonalItem.PERSONAL_BUTTONS] == version
+            mine = fleet.users.personal_data(name, "user0007")
+            assert mine.versions[PersonalItem.PERSONAL_BUTTONS] == server_version, name
+            assert mine.personal_buttons[-1]["label"] == "new", name
     finally:
         await fleet.stop()

@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 
 from mfp_console.clock import VirtualClock
+from mfp_console.engine.fleet import Fleet
+from mfp_console.fleet_file import load_fleet_file
 from mfp_console.tui.app import MfpConsoleApp, create_app
+from tests.conftest import sync_stopped
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 FIXED_PKI = Path(__file__).resolve().parent / "fixtures" / "pki"
@@ -36,12 +39,18 @@ def prepare_state_dir(root: Path) -> Path:
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., MfpConsoleApp]:
-    """Builds the app with :func:`create_app` (as the CLI does) on a virtual clock, frozen for tests."""
+    """Builds the app with :func:`create_app` (as the CLI does) on a virtual clock, frozen for tests.
+
+    The fleet is the default fleet with its sync functions stopped (as it was before it synchronized out of
+    the box): the panel tests start synchronization where they show it, and the event log of the other
+    snapshots stays what those screens are about.
+    """
     counter = iter(range(100))
 
     def make(**kwargs: Any) -> MfpConsoleApp:
         root = tmp_path / f"run{next(counter)}"
         kwargs.setdefault("screenshot_dir", root)
-        return create_app(None, prepare_state_dir(root), VirtualClock(START), for_tests=True, **kwargs)
+        fleet = Fleet(sync_stopped(load_fleet_file(None)), prepare_state_dir(root), VirtualClock(START))
+        return create_app(fleet=fleet, for_tests=True, **kwargs)
 
     return make

@@ -341,3 +341,68 @@ async def test_sync18_back_up_to_a_real_smb_server_from_the_remote_ui(make_app, 
         assert "refused the user name or password" in d.visible_text()
         assert "not-the-password" not in d.visible_text()
         assert any("STATUS_LOGON_FAILURE" in e.message for e in fleet.sync.log_entries("host", "Error"))
+
+
+@pytest.mark.rules("SYNC-21", "SYNC-12")
+async def test_sync21_personal_data_exported_on_the_panel_before_synchronizing(make_app) -> None:
+    """<Import/Export> offers the users' personalized data; once the client synchronizes it is refused."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        d = PanelDriver(app, pilot)
+        fleet = app.fleet
+        fleet.users.login_user("client-a", "ann")
+        fleet.users.add_personal_address("client-a", "ann", "Kept", "k@example.com")
+        await d.at("client-a")
+        assert await d.login(*ADMIN)
+        await d.press_path(["Management Settings", "Data Management", "Import/Export"])
+        await d.press("Export Personal Data")
+        await fleet.settle()
+        await pilot.pause()
+        assert any(p.name.startswith("client-a-personal-data") for p in app.screenshot_dir.iterdir())
+        await d.press("OK")
+        fleet.panel.login_admin("host", *ADMIN)
+        fleet.sync.start_server("host")
+        fleet.sync.start_client("client-a")
+        await fleet.settle()
+        await d.press("Export Personal Data")
+        await fleet.settle()
+        await pilot.pause()
+        assert "synchronizes personalized data" in d.visible_text()
+
+
+@pytest.mark.rules("SYNC-22")
+async def test_sync22_the_personal_screen_says_what_this_machine_does_not_show(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        d = PanelDriver(app, pilot)
+        await d.at("client-b")  # no fax board
+        assert await d.user_login("ann")
+        await d.press("Job Default Settings")
+        assert "(no fax board) is not shown on this machine" in d.visible_text()  # the note wraps after this
+
+
+@pytest.mark.rules("SYNC-18")
+async def test_sync18_a_spare_server_takes_replicas_only_from_the_server_named_on_its_panel(tmp_path) -> None:
+    from mfp_console.clock import VirtualClock
+    from mfp_console.engine.fleet import Fleet
+    from mfp_console.errors import RuleRefusal
+    from mfp_console.tui.app import create_app
+    from tests.sync.conftest import fleet_spec
+    from tests.tui.conftest import START, prepare_state_dir
+
+    spec = fleet_spec(client_a={"functions": ["distribution_receiver", "sync_server", "sync_client"]})
+    fleet = Fleet(spec, prepare_state_dir(tmp_path), VirtualClock(START))
+    app = create_app(fleet=fleet, for_tests=True)
+    async with app.run_test(size=SIZE) as pilot:
+        d = PanelDriver(app, pilot)
+        fleet.panel.login_admin("host", *ADMIN)
+        fleet.sync.start_server("host")
+        with pytest.raises(RuleRefusal, match="not set to replicate"):
+            await fleet.sync_server.replicate("host", "client-a")
+        await d.at("client-a")
+        await _sync_page(d)
+        await d.press("Backup/Restore")
+        await d.type_into("Replicate to (machine)", "host")
+        await d.press("Take Replicas From")
+        assert fleet.sync_server.replica_source("client-a") == "host"
+        assert await fleet.sync_server.replicate("host", "client-a") == 0

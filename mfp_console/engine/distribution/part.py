@@ -40,6 +40,7 @@ from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobView, RestorePointView
 from mfp_console.errors import MachineBusy, MfpError, RuleRefusal
+from mfp_console.protocol import Purpose
 from mfp_console.protocol.messages import DEFAULT_CHUNK_BYTES
 
 __all__ = ["DESTINATIONS_KEY", "DistributionPart"]
@@ -329,7 +330,7 @@ class DistributionPart:
         sender = self._sender(name)
         if sender is not None and sender.current_job is not None:
             return "a distribution is running on this machine: import/export must wait"
-        if machine.conversations:
+        if Purpose.DISTRIBUTION.value in machine.conversations.values():  # not a sync session, nor a forecast
             return "this machine is receiving a distribution: import/export must wait"
         return ""
 

@@ -37,6 +37,7 @@ from mfp_console.engine.cron_timer import CronTimer, next_cron_time
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.sync.link import record
 from mfp_console.engine.sync.log import sync_log
+from mfp_console.engine.sync.proof import join_proof
 from mfp_console.errors import MfpError, RuleRefusal, ShareError, TransportError
 from mfp_console.protocol.messages import (
     SyncAck,
@@ -323,15 +324,19 @@ async def replicate(runtime: Runtime, server: SyncServer, replica: str) -> int:
     channel = opened.channel
     try:
         plan = runtime.addresses.plan(me.name)
+        proof = join_proof(me, opened.welcome.challenge, replica, "replica")
         await channel.send(SyncJoin(me.name, me.identity.model, me.identity.location, str(plan),
-                                    me.identity.firmware, "0" * 64, "replica"))
+                                    me.identity.firmware, proof, "replica"))
         reply = await channel.expect(SyncJoinReply)
         if not reply.ok:
             sync_log(me, "Error", f"replication to {replica} refused: {reply.reason}", replica)
             raise RuleRefusal(f"{replica} refused the replica: {reply.reason}", "SYNC-18")
         for seq, piece in enumerate(split_text(text, _REPLICA_PIECE)):
             await channel.send(SyncPush(records=(record("", "@replica", piece, seq),)))
-            await channel.expect(SyncAck)
+            ack = await channel.expect(SyncAck)
+            if ack.refused:
+                sync_log(me, "Error", f"replication to {replica} refused: {ack.refused}", replica)
+                raise RuleRefusal(f"{replica} refused the replica: {ack.refused}", "SYNC-18")
         await channel.send(SyncLeave(reason="replica complete"))
     except TransportError as exc:
         sync_log(me, "Error", f"replication to {replica} failed: {exc}", replica)

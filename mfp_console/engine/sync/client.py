@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,23 +25,19 @@ from mfp_console.clock import TimerHandle
 from mfp_console.domain.machine import Function
 from mfp_console.domain.sync_items import (
     FIRMWARE_LIMITED_ITEMS,
-    CommonItem,
     PersonalItem,
     firmware_below,
+    unreflected_parts,
 )
+from mfp_console.domain.sync_records import DeviceProfile, LoginRecord, wire
 from mfp_console.domain.sync_settings import SyncClientSettings, SyncClientState
-from mfp_console.engine.events import DataChanged, MachineStateChanged
+from mfp_console.engine.events import MachineStateChanged
 from mfp_console.engine.net.outbound import open_conversation
-from mfp_console.engine.sync.link import PullAnswer, SyncLink, record
+from mfp_console.engine.sync.client_copies import COMMON_KEY, RANGES_KEY, ClientCopies
+from mfp_console.engine.sync.link import PushAnswer, SyncLink
 from mfp_console.engine.sync.log import sync_log
-from mfp_console.engine.sync.server import (
-    DELETED,
-    DEVICE,
-    LOGIN,
-    SHARING,
-    auth_settings_of,
-)
-from mfp_console.errors import MfpError, RemoteProtocolError, StoreError, TransportError
+from mfp_console.engine.sync.proof import join_proof
+from mfp_console.errors import MfpError, RemoteProtocolError, TransportError
 from mfp_console.protocol.messages import (
     Message,
     SyncJoin,
@@ -49,33 +45,27 @@ from mfp_console.protocol.messages import (
     SyncLeave,
     SyncPush,
 )
-from mfp_console.store.user_data import Sharing, UserItem, decode_user_doc
+from mfp_console.store.user_data import Sharing
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
     from mfp_console.engine.runtime import Runtime
 
-__all__ = ["RETRY_SECONDS", "SyncClient"]
+__all__ = ["COMMON_KEY", "RETRY_SECONDS", "SyncClient"]
 
 _log = logging.getLogger(__name__)
 
 RUN_KEY = "sync_client"
 SETTINGS_KEY = "sync_client_settings"
-PENDING_KEY = "sync_pending"
-COMMON_KEY = "sync_common"
 DESTINATIONS_KEY = "connection_destinations"
 MALFUNCTION_KEY = "sync_malfunction"
-RANGES_KEY = "sync_sharing_ranges"
 RETRY_SECONDS = 60.0
 """Machine seconds between attempts to reach an unreachable server."""
-_ITEMS = {i.value for i in PersonalItem}
 
 
 def connection_destinations_of(machine: Machine) -> list[str]:
     """The machine's connection destinations (Advanced Space, file servers) in registration order (SYNC-16)."""
     return list(machine.store.get_config(DESTINATIONS_KEY) or [])
-
-_COMMON = {c.value for c in CommonItem}
 
 
 class SyncClient:
@@ -89,7 +79,6 @@ class SyncClient:
         self.state = SyncClientState.STOPPED
         self.effective: SyncClientSettings | None = None
         self.synced = False
-        self.fresh_start = True
         self.last_sync: datetime | None = None
         self._retry: TimerHandle | None = None
         self._connecting: asyncio.Task[Any] | None = None
@@ -97,6 +86,7 @@ class SyncClient:
         self._warned = False
         self._closed = False
         self._started = False
+        self.copies = ClientCopies(self)
         self._subscription = runtime.bus.subscribe(MachineStateChanged, self._on_state)
 
     def start(self) -> None:
@@ -110,7 +100,7 @@ class SyncClient:
             self._begin()
             return
         self.effective = self.settings()
-        self._save_pending({})
+        self.copies.forget_pending("the program restarted")
         self.state = SyncClientState.CONNECTING
         work = self.runtime.work
         work.track_conversation(+1)  # the fleet is not quiescent until the attempt is under way
@@ -157,7 +147,9 @@ class SyncClient:
         return frozenset()
 
     def switch_on(self) -> None:
-        """``<Start>``: reads the connection settings and starts synchronizing."""
+        """``<Start>``: reads the connection settings and starts synchronizing (nothing when already started)."""
+        if self.running:
+            return
         self.machine.store.set_config(RUN_KEY, {"running": True})
         sync_log(self.machine, "Info", "client function started")
         self._begin()
@@ -165,8 +157,7 @@ class SyncClient:
     def _begin(self) -> None:
         """A start of the client function (``<Start>`` or a restart): settings and SYNC-05 apply afresh."""
         self.effective = self.settings()
-        self.fresh_start = True
-        self._save_pending({})
+        self.copies.forget_pending("the client function started again")
         self._warned = False
         self.state = SyncClientState.CONNECTING
         self.connect_soon()
@@ -175,6 +166,10 @@ class SyncClient:
         """``<Stop>``: tells the server (which then stops counting this machine, SYNC-02) and disconnects."""
         self.machine.store.set_config(RUN_KEY, {"running": False})
         self._cancel_retry()
+        if self.connected:
+            self.copies.save_pending({})  # already on their way: the leave follows them
+        else:
+            self.copies.forget_pending("the client function was stopped")
         if self.link is not None and not self.link.closed.is_set() and self.synced:
             self.link.leave("stopped")
             sync_log(self.machine, "Info", f"client function stopped; {self.server} was told", self.server)
@@ -231,7 +226,7 @@ class SyncClient:
             opened = await open_conversation(self.runtime, me, target, "sync")
             channel = opened.channel
             try:
-                await channel.send(self._join_message())
+                await channel.send(self._join_message(target, opened.welcome.challenge, self._role()))
                 reply = await channel.expect(SyncJoinReply)
             except BaseException:
                 await channel.close()
@@ -254,7 +249,11 @@ class SyncClient:
         finally:
             self.runtime.work.track_conversation(-1)
 
-    def _join_message(self) -> SyncJoin:
+    def _role(self) -> str:
+        return "server/client" if self.effective and self.effective.server.is_localhost else "client"
+
+    def _join_message(self, server: str, challenge: str, role: str) -> SyncJoin:
+        """This machine's request to join, with the proof of its SYNC-04 settings for this challenge."""
         me = self.machine
         plan = self.runtime.addresses.plan(me.name)  # the address its Network Settings show (M-09)
         host, port = plan.ipv4, plan.port
@@ -264,8 +263,8 @@ class SyncClient:
             location=me.identity.location,
             address=f"{host}:{port}",
             firmware=me.identity.firmware,
-            auth_settings_digest=auth_settings_of(me).digest(),
-            role="server/client" if self.effective and self.effective.server.is_localhost else "client",
+            proof=join_proof(me, challenge, server, role),
+            role=role,
         )
 
     async def _resolve(self) -> str:
@@ -307,9 +306,7 @@ class SyncClient:
             return False
         channel = opened.channel
         try:
-            join = self._join_message()
-            await channel.send(SyncJoin(join.device_name, join.product_name, join.location, join.address,
-                                        join.firmware, join.auth_settings_digest, "search"))
+            await channel.send(self._join_message(name, opened.welcome.challenge, "search"))
             reply = await channel.expect(SyncJoinReply)
             if reply.ok:
                 await channel.send(SyncLeave(reason="search only"))
@@ -341,6 +338,7 @@ class SyncClient:
         if self.link is link:
             self.link = None
             self.synced = False
+            self.copies.session_ended()
             if self.running:
                 self.state = SyncClientState.DISCONNECTED
                 self._warned = False
@@ -349,196 +347,57 @@ class SyncClient:
 
     # --- the session ----------------------------------------------------------------------------------
 
-    def device_profile(self) -> dict[str, Any]:
-        """What the server's device list learns about this machine (SYNC-13, SYNC-15, SYNC-16, SYNC-17)."""
+    def device_profile(self) -> DeviceProfile:
+        """What the server's device list learns about this machine (SYNC-11, -13, -15, -16, -17, -22)."""
         me = self.machine
-        profile = {
-            "destinations": connection_destinations_of(me),
-            "withheld": sorted(i.value for i in self.withheld),
-            "power": me.state.power.value,
-        }
-        if me.store.get_config(MALFUNCTION_KEY):
-            profile["reset_device_specific"] = True
-        return profile
+        return DeviceProfile(
+            destinations=tuple(connection_destinations_of(me)),
+            withheld=self.withheld,
+            power="Sleep" if me.state.power.value == "Sleep" else "On",
+            reset_device_specific=bool(me.store.get_config(MALFUNCTION_KEY)),
+            unreflected=unreflected_parts(me.identity.options),
+        )
 
     def send_profile(self) -> None:
         """Pushes the device profile when it changed (power, connection destinations)."""
         if self.link is not None and not self.link.closed.is_set():
             profile = self.device_profile()
-            reset = bool(profile.get("reset_device_specific"))
-            self.link.push([record("", DEVICE, profile)],
-                           on_ack=(lambda: self.machine.store.set_config(MALFUNCTION_KEY, False)) if reset else None)
+
+            def answered(answer: PushAnswer) -> None:
+                if profile.reset_device_specific and not answer.refused:
+                    self.machine.store.set_config(MALFUNCTION_KEY, False)
+
+            self.link.push([wire(profile)], on_ack=answered)
 
     def _begin_session(self, link: SyncLink) -> None:
         self.state = SyncClientState.SYNCHRONIZING
+        self.copies.session_ended()
         self.send_profile()
-        link.pull((), self._on_everything)
+        link.pull((), self.copies.on_everything)
 
-    async def _on_everything(self, answer: PullAnswer) -> None:
-        """The server's full answer: SYNC-05 on a start, catch-up after a lost connection (SYNC-14).
-
-        The users' documents are kept as they came (see :mod:`mfp_console.store.user_data`): the server's
-        copy wins, so a user is decoded here only to keep a change of theirs the server has not taken yet,
-        or, on old firmware, the items this machine does not synchronize (SYNC-17).
-        """
-        me, store, now = self.machine, self.machine.store, self.runtime.clock.now()
-        withheld = {i.value for i in self.withheld}
-        server: dict[str, dict[str, dict[str, Any]]] = {}
-        for rec in answer.records:
-            user, item = rec["user"], rec["item"]
-            if user == "":
-                if item in _COMMON:
-                    self._store_common(item, rec)
-                elif item == SHARING:
-                    store.set_config(RANGES_KEY, dict(rec["value"]))
-                continue
-            items = server.setdefault(user, {})
-            if item != LOGIN and item not in withheld:
-                items[item] = rec
-        pending = self._pending()
-        local_users = {u.user: u for u in store.list_users()}
-        offset = 0
-        for user, length in answer.users:
-            if user in local_users and (user in pending or withheld):
-                server[user] = _records_of(user, answer.body[offset : offset + length], now)
-            offset += length
-        push: list[dict[str, Any]] = []
-        replacements: dict[str, dict[str, UserItem]] = {}
-        for count, (user, items) in enumerate(server.items()):
-            if count % 50 == 49:
-                await asyncio.sleep(0)
-            local = self._stored(user) if user in local_users else {}
-            mine = pending.get(user, {})
-            new: dict[str, UserItem] = {}
-            for item, rec in items.items():
-                base = mine.get(item)
-                if base is not None and base == int(rec["version"]) and item in local:
-                    new[item] = local[item]  # changed here while away and not since on the server: ours goes up
-                    push.append(self._change_record(user, item, local[item], base))
-                else:
-                    new[item] = _user_item(rec, now)
-            for item, it in local.items():
-                if item in new:
-                    continue
-                if item in withheld:
-                    new[item] = it  # old firmware: never synchronized, stays as it is here (SYNC-17)
-                elif not self.fresh_start and item in mine:
-                    new[item] = it
-                    push.append(self._change_record(user, item, it, mine[item]))
-            replacements[user] = new
-        damaged = store.store_snapshot(answer.body, answer.users, now, replacements)
-        for user in damaged:
-            self._damaged(user, "its data from an earlier answer could not be read and is lost")
-        everyone = {*server, *(user for user, _ in answer.users)}
-        self._announce(everyone)
-        registered = 0
-        for user, info in local_users.items():
-            if user in everyone:
-                continue
-            registered += 1
-            push.extend(self._register_records(user, info.last_login))
-        # Changes made while this answer was being stored are still pending: they go up now.
-        later = self._pending()
-        for user, items in pending.items():
-            for item in items:
-                later.get(user, {}).pop(item, None)
-        self._save_pending(later)
-        for user, items in later.items():
-            stored = self._stored(user)
-            push.extend(self._change_record(user, i, stored[i], base) for i, base in items.items() if i in stored)
-        self.fresh_start = False
+    def mark_synchronized(self) -> None:
+        """The server's answer is stored: changes go up as they are made from now on."""
         self.synced = True
         self.state = SyncClientState.SYNCHRONIZED
-        self.last_sync = now
-        if push:
-            assert self.link is not None
-            sent: dict[str, dict[str, int]] = {}
-            for rec in push:
-                if "base" in rec:
-                    sent.setdefault(rec["user"], {})[rec["item"]] = int(rec["version"])
-            self.link.push(push, on_ack=lambda: [self._taken(u, items) for u, items in sent.items()])
+        self.last_sync = self.runtime.clock.now()
         self._warned = False
-        sync_log(me, "Info", f"synchronized with {self.server}: {len(everyone)} users from the server, "
-                 f"{registered} registered from here", self.server)
 
-    def _stored(self, user: str) -> dict[str, UserItem]:
-        """The user's items here; a kept copy that cannot be read counts as none (the server's replaces it)."""
-        try:
-            return self.machine.store.user_items(user)
-        except StoreError as exc:
-            self._damaged(user, f"the server's copy replaces it ({exc})")
-            return {}
-
-    def _damaged(self, user: str, what: str) -> None:
-        sync_log(self.machine, "Error", f"the stored data of {user} was damaged: {what}", self.server)
-
-    def _register_records(self, user: str, last_login: datetime | None) -> list[dict[str, Any]]:
-        withheld = {i.value for i in self.withheld}
-        out = [record(user, LOGIN, last_login.isoformat() if last_login else "")]
-        for item, it in self._stored(user).items():
-            if item in withheld or item not in _ITEMS:
-                continue
-            out.append(record(user, item, it.value, it.version, it.sharing.value, register=True))
-        return out
-
-    def _change_record(self, user: str, item: str, it: UserItem, base: int) -> dict[str, Any]:
-        return record(user, item, it.value, it.version, it.sharing.value, base=base)
+    @property
+    def connected(self) -> bool:
+        """True while a session is open and the server's answer is stored."""
+        return self.link is not None and self.synced and not self.link.closed.is_set()
 
     def _handle(self, link: SyncLink, message: Message) -> None:
         if isinstance(message, SyncPush):
-            self.apply_pushed(message.records)
+            try:
+                records = self.copies.parse(message.records)
+            except RemoteProtocolError as exc:
+                link.ack(0, str(exc))
+                sync_log(self.machine, "Warning", f"refused a push from the server: {exc}", self.server)
+                return
+            self.copies.apply_pushed(records)
             link.ack(len(message.records))
             self.last_sync = self.runtime.clock.now()
-
-    def apply_pushed(self, records: Iterable[Mapping[str, Any]]) -> None:
-        """Stores the server's copies pushed here (the server's copy wins over a change not yet taken)."""
-        store, now = self.machine.store, self.runtime.clock.now()
-        withheld = {i.value for i in self.withheld}
-        by_user: dict[str, list[Mapping[str, Any]]] = {}
-        for rec in records:
-            user, item = rec["user"], rec["item"]
-            if user == "":
-                if item in _COMMON:
-                    self._store_common(item, rec)
-            elif item == DELETED:
-                store.delete_user(user)
-                self._drop_pending(user, None)
-                if rec["value"].get("reason") == "limit":
-                    sync_log(self.machine, "Error", f"the server's user limit ({rec['value'].get('limit')}) was "
-                             f"exceeded: the settings of {user} were deleted (SYNC-03)", self.server)
-            elif item in _ITEMS and item not in withheld:
-                by_user.setdefault(user, []).append(rec)
-        pending = self._pending()
-        changed_users: dict[str, dict[str, UserItem]] = {}
-        for user, recs in by_user.items():
-            items = self._stored(user)
-            mine = pending.get(user, {})
-            changed = False
-            for rec in recs:
-                item, version = rec["item"], int(rec["version"])
-                local = items.get(item)
-                if local is not None:
-                    base = mine.get(item)
-                    if base is not None and version <= base:
-                        continue  # our change, based on this version or a later one, is on its way up
-                    if base is None and version < local.version:
-                        continue  # an older copy than the one already here (a stale answer)
-                items[item] = _user_item(rec, now)
-                mine.pop(item, None)
-                changed = True
-            if changed:
-                changed_users[user] = items
-        store.replace_users(changed_users, now)
-        self._announce(changed_users)
-        self._save_pending(pending)
-
-    def _announce(self, users: Collection[str]) -> None:
-        """Tells the panel that personalized data arrived from the server (one event per batch)."""
-        if users:
-            self.runtime.bus.publish(DataChanged(
-                at=self.runtime.clock.now(), machine=self.machine.name, what="personal_data",
-                detail=f"from the sync server: {', '.join(sorted(users)[:3])}{' …' if len(users) > 3 else ''}",
-            ))
 
     def sharing_of(self, item: str) -> Sharing | None:
         """The item's sharing range as the server last said (None when unknown or not synchronizing)."""
@@ -547,89 +406,36 @@ class SyncClient:
         value = (self.machine.store.get_config(RANGES_KEY) or {}).get(item)
         return Sharing(value) if value else None
 
-    def _store_common(self, item: str, rec: Mapping[str, Any]) -> None:
-        common = dict(self.machine.store.get_config(COMMON_KEY) or {})
-        common[item] = {"value": rec["value"], "version": int(rec["version"])}
-        self.machine.store.set_config(COMMON_KEY, common)
-
-    # --- changes made here -------------------------------------------------------------------------------
+    # --- what the panel does ----------------------------------------------------------------------------
 
     def changed(self, user: str, items: Mapping[str, int], before: Mapping[str, int]) -> None:
         """Items of ``user`` changed here (new versions, versions before); pushed now or when back online."""
-        if not self.running:
-            return
-        withheld = {i.value for i in self.withheld}
-        wanted = {i: v for i, v in items.items() if i not in withheld}
-        if not wanted:
-            return
-        pending = self._pending()
-        mine = pending.setdefault(user, {})
-        for item in wanted:
-            mine.setdefault(item, before.get(item, 0))
-        self._save_pending(pending)
-        if self.link is not None and self.synced and not self.link.closed.is_set():
-            stored = self.machine.store.user_items(user)
-            recs = [self._change_record(user, i, stored[i], mine[i]) for i in wanted if i in stored]
-            sent = {i: stored[i].version for i in wanted if i in stored}
-            self.link.push(recs, on_ack=lambda: self._taken(user, sent))
+        if self.running:
+            self.copies.changed(user, items, before)
 
-    def _taken(self, user: str, sent: Mapping[str, int]) -> None:
-        stored = self.machine.store.user_items(user)
-        pending = self._pending()
-        mine = pending.get(user, {})
-        for item, version in sent.items():
-            if item in mine and item in stored and stored[item].version == version:
-                del mine[item]
-        if not mine:
-            pending.pop(user, None)
-        self._save_pending(pending)
-        self.last_sync = self.runtime.clock.now()
-
-    def changed_common(self, item: str, value: Any, base: int, version: int) -> None:
+    def changed_common(self, item: str, value: Any, base: int) -> None:
         """A shared non-personal setting changed here (SYNC-09)."""
-        if self.link is not None and self.synced and not self.link.closed.is_set():
-            self.link.push([record("", item, value, version, base=base)])
+        if self.running:
+            self.copies.changed_common(item, value, base)
 
     def logged_in(self, user: str) -> None:
-        """A user logged in here: the server learns the time (SYNC-03) and sends the freshest copy."""
-        if self.link is None or not self.synced or self.link.closed.is_set():
+        """A user logged in here: the server stamps the login (SYNC-03) and sends its copy of the user."""
+        if not self.connected:
             return
-        now = self.runtime.clock.now()
-        self.link.push([record(user, LOGIN, now.isoformat())])
-        self.link.pull((user,), lambda recs: self._on_user(user, recs))
+        assert self.link is not None
+        self.link.push([wire(LoginRecord(user))])
+        self.pull_user(user)
 
-    def _on_user(self, user: str, answer: PullAnswer) -> None:
-        data = [r for r in answer.records if r["item"] != LOGIN]
-        if data:
-            self.apply_pushed(data)
-        elif self._stored(user) and self.link is not None:
-            # The server has no data for this user (deleted there, SYNC-07): this machine's copy registers.
-            self.link.push(self._register_records(user, self.runtime.clock.now()))
-
-    # --- pending changes -----------------------------------------------------------------------------
-
-    def _pending(self) -> dict[str, dict[str, int]]:
-        return {u: dict(v) for u, v in (self.machine.store.get_config(PENDING_KEY) or {}).items()}
-
-    def _save_pending(self, pending: Mapping[str, Mapping[str, int]]) -> None:
-        kept = {u: dict(v) for u, v in pending.items() if v}
-        if kept != (self.machine.store.get_config(PENDING_KEY) or {}):  # a read costs less than a commit
-            self.machine.store.set_config(PENDING_KEY, kept)
-
-    def _drop_pending(self, user: str, item: str | None) -> None:
-        pending = self._pending()
-        if user not in pending:
-            return
-        if item is None:
-            del pending[user]
-        else:
-            pending[user].pop(item, None)
-        self._save_pending(pending)
+    def pull_user(self, user: str) -> None:
+        """Asks the server for its copy of ``user``; it replaces this machine's (see ``take_user``)."""
+        if self.connected:
+            assert self.link is not None
+            self.link.pull((user,), lambda answer: self.copies.take_user(user, answer))
 
     @property
     def pending_changes(self) -> int:
         """Changes made here that the server has not taken yet."""
-        return sum(len(v) for v in self._pending().values())
+        return self.copies.pending_changes
 
     # --- faults ----------------------------------------------------------------------------------------
 
@@ -637,13 +443,14 @@ class SyncClient:
         """SYNC-11: device-specific data cannot be recovered: it returns to defaults here and on the server."""
         store, now = self.machine.store, self.runtime.clock.now()
         reset = 0
+        changed = {}
         for info in store.list_users():
-            items = self._stored(info.user)
+            items = self.copies.stored(info.user)
             kept = {k: v for k, v in items.items() if v.sharing is not Sharing.DEVICE_SPECIFIC}
             if len(kept) != len(items):
                 reset += len(items) - len(kept)
-                store.replace_user(info.user, kept, now)
-        store.set_config(MALFUNCTION_KEY, True)
+                changed[info.user] = kept
+        store.write_users(now, changed, configs={MALFUNCTION_KEY: True})
         if self.link is not None:
             self.link.abort("the machine malfunctioned")
         return reset
@@ -668,18 +475,3 @@ class SyncClient:
                 self.connect_soon()
             elif self.link is not None:
                 self.link.abort(f"error {event.new}")
-
-
-def _records_of(user: str, document: bytes, now: datetime) -> dict[str, dict[str, Any]]:
-    """A kept document of the server's answer as records, for merging with this machine's changes."""
-    try:
-        items = decode_user_doc(document, now)
-    except ValueError as exc:
-        raise RemoteProtocolError(f"the server's copy of {user!r} cannot be decoded: {exc}") from exc
-    return {name: record(user, name, it.value, it.version, it.sharing.value) for name, it in items.items()}
-
-
-def _user_item(rec: Mapping[str, Any], now: datetime) -> UserItem:
-    sharing = Sharing.DEVICE_SPECIFIC if rec.get("range") == "device_specific" else Sharing.SHARED
-    return UserItem(rec["value"], int(rec["version"]), sharing, now)
-

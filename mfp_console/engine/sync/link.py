@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mfp_console.domain.sync_records import MAX_USERS_PER_PUSH
 from mfp_console.engine.net.channel import Channel
 from mfp_console.errors import MfpError, RemoteProtocolError
 from mfp_console.limits import ATTACHMENT_BYTES
@@ -44,7 +45,7 @@ from mfp_console.protocol.messages import (
 if TYPE_CHECKING:
     from mfp_console.engine.work import WorkTracker
 
-__all__ = ["END", "SNAPSHOT", "PullAnswer", "SyncLink", "encode_batches", "encode_snapshot", "record"]
+__all__ = ["END", "SNAPSHOT", "PullAnswer", "PushAnswer", "SyncLink", "encode_batches", "encode_snapshot", "record"]
 
 _log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def encode_batches(kind: type[SyncPush] | type[SyncData], records: Sequence[dict
         frames.append(frame)
         index += len(chunk)
         if len(frame) < limit // 2:
-            step *= 2
+            step = min(step * 2, MAX_USERS_PER_PUSH)  # a batch never names more users than a peer takes
     return frames
 
 
@@ -107,6 +108,21 @@ def encode_snapshot(users: Sequence[tuple[str, bytes]]) -> list[tuple[type[Messa
     for start in range(0, len(body), ATTACHMENT_BYTES):
         frames.append((Attachment, encode_raw_frame(view[start : start + ATTACHMENT_BYTES])))
     return frames
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """The peer's acknowledgement of one push (all its batches).
+
+    Attributes:
+        count: Records the peer stored.
+        refused: Why the peer stored none of a batch (empty when it took them all).
+        outcomes: Per change, whether it was taken and under which version (wire records).
+    """
+
+    count: int = 0
+    refused: str = ""
+    outcomes: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,8 +185,9 @@ class SyncLink:
         self._handler = handler
         self._queue: deque[tuple[Message | tuple[type[Message], bytes], str]] = deque()
         self._wake = asyncio.Event()
-        # ("push", callback) per push sent and ("pull", None) per pull sent, in order
-        self._awaiting: deque[tuple[str, Callable[[], None] | None]] = deque()
+        # ("push", group) per push batch sent and ("pull", None) per pull sent, in order; a group gathers
+        # the acknowledgements of one push's batches and calls its callback after the last
+        self._awaiting: deque[tuple[str, _PushGroup | None]] = deque()
         self._pulls: deque[Callable[[PullAnswer], Awaitable[None] | None]] = deque()
         self._pull_records: list[dict[str, Any]] = []
         self._pull_users: tuple[tuple[str, int], ...] = ()
@@ -202,16 +219,16 @@ class SyncLink:
 
     # --- sending (synchronous queueing) ---------------------------------------------------------------
 
-    def push(self, records: Iterable[dict[str, Any]], on_ack: Callable[[], None] | None = None) -> int:
+    def push(self, records: Iterable[dict[str, Any]], on_ack: Callable[[PushAnswer], None] | None = None) -> int:
         """Queues the records as pushes (in batches); each counts as in flight until acknowledged.
 
-        ``on_ack`` runs once the peer acknowledged the last batch.
+        ``on_ack`` runs once the peer acknowledged the last batch, with what every batch's answer said.
         """
         records = list(records)
         frames = encode_batches(SyncPush, records)
-        for index, frame in enumerate(frames):
-            callback = on_ack if index == len(frames) - 1 else None
-            self._enqueue((SyncPush, frame), "push", callback)
+        group = _PushGroup(len(frames), on_ack) if on_ack is not None else None
+        for frame in frames:
+            self._enqueue((SyncPush, frame), "push", group)
         return len(records)
 
     def pull(self, users: Sequence[str], on_data: Callable[[PullAnswer], Awaitable[None] | None]) -> None:
@@ -232,16 +249,16 @@ class SyncLink:
             self._enqueue(frame if isinstance(frame, tuple) else (SyncData, frame), "")
         self._enqueue(SyncData(records=(record("", END, count),)), "")
 
-    def ack(self, count: int) -> None:
-        """Queues the acknowledgement of a push."""
-        self._enqueue(SyncAck(count=count), "")
+    def ack(self, count: int, refused: str = "", outcomes: Sequence[dict[str, Any]] = ()) -> None:
+        """Queues the answer to a push: stored records and outcomes, or why none was stored."""
+        self._enqueue(SyncAck(count=count, refused=refused, records=tuple(outcomes)), "")
 
     def leave(self, reason: str) -> None:
         """Queues the end of the session; the link closes once it is sent."""
         self._enqueue(SyncLeave(reason=reason), "leave")
 
     def _enqueue(self, message: Message | tuple[type[Message], bytes], expects: str,
-                 on_ack: Callable[[], None] | None = None) -> None:
+                 on_ack: _PushGroup | None = None) -> None:
         if self.closed.is_set():
             return
         if expects in ("push", "pull"):
@@ -287,7 +304,7 @@ class SyncLink:
                 message = await self.channel.receive()
                 self.work.note_progress()
                 if isinstance(message, SyncAck):
-                    self._settle("push")
+                    self._settle("push", message)
                 elif isinstance(message, SyncData):
                     await self._collect(message.records)
                 elif isinstance(message, Attachment):
@@ -344,13 +361,13 @@ class SyncLink:
             else:
                 self._pull_records.append(rec)
 
-    def _settle(self, kind: str) -> None:
+    def _settle(self, kind: str, ack: SyncAck | None = None) -> None:
         for entry in self._awaiting:
             if entry[0] == kind:
                 self._awaiting.remove(entry)
                 try:
-                    if entry[1] is not None:
-                        entry[1]()
+                    if entry[1] is not None and ack is not None:
+                        entry[1].answered(ack)
                 finally:
                     self._release()
                 return
@@ -389,3 +406,23 @@ class SyncLink:
 
     def __repr__(self) -> str:
         return f"<SyncLink {self.local}<->{self.peer} awaiting={self._held} closed={self.closed.is_set()}>"
+
+
+class _PushGroup:
+    """Gathers the acknowledgements of one push's batches; calls back after the last one."""
+
+    def __init__(self, batches: int, callback: Callable[[PushAnswer], None]) -> None:
+        self.left = batches
+        self.callback = callback
+        self.count = 0
+        self.refused: list[str] = []
+        self.outcomes: list[dict[str, Any]] = []
+
+    def answered(self, ack: SyncAck) -> None:
+        self.left -= 1
+        self.count += ack.count
+        if ack.refused:
+            self.refused.append(ack.refused)
+        self.outcomes.extend(ack.records)
+        if self.left == 0:
+            self.callback(PushAnswer(self.count, "; ".join(self.refused), tuple(self.outcomes)))

@@ -10,6 +10,7 @@ Values handed out are domain values (:mod:`mfp_console.domain.sync_settings`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from mfp_console.domain.machine import Function
 from mfp_console.domain.sync_procedure import ChangeStep
@@ -23,15 +24,18 @@ from mfp_console.engine.events import DataChanged
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.panel import PanelPart
 from mfp_console.engine.runtime import Runtime
+from mfp_console.engine.sync.client import RUN_KEY as CLIENT_RUN_KEY
 from mfp_console.engine.sync.client import SETTINGS_KEY, SyncClient
 from mfp_console.engine.sync.log import read_sync_log, sync_log
+from mfp_console.engine.sync.proof import GROUPS_KEY
+from mfp_console.engine.sync.server import RUN_KEY as SERVER_RUN_KEY
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.engine.sync.server_change import ServerChangeTracker
 from mfp_console.errors import MachineBusy, RuleRefusal
+from mfp_console.fleet_file import MachineSpec
 
 __all__ = ["EXPORT_WINDOW", "SyncPart", "sync_client_of", "sync_server_of"]
 
-GROUPS_KEY = "sync_group_management"
 EXPORT_WINDOW_KEY = "sync_export_window_until"
 EXPORT_WINDOW = timedelta(minutes=15)
 
@@ -83,6 +87,22 @@ class SyncPart:
             machine.functions.add(SyncServer(self._runtime, machine))
         if Function.SYNC_CLIENT in functions or Function.SYNC_SERVER in functions:
             machine.functions.add(SyncClient(self._runtime, machine))
+
+    @staticmethod
+    def seed_configs(spec: MachineSpec) -> dict[str, Any]:
+        """What a new machine's store starts with: the sync functions the fleet file starts (``sync:``).
+
+        A machine with the server function whose client runs connects to itself (``localhost:8443``,
+        SYNC-01); another client searches for the server (blank address).
+        """
+        configs: dict[str, Any] = {}
+        if spec.sync.server:
+            configs[SERVER_RUN_KEY] = {"running": True}
+        if spec.sync.client:
+            configs[CLIENT_RUN_KEY] = {"running": True}
+            if Function.SYNC_SERVER in spec.identity.functions:
+                configs[SETTINGS_KEY] = SyncClientSettings("localhost:8443").to_json()
+        return configs
 
     def _publish(self, name: str, detail: str) -> None:
         self._runtime.bus.publish(DataChanged(at=self._runtime.clock.now(), machine=name, what="sync", detail=detail))

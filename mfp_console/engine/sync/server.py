@@ -1,61 +1,63 @@
 """The sync server function: admits clients, keeps the server copies, and passes every change on.
 
 The server answers conversations of purpose ``sync``. A client's :class:`SyncJoin` is checked against
-the server's rules — the server function is started (SYNC-01), the user-authentication and group settings
-match (SYNC-04), at most ten machines including the server (SYNC-02) — and refused with ``Error`` in both
-logs, or admitted and registered on the device list (SYNC-15). The session then stays open until the
-client stops synchronizing or a side goes away:
+the server's rules — the server function is started (SYNC-01), the client proves it holds the same
+user-authentication and group settings (SYNC-04, :mod:`~mfp_console.engine.sync.proof`), at most ten
+machines including the server (SYNC-02) — and refused with ``Error`` in both logs, or admitted and
+registered on the device list (SYNC-15). The session then stays open until the client stops
+synchronizing or a side goes away:
 
-* a pull of everything answers with the server copies this device should hold: shared items, this
-  device's device-specific copies (SYNC-10), the shared non-personal settings (SYNC-09), less what old
-  firmware does not synchronize (SYNC-17);
-* a client's registration of users the server lacks is taken from the first client that offers them
-  (SYNC-06, SYNC-07); later offers get the server's copy back (SYNC-05);
-* a change based on the server's current version is stored and pushed at once over every other open
-  session; a change based on an older version loses, and its sender gets the server's copy back;
-* past 1,000 users the least recently logged-in user's data is deleted everywhere (SYNC-03).
+* a pull of everything answers with the server copies this device should hold
+  (:mod:`~mfp_console.engine.sync.server_answers`);
+* every push is checked whole (:func:`~mfp_console.domain.sync_records.parse_client_records`), decided
+  by :func:`~mfp_console.domain.sync_merge.plan_push` — registrations (SYNC-05/06/07), changes on the
+  server's current version, logins stamped with the server's clock, eviction past the user limit
+  (SYNC-03) — written in one transaction, and always answered: with the outcome of each change, or with
+  why none of it was stored. Shared changes then go out over every other open session.
 
-The server also refuses to go to Sleep while clients operate (SYNC-13) and can take a replica of another
-server's data while its own server function is stopped (SYNC-18).
+The server also refuses to go to Sleep while clients operate or its own client goes through a proxy
+(SYNC-13), and takes a replica of another server's data while its own server function is stopped
+(SYNC-18, :mod:`~mfp_console.engine.sync.replica`).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mfp_console.domain.machine import PowerState
-from mfp_console.domain.sync_items import CommonItem, SharingRange
-from mfp_console.domain.sync_rules import (
-    accept_change,
-    admission_problem,
-    users_to_evict,
+from mfp_console.domain.sync_items import SharingRange
+from mfp_console.domain.sync_merge import plan_push
+from mfp_console.domain.sync_records import (
+    DeletedNotice,
+    ServerRecord,
+    parse_client_records,
+    wire_all,
 )
+from mfp_console.domain.sync_rules import admission_problem
 from mfp_console.domain.sync_settings import MAX_SYNC_MACHINES, MAX_SYNC_USERS
-from mfp_console.engine.events import MachineStateChanged
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.sync.backup import BackupTimer
-from mfp_console.engine.sync.link import (
-    SyncLink,
-    encode_batches,
-    encode_snapshot,
-    record,
-)
+from mfp_console.engine.sync.link import SyncLink
 from mfp_console.engine.sync.log import sync_log
+from mfp_console.engine.sync.proof import auth_settings_of, check_join_proof, uses_proxy
+from mfp_console.engine.sync.replica import receive_replica
+from mfp_console.engine.sync.server_answers import AnswerCache, records_for
 from mfp_console.engine.sync.server_data import (
     ServerData,
     device_key,
     server_data_path,
     split_key,
 )
-from mfp_console.errors import MachineUnavailable
+from mfp_console.errors import (
+    MachineUnavailable,
+    RemoteProtocolError,
+    RuleRefusal,
+    StoreError,
+)
 from mfp_console.protocol.messages import (
     Hello,
     Message,
-    SyncAck,
-    SyncData,
     SyncJoin,
     SyncJoinReply,
     SyncLeave,
@@ -63,8 +65,7 @@ from mfp_console.protocol.messages import (
     SyncPush,
     Welcome,
 )
-from mfp_console.store.user_data import UserItem, encode_user_doc
-from mfp_console.strict_json import loads_strict
+from mfp_console.store.user_data import Sharing, UserItem
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
@@ -72,23 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SyncServer", "auth_settings_of"]
 
-_log = logging.getLogger(__name__)
-
 RUN_KEY = "sync_server"
-DEVICE = "@device"
-LOGIN = "@login"
-DELETED = "@deleted"
-SHARING = "@sharing"
-COMMON_ITEMS = frozenset(c.value for c in CommonItem)
-
-
-def auth_settings_of(machine: Machine) -> Any:
-    """The machine's SYNC-04 settings (user authentication, Department ID management, groups)."""
-    from mfp_console.domain.sync_settings import AuthSettings
-
-    groups = bool((machine.store.get_config("sync_group_management") or {}).get("groups_by_department", False))
-    ids = tuple(d.dept_id for d in machine.device_info.department_ids.departments) if groups else ()
-    return AuthSettings(machine.spec.user_authentication, machine.spec.department_id_management, groups, ids)
 
 
 class SyncServer:
@@ -100,15 +85,14 @@ class SyncServer:
         self.links: dict[str, SyncLink] = {}
         self.ready: set[str] = set()
         self.last_sync: dict[str, datetime] = {}
-        self.sleep_deferred = False
         self.user_limit = MAX_SYNC_USERS
         self.machine_limit = MAX_SYNC_MACHINES
         self._data: ServerData | None = None
-        self._answers: dict[tuple[Any, ...], tuple[list[tuple[type[Message], bytes]], int]] = {}
+        self._answers = AnswerCache(self)
         self._closed = False
         self.backup_timer = BackupTimer(runtime, self)
-        self._subscription = runtime.bus.subscribe(MachineStateChanged, self._on_state)
         machine.responders["sync"] = self.serve
+        machine.sleep_guards.append(self._sleep_guard)
 
     # --- life cycle -----------------------------------------------------------------------------------
 
@@ -135,10 +119,11 @@ class SyncServer:
         """The machine goes off: every session ends (clients keep their data and retry)."""
         for link in list(self.links.values()):
             link.abort("the server machine was switched off")
-        self.sleep_deferred = False
 
     def switch_on(self) -> None:
-        """``<Start>``: the server accepts clients from now on."""
+        """``<Start>``: the server accepts clients from now on (nothing when already started)."""
+        if self.running:
+            return
         self.machine.store.set_config(RUN_KEY, {"running": True})
         self.data  # noqa: B018 - opens the file now, so a broken file shows at once
         sync_log(self.machine, "Info", "server function started")
@@ -153,7 +138,6 @@ class SyncServer:
     def close(self) -> None:
         """The machine stops: cut every session and close the data file."""
         self._closed = True
-        self._subscription.close()
         self.backup_timer.stop()
         for link in list(self.links.values()):
             link.abort("the server machine stopped")
@@ -188,29 +172,23 @@ class SyncServer:
     # --- SYNC-13 ------------------------------------------------------------------------------------------
 
     def sleep_refusal(self) -> str:
-        """Why the server may not sleep now (empty when it may)."""
+        """Why the server may not enter Sleep now (empty when it may)."""
         if not self.running:
             return ""
         operating = self.operating_clients()
         if operating:
-            return f"sync clients are operating ({', '.join(operating)}): the server stays awake"
+            return f"synchronization clients are operating ({', '.join(operating)})"
+        own = self.links.get(self.machine.name)
+        if own is not None and not own.closed.is_set() and uses_proxy(self.machine):
+            return "its own client function (localhost) is connected through a proxy (Use Proxy is On)"
         return ""
 
-    def _on_state(self, event: MachineStateChanged) -> None:
-        if event.machine != self.machine.name or event.what != "power":
-            return
-        if event.new == "Sleep":
-            reason = self.sleep_refusal()
-            if reason:
-                self.sleep_deferred = True
-                self.machine.set_power(PowerState.ON)
-                sync_log(self.machine, "Info", f"Sleep deferred (SYNC-13): {reason}")
-
-    def _maybe_sleep(self) -> None:
-        if self.sleep_deferred and not self.sleep_refusal() and self.machine.state.power is PowerState.ON:
-            self.sleep_deferred = False
-            sync_log(self.machine, "Info", "no sync client operates any more: entering Sleep (SYNC-13)")
-            self.machine.set_power(PowerState.SLEEP)
+    def _sleep_guard(self) -> RuleRefusal | None:
+        reason = self.sleep_refusal()
+        if not reason:
+            return None
+        sync_log(self.machine, "Info", f"Sleep refused: {reason}")
+        return RuleRefusal(f"{self.machine.name} cannot enter Sleep mode now: {reason}", "SYNC-13")
 
     # --- the conversation ---------------------------------------------------------------------------------
 
@@ -221,10 +199,10 @@ class SyncServer:
             await self._answer_search(channel)
             return
         if join.role == "replica":
-            await self._receive_replica(channel, hello.machine)
+            await receive_replica(self, channel, hello.machine, join, welcome)
             return
         client = hello.machine
-        code, reason = self._join_problem(client, join)
+        code, reason = self._join_problem(client, join, welcome)
         now = self.runtime.clock.now()
         if code:
             await channel.send(SyncJoinReply(ok=False, code=code, reason=reason, server_time=now.isoformat()))
@@ -255,18 +233,18 @@ class SyncServer:
             self.unregister(client, "its synchronization was stopped")
         else:
             sync_log(self.machine, "Info", f"{client} disconnected: {reason}", client)
-        self._maybe_sleep()
 
-    def _join_problem(self, client: str, join: SyncJoin) -> tuple[str, str]:
+    def _join_problem(self, client: str, join: SyncJoin, welcome: Welcome) -> tuple[str, str]:
         me = self.machine
         if not self.running:
             return "E-NOSERVER", f"the server function of {me.name} is stopped"
         if me.state.error_code:
             return "E-NOSERVER", f"{me.name} shows error {me.state.error_code}"
-        mine = auth_settings_of(me)
-        if join.auth_settings_digest != mine.digest():
+        if join.role not in ("client", "server/client") or (join.role == "server/client") != (client == me.name):
+            return "E-REFUSED", f"{client} cannot join as {join.role!r}"
+        if not check_join_proof(me, welcome.challenge, client, join.role, join.proof):
             return "E-SETTINGS", (f"user authentication and group management settings differ from the server's "
-                                  f"({mine.describe()}) (SYNC-04)")
+                                  f"({auth_settings_of(me).describe()}) (SYNC-04)")
         problem = admission_problem(me.name, set(self.registered()), client, self.machine_limit)
         if problem:
             return "E-LIMIT", problem + " (SYNC-02)"
@@ -304,155 +282,51 @@ class SyncServer:
     def _handle(self, link: SyncLink, message: Message) -> None:
         self.last_sync[link.peer] = self.runtime.clock.now()
         if isinstance(message, SyncPush):
-            count = self._on_push(link, message.records)
-            link.ack(count)
+            self._on_push(link, message.records)
         elif isinstance(message, SyncPull):
             self._on_pull(link, message.users)
 
     def _on_pull(self, link: SyncLink, users: tuple[str, ...]) -> None:
         if users:
-            link.answer(self.records_for(link.peer, users))
+            link.answer(records_for(self, link.peer, users))
             return
         link.answer_frames(*self.full_answer(link.peer))
         self.ready.add(link.peer)
 
     def full_answer(self, device: str) -> tuple[list[tuple[type[Message], bytes]], int]:
-        """The frames answering ``device``'s pull of everything, and how many records they hold.
+        """The frames answering ``device``'s pull of everything, and how many records they hold."""
+        return self._answers.full_answer(device)
 
-        Users travel as kept documents (see :mod:`mfp_console.engine.sync.link`); the sharing ranges and
-        shared settings as records. Devices that hold the same copies get the same frames, encoded once
-        per revision of the data.
-        """
-        data = self.data
-        ranges = {item.value: r for item, r in data.sharing().items()}
-        specific = any(r is SharingRange.DEVICE_SPECIFIC for r in ranges.values())
-        withheld = tuple(sorted(data.devices().get(device, {}).get("withheld", [])))
-        key = (data.revision, device if specific else "", withheld)
-        cached = self._answers.get(key)
-        if cached is None:
-            if specific or withheld:
-                docs = [(user, self._document(user, device, ranges, set(withheld))) for user in data.users]
-            else:
-                docs = [(user, data.document(user)) for user in data.users]
-            settings = self._settings_records(ranges)
-            frames = encode_snapshot(docs) if docs else []
-            frames.extend((SyncData, frame) for frame in encode_batches(SyncData, settings))
-            cached = (frames, len(settings) + (1 if docs else 0))
-            self._answers = {k: v for k, v in self._answers.items() if k[0] == data.revision}
-            self._answers[key] = cached
-        return cached
-
-    def _document(self, user: str, device: str, ranges: dict[str, SharingRange], withheld: set[str]) -> bytes:
-        """``user``'s document as ``device`` holds it (see :meth:`_copies_for`)."""
-        return encode_user_doc({item: (it.value, it.version, sharing.value)
-                                for item, it, sharing in self._copies_for(user, device, ranges, withheld)})
-
-    def _copies_for(self, user: str, device: str, ranges: dict[str, SharingRange],
-                    withheld: set[str]) -> Iterator[tuple[str, UserItem, SharingRange]]:
-        """The copies of ``user``'s items ``device`` holds: shared items and its own device-specific copies,
-        less what its firmware does not synchronize (SYNC-10, SYNC-17)."""
-        for key, it in self.data.users.get(user, {}).items():
-            item, owner = split_key(key)
-            if item in withheld:
-                continue
-            sharing = ranges.get(item, SharingRange.SHARED)
-            shared = sharing is SharingRange.SHARED
-            if (shared and owner) or (not shared and owner != device):
-                continue
-            yield item, it, sharing
-
-    def _settings_records(self, ranges: dict[str, SharingRange]) -> list[dict[str, Any]]:
-        out = [record("", SHARING, {item: r.value for item, r in ranges.items()})]
-        for item, entry in self.data.common().items():
-            out.append(record("", item, entry["value"], int(entry["version"])))
-        return out
-
-    def records_for(self, device: str, users: tuple[str, ...]) -> list[dict[str, Any]]:
-        """The server copies of ``users`` that ``device`` holds, as records: shared items and its own copies."""
-        data = self.data
-        ranges = {item.value: r for item, r in data.sharing().items()}
-        withheld = set(data.devices().get(device, {}).get("withheld", []))
-        out: list[dict[str, Any]] = []
-        for user in users:
-            if user not in data.users:
-                continue
-            seen = data.last_seen.get(user)
-            out.append(record(user, LOGIN, seen.isoformat() if seen else ""))
-            out.extend(record(user, item, it.value, it.version, sharing.value)
-                       for item, it, sharing in self._copies_for(user, device, ranges, withheld))
-        return out
-
-    def _on_push(self, link: SyncLink, records: tuple[dict[str, Any], ...]) -> int:
-        client, now, data = link.peer, self.runtime.clock.now(), self.data
-        ranges = {item.value: r for item, r in data.sharing().items()}
-        back: list[dict[str, Any]] = []
-        spread: list[dict[str, Any]] = []
-        registering: set[str] = getattr(link, "registering", set())
-        link.registering = registering  # type: ignore[attr-defined]
-        lost_back: set[str] = set()
-        for rec in records:
-            user, item = rec["user"], rec["item"]
-            if user == "":
-                if item == DEVICE:
-                    self._on_device_profile(client, rec["value"], now)
-                elif item in COMMON_ITEMS:
-                    current = data.common().get(item)
-                    version = int(current["version"]) if current else None
-                    if accept_change(version, int(rec.get("base", 0))):
-                        new_version = max(int(rec["version"]), (version or 0) + 1)
-                        data.set_common(item, rec["value"], new_version, now)
-                        spread.append(record("", item, rec["value"], new_version))
-                    elif current is not None:
-                        back.append(record("", item, current["value"], int(current["version"])))
-                continue
-            if item == LOGIN:
-                when = datetime.fromisoformat(rec["value"]) if rec["value"] else now
-                if user not in data.users:
-                    registering.add(user)
-                data.touch_login(user, when)
-                continue
-            sharing = ranges.get(item, SharingRange.SHARED)
-            key = item if sharing is SharingRange.SHARED else device_key(item, client)
-            current = data.item(user, key)
-            if rec.get("register"):
-                if user in data.users and user not in registering and data.users[user]:
-                    if user not in lost_back:  # SYNC-05: the server's copy wins over a later client's
-                        lost_back.add(user)
-                        back.extend(self.records_for(client, (user,)))
-                    continue
-                registering.add(user)
-                accepted = current is None or int(rec["version"]) >= current.version
-            else:
-                accepted = accept_change(current.version if current else None, int(rec.get("base", 0)))
-            if accepted:
-                version = max(int(rec["version"]), (current.version + 1) if current else 1)
-                data.put(user, key, rec["value"], version, now)
-                if sharing is SharingRange.SHARED:
-                    spread.append(record(user, item, rec["value"], version, sharing.value))
-            elif current is not None:
-                back.append(record(user, item, current.value, current.version, sharing.value))
-        if back:
-            link.push(back)
-        self._spread(spread, exclude=client)
-        self._enforce_user_limit(keep=registering)
-        return len(records)
-
-    def _on_device_profile(self, client: str, profile: dict[str, Any], now: datetime) -> None:
-        devices = self.data.devices()
-        entry = devices.get(client)
-        if entry is None:
+    def _on_push(self, link: SyncLink, raw: tuple[dict[str, Any], ...]) -> None:
+        """Checks, decides, writes and answers one push: all of it or nothing, and always an answer."""
+        client, now = link.peer, self.runtime.clock.now()
+        try:
+            records = parse_client_records(raw)
+        except RemoteProtocolError as exc:
+            link.ack(0, str(exc))
+            sync_log(self.machine, "Warning", f"refused a push from {client}: {exc}", client)
             return
-        if profile.get("reset_device_specific"):
+        plan = plan_push(self.data.view(self.user_limit), client, records, now)
+        try:
+            self.data.apply(plan, client, now)
+        except StoreError as exc:
+            link.ack(0, f"the server could not store it: {exc}")
+            sync_log(self.machine, "Error", f"could not store a push from {client}: {exc}", client)
+            return
+        if plan.device is not None and plan.device.reset_device_specific:
             self._drop_device_copies(client, now)
             sync_log(self.machine, "Warning",
-                     f"{client} malfunctioned during synchronization: its device-specific data was reset (SYNC-11)", client)
-        for key in ("destinations", "withheld", "power"):
-            if key in profile:
-                entry[key] = profile[key]
-        devices[client] = entry
-        self.data.set_devices(devices)
-        if profile.get("power") == "Sleep":
-            self._maybe_sleep()
+                     f"{client} malfunctioned during synchronization: its device-specific data was reset (SYNC-11)",
+                     client)
+        if plan.back:
+            link.push(wire_all(plan.back))
+        link.ack(len(raw), "", [outcome.to_wire() for outcome in plan.outcomes])
+        self._spread(plan.spread, exclude=client)
+        self._spread(plan.notices)
+        for user in plan.evicted:
+            sync_log(self.machine, "Info",
+                     f"more than {self.user_limit} users: deleted the settings of {user}, the least recently "
+                     f"logged-in user (<Delete Oldest User Settings>, SYNC-03)")
 
     def malfunction(self) -> None:
         """SYNC-11 on the server machine itself: its device-specific copies are lost and every session ends."""
@@ -461,39 +335,25 @@ class SyncServer:
             link.abort("the server malfunctioned")
 
     def _drop_device_copies(self, device: str, now: datetime) -> None:
-        for user, items in list(self.data.users.items()):
-            keys = [k for k in items if split_key(k)[1] == device]
-            if keys:
-                self.data.delete_keys(user, keys, now)
+        changes = {user: {k: v for k, v in items.items() if split_key(k)[1] != device}
+                   for user, items in self.data.users.items()
+                   if any(split_key(k)[1] == device for k in items)}
+        self.data.replace_copies(changes, now)
 
-    def _spread(self, records: list[dict[str, Any]], exclude: str = "") -> None:
-        """Pushes shared changes over every other open session (the server's own client included)."""
-        if not records:
+    def _spread(self, records: Iterable[ServerRecord], exclude: str = "") -> None:
+        """Pushes records over every open session but ``exclude``'s (the server's own client included)."""
+        chosen_all = list(records)
+        if not chosen_all:
             return
         devices = self.data.devices()
         for name, link in list(self.links.items()):
             if name == exclude or link.closed.is_set():
                 continue
             withheld = set(devices.get(name, {}).get("withheld", []))
-            chosen = [r for r in records if r["item"] not in withheld]
+            chosen = [r for r in chosen_all
+                      if isinstance(r, DeletedNotice) or getattr(getattr(r, "item", None), "value", "") not in withheld]
             if chosen:
-                link.push(chosen)
-
-    def _enforce_user_limit(self, keep: set[str]) -> None:
-        if len(self.data.users) <= self.user_limit:
-            return
-        victims = users_to_evict(self.data.oldest_first(), self.user_limit, keep)
-        if not victims:
-            return
-        now = self.runtime.clock.now()
-        for user in victims:
-            self.data.delete_user(user)
-            sync_log(self.machine, "Info",
-                     f"more than {self.user_limit} users: deleted the settings of {user}, the least recently "
-                     f"logged-in user (<Delete Oldest User Settings>, SYNC-03)")
-        notice = [record(user, DELETED, {"reason": "limit", "limit": self.user_limit, "at": now.isoformat()})
-                  for user in victims]
-        self._spread(notice)
+                link.push(wire_all(chosen))
 
     # --- server-side administration -------------------------------------------------------------------
 
@@ -505,50 +365,32 @@ class SyncServer:
         return deleted
 
     def change_sharing(self, item: str, new: SharingRange) -> None:
-        """Changes an item's range (callers check SYNC-10's precondition); shared → device copies each device."""
+        """Changes an item's range (callers check SYNC-10's precondition); shared → device copies each device.
+
+        Every copy written takes a new version of the server's sequence.
+        """
         data, now = self.data, self.runtime.clock.now()
         old = data.range_of(item)
         if old is new:
             return
         devices = sorted(set(data.devices_seen()) | {self.machine.name})
-        for user, items in list(data.users.items()):
+        changes: dict[str, dict[str, UserItem]] = {}
+        for user, items in data.users.items():
             if new is SharingRange.DEVICE_SPECIFIC and item in items:
                 shared = items[item]
-                for device in devices:
-                    data.put(user, device_key(item, device), shared.value, shared.version, now)
-                data.delete_keys(user, [item], now)
+                kept = {k: v for k, v in items.items() if k != item}
+                for device, version in zip(devices, data.take_versions(len(devices))):
+                    kept[device_key(item, device)] = UserItem(shared.value, version, Sharing.DEVICE_SPECIFIC, now)
+                changes[user] = kept
             elif new is SharingRange.SHARED:
                 copies = {k: v for k, v in items.items() if split_key(k)[0] == item and split_key(k)[1]}
                 if copies:
                     newest = max(copies.values(), key=lambda it: (it.updated_at, it.version))
-                    data.delete_keys(user, list(copies), now)
-                    version = max(it.version for it in copies.values()) + 1
-                    data.put(user, item, newest.value, version, now)
+                    kept = {k: v for k, v in items.items() if k not in copies}
+                    kept[item] = UserItem(newest.value, data.take_versions(1)[0], Sharing.SHARED, now)
+                    changes[user] = kept
+        data.replace_copies(changes, now)
         ranges = {i.value: r.value for i, r in data.sharing().items()}
         ranges[item] = new.value
         data.set_sharing(ranges)
         sync_log(self.machine, "Info", f"sharing range of {item} changed to {new.label}")
-
-    # --- replication (SYNC-18) -------------------------------------------------------------------------
-
-    async def _receive_replica(self, channel: Channel, source: str) -> None:
-        now = self.runtime.clock.now().isoformat()
-        if self.running:
-            await channel.send(SyncJoinReply(ok=False, code="E-REFUSED",
-                                             reason=f"{self.machine.name} runs its own server function", server_time=now))
-            return
-        await channel.send(SyncJoinReply(ok=True, code="", reason="", server_time=now))
-        pieces: list[str] = []
-        while True:
-            message = await channel.receive()
-            if isinstance(message, SyncPush):
-                pieces.extend(str(r["value"]) for r in message.records)
-                await channel.send(SyncAck(count=len(message.records)))
-            elif isinstance(message, SyncLeave):
-                break
-        dump = loads_strict("".join(pieces))
-        count = self.data.load_dump(dump, self.runtime.clock.now())
-        self.machine.store.set_config("sync_replica", {"source": source, "at": self.runtime.clock.now().isoformat(),
-                                                      "users": count})
-        sync_log(self.machine, "Info", f"replica of {source}'s synchronization data stored ({count} users)", source)
-

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mfp_console.domain.machine import Function
-from mfp_console.domain.sync_items import PersonalItem, SharingRange
+from mfp_console.domain.sync_items import PersonalData, PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep, ServerChange
 from mfp_console.domain.sync_rules import keychain_order_problem, sharing_change_problem
 from mfp_console.domain.sync_settings import (
@@ -34,9 +34,10 @@ from mfp_console.engine.sync.backup import (
     save_schedule,
     write_backup,
 )
-from mfp_console.engine.sync.client import connection_destinations_of
+from mfp_console.engine.sync.client import SyncClient, connection_destinations_of
 from mfp_console.engine.sync.log import sync_log
 from mfp_console.engine.sync.part import sync_server_of
+from mfp_console.engine.sync.replica import SOURCE_KEY, replica_source
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.engine.sync.server_change import ServerChangeTracker, running_clients
 from mfp_console.errors import ConfigError, RuleRefusal, ShareError
@@ -86,6 +87,8 @@ class SyncServerPart:
                 problem = keychain_order_problem(server, reference, destinations)
                 if problem:
                     notes.append(problem + " (SYNC-16)")
+            if entry.get("unreflected"):
+                notes.append(f"not shown on this device, kept on the server: {'; '.join(entry['unreflected'])}")
             if entry.get("withheld"):
                 notes.append(f"firmware {entry.get('firmware')}: {', '.join(entry['withheld'])} not synchronized (SYNC-17)")
             last = srv.last_sync.get(name)
@@ -102,10 +105,48 @@ class SyncServerPart:
         """The server's copies of one user's items (keys ``item`` or ``item@device``)."""
         return {k: v.value for k, v in self._server(server).data.users.get(user, {}).items()}
 
+    def server_personal_data(self, server: str, user: str) -> PersonalData:
+        """The server's copy of a user as personalized data (shared items; defaults where it holds none)."""
+        items = self._server(server).data.users.get(user, {})
+        values = {item: items[item.value].value if item.value in items else item.default() for item in PersonalItem}
+        versions = {item: items[item.value].version for item in PersonalItem if item.value in items}
+        return PersonalData(user, values, {item: SharingRange.SHARED for item in PersonalItem}, versions)
+
+    def copy_differences(self, server: str, machine: str, user: str) -> tuple[str, ...]:
+        """The shared items of ``user`` where ``machine`` holds another value than the server's copy (SYNC-23).
+
+        Items the machine does not synchronize (SYNC-17) and device-specific items are left out; an item
+        neither holds is equal (both show its default).
+        """
+        srv = self._server(server)
+        held = srv.data.users.get(user, {})
+        ranges = srv.data.sharing()
+        live = self._machines(machine)
+        client = live.functions.get(SyncClient)
+        withheld = {i.value for i in client.withheld} if client is not None else set()
+        mine = live.store.user_items(user)
+        out = []
+        for item in PersonalItem:
+            if item.value in withheld or ranges.get(item) is SharingRange.DEVICE_SPECIFIC:
+                continue
+            there = held[item.value].value if item.value in held else item.default()
+            here = mine[item.value].value if item.value in mine else item.default()
+            if there != here:
+                out.append(item.value)
+        return tuple(out)
+
     def delete_user_data(self, server: str, users: Sequence[str]) -> list[str]:
-        """``[Delete User Data]`` › ``[Yes]`` (SYNC-07; Administrator); returns the users deleted."""
+        """``[Delete User Data]`` › ``[Yes]`` (SYNC-07; Administrator); returns the users deleted.
+
+        Raises:
+            RuleRefusal: (SYNC-07) the server's synchronization is not running.
+        """
         self._panel.require_admin(server)
-        return self._server(server).delete_users(list(users))
+        srv = self._server(server)
+        if not srv.running:
+            raise RuleRefusal(f"deleting user data needs the synchronization of {server} running: start its "
+                              "server function first", "SYNC-07")
+        return srv.delete_users(list(users))
 
     def stop_client(self, server: str, client: str) -> None:
         """Stops a broken client's synchronization from the server; it no longer counts (SYNC-02)."""
@@ -246,6 +287,23 @@ class SyncServerPart:
             if Function.SYNC_SERVER not in self._runtime.spec.machine(replica).identity.functions:
                 raise RuleRefusal(f"{replica} has no server function and cannot hold a replica", "SYNC-18")
         self._machines(server).store.set_config("sync_replica_target", {"machine": replica})
+
+    def set_replica_source(self, machine: str, source: str) -> None:
+        """Sets the server ``machine`` takes replicas from (empty: none) — on the replica's own Remote UI
+        (Administrator there). A replica from any other machine is refused (SYNC-18)."""
+        self._panel.require_admin(machine)
+        self._server(machine)
+        if source:
+            spec = self._runtime.spec.machine(source)
+            if Function.SYNC_SERVER not in spec.identity.functions or source == machine:
+                raise RuleRefusal(f"{source} cannot be the server {machine} replicates", "SYNC-18")
+        self._machines(machine).store.set_config(SOURCE_KEY, {"machine": source})
+        sync_log(self._machines(machine), "Info",
+                 f"takes replicas from {source}" if source else "takes no replicas")
+
+    def replica_source(self, machine: str) -> str:
+        """The server ``machine`` takes replicas from (empty: none)."""
+        return replica_source(self._server(machine))
 
     async def replicate(self, server: str, replica: str | None = None) -> int:
         """Replicates the server's data to ``replica`` (or the saved one) now; returns the users sent."""

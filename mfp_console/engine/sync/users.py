@@ -18,7 +18,10 @@ from mfp_console.domain.sync_items import (
     SharingRange,
     check_common_value,
     check_item_value,
+    keep_unreflected,
     keychain_targets,
+    reflected_value,
+    unreflected_parts,
 )
 from mfp_console.domain.sync_rules import users_to_evict
 from mfp_console.domain.sync_settings import MAX_SYNC_USERS, UserLimitAction
@@ -114,7 +117,9 @@ class UsersPart:
             if it is not None:
                 versions[item] = it.version
         withheld = client.withheld if client is not None else frozenset()
-        return PersonalData(user, values, sharing, versions, withheld)
+        options = machine.identity.options
+        shown = {item: reflected_value(item, value, options) for item, value in values.items()}
+        return PersonalData(user, shown, sharing, versions, withheld, unreflected_parts(options))
 
     def _require_user(self, name: str, user: str) -> Machine:
         machine = self._machines(name)
@@ -136,7 +141,10 @@ class UsersPart:
                 and len(machine.store.list_users()) > MAX_SYNC_USERS):
             raise RuleRefusal("the maximum number of users is reached: new user settings are discarded", "SYNC-03")
         store = machine.store
-        before = {k: v.version for k, v in store.user_items(user).items()}
+        stored = store.user_items(user)
+        before = {k: v.version for k, v in stored.items()}
+        if item.value in stored:  # SYNC-22: what this machine does not show stays as it was
+            value = keep_unreflected(item, value, stored[item.value].value, machine.identity.options)
         client = machine.functions.get(SyncClient)
         sharing = client.sharing_of(item.value) if client is not None else None
         versions = store.put_user_items(user, {item.value: value}, self._runtime.clock.now(), sharing)
@@ -224,7 +232,7 @@ class UsersPart:
         machine.store.set_config(COMMON_KEY, common)
         client = machine.functions.get(SyncClient)
         if client is not None and client.running:
-            client.changed_common(item.value, value, base, base + 1)
+            client.changed_common(item.value, value, base)
 
     # --- <Manage Personal Settings> (SYNC-03) -------------------------------------------------------------
 

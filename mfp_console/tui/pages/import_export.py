@@ -1,5 +1,6 @@
 """``<Data Management>`` › ``<Import/Export>``: the machine's device information to and from a file (the format
-is in ``docs/import-export.md``). An import first shows what it will overwrite and asks ``<Yes>``/``<No>``.
+is in ``docs/import-export.md``), and its login users' personalized data (SYNC-21, ``docs/sync.md``). An
+import first shows what it will overwrite and asks ``<Yes>``/``<No>``.
 Import/export and distribution exclude each other (DID-24), and a client synchronizing personalized data
 refuses it too (SYNC-12): the refusal is shown with its rule and reason."""
 
@@ -47,6 +48,12 @@ class ImportExportPage(PanelPage):
         with Horizontal(classes="page-keys"):
             yield TouchButton("<Export>", key="export", variant="primary", id="io-export")
             yield TouchButton("<Import>", key="import", id="io-import")
+        yield Static(Content(
+            "The login users' personalized data (export it before this machine starts synchronizing):"
+        ), classes="page-note")
+        with Horizontal(classes="page-keys"):
+            yield TouchButton("<Export Personal Data>", key="export-personal", id="io-export-personal")
+            yield TouchButton("<Import Personal Data>", key="import-personal", id="io-import-personal")
         yield Static(id="io-state", classes="page-note")
 
     def _default_name(self) -> str:
@@ -80,6 +87,41 @@ class ImportExportPage(PanelPage):
             self.app.push_screen(MessageBox("<Export>", f"The device information was exported to\n{written}"))
 
         self._run("Exporting", export)
+
+    def _personal_path(self) -> Path:
+        typed = self.query_one("#io-file", PanelInput).value.strip()
+        if not typed or typed == self._default_name():
+            return report_path(self.app, f"{self.machine}-personal-data", ".json")
+        return self._path()
+
+    @on(Button.Pressed, "#io-export-personal")
+    def _export_personal(self) -> None:
+        path = self._personal_path()
+
+        async def export() -> None:
+            users = await self.fleet.import_export.export_personal_data(self.machine, path)
+            self._say(f"Exported the personalized data of {users} users to {self._shown(path)}")
+            self.app.push_screen(MessageBox("<Export Personal Data>",
+                                            f"The personalized data of {users} users was exported to\n{path}"))
+
+        self._run("Exporting", export)
+
+    @on(Button.Pressed, "#io-import-personal")
+    def _import_personal(self) -> None:
+        path = self._personal_path()
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            async def do_import() -> None:
+                users = await self.fleet.import_export.import_personal_data(self.machine, path)
+                self._say(f"Imported the personalized data of {users} users from {self._shown(path)}")
+
+            self._run("Importing", do_import)
+
+        self.app.push_screen(YesNoDialog("<Import Personal Data>", [f"File: {self._shown(path)}"],
+                                         "The users in the file get its personalized data. Import now?"), answered)
 
     @on(Button.Pressed, "#io-import")
     def _import(self) -> None:

@@ -193,6 +193,8 @@ class PersonalDataScreen(ModalScreen[None]):
                  f"version {data.versions[item]} here" if item in data.versions else "default (never changed)"]
         if item in data.withheld:
             facts.append("not synchronized: this machine's firmware is too old (SYNC-17)")
+        facts.extend(f"{part} is not shown on this machine (kept on the server)"
+                     for part in data.unreflected if item.label in part)
         self.query_one("#item-facts", Static).update(Content(" · ".join(f for f in facts if f)))
         table = self.query_one("#item-table", DataTable)
         keep = table.cursor_row

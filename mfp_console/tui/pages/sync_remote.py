@@ -390,6 +390,9 @@ class BackupRestoreScreen(RemoteScreen):
                 with Horizontal(classes="remote-keys"):
                     yield TouchButton("[Set Replica]", key="replica", id="set-replica", compact=True)
                     yield TouchButton("[Replicate Now]", key="replicate", id="replicate-now", compact=True)
+                with Horizontal(classes="remote-keys"):
+                    yield TouchButton("[Take Replicas From]", key="replica-source", id="set-replica-source",
+                                      compact=True)
 
     def on_mount(self) -> None:
         schedule = self.fleet.sync_server.backup_schedule(self.machine)
@@ -521,6 +524,19 @@ class BackupRestoreScreen(RemoteScreen):
         event.stop()
         replica = self.query_one("#replica-machine", PanelInput).value.strip()
         self.attempt(self.fleet.sync_server.set_replica, self.machine, replica)
+
+    @on(Button.Pressed, "#set-replica-source")
+    def _replica_source(self, event: Button.Pressed) -> None:
+        """On a spare server: take replicas only from the server typed above (empty: from none), SYNC-18."""
+        event.stop()
+        source = self.query_one("#replica-machine", PanelInput).value.strip()
+
+        def take() -> bool:
+            self.fleet.sync_server.set_replica_source(self.machine, source)
+            return True
+
+        if self.attempt(take):
+            self.done("Replication", f"Takes replicas from {source}" if source else "Takes no replicas")
 
     @on(Button.Pressed, "#replicate-now")
     async def _replicate(self, event: Button.Pressed) -> None:
