@@ -22,7 +22,6 @@ __all__ = ["PanelSurface", "PanelUnavailable", "headless_panel", "live_panel", "
 T = TypeVar("T")
 
 HEADLESS_SIZE = (120, 40)
-_READY_PAUSES = 200
 
 
 class PanelUnavailable(RuntimeError):
@@ -72,7 +71,7 @@ class PanelSurface:
         moved = getattr(self.app, "clock_moved", None)
         if clock_moved and moved is not None:
             moved()
-        await self.driver.pilot.pause()
+        await self.driver.settle()
 
     def text(self) -> str:
         """The panel's visible text, then the labels of the visible buttons (a long label wraps on screen,
@@ -100,12 +99,12 @@ class PanelSurface:
                             markup=False)
 
 
-async def _wait_until_started(app: Any, pilot: Any) -> None:
-    for _ in range(_READY_PAUSES):
-        if getattr(app, "started", True):
-            return
-        await pilot.pause()
-    raise PanelUnavailable("the panel did not finish starting")
+async def _wait_until_started(app: Any, driver: Any) -> None:
+    """Waits (for state, not time) until the app shows the fleet."""
+    try:
+        await driver.wait_until(lambda: getattr(app, "started", True), "the panel did not finish starting")
+    except Exception as exc:  # the driver's own error, named here so the runner reports it plainly
+        raise PanelUnavailable(str(exc)) from None
 
 
 @asynccontextmanager
@@ -115,8 +114,9 @@ async def headless_panel(fleet: Any, machine: str, screenshot_dir: Path | None =
     create_app, driver_class = _tui()
     app = create_app(fleet=fleet, machine=machine, for_tests=True, screenshot_dir=screenshot_dir)
     async with app.run_test(size=size) as pilot:
-        await _wait_until_started(app, pilot)
-        yield PanelSurface(app, driver_class(app, pilot))
+        driver = driver_class(app, pilot)
+        await _wait_until_started(app, driver)
+        yield PanelSurface(app, driver)
 
 
 async def live_panel(fleet: Any, machine: str, body: Callable[[PanelSurface], Awaitable[T]],
@@ -130,8 +130,9 @@ async def live_panel(fleet: Any, machine: str, body: Callable[[PanelSurface], Aw
     box: dict[str, Any] = {}
 
     async def auto_pilot(pilot: Any) -> None:
-        await _wait_until_started(app, pilot)
-        surface = PanelSurface(app, driver_class(app, pilot), live=True)
+        driver = driver_class(app, pilot)
+        await _wait_until_started(app, driver)
+        surface = PanelSurface(app, driver, live=True)
         try:
             box["result"] = await body(surface)
         except BaseException as exc:  # handed back to the caller after the app closed

@@ -8,17 +8,26 @@ event instead of one key press per character, ~0.1–0.2 s each under the pilot)
 Labels match with or without angle brackets, case-insensitively: ``press("management settings")``
 touches ``<Management Settings>``. A label not on screen raises :class:`PanelDriverError` listing the
 labels that are.
+
+Every action ends with :meth:`PanelDriver.settle`, which waits for *state*, not time: until every message
+pump of the app (the app, every screen of the stack and all their widgets) has handled all it was sent,
+no callback is pending, the screen is laid out and no worker runs (:func:`app_is_quiet`). Textual's own
+pilot pause ends when the process *looks* idle (CPU time against wall time); on a loaded machine a starved
+process looks idle while a chain of messages (a touch → ``Pressed`` → ``Chosen`` → mounting a panel) is
+still under way, which is how a scenario once read the panel before it had walked (issue 14).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from textual import events
+from textual.app import App
+from textual.message_pump import MessagePump
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
@@ -32,10 +41,11 @@ if TYPE_CHECKING:
 
     from mfp_console.tui.app import MfpConsoleApp
 
-__all__ = ["PanelDriver", "PanelDriverError", "screen_text"]
+__all__ = ["PanelDriver", "PanelDriverError", "app_is_quiet", "screen_text"]
 
-_LAYOUT_TRIES = 20
-"""How many idle turns to wait for a field that is not laid out yet."""
+SETTLE_ROUNDS = 2000
+"""Pilot pauses before :meth:`PanelDriver.settle` gives up. Each round lets every pending handler finish,
+so only a real hang (a handler that never returns, a message loop) uses them up."""
 
 
 class PanelDriverError(MfpError):
@@ -49,6 +59,42 @@ def screen_text(app: MfpConsoleApp) -> str:
                       legacy_windows=False, safe_box=False, color_system=None)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+def app_is_quiet(app: App[object]) -> bool:
+    """True when nothing is pending in ``app``: every message pump of every screen (and the app) has an
+    empty queue and is parked waiting for its next message (so no handler is still awaiting something), no
+    ``call_next`` callback waits, the current screen needs no layout or repaint and no worker runs.
+
+    Reads Textual internals (pinned at 8.2.8): there is no public "everything handled" signal.
+    """
+    if app._batch_count:
+        return False
+    pumps: list[MessagePump] = [app]
+    for screen in app.screen_stack:
+        pumps.extend(screen.walk_children(with_self=True))
+    for pump in pumps:
+        if pump.message_queue_size or pump._next_callbacks or not _parked(pump):
+            return False
+    screen = app.screen
+    if (screen._layout_required or screen._scroll_required or screen._repaint_required
+            or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
+        return False
+    return not any(worker.is_running or worker.state.name == "PENDING" for worker in app.workers)
+
+
+def _parked(pump: MessagePump) -> bool:
+    """True when the pump's task waits for its next message (its await chain ends in its queue's ``get``),
+    rather than running or awaiting inside a handler."""
+    task = pump._task
+    if task is None or task.done():
+        return True
+    coro: Any = task.get_coro()
+    while coro is not None:
+        if getattr(coro, "__qualname__", "") == "Queue.get":
+            return True
+        coro = getattr(coro, "cr_await", None)
+    return False
 
 
 def _label_of(widget: Widget) -> str:
@@ -71,6 +117,33 @@ class PanelDriver:
         self.app = app
         self.pilot = pilot
 
+    # --- waiting ------------------------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Waits until the app has handled everything it was sent (:func:`app_is_quiet`).
+
+        Raises:
+            PanelDriverError: The app never settled (a handler hangs or messages loop).
+        """
+        for _ in range(SETTLE_ROUNDS):
+            await self.pilot.pause()
+            if app_is_quiet(self.app):
+                return
+        raise PanelDriverError(f"the panel did not settle after {SETTLE_ROUNDS} rounds (a handler hangs?)")
+
+    async def wait_until(self, condition: Callable[[], bool], what: str) -> None:
+        """Settles, then again while ``condition`` does not hold and the app still has work; raises
+        :class:`PanelDriverError` saying ``what`` when the app is quiet and ``condition`` still false."""
+        for _ in range(SETTLE_ROUNDS):
+            if condition() and app_is_quiet(self.app):
+                return
+            await self.settle()
+            if condition():
+                return
+            if app_is_quiet(self.app):
+                raise PanelDriverError(what)
+        raise PanelDriverError(what)
+
     # --- reading ------------------------------------------------------------------------------------
 
     def visible_text(self) -> str:
@@ -85,7 +158,7 @@ class PanelDriver:
         """Saves what the screen shows as an SVG file; returns its path."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        await self.pilot.pause()
+        await self.settle()
         target.write_text(self.app.export_screenshot(), encoding="utf-8")
         return target
 
@@ -113,23 +186,17 @@ class PanelDriver:
     async def _touch(self, widget: Widget) -> None:
         if not widget.screen.region.contains_region(widget.region) or not widget.region.area:
             widget.scroll_visible(animate=False, immediate=True)
-            await self.pilot.pause()
+            await self.settle()
         if not await self.pilot.click(widget):
             raise PanelDriverError(f"{_label_of(widget) or widget!r} is covered by something else")
+        await self.settle()
 
     # --- acting -------------------------------------------------------------------------------------
 
     async def press(self, label: str) -> None:
         """Touches the visible button labelled ``label`` (angle brackets optional, case ignored)."""
-        for _ in range(_LAYOUT_TRIES):  # a page just switched to may not be laid out yet on a loaded machine
-            try:
-                button = self._find_button(label)
-                break
-            except PanelDriverError:
-                await self.pilot.pause()
-        else:
-            button = self._find_button(label)  # raises, listing the visible labels
-        await self._touch(button)
+        await self.settle()  # a page just switched to is laid out first
+        await self._touch(self._find_button(label))
 
     async def press_path(self, labels: Sequence[str]) -> None:
         """Touches ``Settings/Registration`` and then each label in turn.
@@ -161,9 +228,8 @@ class PanelDriver:
             for _ in self.app.fleet.spec.names:
                 if self.app.machine == machine:
                     break
-                await self.pilot.press("f3")
-        if self.app.machine != machine:
-            raise PanelDriverError(f"could not walk to {machine}")
+                await self.key("f3")
+        await self.wait_until(lambda: self.app.machine == machine, f"could not walk to {machine}")
 
     async def login(self, manager_id: str, pin: str) -> bool:
         """Logs the Administrator in at the current machine with the keypad dialog.
@@ -176,12 +242,13 @@ class PanelDriver:
             if self.app.fleet.is_admin(self.app.machine):
                 return True
             await self.press("Log In")
+        await self.wait_until(lambda: isinstance(self.app.screen, LoginDialog), "the login dialog did not open")
         if self.app.screen.query_one("#login-ok", TouchButton).disabled:
             return False  # logins are locked (M-03)
         if self.app.screen.query_one("#manager-id", Input).value != manager_id:
             await self.type_into("System Manager ID", manager_id)
         await self.type_into("System Manager PIN", pin)
-        await self.pilot.press("enter")  # Enter in the PIN field is <Log In>
+        await self.key("enter")  # Enter in the PIN field is <Log In>
         return self.app.fleet.is_admin(self.app.machine)
 
     async def user_login(self, user: str, password: str = "") -> bool:
@@ -195,7 +262,7 @@ class PanelDriver:
         if not isinstance(self.app.screen, UserLoginDialog):
             if self.app.fleet.logged_in_user(self.app.machine) == user:
                 return True
-            await self.pilot.press("f5")
+            await self.key("f5")
         if not isinstance(self.app.screen, UserLoginDialog):
             raise PanelDriverError("the user login dialog did not open (a user is logged in already?)")
         await self.type_into("User Name", user)
@@ -239,9 +306,9 @@ class PanelDriver:
                     if same_label(str(option.prompt), item):
                         selection.focus()
                         selection.highlighted = index
-                        await self.pilot.pause()
+                        await self.settle()
                         if option.value not in selection.selected:
-                            await self.pilot.press("space")
+                            await self.key("space")
                         break
                 else:
                     continue
@@ -260,24 +327,26 @@ class PanelDriver:
             if not table.is_ticked(key):
                 table.focus()
                 table.move_cursor(row=index, animate=False)
-                await self.pilot.pause()
-                await self.pilot.press("space")
+                await self.settle()
+                await self.key("space")
             return True
         return False
 
     async def paste(self, text: str) -> None:
         """Pastes ``text`` into whatever has the focus (e.g. the command palette's search field)."""
         self.app.post_message(events.Paste(text))
-        await self.pilot.pause()
+        await self.settle()
+
+    async def key(self, *keys: str) -> None:
+        """Presses ``keys`` one after another, each handled in full before the next."""
+        for name in keys:
+            await self.pilot.press(name)
+            await self.settle()
 
     async def type_into(self, field_label: str, text: str) -> None:
         """Replaces the text of the field labelled ``field_label`` (its border title or placeholder)."""
+        await self.settle()  # a dialog just pushed is laid out first
         fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
-        for _ in range(_LAYOUT_TRIES):  # a dialog just pushed may not be laid out yet on a loaded machine
-            if fields:
-                break
-            await self.pilot.pause()
-            fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
         if not fields:
             names = [getattr(f, "field_label", "") or f.placeholder for f in self._visible((Input,))
                      if isinstance(f, Input)]
@@ -286,10 +355,10 @@ class PanelDriver:
         if not field.has_focus:
             await self._touch(field)
         if field.value:
-            await self.pilot.press("home", "ctrl+k")  # to the start, delete to the end
+            await self.key("home", "ctrl+k")  # to the start, delete to the end
         if text:
             self.app.post_message(events.Paste(text))
-            await self.pilot.pause()
+            await self.settle()
         if field.value != text and not field.restrict:
             raise PanelDriverError(f"field {field_label!r} holds {field.value!r}, not {text!r}")
 

@@ -18,7 +18,7 @@ from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.domain.schedule import ScheduleMode
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.widgets.did_parts import DestinationStatusTable, TickTable
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 
 PIN = "7654321"
 DID = ["Management Settings", "Device Management", "Device Information Distribution Settings"]
@@ -39,7 +39,7 @@ async def open_did(driver: PanelDriver, *labels: str) -> None:
 async def quiet(driver: PanelDriver) -> None:
     """Lets the engine finish (or park on machine time) and the panel show what it posted."""
     await driver.app.fleet.settle()
-    await driver.pilot.pause()
+    await driver.settle()
 
 
 def status_cells(app) -> dict[str, str]:
@@ -161,7 +161,7 @@ class TestManualDistribution:
 
             await driver.press("Cancel")
             await fleet.advance(3600)
-            await pilot.pause()
+            await settle(pilot)
             cells = status_cells(app)
             assert cells == {"client-a": "OK", "client-b": "Canceled", "client-c": "Canceled", "client-d": "Canceled"}
             assert fleet.device_info("client-c").department_ids == before_c  # not touched (DID-07)

@@ -14,17 +14,13 @@ from textual.pilot import Pilot
 
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE, SMALL
+from tests.tui.conftest import SIZE, SMALL, settle, settled
 
 Steps = Callable[[PanelDriver], Awaitable[None]]
 
 
 def _before(steps: Steps) -> Callable[[Pilot[int]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[int]) -> None:
-        await steps(PanelDriver(pilot.app, pilot))  # type: ignore[arg-type]
-        await pilot.pause()
-
-    return run_before
+    return settled(steps)
 
 
 async def _admin_at(driver: PanelDriver, *labels: str) -> None:
@@ -36,13 +32,13 @@ class TestMenus:
     """UI-01: the menus, at full size and on a small terminal."""
 
     def test_ui01_top_menu(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SIZE)
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=settled())
 
     def test_ui01_top_menu_80x24(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SMALL)
+        assert snap_compare(make_app(), terminal_size=SMALL, run_before=settled())
 
     def test_ui01_side_column_over_a_small_terminal(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SMALL, press=["f6"])
+        assert snap_compare(make_app(), terminal_size=SMALL, run_before=settled(keys=("f6",)))
 
     def test_ui01_device_management(self, snap_compare, make_app) -> None:
         # Every entry is built now (the DID screens of issue 4 were the last planned ones); their own
@@ -142,7 +138,7 @@ class TestAroundThePanel:
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
     def test_help_screen(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SIZE, press=["f1"])
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=settled(keys=("f1",)))
 
     def test_light_theme(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(theme="light"), terminal_size=SIZE)
+        assert snap_compare(make_app(theme="light"), terminal_size=SIZE, run_before=settled())
