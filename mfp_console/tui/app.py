@@ -42,6 +42,8 @@ __all__ = ["MfpConsoleApp", "create_app"]
 
 NARROW_WIDTH = 110
 NARROW_HEIGHT = 34
+BOTTOM_HEIGHT = 12
+"""Rows of the fleet view and event log (``#bottom`` in ``panel.tcss``)."""
 PaletteCommand = tuple[str, Callable[[], Any], str]
 
 
@@ -167,8 +169,20 @@ class MfpConsoleApp(App[int]):
         if narrow != self._narrow:
             self._narrow = narrow
             self.screen.set_class(narrow, "-narrow")
+            self.set_class(narrow, "-narrow")  # dialogs lay out for a small terminal too (``App.-narrow …``)
             for widget_id in ("#side", "#bottom"):
                 self.query_one(widget_id).display = not narrow
+        self._mark_bottom()
+
+    def _mark_bottom(self) -> None:
+        """On a small terminal with both overlays shown, the side column ends where the bottom views begin
+        (docked widgets ignore margins, so its height is set here)."""
+        bottom = self.query_one("#bottom")
+        side = self.query_one("#side")
+        if self._narrow and bottom.display:
+            side.styles.max_height = max(3, self.size.height - 1 - BOTTOM_HEIGHT - 1)
+        else:
+            side.styles.max_height = None
 
     # --- machines -----------------------------------------------------------------------------------
 
@@ -315,6 +329,7 @@ class MfpConsoleApp(App[int]):
     def action_toggle_bottom(self) -> None:
         bottom = self.query_one("#bottom")
         bottom.display = not bottom.display
+        self._mark_bottom()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name

@@ -64,7 +64,8 @@ def screen_text(app: MfpConsoleApp) -> str:
 def app_is_quiet(app: App[object]) -> bool:
     """True when nothing is pending in ``app``: every message pump of every screen (and the app) has an
     empty queue and is parked waiting for its next message (so no handler is still awaiting something), no
-    ``call_next`` callback waits, the current screen needs no layout or repaint and no worker runs.
+    ``call_next`` callback waits, the current screen needs no layout or repaint, no animation (a scroll
+    into view) is under way and no worker runs.
 
     Reads Textual internals (pinned at 8.2.8): there is no public "everything handled" signal.
     """
@@ -79,6 +80,9 @@ def app_is_quiet(app: App[object]) -> bool:
     screen = app.screen
     if (screen._layout_required or screen._scroll_required or screen._repaint_required
             or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
+        return False
+    animator = app.animator
+    if animator._animations or animator._scheduled:  # a scroll into view runs on the animator, even when instant
         return False
     return not any(worker.is_running or worker.state.name == "PENDING" for worker in app.workers)
 
@@ -125,8 +129,18 @@ class PanelDriver:
         Raises:
             PanelDriverError: The app never settled (a handler hangs or messages loop).
         """
+        # First the cheap way: every pump of the screen handles what it has, then the screen lays out now
+        # instead of at its next frame. Only when something is still busy (a background screen, a worker),
+        # the pilot's pause, which also lets the event loop breathe.
+        await self.pilot._wait_for_screen()
+        self.app.screen._on_timer_update()
+        if app_is_quiet(self.app):
+            return
         for _ in range(SETTLE_ROUNDS):
             await self.pilot.pause()
+            if self.app.animator._animations or self.app.animator._scheduled:
+                await self.app.animator.wait_until_complete()
+                self.app.screen._on_timer_update()
             if app_is_quiet(self.app):
                 return
         raise PanelDriverError(f"the panel did not settle after {SETTLE_ROUNDS} rounds (a handler hangs?)")

@@ -49,12 +49,12 @@ class PanelPage(Vertical):
     """
 
     DEFAULT_CSS = """
-    PanelPage { height: 1fr; padding: 0 1; }
+    PanelPage { height: 1fr; padding: 0 1; overflow-y: auto; }
     PanelPage .page-title { text-style: bold; height: auto; padding: 0 0 1 0; }
     PanelPage .page-note { color: $text-muted; height: auto; }
     PanelPage .page-keys { height: auto; }
     PanelPage .page-keys > TouchButton { margin: 0 1 0 0; }
-    PanelPage DataTable { height: 1fr; }
+    PanelPage DataTable { height: 1fr; min-height: 6; }
     """
 
     BAR: ClassVar[frozenset[str]] = frozenset({"back"})

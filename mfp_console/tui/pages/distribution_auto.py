@@ -42,7 +42,7 @@ class AutoDistributionPage(PanelPage):
     """Three steps: the schedule, the categories, the destinations; ``<OK>`` saves (Administrator, DID-01)."""
 
     DEFAULT_CSS = """
-    AutoDistributionPage .auto-step { height: 1fr; display: none; }
+    AutoDistributionPage .auto-step { height: 1fr; overflow-y: auto; display: none; }
     AutoDistributionPage.-schedule #auto-schedule { display: block; }
     AutoDistributionPage.-categories #auto-categories { display: block; }
     AutoDistributionPage.-destinations #auto-destinations { display: block; }

@@ -34,7 +34,8 @@ class ManualDistributionPage(PanelPage):
     """Two steps on one page: the categories, then the destinations with their live statuses."""
 
     DEFAULT_CSS = """
-    ManualDistributionPage #manual-categories, ManualDistributionPage #manual-destinations { height: 1fr; }
+    ManualDistributionPage #manual-categories, ManualDistributionPage #manual-destinations {
+        height: 1fr; overflow-y: auto; }
     ManualDistributionPage #manual-destinations { display: none; }
     ManualDistributionPage.-destinations #manual-categories { display: none; }
     ManualDistributionPage.-destinations #manual-destinations { display: block; }

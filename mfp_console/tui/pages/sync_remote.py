@@ -84,7 +84,7 @@ class RemoteScreen(ModalScreen[None]):
     RemoteScreen .remote-warning { color: $text-warning; height: auto; }
     RemoteScreen .remote-keys { height: auto; }
     RemoteScreen .remote-keys > TouchButton { margin: 0 1 0 0; }
-    RemoteScreen #remote-body { height: 1fr; }
+    RemoteScreen #remote-body { height: 1fr; overflow-y: auto; }
     RemoteScreen DataTable { height: 1fr; }
     RemoteScreen #remote-close-row { height: auto; dock: bottom; align: right middle; }
     """

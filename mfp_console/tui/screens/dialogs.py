@@ -24,11 +24,11 @@ DIALOG_CSS = """
 {cls} {{ align: center middle; }}
 {cls} > Vertical {{
     width: 70; max-width: 95%; height: auto; max-height: 95%;
-    border: thick $primary; background: $surface; padding: 0 1;
+    border: thick $primary; background: $surface; padding: 0 1; overflow-y: auto;
 }}
 {cls} .dialog-title {{ text-style: bold; width: 100%; padding: 0 0 1 0; }}
 {cls} .dialog-text {{ width: 100%; padding: 0 0 1 0; }}
-{cls} .dialog-keys {{ height: auto; align: right middle; }}
+{cls} .dialog-keys {{ height: auto; align: right middle; dock: bottom; }}
 {cls} .dialog-keys > TouchButton {{ margin: 0 0 0 1; min-width: 12; }}
 """
 

@@ -189,7 +189,7 @@ class CategoryToggles(Vertical):
 
     DEFAULT_CSS = """
     CategoryToggles { height: auto; }
-    CategoryToggles > OnOffToggle { margin: 0 0 1 0; }
+    CategoryToggles > OnOffToggle { margin: 0; }
     CategoryToggles #network-toggle { margin: 0 0 0 4; }
     CategoryToggles #network-note { color: $text-muted; padding: 0 0 0 5; height: auto; }
     """
