@@ -15,10 +15,12 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import App, ComposeResult
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.screen import Screen, SystemModalScreen
+from textual.widgets import ContentSwitcher, Static
 
 from mfp_console.clock import Clock, RealClock
 from mfp_console.domain.menu import iter_nodes, path_of
@@ -28,14 +30,16 @@ from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PanelCommands
+from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
 from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
 from mfp_console.tui.widgets.fleet_views import EventLog, FleetView, LinkTracker, MachineSwitcher
-from mfp_console.tui.widgets.footer import PanelFooter
+from mfp_console.tui.widgets.footer import FooterKey, KeysFooter, footer_lines
 from mfp_console.tui.widgets.machine_panel import MachinePanel
 
 __all__ = ["MfpConsoleApp", "create_app"]
@@ -62,19 +66,27 @@ class MfpConsoleApp(App[int]):
     CSS_PATH = "panel.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {PanelCommands}
     BINDINGS: ClassVar = [
-        Binding("f1", "help", "Help", tooltip="Keys and how the screen is laid out"),
+        # The panel's own keys work when the panel is in front; over a dialog, the dialog's keys do. The
+        # keys marked priority work over dialogs too (a presenter saves a screenshot of any screen).
+        Binding("f1", "help", "Help", tooltip="Keys and how the screen is laid out", priority=True),
         Binding("escape", "back", "Back", tooltip="<Back>: one menu level up"),
         Binding("f2", "home", "Settings", tooltip="The Settings/Registration key"),
         Binding("f3", "next_machine", "Machine", tooltip="Walk to the next machine of the fleet"),
         Binding("f4", "login_toggle", "Login", tooltip="Log in (System Manager ID and PIN) or out"),
-        Binding("f5", "user_login", "User", tooltip="Log in as a user, or open the user's personal settings",
-                show=False),
-        Binding("f6", "toggle_side", "Side", tooltip="Show/hide clock, machines and faults"),
-        Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log"),
-        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme", show=False),
-        Binding("f9", "next_event", "Next event", tooltip="Virtual clock: jump to the next scheduled event"),
-        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", show=False),
+        Binding("f5", "user_login", "User", tooltip="Log in as a user, or open the user's personal settings"),
+        Binding("f6", "toggle_side", "Side", tooltip="Show/hide clock, machines and faults", priority=True),
+        Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log", priority=True),
+        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme", priority=True),
+        Binding("f9", "next_event", "Next", tooltip="Virtual clock: jump to the next scheduled event", priority=True),
+        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", priority=True),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit (the fleet stops with the panel)", priority=True),
+        # Priority: the focus moves while the key is read, before the next key of a burst (UI-07).
+        Binding("up", "arrow('UP')", "Up", show=False, priority=True),
+        Binding("down", "arrow('DOWN')", "Down", show=False, priority=True),
+        Binding("left", "arrow('LEFT')", "Left", show=False, priority=True),
+        Binding("right", "arrow('RIGHT')", "Right", show=False, priority=True),
+        Binding("tab", "tab(1)", "Next control", show=False, priority=True),
+        Binding("shift+tab", "tab(-1)", "Previous control", show=False, priority=True),
     ]
 
     def __init__(
@@ -106,7 +118,7 @@ class MfpConsoleApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Starting the fleet…"), id="starting")
-        yield PanelFooter()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         for theme in THEMES:
@@ -127,7 +139,7 @@ class MfpConsoleApp(App[int]):
             ))
             return
         await self.query_one("#starting").remove()
-        await self.mount(*self._layout(), before=self.query_one(Footer))
+        await self.mount(*self._layout(), before=self.query_one(KeysFooter))
         if self.machine not in self.fleet.machines and self.fleet.machines:
             self.machine = next(iter(self.fleet.machines))  # the wanted one runs in another process
         await self.switch_machine(self.machine)
@@ -175,12 +187,16 @@ class MfpConsoleApp(App[int]):
         self._mark_bottom()
 
     def _mark_bottom(self) -> None:
-        """On a small terminal with both overlays shown, the side column ends where the bottom views begin
-        (docked widgets ignore margins, so its height is set here)."""
+        """On a small terminal the bottom views sit just above the footer (docked at the same edge), and with
+        both overlays shown the side column ends where the bottom views begin (docked widgets ignore
+        margins, so offset and height are set here)."""
         bottom = self.query_one("#bottom")
         side = self.query_one("#side")
+        footer = len(footer_lines(self.footer_keys(self.screen_stack[0]), self.size.width))
+        if self._narrow:
+            bottom.styles.offset = (0, -footer)
         if self._narrow and bottom.display:
-            side.styles.max_height = max(3, self.size.height - 1 - BOTTOM_HEIGHT - 1)
+            side.styles.max_height = max(3, self.size.height - footer - BOTTOM_HEIGHT - 1)
         else:
             side.styles.max_height = None
 
@@ -322,6 +338,33 @@ class MfpConsoleApp(App[int]):
         """Logs out whoever is logged in at the current machine (the user, and the Administrator too)."""
         self.current_panel.log_out()
 
+    @property
+    def _own_screen(self) -> bool:
+        """True when the screen shown is the panel or one of its dialogs (not Textual's command palette)."""
+        return not isinstance(self.screen, SystemModalScreen)
+
+    def action_arrow(self, name: str) -> None:
+        """An arrow key: the focus moves to the nearest control that way (UI-07), unless the focused
+        control uses the arrow itself (a field's cursor, a list's rows), or nothing lies that way (then a
+        scrolling page scrolls)."""
+        arrow = Arrow[name]
+        focused = self.screen.focused
+        if not self._own_screen or (focused is not None and uses_arrow(focused, arrow)):
+            raise SkipAction()
+        target = arrow_target(self.screen, focused, arrow)
+        if target is None:
+            raise SkipAction()
+        self.screen.set_focus(target)
+
+    def action_tab(self, step: int) -> None:
+        """Tab / Shift+Tab, moved at once (like the arrows) so a burst such as ``Tab Enter`` stays in order."""
+        if not self._own_screen:
+            raise SkipAction()
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
     def action_toggle_side(self) -> None:
         side = self.query_one("#side")
         side.display = not side.display
@@ -339,15 +382,38 @@ class MfpConsoleApp(App[int]):
 
     def action_save_svg(self) -> None:
         now = self.fleet.clock.now()
-        name = f"mfp-console-{self.machine}-{now:%Y%m%dT%H%M%S}.svg"
-        path = self.save_screenshot(name, str(self.screenshot_dir or Path.cwd()))
+        folder = Path(self.screenshot_dir or Path.cwd())
+        stem = f"mfp-console-{self.machine}-{now:%Y%m%dT%H%M%S}"
+        name, number = f"{stem}.svg", 1
+        while (folder / name).exists():  # a virtual clock stands still: several shots in one machine second
+            number += 1
+            name = f"{stem}-{number}.svg"
+        path = self.save_screenshot(name, str(folder))
         self.notify(path, title="Screenshot saved")
 
     def action_help(self) -> None:
-        keys = [(self.get_key_display(b), b.tooltip or b.description) for b in self.BINDINGS if isinstance(b, Binding)]
-        keys += [("ctrl+p", "Command palette"), ("tab/shift+tab", "Next/previous control"),
-                 ("arrows", "Move between touch buttons"), ("enter", "Touch the focused button")]
+        """F1: the help screen (over whatever is shown; F1 again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        keys = [(_KEY_NAMES.get(b.key, b.key), b.tooltip or b.description) for b in self.BINDINGS
+                if isinstance(b, Binding) and b.key not in _MOVE_KEYS]
+        keys += [("Ctrl+P", "Command palette: go to a machine, open any menu path, inject a fault"),
+                 ("Tab/Shift+Tab", "Next/previous control"),
+                 ("Arrows", "Move to the nearest control that way (in lists: the rows)"),
+                 ("Enter", "Touch the focused button")]
         self.push_screen(HelpScreen(keys))
+
+    def footer_keys(self, screen: Screen[Any]) -> list[FooterKey]:
+        """The keys that work on ``screen``, for its footer: on the panel every key; over a dialog the
+        dialog's own keys and the function keys that work over dialogs."""
+        virtual = self.fleet.clock.is_virtual
+        if screen is self.screen_stack[0] or not isinstance(screen, PanelDialog):
+            keys = [k for k in _PANEL_KEYS if virtual or k[0] != "f9"]
+            return keys
+        own = [(b.key.split(",")[0], _KEY_NAMES.get(b.key.split(",")[0], b.key), b.description)
+               for b in screen.BINDINGS if isinstance(b, Binding) and b.show]
+        return own + [k for k in _PANEL_KEYS if k[0] in _OVER_DIALOGS and (virtual or k[0] != "f9")]
 
     # --- command palette ----------------------------------------------------------------------------
 
@@ -380,6 +446,19 @@ class MfpConsoleApp(App[int]):
 
     def _inject(self, machine: str, fault: str) -> None:
         self.query_one(FaultPanel).inject(machine, fault)
+
+
+_KEY_NAMES = {"escape": "Esc", "ctrl+q": "^Q", "ctrl+p": "^P", "tab": "Tab", "shift+tab": "Shift+Tab"}
+_KEY_NAMES |= {f"f{n}": f"F{n}" for n in range(1, 13)}
+_MOVE_KEYS = frozenset({"up", "down", "left", "right", "tab", "shift+tab"})
+_PANEL_KEYS: tuple[FooterKey, ...] = (
+    ("f1", "F1", "Help"), ("escape", "Esc", "Back"), ("f2", "F2", "Settings"), ("f3", "F3", "Machine"),
+    ("f4", "F4", "Login"), ("f5", "F5", "User"), ("f6", "F6", "Side"), ("f7", "F7", "Log"), ("f8", "F8", "Theme"),
+    ("f9", "F9", "Next"), ("f12", "F12", "SVG"), ("ctrl+p", "^P", "Palette"), ("ctrl+q", "^Q", "Quit"),
+)
+"""The footer of the panel: every key, short enough for one line at 120 columns (two at 80)."""
+_OVER_DIALOGS = frozenset({"f1", "f6", "f7", "f8", "f9", "f12", "ctrl+q"})
+"""The keys that work while a dialog is open (priority bindings)."""
 
 
 def _pages_to_tell(event: Any) -> tuple[str, ...]:

@@ -353,6 +353,8 @@ class PanelDriver:
 
     async def key(self, *keys: str) -> None:
         """Presses ``keys`` one after another, each handled in full before the next."""
+        if keys:
+            await self.settle()  # what came before (a page being shown) is handled first
         for name in keys:
             await self.pilot.press(name)
             await self.settle()

@@ -19,13 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, SelectionList, Static
 
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep
 from mfp_console.domain.sync_settings import WEEKDAYS, BackupMode, BackupSchedule
 from mfp_console.errors import MfpError, RuleRefusal
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import MessageBox, YesNoDialog, refusal_box
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -61,7 +61,7 @@ def _row_key(table: DataTable[Any]) -> str | None:
     return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
 
-class RemoteScreen(ModalScreen[None]):
+class RemoteScreen(PanelDialog[None]):
     """A Remote UI page of ``machine``: a title, the page's body and ``[Close]``.
 
     Args:

@@ -129,8 +129,8 @@ class MachinePanel(Vertical):
         focused = self.screen.focused
         if focused is None or self in focused.ancestors_with_self:
             first = page.query("TouchButton, DataTable, Input")
-            if first:
-                first.first().focus()
+            if first:  # at once, not after a refresh: a key read next goes to this control
+                self.screen.set_focus(first.first())
 
     async def go_to(self, key: str) -> bool:
         """Opens the node ``key`` from wherever the panel is, asking for a login first when needed (M-03).
