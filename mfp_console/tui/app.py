@@ -24,10 +24,11 @@ from textual.widgets import ContentSwitcher, Static
 
 from mfp_console.clock import Clock, RealClock
 from mfp_console.domain.menu import iter_nodes, path_of
-from mfp_console.engine.events import DataChanged, DestinationStatusChanged, SyncEvent
+from mfp_console.engine.events import DataChanged, DestinationStatusChanged, DistributionFinished, SyncEvent
 from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import ConfigError, MfpError
+from mfp_console.store.machine_time import write_last_time
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PanelCommands
 from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
@@ -150,6 +151,8 @@ class MfpConsoleApp(App[int]):
     async def on_unmount(self) -> None:
         self.bridge.close()
         if self._owns_fleet:
+            if self.fleet.machines:  # the next ``--clock virtual`` session resumes here
+                write_last_time(self.fleet.state_dir, self.fleet.clock.now())
             await self.fleet.stop()
 
     def _layout(self) -> list[Any]:
@@ -224,6 +227,7 @@ class MfpConsoleApp(App[int]):
         switcher.current = f"panel-{machine}"
         self.sub_title = machine
         self.query_one(MachineSwitcher).choose(machine)
+        self.query_one(FleetView).follow(machine)
         self.query_one(FaultPanel).follow(machine)
         panel = self.current_panel
         panel.refresh_state()
@@ -239,6 +243,11 @@ class MfpConsoleApp(App[int]):
         self.links.note(event)
         for log in self.query(EventLog):
             log.add(event)
+        for view in self.query(FleetView):  # the Links column of both ends of a transfer
+            for name in _linked(event):
+                view.show_machine(name)
+        for clock in self.query(ClockFace):  # a saved schedule, a run that ended: the next event changed
+            clock.tick()
         if isinstance(event, (DataChanged, SyncEvent)) and self.query(f"#panel-{event.machine}"):
             self.panel(event.machine).refresh_data()
         if isinstance(event, (DataChanged, SyncEvent)):
@@ -292,6 +301,9 @@ class MfpConsoleApp(App[int]):
             clock.tick()
         for panel in self.query(MachinePanel):
             panel.refresh_state()
+            page = panel.page
+            if page is not None:
+                page.time_moved()
         if isinstance(self.screen, LoginDialog):
             self.screen.refresh_lock()
 
@@ -468,6 +480,15 @@ def _pages_to_tell(event: Any) -> tuple[str, ...]:
     if isinstance(event, DestinationStatusChanged) and destination and destination != event.machine:
         names.append(destination)
     return tuple(names)
+
+
+def _linked(event: Any) -> tuple[str, ...]:
+    """The machines whose Links cell an event changes: a transfer's two ends, a finished run's all."""
+    if isinstance(event, DestinationStatusChanged):
+        return (event.machine, event.destination)
+    if isinstance(event, DistributionFinished):
+        return (event.machine, *(name for name, _ in event.results))
+    return ()
 
 
 def _call(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:

@@ -85,6 +85,9 @@ class PanelPage(Vertical):
         itself, False to let the panel go one menu level up."""
         return False
 
+    def time_moved(self) -> None:
+        """Machine time moved (a virtual clock jumped): a page showing a time to come repaints it."""
+
     def engine_event(self, event: Any) -> None:
         """An engine event about this page's machine (e.g. a destination's status changed, DID-04);
         called by the app for the page shown on that machine's panel."""
