@@ -3,8 +3,7 @@ the destination list with its live ``<Status>`` column (DID-04/05), and the five
 ``<Network Settings>`` question (DID-03).
 
 A :class:`TickTable` is a ``DataTable`` (virtualised: 100 destinations or more scroll smoothly) whose first
-column is a tick. Space or Enter on a row ticks or unticks it; so does touching a row that is already
-highlighted. :meth:`mfp_console.tui.driver.PanelDriver.tick` finds rows by their label.
+column is a tick. Space or Enter on a row ticks or unticks it; so does touching the row (one touch). :meth:`mfp_console.tui.driver.PanelDriver.tick` finds rows by their label.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -155,6 +154,14 @@ class TickTable(DataTable[Any]):
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_toggle_tick()
+
+    async def _on_click(self, event: events.Click) -> None:
+        # One touch ticks a row. DataTable's own click handler (it runs after this one) only moves the
+        # highlight to a row that is not highlighted yet, and selects (ticks, above) one that is.
+        row = event.style.meta.get("row")
+        if isinstance(row, int) and 0 <= row < len(self._order) and row != self.cursor_row:
+            key = self._order[row]
+            self.set_tick(key, key not in self.ticked)
 
 
 class DestinationStatusTable(TickTable):
