@@ -59,6 +59,8 @@ class PanelSurface:
         self.app = app
         self.driver = driver
         self.live = live
+        self._stood_at: str | None = None
+        """Where the operator stood before live play showed other machines (None: showing nothing)."""
 
     @property
     def machine(self) -> str:
@@ -71,6 +73,26 @@ class PanelSurface:
         moved = getattr(self.app, "clock_moved", None)
         if clock_moved and moved is not None:
             moved()
+        await self.driver.settle()
+
+    async def show(self, machine: str, key: str | None = None, **details: Any) -> bool:
+        """Live play: walks to ``machine`` and shows its page ``key`` (see ``scenario.showing``); the panel's
+        own state comes back with :meth:`end_show` before the next step that drives it."""
+        present = getattr(self.app, "present", None)
+        if present is None:
+            return False
+        if self._stood_at is None:
+            self._stood_at = self.machine
+        shown = bool(await present(machine, key, **details))
+        await self.driver.settle()
+        return shown
+
+    async def end_show(self) -> None:
+        """Puts the panels back as the scenario's own panel steps left them."""
+        if self._stood_at is None:
+            return
+        stood_at, self._stood_at = self._stood_at, None
+        await self.app.end_presentation(stood_at)
         await self.driver.settle()
 
     def text(self) -> str:

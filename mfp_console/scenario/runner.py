@@ -25,6 +25,7 @@ from typing import Any
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import DeviceInformation
 from mfp_console.domain.machine import Activity, PowerState
+from mfp_console.domain.menu import path_of
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.domain.schedule import WEEKDAYS, AutoDistribution, ScheduleMode
 from mfp_console.engine.events import DistributionFinished, DistributionStarted
@@ -33,6 +34,7 @@ from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.scenario import model as m
 from mfp_console.scenario.expectations import Mismatch, Observer, check, condition_holds
 from mfp_console.scenario.panel import PanelSurface, PanelUnavailable, headless_panel, live_panel, panel_available
+from mfp_console.scenario.showing import showing_for
 from mfp_console.scenario.timeparse import format_duration
 
 __all__ = ["PASSED", "FAILED", "SKIPPED", "Result", "StepOutcome", "describe_step", "run_scenario"]
@@ -320,6 +322,7 @@ class _Player:
         for position, step in enumerate(steps):
             if surface is not None and surface.live:
                 self._announce(step)
+                await self._show(step)
             began = time.perf_counter()
             refusal_expected = _next_expects_refusal(steps, position)
             try:
@@ -361,6 +364,18 @@ class _Player:
         else:
             self.surface.announce(f"{step.index}/{total} (line {step.line}): {describe_step(step)}",
                                   title=self.scenario.name, seconds=_LIVE_STEP_SECONDS / self.speed + 1)
+
+    async def _show(self, step: m.Step) -> None:
+        """Live play: the machine and screen the step is about (``scenario.showing``), or, before a step
+        that drives the panel, the panel back as the scenario's own steps left it."""
+        assert self.surface is not None
+        if step.is_panel_step:
+            await self.surface.end_show()
+            return
+        showing = showing_for(step, self.host)
+        if showing is not None and await self.surface.show(showing.machine, showing.key, **showing.details):
+            where = " › ".join(path_of(showing.key)[1:]) if showing.key else "its panel"
+            self.transcript.append(f"{self.fleet.clock.now():%H:%M:%S} shown: {showing.machine} {where}")
 
     async def _pace(self, seconds: float) -> None:
         # Presenter time, not machine time: the audience needs a moment to see each step.

@@ -236,6 +236,24 @@ class MfpConsoleApp(App[int]):
         if focusable:
             focusable.first().focus()
 
+    async def present(self, machine: str, key: str | None = None, **details: object) -> bool:
+        """Live scenario play: walks to ``machine`` and shows its page of menu node ``key`` (the distribution
+        status list, a client's <Restore Data> …) to the audience. Returns False when it cannot be shown
+        (the machine runs elsewhere, a dialog is open)."""
+        if machine not in self.fleet.machines or self.screen is not self.screen_stack[0]:
+            return False
+        await self.switch_machine(machine)
+        if key is not None:
+            await self.current_panel.present(key, **details)
+        return True
+
+    async def end_presentation(self, machine: str) -> None:
+        """Puts every panel back where :meth:`present` found it and walks back to ``machine``."""
+        for panel in self.query(MachinePanel):
+            await panel.end_presentation()
+        if machine != self.machine and machine in self.fleet.machines:
+            await self.switch_machine(machine)
+
     # --- engine messages ----------------------------------------------------------------------------
 
     def on_engine_event_posted(self, message: EngineEventPosted) -> None:

@@ -85,6 +85,10 @@ class PanelPage(Vertical):
         itself, False to let the panel go one menu level up."""
         return False
 
+    def present(self, **details: Any) -> None:
+        """Live scenario play shows this page to an audience; ``details`` say what a page may preset (e.g.
+        a distribution's categories and destinations). Most pages show themselves as they are."""
+
     def time_moved(self) -> None:
         """Machine time moved (a virtual clock jumped): a page showing a time to come repaints it."""
 

@@ -114,6 +114,19 @@ class ManualDistributionPage(PanelPage):
         self._paint_run()
         table.focus()
 
+    def present(self, **details: Any) -> None:
+        """The status list: the categories and destinations a scenario step is about to send (so the
+        audience watches each ``<Status>`` change), or else those of the last run."""
+        toggles = self.query_one(CategoryToggles)
+        if "categories" in details:
+            toggles.set_values(details["categories"], bool(details.get("include_network")))
+            self._show_destinations(ticked=details.get("destinations", ()))
+        elif self.step != "destinations":
+            job = self.fleet.current_job(self.machine) or self.fleet.last_job(self.machine)
+            if job is not None:
+                toggles.set_values(job.bundle.categories, job.bundle.include_network)
+            self._show_destinations(ticked=job.destinations if job is not None else ())
+
     def refresh_data(self) -> None:
         if self.step == "destinations":
             table = self.query_one(DestinationStatusTable)

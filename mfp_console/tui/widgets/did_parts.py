@@ -16,6 +16,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -179,9 +180,19 @@ class DestinationStatusTable(TickTable):
         self.set_rows(rows, ticked)
 
     def set_status(self, name: str, text: str) -> None:
-        """Changes one ``<Status>`` cell (a row not in the list is ignored)."""
+        """Changes one ``<Status>`` cell (a row not in the list is ignored); a row being served or ending
+        NG scrolls into view, so a long list shows what the run is doing."""
         if name in self._order:
             self.update_cell(name, "status", status_cell(text))
+            if text == "Distributing" or text.startswith("NG"):
+                self.show_row(name)
+
+    def show_row(self, name: str) -> None:
+        """Scrolls the list (not the highlight) so the row ``name`` is in view."""
+        top, _, _, left = fixed = self._get_fixed_offset()  # DataTable's own geometry (Textual 8.2.8)
+        _, y, width, height = self._get_row_region(self._order.index(name))
+        self.scroll_to_region(Region(int(self.scroll_x) + left, y, width - left, height), animate=False,
+                              spacing=fixed, force=True, immediate=False)
 
 
 class CategoryToggles(Vertical):
