@@ -426,8 +426,8 @@ class MfpConsoleApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        keys = [(_KEY_NAMES.get(b.key, b.key), b.tooltip or b.description) for b in self.BINDINGS
-                if isinstance(b, Binding) and b.key not in _MOVE_KEYS]
+        keys = [(_KEY_NAMES.get(b.key, b.key).replace("^", "Ctrl+"), b.tooltip or b.description)
+                for b in self.BINDINGS if isinstance(b, Binding) and b.key not in _MOVE_KEYS]
         keys += [("Ctrl+P", "Command palette: go to a machine, open any menu path, inject a fault"),
                  ("Tab/Shift+Tab", "Next/previous control"),
                  ("Arrows", "Move to the nearest control that way (in lists: the rows)"),

@@ -21,16 +21,21 @@ __all__ = ["KeysFooter", "footer_lines"]
 FooterKey = tuple[str, str, str]
 """``(key, shown as, label)``, e.g. ``("f1", "F1", "Help")``."""
 
-SEPARATOR = ""
-"""Between keys: none, the key cap's own padding parts them (every key on one line at 120 columns)."""
+SEPARATOR = " "
+"""Between keys. Each key is drawn in the footer's key colour, its label in the text colour."""
 
 
 def _item(shown: str, label: str) -> str:
-    return f" {shown} {label}"
+    return f"{shown} {label}"
+
+
+PADDING = 1
+"""Cells left free at each end of a footer line."""
 
 
 def footer_lines(keys: Sequence[FooterKey], width: int) -> list[list[FooterKey]]:
-    """The keys laid out in lines of at most ``width`` cells (a key and its label never split)."""
+    """The keys laid out in the lines of a footer ``width`` cells wide (a key and its label never split)."""
+    width -= 2 * PADDING
     lines: list[list[FooterKey]] = [[]]
     used = 0
     for key in keys:
@@ -47,7 +52,8 @@ class KeysFooter(Static):
     """The keys that work on this footer's screen, wrapped to its width."""
 
     DEFAULT_CSS = """
-    KeysFooter { dock: bottom; height: 1; width: 1fr; background: $footer-background; color: $footer-foreground; }
+    KeysFooter { dock: bottom; height: 1; width: 1fr; padding: 0 1; background: $footer-background;
+        color: $footer-foreground; }
     """
 
     def __init__(self) -> None:
@@ -82,13 +88,13 @@ class KeysFooter(Static):
         for row, line in enumerate(lines):
             if row:
                 parts.append("\n")
-            x = 0
+            x = PADDING
             for index, (key, shown, label) in enumerate(line):
                 if index:
                     parts.append(SEPARATOR)
                     x += len(SEPARATOR)
-                parts.append(Content.styled(f" {shown} ", "bold $footer-key-foreground on $footer-key-background"))
-                parts.append(Content(f"{label}"))
+                parts.append(Content.styled(shown, "bold $footer-key-foreground"))
+                parts.append(Content(f" {label}"))
                 size = cell_len(_item(shown, label))
                 self._hits.append((row, x, x + size, key))
                 x += size
