@@ -144,3 +144,25 @@ async def test_footer_shows_every_key_at_80_columns(make_app) -> None:
             assert f"{shown} {label}" in text
         assert {"f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f12", "escape"} <= {k for k, _, _ in footer.keys}
         assert footer.size.height == 2 and footer.region.bottom == SMALL[1]
+
+
+async def test_breadcrumb_stays_on_one_line_and_help_is_wrapped_once(make_app) -> None:
+    """The breadcrumb used to wrap to four lines at the deepest screens, and the help text was wrapped by
+    hand and again by the screen (short lines in the middle of sentences)."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        driver = await _started(app, pilot)
+        app.fleet.login_admin("host", PIN, PIN)
+        await app.current_panel.go_to("did.receiving.restore")
+        await driver.settle()
+        crumb = app.current_panel.query_one("#breadcrumb")
+        shown = crumb.render_lines(Region(0, 0, crumb.size.width, crumb.size.height))
+        assert crumb.size.height == 1 and shown[0].text.strip() == "… › <Receiving Settings> › <Restore Data>"
+        await driver.key("f1")
+        for paragraph in app.screen.query(".dialog-text"):
+            width = paragraph.content_region.width
+            lines = [strip.text.rstrip() for strip in paragraph.render_lines(Region(0, 0, *paragraph.size))]
+            lines = [line for line in lines if line]
+            longest_word = max(len(word) for word in " ".join(lines).split())
+            for line in lines[:-1]:  # a line ends early only where the next word would not fit
+                assert len(line) + 1 + longest_word > width, f"wrapped early: {line!r}"
