@@ -224,7 +224,10 @@ async def run_scenario(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mfp-scenario-") as tmp:
         clock = VirtualClock(scenario.clock)
-        fleet = Fleet(scenario.fleet, Path(tmp) / "state", clock, handshake_timeout=5.0, conversation_timeout=30.0)
+        # Real-time bounds of a TLS link, generous so that they fire only on a real hang, never because the
+        # machine running the scenarios is loaded (no scenario waits for them: an unreachable machine is
+        # refused at once, and machine time is virtual).
+        fleet = Fleet(scenario.fleet, Path(tmp) / "state", clock, handshake_timeout=30.0, conversation_timeout=60.0)
         player = _Player(scenario, fleet, mode, speed, artifacts, on_step)
         player.want_svg = save_svg
         try:
