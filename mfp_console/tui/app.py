@@ -9,7 +9,6 @@ down to its views ("attributes down, messages up").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,22 +22,22 @@ from textual.screen import Screen, SystemModalScreen
 from textual.widgets import ContentSwitcher, Static
 
 from mfp_console.clock import Clock, RealClock
-from mfp_console.domain.menu import iter_nodes, path_of
 from mfp_console.engine.events import DataChanged, DestinationStatusChanged, DistributionFinished, SyncEvent
 from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.fleet_file import load_fleet_file
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.store.machine_time import write_last_time
 from mfp_console.tui.bridge import EventBridge
-from mfp_console.tui.commands import PanelCommands
+from mfp_console.tui.commands import PaletteCommand, PanelCommands, palette_commands
 from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
+from mfp_console.tui.keys import footer_keys, help_keys
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
-from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
+from mfp_console.tui.widgets.fault_panel import FaultPanel
 from mfp_console.tui.widgets.fleet_views import EventLog, FleetView, LinkTracker, MachineSwitcher
 from mfp_console.tui.widgets.footer import FooterKey, KeysFooter, footer_lines
 from mfp_console.tui.widgets.machine_panel import MachinePanel
@@ -49,7 +48,6 @@ NARROW_WIDTH = 110
 NARROW_HEIGHT = 34
 BOTTOM_HEIGHT = 12
 """Rows of the fleet view and event log (``#bottom`` in ``panel.tcss``)."""
-PaletteCommand = tuple[str, Callable[[], Any], str]
 
 
 class MfpConsoleApp(App[int]):
@@ -426,69 +424,18 @@ class MfpConsoleApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        keys = [(_KEY_NAMES.get(b.key, b.key).replace("^", "Ctrl+"), b.tooltip or b.description)
-                for b in self.BINDINGS if isinstance(b, Binding) and b.key not in _MOVE_KEYS]
-        keys += [("Ctrl+P", "Command palette: go to a machine, open any menu path, inject a fault"),
-                 ("Tab/Shift+Tab", "Next/previous control"),
-                 ("Arrows", "Move to the nearest control that way (in lists: the rows)"),
-                 ("Enter", "Touch the focused button")]
-        self.push_screen(HelpScreen(keys))
+        self.push_screen(HelpScreen(help_keys(self.BINDINGS)))
 
     def footer_keys(self, screen: Screen[Any]) -> list[FooterKey]:
-        """The keys that work on ``screen``, for its footer: on the panel every key; over a dialog the
-        dialog's own keys and the function keys that work over dialogs."""
-        virtual = self.fleet.clock.is_virtual
-        if screen is self.screen_stack[0] or not isinstance(screen, PanelDialog):
-            keys = [k for k in _PANEL_KEYS if virtual or k[0] != "f9"]
-            return keys
-        own = [(b.key.split(",")[0], _KEY_NAMES.get(b.key.split(",")[0], b.key), b.description)
-               for b in screen.BINDINGS if isinstance(b, Binding) and b.show]
-        return own + [k for k in _PANEL_KEYS if k[0] in _OVER_DIALOGS and (virtual or k[0] != "f9")]
+        """The keys that work on ``screen``, for its footer (``keys.footer_keys``)."""
+        dialog = screen is not self.screen_stack[0] and isinstance(screen, PanelDialog)
+        return footer_keys(screen.BINDINGS if dialog else None, virtual_clock=self.fleet.clock.is_virtual)
 
     # --- command palette ----------------------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Commands for the palette: machines, menu nodes, faults, clock, theme, screenshot."""
-        commands: list[PaletteCommand] = []
-        for name in self.fleet.spec.names:
-            commands.append((f"Go to machine {name}", _call(self.switch_machine, name), "Walk to its panel (UI-02)"))
-        for node in iter_nodes():
-            labels = " › ".join(path_of(node.key)[1:]) or node.label
-            commands.append((f"Open {labels}", _call(self._open_node, node.key), f"on {self.machine}'s panel"))
-        for name in self.fleet.machines:
-            for fault in FAULTS:
-                if fault == "pin":
-                    continue
-                label = fault_label(self.fleet, name, fault)
-                commands.append((f"Fault: {label} on {name}", _call(self._inject, name, fault), "UI-04"))
-        commands.append(("User: log in, or open personal settings", self.action_user_login,
-                         f"a login user at {self.machine} (SYNC-08)"))
-        commands.append(("User: log out", self.user_log_out, f"at {self.machine}"))
-        if self.fleet.clock.is_virtual:
-            commands.append(("Clock: jump to the next scheduled event", self.action_next_event, "UI-05"))
-            commands.append(("Clock: advance 1 minute", _call(self.advance_clock, 60.0), "UI-05"))
-        commands.append(("Toggle light/dark theme", self.action_toggle_theme, ""))
-        commands.append(("Save screenshot (SVG)", self.action_save_svg, ""))
-        return commands
-
-    async def _open_node(self, key: str) -> None:
-        await self.current_panel.go_to(key)
-
-    def _inject(self, machine: str, fault: str) -> None:
-        self.query_one(FaultPanel).inject(machine, fault)
-
-
-_KEY_NAMES = {"escape": "Esc", "ctrl+q": "^Q", "ctrl+p": "^P", "tab": "Tab", "shift+tab": "Shift+Tab"}
-_KEY_NAMES |= {f"f{n}": f"F{n}" for n in range(1, 13)}
-_MOVE_KEYS = frozenset({"up", "down", "left", "right", "tab", "shift+tab"})
-_PANEL_KEYS: tuple[FooterKey, ...] = (
-    ("f1", "F1", "Help"), ("escape", "Esc", "Back"), ("f2", "F2", "Settings"), ("f3", "F3", "Machine"),
-    ("f4", "F4", "Login"), ("f5", "F5", "User"), ("f6", "F6", "Side"), ("f7", "F7", "Log"), ("f8", "F8", "Theme"),
-    ("f9", "F9", "Next"), ("f12", "F12", "SVG"), ("ctrl+p", "^P", "Palette"), ("ctrl+q", "^Q", "Quit"),
-)
-"""The footer of the panel: every key, short enough for one line at 120 columns (two at 80)."""
-_OVER_DIALOGS = frozenset({"f1", "f6", "f7", "f8", "f9", "f12", "ctrl+q"})
-"""The keys that work while a dialog is open (priority bindings)."""
+        return palette_commands(self)
 
 
 def _pages_to_tell(event: Any) -> tuple[str, ...]:
@@ -507,13 +454,6 @@ def _linked(event: Any) -> tuple[str, ...]:
     if isinstance(event, DistributionFinished):
         return (event.machine, *(name for name, _ in event.results))
     return ()
-
-
-def _call(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    def call() -> Any:
-        return func(*args)
-
-    return call
 
 
 def create_app(

@@ -19,19 +19,19 @@ still under way, which is how a scenario once read the panel before it had walke
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from textual import events
-from textual.app import App
-from textual.message_pump import MessagePump
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
 from mfp_console.errors import MfpError
+from mfp_console.tui.quiet import app_is_quiet, only_layout_pending
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton, same_label
@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from mfp_console.tui.app import MfpConsoleApp
 
 __all__ = ["PanelDriver", "PanelDriverError", "app_is_quiet", "screen_text"]
+
+_QUICK_TURNS = 200
+"""Loop turns :meth:`PanelDriver.settle` looks at the app before it pauses between looks."""
 
 SETTLE_ROUNDS = 2000
 """Pilot pauses before :meth:`PanelDriver.settle` gives up. Each round lets every pending handler finish,
@@ -59,46 +62,6 @@ def screen_text(app: MfpConsoleApp) -> str:
                       legacy_windows=False, safe_box=False, color_system=None)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
-
-
-def app_is_quiet(app: App[object]) -> bool:
-    """True when nothing is pending in ``app``: every message pump of every screen (and the app) has an
-    empty queue and is parked waiting for its next message (so no handler is still awaiting something), no
-    ``call_next`` callback waits, the current screen needs no layout or repaint, no animation (a scroll
-    into view) is under way and no worker runs.
-
-    Reads Textual internals (pinned at 8.2.8): there is no public "everything handled" signal.
-    """
-    if app._batch_count:
-        return False
-    pumps: list[MessagePump] = [app]
-    for screen in app.screen_stack:
-        pumps.extend(screen.walk_children(with_self=True))
-    for pump in pumps:
-        if pump.message_queue_size or pump._next_callbacks or not _parked(pump):
-            return False
-    screen = app.screen
-    if (screen._layout_required or screen._scroll_required or screen._repaint_required
-            or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
-        return False
-    animator = app.animator
-    if animator._animations or animator._scheduled:  # a scroll into view runs on the animator, even when instant
-        return False
-    return not any(worker.is_running or worker.state.name == "PENDING" for worker in app.workers)
-
-
-def _parked(pump: MessagePump) -> bool:
-    """True when the pump's task waits for its next message (its await chain ends in its queue's ``get``),
-    rather than running or awaiting inside a handler."""
-    task = pump._task
-    if task is None or task.done():
-        return True
-    coro: Any = task.get_coro()
-    while coro is not None:
-        if getattr(coro, "__qualname__", "") == "Queue.get":
-            return True
-        coro = getattr(coro, "cr_await", None)
-    return False
 
 
 def _label_of(widget: Widget) -> str:
@@ -129,19 +92,20 @@ class PanelDriver:
         Raises:
             PanelDriverError: The app never settled (a handler hangs or messages loop).
         """
-        # First the cheap way: every pump of the screen handles what it has, then the screen lays out now
-        # instead of at its next frame. Only when something is still busy (a background screen, a worker),
-        # the pilot's pause, which also lets the event loop breathe.
-        await self.pilot._wait_for_screen()
-        self.app.screen._on_timer_update()
-        if app_is_quiet(self.app):
-            return
-        for _ in range(SETTLE_ROUNDS):
-            await self.pilot.pause()
-            if self.app.animator._animations or self.app.animator._scheduled:
-                await self.app.animator.wait_until_complete()
-                self.app.screen._on_timer_update()
-            if app_is_quiet(self.app):
+        app = self.app
+        for _ in range(_QUICK_TURNS):  # the common case: a few turns of the loop handle what is pending
+            if app_is_quiet(app):
+                return
+            if only_layout_pending(app):
+                app.screen._on_timer_update()  # lay out now rather than at the screen's next frame
+                continue
+            await asyncio.sleep(0)
+        for _ in range(SETTLE_ROUNDS):  # something takes longer (mounting a panel, a worker): the pilot's
+            await self.pilot.pause()  # pause lets the loop breathe between looks
+            if app.animator._animations or app.animator._scheduled:
+                await app.animator.wait_until_complete()
+            app.screen._on_timer_update()
+            if app_is_quiet(app):
                 return
         raise PanelDriverError(f"the panel did not settle after {SETTLE_ROUNDS} rounds (a handler hangs?)")
 

@@ -18,7 +18,7 @@ from mfp_console.domain.device_info import Category
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.schedule import ScheduleMode
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE, settle, settled
+from tests.tui.conftest import SIZE, settled
 from tests.tui.test_did_panel import DID, PIN, open_did, quiet, slow_updates
 
 Steps = Callable[[PanelDriver], Awaitable[None]]

@@ -97,7 +97,7 @@ class TestFaultsAndFleetView:
             await settle(pilot)
             assert _cell(app, "client-b", "power") == "Off"
             assert _cell(app, "client-c", "network") == "cut"
-            log = "\n".join(line.text for line in app.query_one(EventLog).lines)
+            log = "\n".join(text for _, text in app.query_one(EventLog).entries)  # whole, however wrapped
             assert "client-b: power On → Off" in log and "client-c: network connected → cut" in log
 
             # Links in use follow the destinations' status cells (DID-04).

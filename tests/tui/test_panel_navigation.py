@@ -10,7 +10,7 @@ import pytest
 from mfp_console.tui.driver import PanelDriver, PanelDriverError
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.widgets.panel_parts import KeyRow
-from tests.tui.conftest import SIZE, SMALL, settle, press
+from tests.tui.conftest import SIZE, SMALL, press, settle
 
 
 class TestMenuWalking:

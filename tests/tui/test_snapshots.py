@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE, SMALL, settle, settled
+from tests.tui.conftest import SIZE, SMALL, settled
 
 Steps = Callable[[PanelDriver], Awaitable[None]]
 

@@ -12,7 +12,7 @@ from mfp_console.domain.sync_settings import UserLimitAction
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.pages.personal import PersonalDataScreen
 from mfp_console.tui.pages.sync_remote import RemoteScreen
-from tests.tui.conftest import SIZE, settle, press
+from tests.tui.conftest import SIZE, press, settle
 
 ADMIN = ("7654321", "7654321")
 

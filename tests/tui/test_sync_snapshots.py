@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from mfp_console.domain.sync_items import PersonalItem
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE, settle, press
+from tests.tui.conftest import SIZE, settle
 
 Steps = Callable[[PanelDriver], Awaitable[None]]
 ADMIN = ("7654321", "7654321")
