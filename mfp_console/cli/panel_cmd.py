@@ -11,10 +11,12 @@ from pathlib import Path
 from mfp_console.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, state_dir_for
 from mfp_console.clock import Clock, VirtualClock, parse_clock_time
 from mfp_console.errors import ConfigError
+from mfp_console.store.machine_time import read_last_time
 
 __all__ = ["add_panel_commands", "add_panel_options", "cmd_run", "cmd_serve", "parse_clock_option"]
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+DEFAULT_VIRTUAL_START = "2026-11-20T09:00"
 
 
 def add_panel_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
@@ -45,10 +47,11 @@ def add_panel_commands(sub: argparse._SubParsersAction, add_options) -> None:  #
     serve.set_defaults(func=cmd_serve)
 
 
-def parse_clock_option(text: str | None) -> Clock | None:
+def parse_clock_option(text: str | None, state_dir: Path | str | None = None) -> Clock | None:
     """Reads ``--clock``: ``real`` or nothing → None (the app then uses a real clock in the fleet's time
-    zone); ``virtual`` → a :class:`VirtualClock` from 2026-11-20T09:00 UTC; ``virtual:<ISO time>`` → one
-    from that time.
+    zone); ``virtual`` → a :class:`VirtualClock` from 2026-11-20T09:00 UTC, or from where the last session
+    in ``state_dir`` ended when that is later (its saved statuses and logs never lie in the future);
+    ``virtual:<ISO time>`` → one from that time.
 
     Raises:
         ConfigError: The text is neither form.
@@ -59,9 +62,12 @@ def parse_clock_option(text: str | None) -> Clock | None:
     if kind.lower() != "virtual":
         raise ConfigError(f"--clock {text!r}: use 'real', 'virtual' or 'virtual:2026-11-20T09:00'")
     try:
-        start = parse_clock_time(when or "2026-11-20T09:00")
+        start = parse_clock_time(when or DEFAULT_VIRTUAL_START)
     except ValueError:
         raise ConfigError(f"--clock {text!r}: {when!r} is not a date and time like 2026-11-20T09:00") from None
+    saved = read_last_time(state_dir) if state_dir is not None and not when else None
+    if saved is not None and saved > start:
+        start = saved
     return VirtualClock(start)
 
 
@@ -69,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Opens the panel on the fleet in this terminal; returns the app's exit code."""
     from mfp_console.tui.app import create_app
 
-    clock = parse_clock_option(getattr(args, "clock", None))
+    clock = parse_clock_option(getattr(args, "clock", None), state_dir_for(args))
     app = create_app(
         args.fleet,
         state_dir_for(args),

@@ -22,7 +22,6 @@ __all__ = ["PanelSurface", "PanelUnavailable", "headless_panel", "live_panel", "
 T = TypeVar("T")
 
 HEADLESS_SIZE = (120, 40)
-_READY_PAUSES = 200
 
 
 class PanelUnavailable(RuntimeError):
@@ -59,6 +58,8 @@ class PanelSurface:
         self.app = app
         self.driver = driver
         self.live = live
+        self._stood_at: str | None = None
+        """Where the operator stood before live play showed other machines (None: showing nothing)."""
 
     @property
     def machine(self) -> str:
@@ -71,7 +72,27 @@ class PanelSurface:
         moved = getattr(self.app, "clock_moved", None)
         if clock_moved and moved is not None:
             moved()
-        await self.driver.pilot.pause()
+        await self.driver.settle()
+
+    async def show(self, machine: str, key: str | None = None, **details: Any) -> bool:
+        """Live play: walks to ``machine`` and shows its page ``key`` (see ``scenario.showing``); the panel's
+        own state comes back with :meth:`end_show` before the next step that drives it."""
+        present = getattr(self.app, "present", None)
+        if present is None:
+            return False
+        if self._stood_at is None:
+            self._stood_at = self.machine
+        shown = bool(await present(machine, key, **details))
+        await self.driver.settle()
+        return shown
+
+    async def end_show(self) -> None:
+        """Puts the panels back as the scenario's own panel steps left them."""
+        if self._stood_at is None:
+            return
+        stood_at, self._stood_at = self._stood_at, None
+        await self.app.end_presentation(stood_at)
+        await self.driver.settle()
 
     def text(self) -> str:
         """The panel's visible text, then the labels of the visible buttons (a long label wraps on screen,
@@ -99,12 +120,12 @@ class PanelSurface:
                             markup=False)
 
 
-async def _wait_until_started(app: Any, pilot: Any) -> None:
-    for _ in range(_READY_PAUSES):
-        if getattr(app, "started", True):
-            return
-        await pilot.pause()
-    raise PanelUnavailable("the panel did not finish starting")
+async def _wait_until_started(app: Any, driver: Any) -> None:
+    """Waits (for state, not time) until the app shows the fleet."""
+    try:
+        await driver.wait_until(lambda: getattr(app, "started", True), "the panel did not finish starting")
+    except Exception as exc:  # the driver's own error, named here so the runner reports it plainly
+        raise PanelUnavailable(str(exc)) from None
 
 
 @asynccontextmanager
@@ -114,8 +135,9 @@ async def headless_panel(fleet: Any, machine: str, screenshot_dir: Path | None =
     create_app, driver_class = _tui()
     app = create_app(fleet=fleet, machine=machine, for_tests=True, screenshot_dir=screenshot_dir)
     async with app.run_test(size=size) as pilot:
-        await _wait_until_started(app, pilot)
-        yield PanelSurface(app, driver_class(app, pilot))
+        driver = driver_class(app, pilot)
+        await _wait_until_started(app, driver)
+        yield PanelSurface(app, driver)
 
 
 async def live_panel(fleet: Any, machine: str, body: Callable[[PanelSurface], Awaitable[T]],
@@ -129,8 +151,9 @@ async def live_panel(fleet: Any, machine: str, body: Callable[[PanelSurface], Aw
     box: dict[str, Any] = {}
 
     async def auto_pilot(pilot: Any) -> None:
-        await _wait_until_started(app, pilot)
-        surface = PanelSurface(app, driver_class(app, pilot), live=True)
+        driver = driver_class(app, pilot)
+        await _wait_until_started(app, driver)
+        surface = PanelSurface(app, driver, live=True)
         try:
             box["result"] = await body(surface)
         except BaseException as exc:  # handed back to the caller after the app closed

@@ -27,6 +27,7 @@ from typing import Any
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import DeviceInformation
 from mfp_console.domain.machine import PowerState
+from mfp_console.domain.menu import path_of
 from mfp_console.engine.events import (
     DistributionFinished,
     DistributionStarted,
@@ -45,6 +46,7 @@ from mfp_console.scenario.panel import (
     panel_available,
 )
 from mfp_console.scenario.playing import StepFailed
+from mfp_console.scenario.showing import showing_for
 from mfp_console.scenario.steps import StepGroup, describe, kind_of
 
 __all__ = ["PASSED", "FAILED", "SKIPPED", "Result", "StepOutcome", "describe_step", "run_scenario"]
@@ -197,7 +199,10 @@ async def run_scenario(
     with tempfile.TemporaryDirectory(prefix="mfp-scenario-") as tmp:
         clock = VirtualClock(scenario.clock)
         state = state_dir if state_dir is not None else Path(tmp) / "state"
-        fleet = Fleet(scenario.fleet, state, clock, handshake_timeout=5.0, conversation_timeout=30.0)
+        # Real-time bounds of a TLS link, generous so that they fire only on a real hang, never because the
+        # machine running the scenarios is loaded (no scenario waits for them: an unreachable machine is
+        # refused at once, and machine time is virtual).
+        fleet = Fleet(scenario.fleet, state, clock, handshake_timeout=30.0, conversation_timeout=60.0)
         player = _Player(scenario, fleet, mode, speed, artifacts, on_step, all_events)
         player.want_svg = save_svg
         player.pictures = pictures
@@ -308,6 +313,7 @@ class _Player:
         for position, step in enumerate(steps):
             if surface is not None and surface.live:
                 self._announce(step)
+                await self._show(step)
             began = time.perf_counter()
             refusal_expected = _next_expects_refusal(steps, position)
             try:
@@ -352,6 +358,18 @@ class _Player:
         else:
             self.surface.announce(f"{step.index}/{total} (line {step.line}): {describe_step(step)}",
                                   title=self.scenario.name, seconds=_LIVE_STEP_SECONDS / self.speed + 1)
+
+    async def _show(self, step: m.Step) -> None:
+        """Live play: the machine and screen the step is about (``scenario.showing``), or, before a step
+        that drives the panel, the panel back as the scenario's own steps left it."""
+        assert self.surface is not None
+        if step.is_panel_step:
+            await self.surface.end_show()
+            return
+        showing = showing_for(step, self.host)
+        if showing is not None and await self.surface.show(showing.machine, showing.key, **showing.details):
+            where = " › ".join(path_of(showing.key)[1:]) if showing.key else "its panel"
+            self.transcript.append(f"{self.fleet.clock.now():%H:%M:%S} shown: {showing.machine} {where}")
 
     async def _pace(self, seconds: float) -> None:
         # Presenter time, not machine time: the audience needs a moment to see each step.

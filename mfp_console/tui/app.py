@@ -9,38 +9,47 @@ down to its views ("attributes down, messages up").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.screen import Screen, SystemModalScreen
+from textual.widgets import ContentSwitcher, Static
 
 from mfp_console.clock import Clock, RealClock
-from mfp_console.domain.menu import iter_nodes, path_of
-from mfp_console.engine.events import DataChanged, DestinationStatusChanged, SyncEvent
+from mfp_console.engine.events import (
+    DataChanged,
+    DestinationStatusChanged,
+    DistributionFinished,
+    SyncEvent,
+)
 from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.fleet_file import load_fleet_file
+from mfp_console.store.machine_time import write_last_time
 from mfp_console.tui.bridge import EventBridge
-from mfp_console.tui.commands import PanelCommands
+from mfp_console.tui.commands import PaletteCommand, PanelCommands, palette_commands
+from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
+from mfp_console.tui.keys import footer_keys, help_keys
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
-from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
+from mfp_console.tui.widgets.fault_panel import FaultPanel
 from mfp_console.tui.widgets.fleet_views import (
     EventLog,
     FleetView,
     LinkTracker,
     MachineSwitcher,
 )
-from mfp_console.tui.widgets.footer import PanelFooter
+from mfp_console.tui.widgets.footer import FooterKey, KeysFooter, footer_lines
 from mfp_console.tui.widgets.machine_panel import MachinePanel
 from mfp_console.tui.widgets.stop_notice import StopNotice, in_use_text
 
@@ -48,7 +57,8 @@ __all__ = ["MfpConsoleApp", "create_app"]
 
 NARROW_WIDTH = 110
 NARROW_HEIGHT = 34
-PaletteCommand = tuple[str, Callable[[], Any], str]
+BOTTOM_HEIGHT = 12
+"""Rows of the fleet view and event log (``#bottom`` in ``panel.tcss``)."""
 
 
 class MfpConsoleApp(App[int]):
@@ -66,19 +76,27 @@ class MfpConsoleApp(App[int]):
     CSS_PATH = "panel.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {PanelCommands}
     BINDINGS: ClassVar = [
-        Binding("f1", "help", "Help", tooltip="Keys and how the screen is laid out"),
+        # The panel's own keys work when the panel is in front; over a dialog, the dialog's keys do. The
+        # keys marked priority work over dialogs too (a presenter saves a screenshot of any screen).
+        Binding("f1", "help", "Help", tooltip="Keys and how the screen is laid out", priority=True),
         Binding("escape", "back", "Back", tooltip="<Back>: one menu level up"),
         Binding("f2", "home", "Settings", tooltip="The Settings/Registration key"),
         Binding("f3", "next_machine", "Machine", tooltip="Walk to the next machine of the fleet"),
         Binding("f4", "login_toggle", "Login", tooltip="Log in (System Manager ID and PIN) or out"),
-        Binding("f5", "user_login", "User", tooltip="Log in as a user, or open the user's personal settings",
-                show=False),
-        Binding("f6", "toggle_side", "Side", tooltip="Show/hide clock, machines and faults"),
-        Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log"),
-        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme", show=False),
-        Binding("f9", "next_event", "Next event", tooltip="Virtual clock: jump to the next scheduled event"),
-        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", show=False),
+        Binding("f5", "user_login", "User", tooltip="Log in as a user, or open the user's personal settings"),
+        Binding("f6", "toggle_side", "Side", tooltip="Show/hide clock, machines and faults", priority=True),
+        Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log", priority=True),
+        Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme", priority=True),
+        Binding("f9", "next_event", "Next", tooltip="Virtual clock: jump to the next scheduled event", priority=True),
+        Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", priority=True),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit (the fleet stops with the panel)", priority=True),
+        # Priority: the focus moves while the key is read, before the next key of a burst (UI-07).
+        Binding("up", "arrow('UP')", "Up", show=False, priority=True),
+        Binding("down", "arrow('DOWN')", "Down", show=False, priority=True),
+        Binding("left", "arrow('LEFT')", "Left", show=False, priority=True),
+        Binding("right", "arrow('RIGHT')", "Right", show=False, priority=True),
+        Binding("tab", "tab(1)", "Next control", show=False, priority=True),
+        Binding("shift+tab", "tab(-1)", "Previous control", show=False, priority=True),
     ]
 
     def __init__(
@@ -112,7 +130,7 @@ class MfpConsoleApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Starting the fleet…"), id="starting")
-        yield PanelFooter()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         for theme in THEMES:
@@ -132,7 +150,7 @@ class MfpConsoleApp(App[int]):
                                   in_use_text(str(self.fleet.state_dir), self.fleet.running_elsewhere()))
             return
         await self.query_one("#starting").remove()
-        await self.mount(*self._layout(), before=self.query_one(Footer))
+        await self.mount(*self._layout(), before=self.query_one(KeysFooter))
         if not self.fleet.is_running(self.machine):
             self.machine = self.fleet.running[0]  # the wanted one runs in another process
         await self.switch_machine(self.machine)
@@ -144,7 +162,7 @@ class MfpConsoleApp(App[int]):
         """Shows why the panel cannot open, on the panel (a browser shows nothing else); <Close> ends the app."""
         self.stop_reason = text
         await self.query_one("#starting").remove()
-        await self.mount(Vertical(StopNotice(title, text), id="stop-holder"), before=self.query_one(Footer))
+        await self.mount(Vertical(StopNotice(title, text), id="stop-holder"), before=self.query_one(KeysFooter))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -162,6 +180,8 @@ class MfpConsoleApp(App[int]):
     async def on_unmount(self) -> None:
         self.bridge.close()
         if self._owns_fleet:
+            if self.fleet.machines:  # the next ``--clock virtual`` session resumes here
+                write_last_time(self.fleet.state_dir, self.fleet.clock.now())
             await self.fleet.stop()
 
     def _layout(self) -> list[Any]:
@@ -193,8 +213,24 @@ class MfpConsoleApp(App[int]):
         if narrow != self._narrow:
             self._narrow = narrow
             self.screen.set_class(narrow, "-narrow")
+            self.set_class(narrow, "-narrow")  # dialogs lay out for a small terminal too (``App.-narrow …``)
             for widget_id in ("#side", "#bottom"):
                 self.query_one(widget_id).display = not narrow
+        self._mark_bottom()
+
+    def _mark_bottom(self) -> None:
+        """On a small terminal the bottom views sit just above the footer (docked at the same edge), and with
+        both overlays shown the side column ends where the bottom views begin (docked widgets ignore
+        margins, so offset and height are set here)."""
+        bottom = self.query_one("#bottom")
+        side = self.query_one("#side")
+        footer = len(footer_lines(self.footer_keys(self.screen_stack[0]), self.size.width))
+        if self._narrow:
+            bottom.styles.offset = (0, -footer)
+        if self._narrow and bottom.display:
+            side.styles.max_height = max(3, self.size.height - footer - BOTTOM_HEIGHT - 1)
+        else:
+            side.styles.max_height = None
 
     # --- machines -----------------------------------------------------------------------------------
 
@@ -220,6 +256,7 @@ class MfpConsoleApp(App[int]):
         switcher.current = f"panel-{machine}"
         self.sub_title = machine
         self.query_one(MachineSwitcher).choose(machine)
+        self.query_one(FleetView).follow(machine)
         self.query_one(FaultPanel).follow(machine)
         panel = self.current_panel
         panel.refresh_state()
@@ -228,6 +265,24 @@ class MfpConsoleApp(App[int]):
         if focusable:
             focusable.first().focus()
 
+    async def present(self, machine: str, key: str | None = None, **details: object) -> bool:
+        """Live scenario play: walks to ``machine`` and shows its page of menu node ``key`` (the distribution
+        status list, a client's <Restore Data> …) to the audience. Returns False when it cannot be shown
+        (the machine runs elsewhere, a dialog is open)."""
+        if machine not in self.fleet.machines or self.screen is not self.screen_stack[0]:
+            return False
+        await self.switch_machine(machine)
+        if key is not None:
+            await self.current_panel.present(key, **details)
+        return True
+
+    async def end_presentation(self, machine: str) -> None:
+        """Puts every panel back where :meth:`present` found it and walks back to ``machine``."""
+        for panel in self.query(MachinePanel):
+            await panel.end_presentation()
+        if machine != self.machine and machine in self.fleet.machines:
+            await self.switch_machine(machine)
+
     # --- engine messages ----------------------------------------------------------------------------
 
     def on_engine_event_posted(self, message: EngineEventPosted) -> None:
@@ -235,6 +290,11 @@ class MfpConsoleApp(App[int]):
         self.links.note(event)
         for log in self.query(EventLog):
             log.add(event)
+        for view in self.query(FleetView):  # the Links column of both ends of a transfer
+            for name in _linked(event):
+                view.show_machine(name)
+        for clock in self.query(ClockFace):  # a saved schedule, a run that ended: the next event changed
+            clock.tick()
         if isinstance(event, (DataChanged, SyncEvent)) and self.query(f"#panel-{event.machine}"):
             self.panel(event.machine).refresh_data()
         if isinstance(event, (DataChanged, SyncEvent)):
@@ -288,6 +348,9 @@ class MfpConsoleApp(App[int]):
             clock.tick()
         for panel in self.query(MachinePanel):
             panel.refresh_state()
+            page = panel.page
+            if page is not None:
+                page.time_moved()
         if isinstance(self.screen, LoginDialog):
             self.screen.refresh_lock()
 
@@ -334,6 +397,33 @@ class MfpConsoleApp(App[int]):
         """Logs out whoever is logged in at the current machine (the user, and the Administrator too)."""
         self.current_panel.log_out()
 
+    @property
+    def _own_screen(self) -> bool:
+        """True when the screen shown is the panel or one of its dialogs (not Textual's command palette)."""
+        return not isinstance(self.screen, SystemModalScreen)
+
+    def action_arrow(self, name: str) -> None:
+        """An arrow key: the focus moves to the nearest control that way (UI-07), unless the focused
+        control uses the arrow itself (a field's cursor, a list's rows), or nothing lies that way (then a
+        scrolling page scrolls)."""
+        arrow = Arrow[name]
+        focused = self.screen.focused
+        if not self._own_screen or (focused is not None and uses_arrow(focused, arrow)):
+            raise SkipAction()
+        target = arrow_target(self.screen, focused, arrow)
+        if target is None:
+            raise SkipAction()
+        self.screen.set_focus(target)
+
+    def action_tab(self, step: int) -> None:
+        """Tab / Shift+Tab, moved at once (like the arrows) so a burst such as ``Tab Enter`` stays in order."""
+        if not self._own_screen:
+            raise SkipAction()
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
     def action_toggle_side(self) -> None:
         side = self.query_one("#side")
         side.display = not side.display
@@ -341,6 +431,7 @@ class MfpConsoleApp(App[int]):
     def action_toggle_bottom(self) -> None:
         bottom = self.query_one("#bottom")
         bottom.display = not bottom.display
+        self._mark_bottom()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name
@@ -350,47 +441,32 @@ class MfpConsoleApp(App[int]):
 
     def action_save_svg(self) -> None:
         now = self.fleet.clock.now()
-        name = f"mfp-console-{self.machine}-{now:%Y%m%dT%H%M%S}.svg"
-        path = self.save_screenshot(name, str(self.screenshot_dir or Path.cwd()))
+        folder = Path(self.screenshot_dir or Path.cwd())
+        stem = f"mfp-console-{self.machine}-{now:%Y%m%dT%H%M%S}"
+        name, number = f"{stem}.svg", 1
+        while (folder / name).exists():  # a virtual clock stands still: several shots in one machine second
+            number += 1
+            name = f"{stem}-{number}.svg"
+        path = self.save_screenshot(name, str(folder))
         self.notify(path, title="Screenshot saved")
 
     def action_help(self) -> None:
-        keys = [(self.get_key_display(b), b.tooltip or b.description) for b in self.BINDINGS if isinstance(b, Binding)]
-        keys += [("ctrl+p", "Command palette"), ("tab/shift+tab", "Next/previous control"),
-                 ("arrows", "Move between touch buttons"), ("enter", "Touch the focused button")]
-        self.push_screen(HelpScreen(keys))
+        """F1: the help screen (over whatever is shown; F1 again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(help_keys(self.BINDINGS)))
+
+    def footer_keys(self, screen: Screen[Any]) -> list[FooterKey]:
+        """The keys that work on ``screen``, for its footer (``keys.footer_keys``)."""
+        dialog = screen is not self.screen_stack[0] and isinstance(screen, PanelDialog)
+        return footer_keys(screen.BINDINGS if dialog else None, virtual_clock=self.fleet.clock.is_virtual)
 
     # --- command palette ----------------------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Commands for the palette: machines, menu nodes, faults, clock, theme, screenshot."""
-        commands: list[PaletteCommand] = []
-        for name in self.fleet.spec.names:
-            commands.append((f"Go to machine {name}", _call(self.switch_machine, name), "Walk to its panel (UI-02)"))
-        for node in iter_nodes():
-            labels = " › ".join(path_of(node.key)[1:]) or node.label
-            commands.append((f"Open {labels}", _call(self._open_node, node.key), f"on {self.machine}'s panel"))
-        for name in self.fleet.running:
-            for fault in FAULTS:
-                if fault == "pin":
-                    continue
-                label = fault_label(self.fleet, name, fault)
-                commands.append((f"Fault: {label} on {name}", _call(self._inject, name, fault), "UI-04"))
-        commands.append(("User: log in, or open personal settings", self.action_user_login,
-                         f"a login user at {self.machine} (SYNC-08)"))
-        commands.append(("User: log out", self.user_log_out, f"at {self.machine}"))
-        if self.fleet.clock.is_virtual:
-            commands.append(("Clock: jump to the next scheduled event", self.action_next_event, "UI-05"))
-            commands.append(("Clock: advance 1 minute", _call(self.advance_clock, 60.0), "UI-05"))
-        commands.append(("Toggle light/dark theme", self.action_toggle_theme, ""))
-        commands.append(("Save screenshot (SVG)", self.action_save_svg, ""))
-        return commands
-
-    async def _open_node(self, key: str) -> None:
-        await self.current_panel.go_to(key)
-
-    def _inject(self, machine: str, fault: str) -> None:
-        self.query_one(FaultPanel).inject(machine, fault)
+        return palette_commands(self)
 
 
 def _pages_to_tell(event: Any) -> tuple[str, ...]:
@@ -402,11 +478,13 @@ def _pages_to_tell(event: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _call(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    def call() -> Any:
-        return func(*args)
-
-    return call
+def _linked(event: Any) -> tuple[str, ...]:
+    """The machines whose Links cell an event changes: a transfer's two ends, a finished run's all."""
+    if isinstance(event, DestinationStatusChanged):
+        return (event.machine, event.destination)
+    if isinstance(event, DistributionFinished):
+        return (event.machine, *(name for name, _ in event.results))
+    return ()
 
 
 def create_app(

@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from mfp_console.domain.menu import iter_nodes, path_of
+from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
 
 if TYPE_CHECKING:
     from mfp_console.tui.app import MfpConsoleApp
 
-__all__ = ["PanelCommands"]
+__all__ = ["PaletteCommand", "PanelCommands", "palette_commands"]
+
+PaletteCommand = tuple[str, Callable[[], Any], str]
+"""``(title, what it does, help line)``."""
+
+
+def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
+    """Commands for the palette: machines, menu nodes, faults, clock, theme, screenshot."""
+    fleet = app.fleet
+    commands: list[PaletteCommand] = []
+    for name in fleet.spec.names:
+        commands.append((f"Go to machine {name}", _call(app.switch_machine, name), "Walk to its panel (UI-02)"))
+    for node in iter_nodes():
+        labels = " › ".join(path_of(node.key)[1:]) or node.label
+        commands.append((f"Open {labels}", _call(_open_node, app, node.key), f"on {app.machine}'s panel"))
+    for name in fleet.running:
+        for fault in FAULTS:
+            if fault == "pin":
+                continue
+            label = fault_label(fleet, name, fault)
+            commands.append((f"Fault: {label} on {name}",
+                             _call(lambda m, f: app.query_one(FaultPanel).inject(m, f), name, fault), "UI-04"))
+    commands.append(("User: log in, or open personal settings", app.action_user_login,
+                     f"a login user at {app.machine} (SYNC-08)"))
+    commands.append(("User: log out", app.user_log_out, f"at {app.machine}"))
+    if fleet.clock.is_virtual:
+        commands.append(("Clock: jump to the next scheduled event", app.action_next_event, "UI-05"))
+        commands.append(("Clock: advance 1 minute", _call(app.advance_clock, 60.0), "UI-05"))
+    commands.append(("Toggle light/dark theme", app.action_toggle_theme, ""))
+    commands.append(("Save screenshot (SVG)", app.action_save_svg, ""))
+    return commands
+
+
+async def _open_node(app: MfpConsoleApp, key: str) -> None:
+    await app.current_panel.go_to(key)
+
+
+def _call(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    def call() -> Any:
+        return func(*args)
+
+    return call
 
 
 class PanelCommands(Provider):

@@ -8,12 +8,20 @@ event instead of one key press per character, ~0.1–0.2 s each under the pilot)
 Labels match with or without angle brackets, case-insensitively: ``press("management settings")``
 touches ``<Management Settings>``. A label not on screen raises :class:`PanelDriverError` listing the
 labels that are.
+
+Every action ends with :meth:`PanelDriver.settle`, which waits for *state*, not time: until every message
+pump of the app (the app, every screen of the stack and all their widgets) has handled all it was sent,
+no callback is pending, the screen is laid out and no worker runs (:func:`app_is_quiet`). Textual's own
+pilot pause ends when the process *looks* idle (CPU time against wall time); on a loaded machine a starved
+process looks idle while a chain of messages (a touch → ``Pressed`` → ``Chosen`` → mounting a panel) is
+still under way, which is how a scenario once read the panel before it had walked (issue 14).
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
 from mfp_console.errors import MfpError
+from mfp_console.tui.quiet import app_is_quiet, only_layout_pending
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable
 from mfp_console.tui.widgets.touch import (
@@ -37,10 +46,14 @@ if TYPE_CHECKING:
 
     from mfp_console.tui.app import MfpConsoleApp
 
-__all__ = ["PanelDriver", "PanelDriverError", "screen_text"]
+__all__ = ["PanelDriver", "PanelDriverError", "app_is_quiet", "screen_text"]
 
-_LAYOUT_TRIES = 20
-"""How many idle turns to wait for a field that is not laid out yet."""
+_QUICK_TURNS = 200
+"""Loop turns :meth:`PanelDriver.settle` looks at the app before it pauses between looks."""
+
+SETTLE_ROUNDS = 2000
+"""Pilot pauses before :meth:`PanelDriver.settle` gives up. Each round lets every pending handler finish,
+so only a real hang (a handler that never returns, a message loop) uses them up."""
 
 
 class PanelDriverError(MfpError):
@@ -76,6 +89,44 @@ class PanelDriver:
         self.app = app
         self.pilot = pilot
 
+    # --- waiting ------------------------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Waits until the app has handled everything it was sent (:func:`app_is_quiet`).
+
+        Raises:
+            PanelDriverError: The app never settled (a handler hangs or messages loop).
+        """
+        app = self.app
+        for _ in range(_QUICK_TURNS):  # the common case: a few turns of the loop handle what is pending
+            if app_is_quiet(app):
+                return
+            if only_layout_pending(app):
+                app.screen._on_timer_update()  # lay out now rather than at the screen's next frame
+                continue
+            await asyncio.sleep(0)
+        for _ in range(SETTLE_ROUNDS):  # something takes longer (mounting a panel, a worker): the pilot's
+            await self.pilot.pause()  # pause lets the loop breathe between looks
+            if app.animator._animations or app.animator._scheduled:
+                await app.animator.wait_until_complete()
+            app.screen._on_timer_update()
+            if app_is_quiet(app):
+                return
+        raise PanelDriverError(f"the panel did not settle after {SETTLE_ROUNDS} rounds (a handler hangs?)")
+
+    async def wait_until(self, condition: Callable[[], bool], what: str) -> None:
+        """Settles, then again while ``condition`` does not hold and the app still has work; raises
+        :class:`PanelDriverError` saying ``what`` when the app is quiet and ``condition`` still false."""
+        for _ in range(SETTLE_ROUNDS):
+            if condition() and app_is_quiet(self.app):
+                return
+            await self.settle()
+            if condition():
+                return
+            if app_is_quiet(self.app):
+                raise PanelDriverError(what)
+        raise PanelDriverError(what)
+
     # --- reading ------------------------------------------------------------------------------------
 
     def visible_text(self) -> str:
@@ -90,7 +141,7 @@ class PanelDriver:
         """Saves what the screen shows as an SVG file; returns its path."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        await self.pilot.pause()
+        await self.settle()
         target.write_text(self.app.export_screenshot(), encoding="utf-8")
         return target
 
@@ -118,23 +169,17 @@ class PanelDriver:
     async def _touch(self, widget: Widget) -> None:
         if not widget.screen.region.contains_region(widget.region) or not widget.region.area:
             widget.scroll_visible(animate=False, immediate=True)
-            await self.pilot.pause()
+            await self.settle()
         if not await self.pilot.click(widget):
             raise PanelDriverError(f"{_label_of(widget) or widget!r} is covered by something else")
+        await self.settle()
 
     # --- acting -------------------------------------------------------------------------------------
 
     async def press(self, label: str) -> None:
         """Touches the visible button labelled ``label`` (angle brackets optional, case ignored)."""
-        for _ in range(_LAYOUT_TRIES):  # a page just switched to may not be laid out yet on a loaded machine
-            try:
-                button = self._find_button(label)
-                break
-            except PanelDriverError:
-                await self.pilot.pause()
-        else:
-            button = self._find_button(label)  # raises, listing the visible labels
-        await self._touch(button)
+        await self.settle()  # a page just switched to is laid out first
+        await self._touch(self._find_button(label))
 
     async def press_path(self, labels: Sequence[str]) -> None:
         """Touches ``Settings/Registration`` and then each label in turn.
@@ -166,9 +211,8 @@ class PanelDriver:
             for _ in self.app.fleet.spec.names:
                 if self.app.machine == machine:
                     break
-                await self.pilot.press("f3")
-        if self.app.machine != machine:
-            raise PanelDriverError(f"could not walk to {machine}")
+                await self.key("f3")
+        await self.wait_until(lambda: self.app.machine == machine, f"could not walk to {machine}")
 
     async def login(self, manager_id: str, pin: str) -> bool:
         """Logs the Administrator in at the current machine with the keypad dialog.
@@ -181,12 +225,13 @@ class PanelDriver:
             if self.app.fleet.panel.is_admin(self.app.machine):
                 return True
             await self.press("Log In")
+        await self.wait_until(lambda: isinstance(self.app.screen, LoginDialog), "the login dialog did not open")
         if self.app.screen.query_one("#login-ok", TouchButton).disabled:
             return False  # logins are locked (M-03)
         if self.app.screen.query_one("#manager-id", Input).value != manager_id:
             await self.type_into("System Manager ID", manager_id)
         await self.type_into("System Manager PIN", pin)
-        await self.pilot.press("enter")  # Enter in the PIN field is <Log In>
+        await self.key("enter")  # Enter in the PIN field is <Log In>
         return self.app.fleet.panel.is_admin(self.app.machine)
 
     async def user_login(self, user: str, password: str = "") -> bool:
@@ -200,7 +245,7 @@ class PanelDriver:
         if not isinstance(self.app.screen, UserLoginDialog):
             if self.app.fleet.users.logged_in_user(self.app.machine) == user:
                 return True
-            await self.pilot.press("f5")
+            await self.key("f5")
         if not isinstance(self.app.screen, UserLoginDialog):
             raise PanelDriverError("the user login dialog did not open (a user is logged in already?)")
         await self.type_into("User Name", user)
@@ -244,9 +289,9 @@ class PanelDriver:
                     if same_label(str(option.prompt), item):
                         selection.focus()
                         selection.highlighted = index
-                        await self.pilot.pause()
+                        await self.settle()
                         if option.value not in selection.selected:
-                            await self.pilot.press("space")
+                            await self.key("space")
                         break
                 else:
                     continue
@@ -265,24 +310,28 @@ class PanelDriver:
             if not table.is_ticked(key):
                 table.focus()
                 table.move_cursor(row=index, animate=False)
-                await self.pilot.pause()
-                await self.pilot.press("space")
+                await self.settle()
+                await self.key("space")
             return True
         return False
 
     async def paste(self, text: str) -> None:
         """Pastes ``text`` into whatever has the focus (e.g. the command palette's search field)."""
         self.app.post_message(events.Paste(text))
-        await self.pilot.pause()
+        await self.settle()
+
+    async def key(self, *keys: str) -> None:
+        """Presses ``keys`` one after another, each handled in full before the next."""
+        if keys:
+            await self.settle()  # what came before (a page being shown) is handled first
+        for name in keys:
+            await self.pilot.press(name)
+            await self.settle()
 
     async def type_into(self, field_label: str, text: str) -> None:
         """Replaces the text of the field labelled ``field_label`` (its border title or placeholder)."""
+        await self.settle()  # a dialog just pushed is laid out first
         fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
-        for _ in range(_LAYOUT_TRIES):  # a dialog just pushed may not be laid out yet on a loaded machine
-            if fields:
-                break
-            await self.pilot.pause()
-            fields = [f for f in self._visible((Input,)) if isinstance(f, Input) and _field_matches(f, field_label)]
         if not fields:
             names = [getattr(f, "field_label", "") or f.placeholder for f in self._visible((Input,))
                      if isinstance(f, Input)]
@@ -291,10 +340,10 @@ class PanelDriver:
         if not field.has_focus:
             await self._touch(field)
         if field.value:
-            await self.pilot.press("home", "ctrl+k")  # to the start, delete to the end
+            await self.key("home", "ctrl+k")  # to the start, delete to the end
         if text:
             self.app.post_message(events.Paste(text))
-            await self.pilot.pause()
+            await self.settle()
         if field.value != text and not field.restrict:
             raise PanelDriverError(f"field {field_label!r} holds {field.value!r}, not {text!r}")
 

@@ -173,3 +173,44 @@ async def test_live_play_runs_the_same_steps_paced_and_announced(tmp_path: Path)
     result = await run_scenario(played, mode="live", speed=1000, keep_open=False, terminal=False)
     assert result.passed, failure_report(result)
     assert result.mode == "live"
+
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.mark.slow
+async def test_live_play_of_an_engine_only_scenario_shows_each_step_on_the_panel(monkeypatch) -> None:
+    """did-01, the path a trainer shows first, has no panel steps: played live, the panel still walks to
+    the host's status list while it distributes and to each client whose data a check compares."""
+    from mfp_console.scenario import panel as panel_module
+    from mfp_console.scenario.loader import load_scenario
+
+    seen: list[tuple[str, str]] = []
+    show = panel_module.PanelSurface.show
+
+    async def show_and_look(self, machine, key=None, **details):  # noqa: ANN001, ANN202 - the wrapped method
+        shown = await show(self, machine, key, **details)
+        seen.append((self.machine, self.text()))
+        return shown
+
+    monkeypatch.setattr(panel_module.PanelSurface, "show", show_and_look)
+    played = load_scenario(LIBRARY / "did-01-happy-path.yaml")
+    result = await run_scenario(played, mode="live", speed=1000, keep_open=False, terminal=False)
+    assert result.passed, failure_report(result)
+    machines = [machine for machine, _ in seen]
+    assert machines[:3] == ["host", "host", "host"] and {"client-a", "client-b", "client-c", "client-d"} <= set(machines)
+    distributing, finished = seen[0][1], seen[2][1]
+    assert "<Manual Distribution> — 2/2" in distributing and "client-c" in distributing
+    assert "#1 finished: 3 OK" in finished
+    assert "Register Destinations" in seen[3][1] and "client-a" in seen[3][1]
+
+
+@pytest.mark.slow
+async def test_live_play_of_panel02_keeps_its_own_panel_steps_and_shows_the_ng_row() -> None:
+    """Live play shows steps that act through the fleet, but never over the scenario's own panel steps:
+    panel-02 plays the same live as headless, and its NG E-MODEL row is on screen at 80×24."""
+    from mfp_console.scenario.loader import load_scenario
+
+    played = load_scenario(LIBRARY / "panel-02-e-model-status-list.yaml")
+    result = await run_scenario(played, mode="live", speed=1000, keep_open=False, terminal=False)
+    assert result.passed, failure_report(result)

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from mfp_console.clock import VirtualClock
 from mfp_console.engine.fleet import Fleet
 from mfp_console.fleet_file import load_fleet_file
 from mfp_console.tui.app import MfpConsoleApp, create_app
+from mfp_console.tui.driver import PanelDriver
 from tests.conftest import sync_stopped
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -54,3 +56,32 @@ def make_app(tmp_path: Path) -> Callable[..., MfpConsoleApp]:
         return create_app(fleet=fleet, for_tests=True, **kwargs)
 
     return make
+
+
+Steps = Callable[[PanelDriver], Awaitable[None]]
+
+
+def settled(steps: Steps | None = None, *, keys: tuple[str, ...] = ()) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A ``run_before`` for ``snap_compare``: waits until the panel shows the fleet, runs ``steps`` through
+    a driver, presses ``keys`` (each handled in full) and waits until the app has handled everything, so
+    the snapshot never depends on how fast the machine is (waits for state, not time)."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        driver = PanelDriver(pilot.app, pilot)  # type: ignore[arg-type]
+        await driver.wait_until(lambda: driver.app.started, "the panel did not start")
+        if steps is not None:
+            await steps(driver)
+        await driver.key(*keys)
+        await driver.settle()
+
+    return run_before
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Waits until the app has handled everything it was sent (``PanelDriver.settle``)."""
+    await PanelDriver(pilot.app, pilot).settle()  # type: ignore[arg-type]
+
+
+async def press(pilot: Pilot[int], *keys: str) -> None:
+    """Presses ``keys`` one by one, each handled in full before the next (``PanelDriver.key``)."""
+    await PanelDriver(pilot.app, pilot).key(*keys)  # type: ignore[arg-type]

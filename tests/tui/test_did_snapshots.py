@@ -19,18 +19,14 @@ from mfp_console.domain.device_info import Category
 from mfp_console.domain.machine import PowerState
 from mfp_console.domain.schedule import ScheduleMode
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settled
 from tests.tui.test_did_panel import DID, PIN, open_did, quiet, slow_updates
 
 Steps = Callable[[PanelDriver], Awaitable[None]]
 
 
 def _before(steps: Steps) -> Callable[[Pilot[int]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[int]) -> None:
-        await steps(PanelDriver(pilot.app, pilot))  # type: ignore[arg-type]
-        await pilot.pause()
-
-    return run_before
+    return settled(steps)
 
 
 async def _distribute(driver: PanelDriver, categories: list[Category], to: list[str]) -> None:
@@ -54,7 +50,7 @@ class TestDestinationScreens:
         async def steps(d: PanelDriver) -> None:
             await open_did(d, "Register Destinations")
             d.app.fleet.distribution.register_destination("host", "branch-printer", "192.0.2.15")
-            await d.pilot.pause()
+            await d.settle()
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
@@ -111,7 +107,7 @@ class TestManualScreens:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
             fleet.faults.change_pin("client-b", "1111111")
-            await d.pilot.press("f7")
+            await d.key("f7")
             await open_did(d, "Manual Distribution")
             await d.set_toggle("Address Book", True)
             await d.press("Next")
@@ -125,7 +121,7 @@ class TestManualScreens:
             await quiet(d)
             await d.press("Cancel")
             await d.app.advance_clock(600)  # client-a's update ends; the clock face shows 09:10
-            await d.pilot.pause()
+            await d.settle()
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
@@ -198,7 +194,7 @@ class TestReceivingScreens:
     @pytest.mark.rules("DID-20")
     def test_did20_restore_data_after_an_update(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
-            await d.pilot.press("f7")
+            await d.key("f7")
             await _distribute(d, [Category.ADDRESS_BOOK, Category.DEPARTMENT_ID], ["client-a"])
             await d.at("client-a")
             await open_did(d, "Receiving Settings", "Restore Data")
@@ -209,7 +205,7 @@ class TestReceivingScreens:
     @pytest.mark.rules("DID-20")
     def test_did20_second_restore_has_nothing_to_restore(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
-            await d.pilot.press("f7")
+            await d.key("f7")
             await _distribute(d, [Category.ADDRESS_BOOK], ["client-a"])
             await d.at("client-a")
             await open_did(d, "Receiving Settings", "Restore Data")
@@ -230,7 +226,7 @@ class TestLogAndDataScreens:
     def test_did23_communication_log(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             d.app.fleet.faults.change_pin("client-b", "1111111")
-            await d.pilot.press("f7")
+            await d.key("f7")
             await _distribute(d, [Category.ADDRESS_BOOK, Category.PAPER_INFORMATION], ["client-a", "client-b", "client-d"])
             await d.press_path([*DID, "Communication Log"])
 
@@ -263,7 +259,7 @@ class TestLogAndDataScreens:
     @pytest.mark.rules("DID-24")
     def test_did24_export_refused_during_a_distribution(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
-            await d.pilot.press("f7")
+            await d.key("f7")
             await _distribute(d, [Category.ADDRESS_BOOK], ["client-a"])  # client-a is updating (slow)
             await d.press_path(["Management Settings", "Data Management", "Import/Export"])
             await d.type_into("File", "host.json")
@@ -279,7 +275,7 @@ class TestUpdateScreens:
     @pytest.mark.rules("DID-11")
     def test_did11_client_panel_locked_during_a_real_update(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
-            await d.pilot.press("f7")
+            await d.key("f7")
             await _distribute(d, [Category.ADDRESS_BOOK, Category.DEPARTMENT_ID], ["client-a"])
             assert d.app.fleet.view("client-a").state.activity.value == "Updating"
             await d.at("client-a")
@@ -290,7 +286,7 @@ class TestUpdateScreens:
     def test_did12_e_update_after_a_power_cut_during_the_update(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             fleet = d.app.fleet
-            await d.pilot.press("f7")
+            await d.key("f7")
             before = fleet.data.device_info("client-a").address_book
             await _distribute(d, [Category.ADDRESS_BOOK], ["client-a"])
             fleet.faults.power("client-a", PowerState.OFF)

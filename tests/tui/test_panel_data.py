@@ -7,7 +7,7 @@ import pytest
 
 from mfp_console.domain.device_info import AddressEntry
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, press
 
 
 def _entry(app, name: str) -> AddressEntry | None:
@@ -140,8 +140,8 @@ class TestFunctionData:
             await driver.press_path(["Function Settings", "Common", "Printer Settings"])
             table = app.current_panel.query_one("#value-table")
             table.focus()
-            await pilot.press("down", "enter")  # the second setting, by keyboard
+            await press(pilot, "down", "enter")  # the second setting, by keyboard
             key, old = app.fleet.data.device_info("host").printer_settings[1]
             await driver.type_into("Value", "7")
-            await pilot.press("enter")
+            await press(pilot, "enter")
             assert dict(app.fleet.data.device_info("host").printer_settings)[key] == "7" != old

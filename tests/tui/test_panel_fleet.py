@@ -13,7 +13,7 @@ from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.engine.events import DestinationStatusChanged
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.widgets.fleet_views import EventLog, FleetView
-from tests.tui.conftest import SIZE, START
+from tests.tui.conftest import SIZE, START, settle
 
 
 def _cell(app, machine: str, column: str) -> str:
@@ -99,20 +99,20 @@ class TestFaultsAndFleetView:
         async with app.run_test(size=SIZE) as pilot:
             app.fleet.faults.power("client-b", PowerState.OFF)  # an engine change, not a panel action
             app.fleet.faults.cut_network("client-c", True)
-            await pilot.pause()
+            await settle(pilot)
             assert _cell(app, "client-b", "power") == "Off"
             assert _cell(app, "client-c", "network") == "cut"
-            log = "\n".join(line.text for line in app.query_one(EventLog).lines)
+            log = "\n".join(text for _, text in app.query_one(EventLog).entries)  # whole, however wrapped
             assert "client-b: power On → Off" in log and "client-c: network connected → cut" in log
 
             # Links in use follow the destinations' status cells (DID-04).
             publish = app.fleet.bus.publish
             publish(DestinationStatusChanged(at=START, machine="host", job_id=1, destination="client-a",
                                              status="Distributing"))
-            await pilot.pause()
+            await settle(pilot)
             assert (_cell(app, "host", "links"), _cell(app, "client-a", "links")) == ("→client-a", "←host")
             publish(DestinationStatusChanged(at=START, machine="host", job_id=1, destination="client-a", status="OK"))
-            await pilot.pause()
+            await settle(pilot)
             assert _cell(app, "host", "links") == ""
 
 
@@ -130,7 +130,7 @@ class TestCoveredPanels:
             assert "Settings/Registration" not in driver.visible_labels()
             assert "Back" not in driver.visible_labels()
             app.fleet.faults.set_activity("client-a", Activity.IDLE)
-            await pilot.pause()
+            await settle(pilot)
             assert "Updating settings…" not in driver.visible_text()
             await driver.press("Set Destination")
 
@@ -172,9 +172,9 @@ class TestClock:
             driver = PanelDriver(app, pilot)
             fired: list[str] = []
             app.fleet.clock.call_at(START + timedelta(hours=18), lambda: fired.append("03:00"), "auto distribution")
-            await pilot.pause()
+            await settle(pilot)
             app.clock_moved()
-            await pilot.pause()
+            await settle(pilot)
             assert "next: 2026-11-21 03:00 auto" in driver.visible_text()
             await driver.press("Next Event")
             assert fired == ["03:00"]

@@ -7,7 +7,7 @@ import pytest
 
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.screens.login import LoginDialog
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 
 
 class TestAdministratorLogin:
@@ -58,11 +58,11 @@ class TestAdministratorLogin:
             assert "Logins are locked: 5:00 left (machine time)" in text
             assert app.fleet.panel.lock_seconds_left("host") == 300
             await app.advance_clock(60)
-            await pilot.pause()
+            await settle(pilot)
             assert "4:00 left" in driver.visible_text()
             assert not await driver.login("7654321", "7654321"), "still locked"
             await app.advance_clock(240)
-            await pilot.pause()
+            await settle(pilot)
             assert "Logins are unlocked" in driver.visible_text()
             assert await driver.login("7654321", "7654321")
             assert app.fleet.panel.is_admin("host")

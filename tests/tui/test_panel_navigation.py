@@ -10,7 +10,7 @@ import pytest
 from mfp_console.tui.driver import PanelDriver, PanelDriverError
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.widgets.panel_parts import KeyRow
-from tests.tui.conftest import SIZE, SMALL
+from tests.tui.conftest import SIZE, SMALL, press, settle
 
 
 class TestMenuWalking:
@@ -22,12 +22,12 @@ class TestMenuWalking:
         async with app.run_test(size=SIZE) as pilot:
             driver = PanelDriver(app, pilot)
             # The top menu is focused on its first button, <Preferences>; down → <Set Destination>.
-            await pilot.press("down", "enter")
+            await press(pilot, "down", "enter")
             assert driver.current_path() == ("Settings/Registration", "Set Destination")
-            await pilot.press("enter")
+            await press(pilot, "enter")
             assert driver.current_path() == ("Settings/Registration", "Set Destination", "Register Destinations")
             assert "<Register New Destination>" in driver.visible_text()
-            await pilot.press("escape", "escape")
+            await press(pilot, "escape", "escape")
             assert driver.current_path() == ("Settings/Registration",)
 
     @pytest.mark.rules("UI-01")
@@ -76,14 +76,14 @@ class TestAppConventions:
     async def test_help_theme_and_screenshot(self, make_app, tmp_path: Path) -> None:
         app = make_app(screenshot_dir=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f1")
+            await press(pilot, "f1")
             assert isinstance(app.screen, HelpScreen)
             assert "Command palette" in PanelDriver(app, pilot).visible_text()
-            await pilot.press("escape")
+            await press(pilot, "escape")
             assert not isinstance(app.screen, HelpScreen)
-            await pilot.press("f8")
+            await press(pilot, "f8")
             assert app.theme == "mfp-light"
-            await pilot.press("f12")
+            await press(pilot, "f12")
             assert list(tmp_path.glob("mfp-console-host-20261120T090000.svg"))
 
     @pytest.mark.rules("UI-02")
@@ -92,13 +92,13 @@ class TestAppConventions:
         async with app.run_test(size=SIZE) as pilot:
             commands = {title: call for title, call, _ in app.palette_commands()}
             assert "Fault: Power Off on client-b" in commands
-            await pilot.press("ctrl+p")
+            await press(pilot, "ctrl+p")
             await PanelDriver(app, pilot).paste("Go to machine client-c")
-            await pilot.press("enter")
-            await pilot.pause()
+            await press(pilot, "enter")
+            await settle(pilot)
             assert app.machine == "client-c"
             await commands["Open Set Destination › Register Destinations"]()
-            await pilot.pause()
+            await settle(pilot)
             assert app.current_panel.path_labels()[-1] == "Register Destinations"
 
     @pytest.mark.rules("UI-01")
@@ -109,7 +109,7 @@ class TestAppConventions:
             assert not app.query_one("#side").display and not app.query_one("#bottom").display
             await driver.press("Set Destination")
             assert driver.current_path()[-1] == "Set Destination"
-            await pilot.press("f6")
+            await press(pilot, "f6")
             assert app.query_one("#side").display
             await driver.at("client-a")
             assert app.machine == "client-a"

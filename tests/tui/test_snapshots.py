@@ -15,17 +15,13 @@ from textual.pilot import Pilot
 
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE, SMALL
+from tests.tui.conftest import SIZE, SMALL, settled
 
 Steps = Callable[[PanelDriver], Awaitable[None]]
 
 
 def _before(steps: Steps) -> Callable[[Pilot[int]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[int]) -> None:
-        await steps(PanelDriver(pilot.app, pilot))  # type: ignore[arg-type]
-        await pilot.pause()
-
-    return run_before
+    return settled(steps)
 
 
 async def _admin_at(driver: PanelDriver, *labels: str) -> None:
@@ -38,15 +34,15 @@ class TestMenus:
 
     @pytest.mark.rules("UI-01")
     def test_ui01_top_menu(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SIZE)
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=settled())
 
     @pytest.mark.rules("UI-01")
     def test_ui01_top_menu_80x24(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SMALL)
+        assert snap_compare(make_app(), terminal_size=SMALL, run_before=settled())
 
     @pytest.mark.rules("UI-01")
     def test_ui01_side_column_over_a_small_terminal(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SMALL, press=["f6"])
+        assert snap_compare(make_app(), terminal_size=SMALL, run_before=settled(keys=("f6",)))
 
     @pytest.mark.rules("UI-01")
     def test_ui01_device_management(self, snap_compare, make_app) -> None:
@@ -159,7 +155,7 @@ class TestAroundThePanel:
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 
     def test_help_screen(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(), terminal_size=SIZE, press=["f1"])
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=settled(keys=("f1",)))
 
     def test_light_theme(self, snap_compare, make_app) -> None:
-        assert snap_compare(make_app(theme="light"), terminal_size=SIZE)
+        assert snap_compare(make_app(theme="light"), terminal_size=SIZE, run_before=settled())

@@ -17,7 +17,7 @@ from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.pages.personal import PersonalDataScreen
 from mfp_console.tui.pages.sync_remote import RemoteScreen
 from tests.samba import PASSWORD, USER, SambaServer
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, press, settle
 
 ADMIN = ("7654321", "7654321")
 
@@ -32,7 +32,7 @@ async def _start_from_panel(d: PanelDriver, machine: str, button: str) -> None:
     await _sync_page(d)
     await d._touch(d.app.current_panel.query_one(f"#{button}"))
     await d.app.fleet.settle()
-    await d.pilot.pause()
+    await d.settle()
 
 
 async def start_server_and_clients(d: PanelDriver, clients: tuple[str, ...] = ("client-a", "client-b")) -> None:
@@ -73,7 +73,7 @@ async def test_sync08_a_user_finds_their_address_and_button_on_another_client(ma
         assert fleet.users.logged_in_user("client-a") == ""
         await fleet.settle()
         # walk to client-b (F3), log in as the same user: the data is there
-        await pilot.press("f3")
+        await press(pilot, "f3")
         assert app.machine == "client-b"
         assert await d.user_login("alice")
         await d.press("Personal Address List")
@@ -170,7 +170,7 @@ async def test_sync01_sync20_connection_settings_wait_for_a_restart(make_app) ->
         assert "restarts (SYNC-20)" in d.visible_text()
         await d.press("Restart Machine")
         await fleet.settle()
-        await pilot.pause()
+        await settle(pilot)
         assert not fleet.sync.status("client-a").settings_pending
         assert fleet.sync.status("client-a").connected_to == "host"
 

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 
 from mfp_console.domain.sync_items import PersonalItem
 from mfp_console.tui.driver import PanelDriver
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 
 Steps = Callable[[PanelDriver], Awaitable[None]]
 ADMIN = ("7654321", "7654321")
@@ -25,14 +25,15 @@ ADMIN = ("7654321", "7654321")
 def _before(steps: Steps) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def run_before(pilot: Pilot[int]) -> None:
         driver = PanelDriver(pilot.app, pilot)  # type: ignore[arg-type]
-        await pilot.press("f7")
+        await driver.wait_until(lambda: driver.app.started, "the panel did not start")
+        await driver.key("f7")
         await steps(driver)
         await pilot.app.fleet.settle()  # type: ignore[attr-defined]
-        await pilot.pause()
+        await settle(pilot)
         refresh = getattr(pilot.app.screen, "refresh_data", None)
         if callable(refresh):
             refresh()
-        await pilot.pause()
+        await settle(pilot)
 
     return run_before
 
@@ -101,7 +102,7 @@ class TestSyncPanel:
     def test_sync08_user_login_dialog(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await d.at("client-a")
-            await d.pilot.press("f5")
+            await d.key("f5")
             await d.type_into("User Name", "alice")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
@@ -147,7 +148,7 @@ class TestSyncPanel:
             fleet.users.add_keychain_entry("client-b", "jo", "fs-sales", "jo-sales")
             fleet.users.add_keychain_entry("client-b", "jo", 2, "jo-space")
             await d.at("client-b")
-            await d.pilot.press("f5")  # jo is logged in already: F5 opens the personal settings
+            await d.key("f5")  # jo is logged in already: F5 opens the personal settings
             await d.press("Keychain")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))

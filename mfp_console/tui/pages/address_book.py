@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, RadioButton, RadioSet, Static
 
 from mfp_console.domain.device_info import AddressEntry
 from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, YesNoDialog
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
 
@@ -113,7 +113,7 @@ class AddressBookPage(PanelPage):
         self.app.push_screen(YesNoDialog(f"Delete destination {current.number} {current.name}?"), answered)
 
 
-class AddressEntryDialog(ModalScreen[AddressEntry | None]):
+class AddressEntryDialog(PanelDialog[AddressEntry | None]):
     """The form of one destination: type, name, address and ``<Favorite>`` ``<On>``/``<Off>``."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="AddressEntryDialog") + """

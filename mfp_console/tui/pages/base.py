@@ -49,12 +49,12 @@ class PanelPage(Vertical):
     """
 
     DEFAULT_CSS = """
-    PanelPage { height: 1fr; padding: 0 1; }
+    PanelPage { height: 1fr; padding: 0 1; overflow-y: auto; }
     PanelPage .page-title { text-style: bold; height: auto; padding: 0 0 1 0; }
     PanelPage .page-note { color: $text-muted; height: auto; }
     PanelPage .page-keys { height: auto; }
     PanelPage .page-keys > TouchButton { margin: 0 1 0 0; }
-    PanelPage DataTable { height: 1fr; }
+    PanelPage DataTable { height: 1fr; min-height: 6; }
     """
 
     BAR: ClassVar[frozenset[str]] = frozenset({"back"})
@@ -84,6 +84,13 @@ class PanelPage(Vertical):
         """``<Back>`` (or Escape) on a multi-step page: returns True when the page went one step back
         itself, False to let the panel go one menu level up."""
         return False
+
+    def present(self, **details: Any) -> None:
+        """Live scenario play shows this page to an audience; ``details`` say what a page may preset (e.g.
+        a distribution's categories and destinations). Most pages show themselves as they are."""
+
+    def time_moved(self) -> None:
+        """Machine time moved (a virtual clock jumped): a page showing a time to come repaints it."""
 
     def engine_event(self, event: Any) -> None:
         """An engine event about this page's machine (e.g. a destination's status changed, DID-04);

@@ -16,13 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from mfp_console.domain.destinations import Destination
 from mfp_console.engine.events import DistributionFinished
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import (
     DIALOG_CSS,
     MessageBox,
@@ -173,7 +173,7 @@ class RegisterDestinationsPage(PanelPage):
         self.app.push_screen(MessageBox("<Print List>", f"The destination list was printed to\n{written}"))
 
 
-class RegisterDestinationDialog(ModalScreen[str | None]):
+class RegisterDestinationDialog(PanelDialog[str | None]):
     """``<Register>``: a destination by hand, name and address; a refusal (duplicate, full) keeps it open."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="RegisterDestinationDialog")
@@ -225,7 +225,7 @@ class RegisterDestinationDialog(ModalScreen[str | None]):
             self.dismiss(name)
 
 
-class AutoSearchDialog(ModalScreen[int]):
+class AutoSearchDialog(PanelDialog[int]):
     """``<Auto Search/Register>``: machines within ``<Search Depth (Router)>`` (1–8), named by host name or
     by address (``<Display Host Name>``); the ticked ones are registered. Returns how many were added."""
 

@@ -26,6 +26,12 @@ from mfp_console.domain.schedule import (
     ScheduleMode,
     parse_start_time,
 )
+from mfp_console.engine.events import (
+    DataChanged,
+    DistributionFinished,
+    DistributionStarted,
+    ScheduleFired,
+)
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
@@ -51,7 +57,7 @@ class AutoDistributionPage(PanelPage):
     """Three steps: the schedule, the categories, the destinations; ``<OK>`` saves (Administrator, DID-01)."""
 
     DEFAULT_CSS = """
-    AutoDistributionPage .auto-step { height: 1fr; display: none; }
+    AutoDistributionPage .auto-step { height: 1fr; overflow-y: auto; display: none; }
     AutoDistributionPage.-schedule #auto-schedule { display: block; }
     AutoDistributionPage.-categories #auto-categories { display: block; }
     AutoDistributionPage.-destinations #auto-destinations { display: block; }
@@ -218,10 +224,21 @@ class AutoDistributionPage(PanelPage):
             for number, text in enumerate(self._slots(), 1):
                 self.query_one(f"#slot-{number}", PanelInput).value = text
         self.query_one("#auto-summary", Static).update(Content(self._summary()))
+        self._paint_next()
+        self.set_bar(frozenset({"back", "ok"}) if self.mode is ScheduleMode.OFF else frozenset({"back", "next"}))
+
+    def _paint_next(self) -> None:
         self.query_one("#auto-next", Static).update(Content(
             f"Next auto distribution: {format_next_time(self.fleet.distribution.next_auto_distribution(self.machine))}"
         ))
-        self.set_bar(frozenset({"back", "ok"}) if self.mode is ScheduleMode.OFF else frozenset({"back", "next"}))
+
+    def engine_event(self, event: Any) -> None:
+        # A run that started or ended, a schedule saved elsewhere (a scenario, the palette): "Next" moves on.
+        if isinstance(event, (DistributionStarted, DistributionFinished, DataChanged, ScheduleFired)):
+            self._paint_next()
+
+    def time_moved(self) -> None:
+        self._paint_next()
 
     def _summary(self) -> str:
         if self.mode is ScheduleMode.OFF:

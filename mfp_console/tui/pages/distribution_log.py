@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, RadioButton, RadioSet, Static
 
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished
 from mfp_console.errors import MfpError
 from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox
 from mfp_console.tui.widgets.did_parts import report_path, status_cell
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
@@ -173,7 +173,7 @@ class CommunicationLogPage(PanelPage):
                                                         f"printed to\n{written}"))
 
 
-class LogFilterDialog(ModalScreen[LogFilter | None]):
+class LogFilterDialog(PanelDialog[LogFilter | None]):
     """Type, result and peer of the entries to show."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="LogFilterDialog") + """

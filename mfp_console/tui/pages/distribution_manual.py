@@ -40,7 +40,8 @@ class ManualDistributionPage(PanelPage):
     """Two steps on one page: the categories, then the destinations with their live statuses."""
 
     DEFAULT_CSS = """
-    ManualDistributionPage #manual-categories, ManualDistributionPage #manual-destinations { height: 1fr; }
+    ManualDistributionPage #manual-categories, ManualDistributionPage #manual-destinations {
+        height: 1fr; overflow-y: auto; }
     ManualDistributionPage #manual-destinations { display: none; }
     ManualDistributionPage.-destinations #manual-categories { display: none; }
     ManualDistributionPage.-destinations #manual-destinations { display: block; }
@@ -121,6 +122,19 @@ class ManualDistributionPage(PanelPage):
         self.add_class("-destinations")
         self._paint_run()
         table.focus()
+
+    def present(self, **details: Any) -> None:
+        """The status list: the categories and destinations a scenario step is about to send (so the
+        audience watches each ``<Status>`` change), or else those of the last run."""
+        toggles = self.query_one(CategoryToggles)
+        if "categories" in details:
+            toggles.set_values(details["categories"], bool(details.get("include_network")))
+            self._show_destinations(ticked=details.get("destinations", ()))
+        elif self.step != "destinations":
+            job = self.fleet.distribution.current_job(self.machine) or self.fleet.distribution.last_job(self.machine)
+            if job is not None:
+                toggles.set_values(job.bundle.categories, job.bundle.include_network)
+            self._show_destinations(ticked=job.destinations if job is not None else ())
 
     def refresh_data(self) -> None:
         if self.step == "destinations":

@@ -18,7 +18,7 @@ from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import MessageBox, YesNoDialog
 from mfp_console.tui.widgets.did_parts import CategoryToggles
-from mfp_console.tui.widgets.touch import OnOffToggle, TouchButton
+from mfp_console.tui.widgets.touch import OnOffToggle, TickBox, TouchButton
 
 __all__ = ["RestoreDataPage", "RestrictFunctionsPage", "RestrictModelPage"]
 
@@ -100,7 +100,7 @@ class RestoreDataPage(PanelPage):
         yield Static(id="restore-state", classes="page-note")
         with Vertical(id="restore-boxes"):
             for category in Category:
-                yield Checkbox(Content(category.label), False, id=f"restore-{category.value}", compact=True)
+                yield TickBox(Content(category.label), False, id=f"restore-{category.value}", compact=True)
         with Horizontal(id="restore-keys", classes="page-keys"):
             yield TouchButton("<Execute>", key="execute", variant="primary", id="restore-execute")
 

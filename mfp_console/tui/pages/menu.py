@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
@@ -21,7 +18,8 @@ NOT_BUILT = "not built yet"
 
 
 class MenuPage(PanelPage):
-    """The children of a menu node as touch buttons; arrows move between them, Enter touches."""
+    """The children of a menu node as touch buttons; arrows move between them (the app's arrow keys,
+    ``focus_moves``), Enter touches."""
 
     DEFAULT_CSS = """
     MenuPage > VerticalScroll { height: 1fr; }
@@ -30,13 +28,6 @@ class MenuPage(PanelPage):
     MenuPage Grid > TouchButton { width: 100%; height: auto; min-height: 3; }
     MenuPage Grid > TouchButton.-planned { text-style: none; color: $text-muted; }
     """
-
-    BINDINGS: ClassVar = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
-    ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -59,25 +50,6 @@ class MenuPage(PanelPage):
 
     def _fit(self, width: int) -> None:
         self.set_class(0 < width < 56, "-narrow")
-
-    @property
-    def columns(self) -> int:
-        """How many buttons a row holds."""
-        return 1 if self.has_class("-narrow") else 2
-
-    def action_move(self, rows: int, cols: int) -> None:
-        keys = list(self.query(".menu-key").results(TouchButton))
-        if not keys:
-            return
-        focused = self.screen.focused
-        index = keys.index(focused) if focused in keys else -1
-        if index < 0:
-            keys[0].focus()
-            return
-        target = index + rows * self.columns + cols
-        if 0 <= target < len(keys):
-            keys[target].focus()
-            keys[target].scroll_visible(animate=False)
 
     @on(Button.Pressed, ".menu-key")
     def _touched(self, event: Button.Pressed) -> None:

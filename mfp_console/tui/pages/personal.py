@@ -17,11 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from mfp_console.domain.sync_items import ADDRESS_TYPES, DISPLAY_LANGUAGES, PersonalItem
 from mfp_console.errors import MfpError, RuleRefusal
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import MessageBox, ValueDialog, refusal_box
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -79,7 +79,7 @@ def _with(value: dict[str, Any], path: tuple[str, ...], new: Any) -> dict[str, A
     return out
 
 
-class PersonalDataScreen(ModalScreen[None]):
+class PersonalDataScreen(PanelDialog[None]):
     """The login user's personalized data on ``machine``; each item viewed and changed in turn.
 
     Args:
@@ -95,12 +95,12 @@ class PersonalDataScreen(ModalScreen[None]):
     }
     PersonalDataScreen #personal-head { text-style: bold; height: auto; padding: 0 0 1 0; }
     PersonalDataScreen #personal-columns { height: 1fr; }
-    PersonalDataScreen #item-keys { width: 30; height: auto; }
+    PersonalDataScreen #item-keys { width: 30; height: 1fr; overflow-y: auto; }
     PersonalDataScreen #item-keys > TouchButton { width: 100%; margin: 0 0 1 0; }
-    PersonalDataScreen #item-view { width: 1fr; padding: 0 0 0 1; }
+    PersonalDataScreen #item-view { width: 1fr; padding: 0 0 0 1; overflow-y: auto; }
     PersonalDataScreen #item-title { text-style: bold; height: auto; }
     PersonalDataScreen #item-facts { color: $text-muted; height: auto; }
-    PersonalDataScreen #item-table { height: 1fr; }
+    PersonalDataScreen #item-table { height: 1fr; min-height: 6; }
     PersonalDataScreen .entry-form { height: auto; grid-size: 2; grid-gutter: 0 1; }
     PersonalDataScreen .item-keys { height: auto; }
     PersonalDataScreen .item-keys > TouchButton { margin: 0 1 0 0; }

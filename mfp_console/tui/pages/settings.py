@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from mfp_console.domain.device_info import PaperType, SettingValue
@@ -20,6 +19,7 @@ from mfp_console.domain.seed_catalogue import (
     SETTING_ITEMS,
 )
 from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, ValueDialog, YesNoDialog
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -116,7 +116,7 @@ class PaperTypesPage(PanelPage):
         self.app.push_screen(YesNoDialog(f"Delete paper type {papers[index].name}?"), answered)
 
 
-class PaperTypeDialog(ModalScreen[PaperType | None]):
+class PaperTypeDialog(PanelDialog[PaperType | None]):
     """One paper type: name, base type, weight, finish and colour."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="PaperTypeDialog") + """

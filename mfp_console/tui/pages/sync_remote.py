@@ -21,7 +21,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, SelectionList, Static
 
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
@@ -33,6 +32,7 @@ from mfp_console.domain.sync_settings import (
 )
 from mfp_console.errors import ConfigError, MfpError, RuleRefusal
 from mfp_console.smb import ShareCredentials
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import MessageBox, YesNoDialog, refusal_box
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -68,7 +68,7 @@ def _row_key(table: DataTable[Any]) -> str | None:
     return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
 
-class RemoteScreen(ModalScreen[None]):
+class RemoteScreen(PanelDialog[None]):
     """A Remote UI page of ``machine``: a title, the page's body and ``[Close]``.
 
     Args:
@@ -91,7 +91,7 @@ class RemoteScreen(ModalScreen[None]):
     RemoteScreen .remote-warning { color: $text-warning; height: auto; }
     RemoteScreen .remote-keys { height: auto; }
     RemoteScreen .remote-keys > TouchButton { margin: 0 1 0 0; }
-    RemoteScreen #remote-body { height: 1fr; }
+    RemoteScreen #remote-body { height: 1fr; overflow-y: auto; }
     RemoteScreen DataTable { height: 1fr; }
     RemoteScreen #remote-close-row { height: auto; dock: bottom; align: right middle; }
     """

@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from mfp_console.domain.credentials import (
@@ -20,6 +19,7 @@ from mfp_console.domain.credentials import (
 from mfp_console.domain.device_info import DepartmentId, PageCounts, SystemManagerInfo
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, YesNoDialog, refusal_box
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -149,7 +149,7 @@ def _limit(value: int) -> str:
     return str(value) if value else "none"
 
 
-class DepartmentDialog(ModalScreen[DepartmentId | None]):
+class DepartmentDialog(PanelDialog[DepartmentId | None]):
     """One Department ID: ID, password and page limits (0 = no limit); counters are kept on edit."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="DepartmentDialog") + """

@@ -1,6 +1,6 @@
 """Modal dialogs typed by their result: a message box, a yes/no question and a one-value editor.
 
-Each is a ``ModalScreen[T]`` closed with ``dismiss(value)``; Escape is ``<Cancel>`` (or ``<OK>`` for a message).
+Each is a ``PanelDialog[T]`` (a modal screen with its own key footer) closed with ``dismiss(value)``; Escape is ``<Cancel>`` (or ``<OK>`` for a message).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mfp_console.errors import RuleRefusal
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
 
 __all__ = ["MessageBox", "ValueDialog", "YesNoDialog", "refusal_box"]
@@ -24,16 +24,16 @@ DIALOG_CSS = """
 {cls} {{ align: center middle; }}
 {cls} > Vertical {{
     width: 70; max-width: 95%; height: auto; max-height: 95%;
-    border: thick $primary; background: $surface; padding: 0 1;
+    border: thick $primary; background: $surface; padding: 0 1; overflow-y: auto;
 }}
 {cls} .dialog-title {{ text-style: bold; width: 100%; padding: 0 0 1 0; }}
 {cls} .dialog-text {{ width: 100%; padding: 0 0 1 0; }}
-{cls} .dialog-keys {{ height: auto; align: right middle; }}
+{cls} .dialog-keys {{ height: auto; align: right middle; dock: bottom; }}
 {cls} .dialog-keys > TouchButton {{ margin: 0 0 0 1; min-width: 12; }}
 """
 
 
-class MessageBox(ModalScreen[None]):
+class MessageBox(PanelDialog[None]):
     """A message on the panel, e.g. a refusal naming its rule; ``<OK>`` closes it.
 
     Args:
@@ -74,7 +74,7 @@ def refusal_box(error: RuleRefusal) -> MessageBox:
     return MessageBox(title, error.reason)
 
 
-class YesNoDialog(ModalScreen[bool]):
+class YesNoDialog(PanelDialog[bool]):
     """A question answered ``<Yes>`` (True) or ``<No>`` (False), with optional detail lines and a prompt."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="YesNoDialog")
@@ -109,7 +109,7 @@ class YesNoDialog(ModalScreen[bool]):
         self.dismiss(isinstance(event.button, TouchButton) and event.button.key == "yes")
 
 
-class ValueDialog(ModalScreen[str | None]):
+class ValueDialog(PanelDialog[str | None]):
     """Edits one setting: ``<On>``/``<Off>`` when those are its values, touch choices when it has a few,
     a text field otherwise. Returns the new value, or None on ``<Cancel>``.
 

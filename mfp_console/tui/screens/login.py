@@ -14,10 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mfp_console.errors import AuthError, LockedOut, RuleRefusal
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS
 from mfp_console.tui.widgets.panel_parts import format_countdown
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
@@ -31,7 +31,7 @@ _KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
 _KEYPAD_LABELS = {"clear": "<C>", "back": "<←>"}
 
 
-class LoginDialog(ModalScreen[bool]):
+class LoginDialog(PanelDialog[bool]):
     """System Manager ID and PIN with a keypad; dismisses True once the Administrator is logged in.
 
     Args:

@@ -14,10 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mfp_console.errors import MfpError, RuleRefusal
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["UserLoginDialog"]
 
 
-class UserLoginDialog(ModalScreen[bool]):
+class UserLoginDialog(PanelDialog[bool]):
     """User name and password; dismisses True once the user is logged in at ``machine``.
 
     Args:

@@ -3,8 +3,7 @@ the destination list with its live ``<Status>`` column (DID-04/05), and the five
 ``<Network Settings>`` question (DID-03).
 
 A :class:`TickTable` is a ``DataTable`` (virtualised: 100 destinations or more scroll smoothly) whose first
-column is a tick. Space or Enter on a row ticks or unticks it; so does touching a row that is already
-highlighted. :meth:`mfp_console.tui.driver.PanelDriver.tick` finds rows by their label.
+column is a tick. Space or Enter on a row ticks or unticks it; so does touching the row (one touch). :meth:`mfp_console.tui.driver.PanelDriver.tick` finds rows by their label.
 """
 
 from __future__ import annotations
@@ -13,11 +12,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -156,6 +156,14 @@ class TickTable(DataTable[Any]):
         event.stop()
         self.action_toggle_tick()
 
+    async def _on_click(self, event: events.Click) -> None:
+        # One touch ticks a row. DataTable's own click handler (it runs after this one) only moves the
+        # highlight to a row that is not highlighted yet, and selects (ticks, above) one that is.
+        row = event.style.meta.get("row")
+        if isinstance(row, int) and 0 <= row < len(self._order) and row != self.cursor_row:
+            key = self._order[row]
+            self.set_tick(key, key not in self.ticked)
+
 
 class DestinationStatusTable(TickTable):
     """The host's destinations with a tick, name, address and the live ``<Status>`` cell (DID-04/05)."""
@@ -172,9 +180,19 @@ class DestinationStatusTable(TickTable):
         self.set_rows(rows, ticked)
 
     def set_status(self, name: str, text: str) -> None:
-        """Changes one ``<Status>`` cell (a row not in the list is ignored)."""
+        """Changes one ``<Status>`` cell (a row not in the list is ignored); a row being served or ending
+        NG scrolls into view, so a long list shows what the run is doing."""
         if name in self._order:
             self.update_cell(name, "status", status_cell(text))
+            if text == "Distributing" or text.startswith("NG"):
+                self.show_row(name)
+
+    def show_row(self, name: str) -> None:
+        """Scrolls the list (not the highlight) so the row ``name`` is in view."""
+        top, _, _, left = fixed = self._get_fixed_offset()  # DataTable's own geometry (Textual 8.2.8)
+        _, y, width, height = self._get_row_region(self._order.index(name))
+        self.scroll_to_region(Region(int(self.scroll_x) + left, y, width - left, height), animate=False,
+                              spacing=fixed, force=True, immediate=False)
 
 
 class CategoryToggles(Vertical):
@@ -189,7 +207,7 @@ class CategoryToggles(Vertical):
 
     DEFAULT_CSS = """
     CategoryToggles { height: auto; }
-    CategoryToggles > OnOffToggle { margin: 0 0 1 0; }
+    CategoryToggles > OnOffToggle { margin: 0; }
     CategoryToggles #network-toggle { margin: 0 0 0 4; }
     CategoryToggles #network-note { color: $text-muted; padding: 0 0 0 5; height: auto; }
     """

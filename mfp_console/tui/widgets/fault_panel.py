@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Select, Static
 
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.errors import RuleRefusal
+from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, refusal_box
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -143,7 +143,7 @@ class FaultPanel(Vertical):
         self.show_machine(machine)
 
 
-class ChangePinDialog(ModalScreen[str | None]):
+class ChangePinDialog(PanelDialog[str | None]):
     """Asks for a new System Manager PIN (1–7 digits, M-02)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(cls="ChangePinDialog")

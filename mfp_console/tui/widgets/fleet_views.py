@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import textwrap
+from collections import deque
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -17,14 +18,14 @@ from mfp_console.engine.events import (
     DestinationStatusChanged,
     DistributionFinished,
     EngineEvent,
-    MachineStarted,
 )
+from mfp_console.tui.widgets.event_words import event_stamp, event_text
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
 
-__all__ = ["EventLog", "FleetView", "LinkTracker", "MachineSwitcher", "log_line"]
+__all__ = ["EventLog", "FleetView", "LinkTracker", "MachineSwitcher", "log_line", "wrap_entry"]
 
 
 class LinkTracker:
@@ -170,9 +171,14 @@ class FleetView(DataTable[str]):
             functions,
         ]
 
+    def follow(self, name: str) -> None:
+        """Highlights the row of the machine the operator stands at (it follows every walk, UI-02)."""
+        if name in self.fleet.spec.names and self.row_count:
+            self.move_cursor(row=self.get_row_index(name), animate=False)
+
     def show_machine(self, name: str) -> None:
         """Re-reads one machine's row."""
-        if name not in self.fleet.spec.names:
+        if name not in self.fleet.spec.names or not self.row_count:
             return
         for (key, _), cell in zip(_COLUMNS, self._cells(name)):
             self.update_cell(name, key, cell, update_width=True)
@@ -192,26 +198,61 @@ class FleetView(DataTable[str]):
 
 
 def log_line(event: EngineEvent) -> str:
-    """The event log's line for ``event``: machine time and summary.
+    """The event log's line for ``event``: machine time and what happened, in the operator's words."""
+    return f"{event_stamp(event)}  {event_text(event)}"
 
-    A listener's port is left out: it changes at every start and says nothing to the operator.
-    """
-    stamp = event.at.strftime("%H:%M:%S") if isinstance(event.at, datetime) else "--:--:--"
-    summary = f"{event.machine} started" if isinstance(event, MachineStarted) else event.summary()
-    return f"{stamp}  {summary}"
+
+STAMP_WIDTH = len("09:00:00  ")
+MAX_LOG_LINES = 2000
+
+
+def wrap_entry(stamp: str, text: str, width: int) -> list[str]:
+    """One entry in lines of ``width`` cells: the time, then the text; longer text goes on under the text
+    (never cut, never run under the time)."""
+    room = width - STAMP_WIDTH
+    if room < 12:  # too narrow for a hanging indent: plain wrapping
+        return textwrap.wrap(f"{stamp}  {text}", max(width, 1), break_on_hyphens=False) or [stamp]
+    lines = textwrap.wrap(text, room, break_on_hyphens=False) or [""]
+    return [f"{stamp}  {lines[0]}", *(" " * STAMP_WIDTH + line for line in lines[1:])]
 
 
 class EventLog(RichLog):
-    """What happens in the fleet, as it happens (UI-03)."""
+    """What happens in the fleet, as it happens (UI-03): each entry wrapped to the log's width, wrapped
+    again when the width changes (the side column or the terminal size changed)."""
 
     DEFAULT_CSS = """
-    EventLog { height: 1fr; }
+    EventLog { height: 1fr; scrollbar-gutter: stable; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, max_lines=2000, wrap=True, markup=False, highlight=False)
+        super().__init__(id=id, max_lines=MAX_LOG_LINES, wrap=False, markup=False, highlight=False, min_width=1)
         self.border_title = "Event log"
+        self.entries: deque[tuple[str, str]] = deque(maxlen=MAX_LOG_LINES)
+        """``(time, text)`` of every entry kept."""
+        self._wrapped_at = 0
 
     def add(self, event: EngineEvent) -> None:
         """Appends one event."""
-        self.write(log_line(event))
+        entry = (event_stamp(event), event_text(event))
+        self.entries.append(entry)
+        width = self.scrollable_content_region.width
+        if width > 0 and width == self._wrapped_at:
+            for line in wrap_entry(*entry, width):
+                self.write(line)
+        else:
+            self._rewrap()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._wrapped_at:
+            self._rewrap()
+
+    def _rewrap(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return  # not laid out (hidden on a small terminal): wrapped when shown
+        self._wrapped_at = width
+        self.clear()
+        for entry in self.entries:
+            for line in wrap_entry(*entry, width):
+                self.write(line, scroll_end=False)
+        self.scroll_end(animate=False, immediate=True)

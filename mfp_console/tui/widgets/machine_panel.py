@@ -64,6 +64,8 @@ class MachinePanel(Vertical):
         self.machine = machine
         self.path: tuple[str, ...] = (MENU_TREE.key,)
         """Menu keys from ``Settings/Registration`` down to the node shown."""
+        self._presented_from: tuple[str, ...] | None = None
+        """Where the panel was before live scenario play showed a page on it (None: not showing one)."""
 
     # --- composition --------------------------------------------------------------------------------
 
@@ -106,7 +108,7 @@ class MachinePanel(Vertical):
         self.set_class(covered, "-covered")
         self.query_one("#settings-key", TouchButton).disabled = covered
         self._paint_bar(covered)
-        if not admin and any(node_by_key(k).needs_admin for k in self.path):
+        if not admin and self._presented_from is None and any(node_by_key(k).needs_admin for k in self.path):
             # Logged out (or powered off) inside an Administrator menu: the panel returns to the top.
             self.path = (MENU_TREE.key,)
             self.call_next(self._show_page)
@@ -142,8 +144,8 @@ class MachinePanel(Vertical):
         focused = self.screen.focused
         if focused is None or self in focused.ancestors_with_self:
             first = page.query("TouchButton, DataTable, Input")
-            if first:
-                first.first().focus()
+            if first:  # at once, not after a refresh: a key read next goes to this control
+                self.screen.set_focus(first.first())
 
     async def go_to(self, key: str) -> bool:
         """Opens the node ``key`` from wherever the panel is, asking for a login first when needed (M-03).
@@ -155,12 +157,36 @@ class MachinePanel(Vertical):
         target = nodes_to(key)
         if self.has_class("-covered"):
             return False
+        self._presented_from = None  # someone operates the panel now
         if any(n.needs_admin for n in target) and not self.fleet.panel.is_admin(self.machine):
             self._ask_login(key)
             return False
         self.path = tuple(n.key for n in target)
         await self._show_page()
         return True
+
+    async def present(self, key: str, **details: object) -> None:
+        """Shows the page of ``key`` to an audience during live scenario play: no login is asked (nobody
+        operates; the step acts through the fleet) and the panel goes back with :meth:`end_presentation`."""
+        wanted = tuple(n.key for n in nodes_to(key))
+        if wanted == self.path and self.page is not None and not details and self._presented_from is None:
+            return  # the panel shows it already, as the operator left it: leave it so
+        if self._presented_from is None:
+            self._presented_from = self.path
+        if wanted != self.path or self.page is None:
+            self.path = wanted
+            await self._show_page()
+        page = self.page
+        if page is not None:
+            page.present(**details)
+
+    async def end_presentation(self) -> None:
+        """Back to where the panel was before :meth:`present` (and the login rules hold again)."""
+        if self._presented_from is None:
+            return
+        self.path, self._presented_from = self._presented_from, None
+        await self._show_page()
+        self.refresh_state()
 
     def _ask_login(self, then_key: str) -> None:
         async def logged_in(ok: bool | None) -> None:

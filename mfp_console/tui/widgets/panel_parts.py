@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
@@ -17,9 +18,10 @@ from mfp_console.domain.machine import (
     MachineState,
     PowerState,
 )
+from mfp_console.domain.menu import PATH_SEPARATOR
 from mfp_console.tui.widgets.touch import TouchButton
 
-__all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader", "RoleLabel"]
+__all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader", "RoleLabel", "fit_breadcrumb"]
 
 BAR_ACTIONS = ("back", "next", "ok", "cancel")
 _BAR_LABELS = {"back": "<Back>", "next": "<Next>", "ok": "<OK>", "cancel": "<Cancel>"}
@@ -121,16 +123,17 @@ class PanelHeader(Grid):
 
 
 class KeyRow(Horizontal):
-    """The ``Settings/Registration`` key and the breadcrumb of the menu path."""
+    """The ``Settings/Registration`` key and the breadcrumb of the menu path, on one line: when the path is
+    longer than the line, its first levels give way to ``…`` (the last levels say where you are)."""
 
     DEFAULT_CSS = """
     KeyRow { height: auto; padding: 0 1; margin: 1 0 0 0; }
     KeyRow #settings-key { width: 25; }
-    KeyRow #breadcrumb { width: 1fr; padding: 0 1; height: auto; }
+    KeyRow #breadcrumb { width: 1fr; padding: 0 1; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     breadcrumb = ""
-    """The path shown, e.g. ``Settings/Registration › <Management Settings>``."""
+    """The whole path, e.g. ``Settings/Registration › <Management Settings>`` (what is shown may be shorter)."""
 
     def compose(self) -> ComposeResult:
         yield TouchButton("Settings/Registration", key="settings", id="settings-key", variant="primary",
@@ -140,7 +143,27 @@ class KeyRow(Horizontal):
     def show(self, breadcrumb: str) -> None:
         """Shows the path, e.g. ``Settings/Registration › <Management Settings>``."""
         self.breadcrumb = breadcrumb
-        self.query_one("#breadcrumb", Static).update(Content(breadcrumb))
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        crumb = self.query_one("#breadcrumb", Static)
+        crumb.update(Content(fit_breadcrumb(self.breadcrumb, crumb.content_region.width)))
+
+
+def fit_breadcrumb(path: str, width: int) -> str:
+    """``path`` (levels joined by `` › ``) in ``width`` cells: whole when it fits, else its last levels after
+    ``…`` (``… › <Receiving Settings> › <Restore Data>``), else the end of the last level."""
+    if width <= 0 or cell_len(path) <= width:
+        return path
+    levels = path.split(PATH_SEPARATOR)
+    for start in range(1, len(levels)):
+        shorter = PATH_SEPARATOR.join(["…", *levels[start:]])
+        if cell_len(shorter) <= width:
+            return shorter
+    return "…" + levels[-1][-(width - 1):] if width > 1 else "…"
 
 
 class Curtain(Vertical):

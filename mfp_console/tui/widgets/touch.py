@@ -13,11 +13,11 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label
 
 from mfp_console.domain.menu import normalize_label
 
-__all__ = ["OnOffToggle", "PanelInput", "TouchButton", "bracketed", "same_label"]
+__all__ = ["OnOffToggle", "PanelInput", "TickBox", "TouchButton", "bracketed", "same_label"]
 
 
 def bracketed(label: str) -> str:
@@ -171,3 +171,11 @@ class OnOffToggle(Horizontal):
         event.stop()
         if isinstance(event.button, TouchButton):
             self.value = event.button.key == "on"
+
+
+class TickBox(Checkbox):
+    """A check box whose mark differs by shape, not only by colour: ``✔`` when ticked, blank when not."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name for the mark inside the box
+        return "✔" if self.value else " "

@@ -1,0 +1,55 @@
+"""Issue 14, zero flakes: the driver and the scenario runner wait for the panel's *state*, never for time.
+
+Textual's pilot pause ends when the process looks idle (CPU time against wall time). On a loaded machine
+a starved process looks idle while a chain of messages is still under way, so a wait built on it reads the
+panel too early ("could not walk to client-d" while the panel was about to show client-d). These tests
+make that heuristic return at once, as if the process were always starved, and play the panel scenario
+that failed: only waits that depend on state can pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import textual.app
+import textual.pilot
+
+from mfp_console.scenario.loader import load_scenario
+from mfp_console.scenario.runner import run_scenario
+from mfp_console.tui.driver import PanelDriver, app_is_quiet
+from tests.tui.conftest import SIZE
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+async def _never_idle_wait(*_args: object, **_kwargs: object) -> None:
+    await asyncio.sleep(0)  # one turn of the loop: what a starved process sees
+
+
+@pytest.fixture
+def starved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pilot's "process looks idle" wait returns after one loop turn (a machine under heavy load)."""
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", _never_idle_wait)
+    monkeypatch.setattr(textual.app, "wait_for_idle", _never_idle_wait)
+
+
+def test_panel02_scenario_holds_when_the_process_is_starved(starved: None) -> None:
+    scenario = load_scenario(SCENARIOS / "panel-02-e-model-status-list.yaml")
+    result = asyncio.run(run_scenario(scenario, mode="headless", save_svg=False))
+    assert result.passed, (result.failure, result.error)
+
+
+async def test_walking_and_logging_in_wait_for_the_panel(starved: None, make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        for machine in ("client-d", "client-a", "host"):
+            await driver.at(machine)
+            assert app.machine == machine
+            assert app.current_panel.display and app_is_quiet(app)
+        assert await driver.login("7654321", "7654321")
+        await driver.press_path(["Management Settings", "Device Management"])
+        assert driver.current_path()[-1] == "Device Management"
