@@ -180,7 +180,7 @@ class MfpConsoleApp(App[int]):
     async def on_unmount(self) -> None:
         self.bridge.close()
         if self._owns_fleet:
-            if self.fleet.machines:  # the next ``--clock virtual`` session resumes here
+            if self.fleet.running:  # the next ``--clock virtual`` session resumes here
                 write_last_time(self.fleet.state_dir, self.fleet.clock.now())
             await self.fleet.stop()
 
@@ -269,7 +269,7 @@ class MfpConsoleApp(App[int]):
         """Live scenario play: walks to ``machine`` and shows its page of menu node ``key`` (the distribution
         status list, a client's <Restore Data> …) to the audience. Returns False when it cannot be shown
         (the machine runs elsewhere, a dialog is open)."""
-        if machine not in self.fleet.machines or self.screen is not self.screen_stack[0]:
+        if not self.fleet.is_running(machine) or self.screen is not self.screen_stack[0]:
             return False
         await self.switch_machine(machine)
         if key is not None:
@@ -280,7 +280,7 @@ class MfpConsoleApp(App[int]):
         """Puts every panel back where :meth:`present` found it and walks back to ``machine``."""
         for panel in self.query(MachinePanel):
             await panel.end_presentation()
-        if machine != self.machine and machine in self.fleet.machines:
+        if machine != self.machine and self.fleet.is_running(machine):
             await self.switch_machine(machine)
 
     # --- engine messages ----------------------------------------------------------------------------

@@ -211,6 +211,6 @@ async def test_live_play_of_panel02_keeps_its_own_panel_steps_and_shows_the_ng_r
     panel-02 plays the same live as headless, and its NG E-MODEL row is on screen at 80×24."""
     from mfp_console.scenario.loader import load_scenario
 
-    played = load_scenario(LIBRARY / "panel-02-e-model-status-list.yaml")
+    played = load_scenario(LIBRARY / "panel-status-list-other-series.yaml")
     result = await run_scenario(played, mode="live", speed=1000, keep_open=False, terminal=False)
     assert result.passed, failure_report(result)

@@ -36,7 +36,7 @@ def starved(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_panel02_scenario_holds_when_the_process_is_starved(starved: None) -> None:
-    scenario = load_scenario(SCENARIOS / "panel-02-e-model-status-list.yaml")
+    scenario = load_scenario(SCENARIOS / "panel-status-list-other-series.yaml")
     result = asyncio.run(run_scenario(scenario, mode="headless", save_svg=False))
     assert result.passed, (result.failure, result.error)
 
