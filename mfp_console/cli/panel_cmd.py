@@ -20,7 +20,7 @@ DEFAULT_VIRTUAL_START = "2026-11-20T09:00"
 
 
 def add_panel_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """Adds ``--clock``, ``--machine`` and ``--theme`` (the panel's own options)."""
+    """Adds ``--clock``, ``--machine``, ``--theme`` and ``--instructor`` (the panel's own options)."""
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--clock", metavar="SPEC", default=default,
@@ -30,6 +30,9 @@ def add_panel_options(parser: argparse.ArgumentParser, *, top_level: bool = Fals
     parser.add_argument("--machine", metavar="NAME", default=default,
                         help="the machine whose panel opens first (default: the host)")
     parser.add_argument("--theme", choices=("dark", "light"), default=default, help="colour theme (default: dark)")
+    parser.add_argument("--instructor", action="store_true", default=default,
+                        help="instructor mode: the panel names the rules and the emulator's error codes "
+                             "(UI-06; F10 switches it on the panel)")
 
 
 def add_panel_commands(sub: argparse._SubParsersAction, add_options) -> None:  # type: ignore[type-arg]
@@ -82,6 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         clock,
         machine=getattr(args, "machine", None) or "host",
         theme=getattr(args, "theme", None),
+        instructor=bool(getattr(args, "instructor", False)),
     )
     result = app.run()
     if app.return_code not in (None, 0):
@@ -110,6 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         value = getattr(args, option, None)
         if value:
             command += [f"--{option}", value]
+    if getattr(args, "instructor", False):
+        command.append("--instructor")
     if not 0 < args.port < 65536:
         print(f"--port {args.port}: use 1-65535", file=sys.stderr)
         return EXIT_INVALID

@@ -12,6 +12,12 @@ One node is the emulator's own (**D**): ``<Settings/Registration Values>`` under
 lists every settings/registration value with its deliverable and network flags (DID-16, DID-03). The
 machine spreads those values over many screens; the emulator shows them on one page so a distribution's
 effect can be seen. It sits under ``<Management Settings>`` because only an Administrator sees it.
+
+Entries a real machine has but the emulator does not emulate are in the tree too, marked
+:attr:`FeatureStatus.NOT_EMULATED` (issue 13): the panel shows them greyed out, in their place, so the
+menus have the machine's shape; they cannot be touched or focused and open nothing. Their labels come from
+the Canon pages cited in docs/fidelity.md (G-11); where no page was found the entry is the emulator's
+decision (**D**), marked in docs/fidelity.md.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ class FeatureStatus(enum.Enum):
 
     BUILT = "built"
     PLANNED = "planned"
+    NOT_EMULATED = "not emulated"
+    """A real machine's entry shown greyed out so the menu has the machine's shape; it opens nothing."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,11 @@ class MenuNode:
     def panel_label(self) -> str:
         """The label as the panel prints it: ``<Management Settings>`` (the root stays bare)."""
         return self.label if self.key == ROOT_KEY else f"<{self.label}>"
+
+    @property
+    def emulated(self) -> bool:
+        """False for an entry shown greyed out only (:attr:`FeatureStatus.NOT_EMULATED`)."""
+        return self.feature is not FeatureStatus.NOT_EMULATED
 
     @property
     def is_screen(self) -> bool:
@@ -151,6 +164,12 @@ def _screen(label: str, key: str, *, note: str = "", rules: tuple[str, ...] = ()
     return MenuNode(label, key, NodeKind.SCREEN, (), False, feature, note, rules)
 
 
+def _shown(label: str, key: str, *, note: str = "") -> MenuNode:
+    """An entry of a real machine's menu that the emulator shows greyed out and does not emulate."""
+    return MenuNode(label, key, NodeKind.SCREEN, (), False, FeatureStatus.NOT_EMULATED,
+                    note or "Not emulated: shown so the menu has the machine's shape.")
+
+
 def _inherit_admin(node: MenuNode, above: bool = False) -> MenuNode:
     """Marks every node below an admin-only node as admin-only too."""
     admin = above or node.needs_admin
@@ -176,7 +195,11 @@ MENU_TREE: MenuNode = _inherit_admin(
                     note="Settings/registration values of the timer group.", rules=("DID-16",)),
             _screen("Display Settings", "preferences.display",
                     note="Settings/registration values of the display group.", rules=("DID-16",)),
+            _screen("Network", "preferences.network",
+                    note="The machine's network settings: IPv4 address, host name, proxy … (M-09).",
+                    rules=("M-09", "DID-16")),
         ),
+        _shown("Adjustment/Maintenance", "adjustment"),
         _menu(
             "Function Settings", "function",
             _menu(
@@ -212,6 +235,7 @@ MENU_TREE: MenuNode = _inherit_admin(
             ),
             _menu(
                 "Device Management", "management.device",
+                _shown("Device Information Settings", "device.information"),
                 _menu(
                     "Device Information Distribution Settings", "did",
                     _screen("Register Destinations", "did.destinations", rules=("DID-02",)),
@@ -236,21 +260,33 @@ MENU_TREE: MenuNode = _inherit_admin(
                         note="<Enable Use of Personal Settings>, "
                              "<Action When Maximum Number of Users Exceeded>.",
                         rules=("SYNC-03",)),
+                _shown("Limited Functions Mode", "device.limited_functions"),
+                _shown("Confirm Device Signature Certificate", "device.confirm_device_signature"),
+                _shown("Confirm User Signature Certificate", "device.confirm_user_signature"),
                 _menu(
                     "Certificate Settings", "management.device.certificates",
                     _screen("Key and Certificate Settings", "tls_certificate",
                             note="The machine's TLS key and certificate from the fleet CA.",
                             rules=("M-05", "DID-09")),
                 ),
+                _shown("Display Job Status Before Authentication", "device.job_status_before_login"),
+                _shown("Restrict Access to Other User Jobs", "device.restrict_other_jobs"),
+                _shown("Display Job Log", "device.job_log"),
+                _shown("Save Audit Log", "device.audit_log"),
+                _shown("Retrieve Network Authentication Log", "device.network_auth_log"),
+                _shown("Store Key Operation Log", "device.key_operation_log"),
+                _shown("Restrict Service Representative Access", "device.restrict_service"),
                 _screen("Settings/Registration Values", "settings_values",
                         note="(D) Emulator-only page: every settings/registration value with its "
                              "deliverable and network flags.",
                         rules=("DID-16", "DID-03")),
             ),
+            _shown("License/Other", "management.license"),
             _menu(
                 "Data Management", "management.data",
                 _screen("Import/Export", "import_export", rules=("DID-24", "SYNC-12")),
             ),
+            _shown("Security Settings", "management.security"),
             admin=True,
             rules=("M-03",),
         ),

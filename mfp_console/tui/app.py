@@ -40,6 +40,7 @@ from mfp_console.tui.messages import EngineEventPosted, MachineChanged
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.speech import PanelText, machine_words
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
 from mfp_console.tui.widgets.fault_panel import FaultPanel
@@ -70,6 +71,7 @@ class MfpConsoleApp(App[int]):
         theme: ``dark``, ``light`` or a Textual theme name.
         still: Freeze what moves on its own (cursor blink, press highlight, animations) for snapshots.
         screenshot_dir: Where ``F12`` saves SVG screenshots (the working directory by default).
+        instructor: Start in instructor mode (UI-06; F10 switches it).
     """
 
     TITLE = "mfp-console"
@@ -88,6 +90,8 @@ class MfpConsoleApp(App[int]):
         Binding("f7", "toggle_bottom", "Log", tooltip="Show/hide the fleet view and the event log", priority=True),
         Binding("f8", "toggle_theme", "Theme", tooltip="Light or dark theme", priority=True),
         Binding("f9", "next_event", "Next", tooltip="Virtual clock: jump to the next scheduled event", priority=True),
+        Binding("f10", "toggle_instructor", "Instr",
+                tooltip="Instructor mode: rule IDs and the emulator's codes on the panel too (UI-06)", priority=True),
         Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", priority=True),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit (the fleet stops with the panel)", priority=True),
         # Priority: the focus moves while the key is read, before the next key of a burst (UI-07).
@@ -107,8 +111,12 @@ class MfpConsoleApp(App[int]):
         theme: str | None = None,
         still: bool = False,
         screenshot_dir: Path | None = None,
+        instructor: bool = False,
     ) -> None:
         super().__init__()
+        self.instructor = instructor
+        """Instructor mode (UI-06): the panel's texts name their rules and the emulator's codes
+        (:mod:`mfp_console.tui.speech`); off, the machine speaks like a machine."""
         self.fleet = fleet
         self.machine = machine
         """The machine the operator stands at."""
@@ -133,6 +141,7 @@ class MfpConsoleApp(App[int]):
         yield KeysFooter()
 
     async def on_mount(self) -> None:
+        self.set_class(self.instructor, "-instructor")
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self._wanted_theme
@@ -261,9 +270,9 @@ class MfpConsoleApp(App[int]):
         panel = self.current_panel
         panel.refresh_state()
         panel.refresh_data()
-        focusable = panel.query("#page-holder TouchButton, #page-holder DataTable")
+        focusable = [w for w in panel.query("#page-holder TouchButton, #page-holder DataTable") if w.focusable]
         if focusable:
-            focusable.first().focus()
+            focusable[0].focus()
 
     async def present(self, machine: str, key: str | None = None, **details: object) -> bool:
         """Live scenario play: walks to ``machine`` and shows its page of menu node ``key`` (the distribution
@@ -433,6 +442,27 @@ class MfpConsoleApp(App[int]):
         bottom.display = not bottom.display
         self._mark_bottom()
 
+    def action_toggle_instructor(self) -> None:
+        """F10: instructor mode on or off (UI-06); every text of every screen is shown anew."""
+        self.set_instructor(not self.instructor)
+
+    def set_instructor(self, on: bool) -> None:
+        """Switches instructor mode (UI-06): rule IDs and the emulator's own codes on the panel, or not."""
+        self.instructor = on
+        self.set_class(on, "-instructor")
+        for screen in self.screen_stack:
+            for widget in screen.query(PanelText):
+                widget.refresh(layout=True)
+        self.notify("Instructor mode on: the panel names rules and the emulator's codes." if on
+                    else "Instructor mode off: the panel speaks like the machine.", title="Instructor mode")
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """A notification speaks like the machine too (UI-06), unless instructor mode is on."""
+        title = kwargs.get("title")
+        if isinstance(title, str):
+            kwargs["title"] = machine_words(title, instructor=self.instructor)
+        super().notify(machine_words(message, instructor=self.instructor), *args, **kwargs)
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME.name if self.theme == DARK_THEME.name else DARK_THEME.name
 
@@ -497,6 +527,7 @@ def create_app(
     theme: str | None = None,
     for_tests: bool = False,
     screenshot_dir: Path | None = None,
+    instructor: bool = False,
 ) -> MfpConsoleApp:
     """Builds the panel app; the CLI, the tests, the snapshot tests and the scenario runner all call this.
 
@@ -511,6 +542,7 @@ def create_app(
         theme: ``dark`` (default), ``light`` or a Textual theme name.
         for_tests: Freeze cursor blink, press highlight and animations (deterministic snapshots).
         screenshot_dir: Where the screenshot action writes SVG files.
+        instructor: Start in instructor mode (UI-06): rule IDs and the emulator's codes on the panel too.
 
     Raises:
         ConfigError: The fleet file is invalid or names no such machine.
@@ -527,7 +559,8 @@ def create_app(
             except KeyError as exc:
                 raise ConfigError(str(exc.args[0])) from None
         machine = fleet.default_host()
-    return MfpConsoleApp(fleet, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir)
+    return MfpConsoleApp(fleet, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir,
+                         instructor=instructor)
 
 
 def _zone(name: str) -> Any:

@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from mfp_console.domain.menu import iter_nodes, path_of
 from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
+from mfp_console.tui.widgets.machine_keys import MACHINE_KEYS
 
 if TYPE_CHECKING:
     from mfp_console.tui.app import MfpConsoleApp
@@ -26,6 +27,8 @@ def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
     for name in fleet.spec.names:
         commands.append((f"Go to machine {name}", _call(app.switch_machine, name), "Walk to its panel (UI-02)"))
     for node in iter_nodes():
+        if not node.emulated:
+            continue
         labels = " › ".join(path_of(node.key)[1:]) or node.label
         commands.append((f"Open {labels}", _call(_open_node, app, node.key), f"on {app.machine}'s panel"))
     for name in fleet.running:
@@ -35,12 +38,19 @@ def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
             label = fault_label(fleet, name, fault)
             commands.append((f"Fault: {label} on {name}",
                              _call(lambda m, f: app.query_one(FaultPanel).inject(m, f), name, fault), "UI-04"))
+    if app.started:
+        commands.append(("Remote UI", app.current_panel.open_remote_ui,
+                         f"{app.machine}'s Remote UI in a window of its own (UI-06)"))
+        for key, label in MACHINE_KEYS:
+            commands.append((f"Key: {label}", _call(app.current_panel.hard_key, key), f"beside {app.machine}'s screen"))
     commands.append(("User: log in, or open personal settings", app.action_user_login,
                      f"a login user at {app.machine} (SYNC-08)"))
     commands.append(("User: log out", app.user_log_out, f"at {app.machine}"))
     if fleet.clock.is_virtual:
         commands.append(("Clock: jump to the next scheduled event", app.action_next_event, "UI-05"))
         commands.append(("Clock: advance 1 minute", _call(app.advance_clock, 60.0), "UI-05"))
+    commands.append((f"Instructor mode: {'off' if app.instructor else 'on'}", app.action_toggle_instructor,
+                     "rule IDs and the emulator's codes on the panel (UI-06, F10)"))
     commands.append(("Toggle light/dark theme", app.action_toggle_theme, ""))
     commands.append(("Save screenshot (SVG)", app.action_save_svg, ""))
     return commands

@@ -160,6 +160,27 @@ def arrow_target(screen: Screen[object], focused: Widget | None, arrow: Arrow) -
     except Exception:
         return None
     candidates = _candidates(screen, focused)
+    scroller = _scroller_of(focused)
+    if scroller is not None:  # the controls of a scrolling page first, then what stands around it
+        inside = [(w, r) for w, r in candidates if scroller in w.ancestors]
+        found = _target_among(inside, focused, origin, arrow)
+        if found is not None:
+            return found
+    return _target_among(candidates, focused, origin, arrow)
+
+
+def _scroller_of(widget: Widget) -> ScrollableContainer | None:
+    """The scrolling container ``widget`` sits in (None: none). Its controls scrolled out of view lie, by
+    their place on the page, beyond the fixed keys around it (the bar, the keys beside the screen); an
+    arrow must reach them first, the page scrolling to them."""
+    for node in widget.ancestors:
+        if isinstance(node, ScrollableContainer):
+            return node
+    return None
+
+
+def _target_among(candidates: list[tuple[Widget, Region]], focused: Widget, origin: Region,
+                  arrow: Arrow) -> Widget | None:
     scored = [(score, widget) for widget, region in candidates if (score := _score(origin, arrow, region))]
     if scored:
         return min(scored, key=lambda item: item[0])[1]

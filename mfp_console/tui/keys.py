@@ -18,11 +18,11 @@ MOVE_KEYS = frozenset({"up", "down", "left", "right", "tab", "shift+tab"})
 PANEL_KEYS: tuple[FooterKey, ...] = (
     ("f1", "F1", "Help"), ("escape", "Esc", "Back"), ("f2", "F2", "Settings"), ("f3", "F3", "Machine"),
     ("f4", "F4", "Login"), ("f5", "F5", "User"), ("f6", "F6", "Side"), ("f7", "F7", "Log"), ("f8", "F8", "Theme"),
-    ("f9", "F9", "Next"), ("f12", "F12", "SVG"), ("ctrl+p", "^P", "Palette"), ("ctrl+q", "^Q", "Quit"),
+    ("f9", "F9", "Next"), ("f10", "F10", "Instr"), ("f12", "F12", "SVG"), ("ctrl+p", "^P", "Palette"), ("ctrl+q", "^Q", "Quit"),
 )
 """The footer of the panel: every key, short enough for one line at 120 columns (two at 80)."""
 
-OVER_DIALOGS = frozenset({"f1", "f6", "f7", "f8", "f9", "f12", "ctrl+q"})
+OVER_DIALOGS = frozenset({"f1", "f6", "f7", "f8", "f9", "f10", "f12", "ctrl+q"})
 """The keys that work while a dialog is open (the app binds them with priority)."""
 
 

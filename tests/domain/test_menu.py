@@ -25,9 +25,29 @@ DID = ("Settings/Registration", "Management Settings", "Device Management",
 @pytest.mark.rules("UI-01")
 def test_ui01_root_is_settings_registration() -> None:
     assert MENU_TREE.label == "Settings/Registration"
-    assert [c.label for c in MENU_TREE.children] == [
+    assert [c.label for c in MENU_TREE.children if c.emulated] == [
         "Preferences", "Function Settings", "Set Destination", "Management Settings",
     ]
+
+
+@pytest.mark.rules("UI-01")
+def test_ui01_a_real_machines_other_entries_are_in_place_but_not_emulated() -> None:
+    """Issue 13: the menus have the machine's shape; the entries the emulator does not emulate are there,
+    greyed out (:attr:`FeatureStatus.NOT_EMULATED`), screens without children."""
+    assert [c.label for c in MENU_TREE.children] == [
+        "Preferences", "Adjustment/Maintenance", "Function Settings", "Set Destination", "Management Settings",
+    ]
+    management = node_by_key("management")
+    assert [c.label for c in management.children] == [
+        "User Management", "Device Management", "License/Other", "Data Management", "Security Settings",
+    ]
+    device = [c.label for c in node_by_key("management.device").children if not c.emulated]
+    assert device[:4] == ["Device Information Settings", "Limited Functions Mode",
+                          "Confirm Device Signature Certificate", "Confirm User Signature Certificate"]
+    assert "Restrict Service Representative Access" in device
+    for node in iter_nodes():
+        if not node.emulated:
+            assert node.is_screen and not node.children and node.feature is FeatureStatus.NOT_EMULATED
 
 
 @pytest.mark.rules("UI-01")
@@ -125,12 +145,12 @@ def test_m03_management_settings_and_everything_below_need_admin() -> None:
 
 @pytest.mark.rules("UI-01")
 def test_ui01_did_screens_are_built_and_nothing_is_planned_any_more() -> None:
-    """Every node of the tree is built now."""
+    """Every node of the tree is built now (or a real machine's entry, shown but not emulated)."""
     for key in ("did", "did.manual", "did.auto", "did.receiving.restore", "did.log", "import_export"):
         assert node_by_key(key).feature is FeatureStatus.BUILT
     for key in ("address_book", "system_manager", "department_ids", "printer_settings", "paper_types"):
         assert node_by_key(key).feature is FeatureStatus.BUILT
-    assert all(node.feature is FeatureStatus.BUILT for node in iter_nodes())
+    assert all(node.feature is FeatureStatus.BUILT for node in iter_nodes() if node.emulated)
 
 
 @pytest.mark.rules("UI-01")

@@ -85,7 +85,7 @@ class TestFaultsAndFleetView:
             await driver.press("Change PIN…")
             await driver.type_into("New System Manager PIN", "0")
             await driver.press("OK")
-            assert "Refused (M-02)" in driver.visible_text()
+            assert "Refused" in driver.visible_text()
             await driver.press("OK")
             await driver.press("Change PIN…")
             await driver.type_into("New System Manager PIN", "0000321")

@@ -35,12 +35,14 @@ from mfp_console.tui.pages.distribution import (
 from mfp_console.tui.pages.distribution_log import LogFilter, LogFilterDialog
 from mfp_console.tui.pages.import_export import ImportPreviewDialog
 from mfp_console.tui.pages.personal import PersonalDataScreen
+from mfp_console.tui.pages.remote_ui import RemotePortal
 from mfp_console.tui.pages.settings import PaperTypeDialog
 from mfp_console.tui.pages.sync_remote import REMOTE_SCREENS, ConnectionSettingsScreen
 from mfp_console.tui.pages.user_management import DepartmentDialog
 from mfp_console.tui.screens.dialogs import MessageBox, ValueDialog, YesNoDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.screens.machine_info import device_information_box, status_monitor_box
 from mfp_console.tui.screens.user_login import UserLoginDialog
 from mfp_console.tui.widgets.did_parts import CategoryToggles
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
@@ -195,7 +197,7 @@ async def _walk_everything(walker: Walker) -> None:
     app, driver = walker.app, walker.driver
     fleet = app.fleet
     await walker.walk("host top menu, everything on screen")
-    for node in iter_nodes():
+    for node in (n for n in iter_nodes() if n.emulated):
         await walker.node("host", node.key)
         await walker.more_of_page("host", node.key)
     for key in ("sync", "sync.personal", "did.receiving.restore"):
@@ -223,12 +225,17 @@ async def _walk_everything(walker: Walker) -> None:
         await driver.settle()
 
     await walker.dialog("auto search with results", AutoSearchDialog(fleet, "host"), search)
+    await walker.dialog("host Remote UI portal", RemotePortal(fleet, "host"))
     for key, screen_type in REMOTE_SCREENS.items():
         await walker.dialog(f"host Remote UI {key}", screen_type(fleet, "host"))
+    await walker.dialog("host Status Monitor", status_monitor_box(fleet, "host"))
+    await walker.dialog("host Counter/Device Information", device_information_box(fleet, "host"))
     fleet.panel.logout("host")
     await walker.dialog("login keypad", LoginDialog(fleet, "host"))
     await driver.at("client-a")
+    await walker.dialog("client-a Remote UI portal", RemotePortal(fleet, "client-a"))
     await walker.dialog("client-a Remote UI connection", ConnectionSettingsScreen(fleet, "client-a"))
+    await walker.dialog("client-a Status Monitor", status_monitor_box(fleet, "client-a"))
     await walker.dialog("personal settings of alice", PersonalDataScreen(fleet, "client-a"))
     await driver.at("client-b")
     await walker.dialog("user login", UserLoginDialog(fleet, "client-b"))
@@ -245,6 +252,7 @@ def no_painting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Screen, "_compositor_refresh", skip_paint)
 
 
+@pytest.mark.rules("UI-07")
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
 async def test_ui07_every_control_of_every_screen_is_reachable_and_fully_visible(make_app, no_painting,
                                                                                   size) -> None:

@@ -155,14 +155,15 @@ class TestSyncPanel:
 
 
 class TestSyncRemoteUI:
-    """The Remote UI screens opened from ``<Synchronize Custom Settings>``."""
+    """The Remote UI pages, opened from the portal of the ``Remote UI`` key (UI-06)."""
 
     @pytest.mark.rules("SYNC-01")
     def test_sync01_connection_settings(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _started(d, ("client-a",))
             await _sync_page(d, "client-a")
-            await d.press("Connection Settings")
+            await d.press("Remote UI")
+            await d.press("Change Connection Destination")
             await d.type_into("Destination Server Address", "host:8443")
             await d.press("OK")
             d.app.clear_notifications()
@@ -173,7 +174,8 @@ class TestSyncRemoteUI:
     def test_sync01_port_rule_refusal(self, snap_compare, make_app) -> None:
         async def steps(d: PanelDriver) -> None:
             await _sync_page(d, "client-a")
-            await d.press("Connection Settings")
+            await d.press("Remote UI")
+            await d.press("Change Connection Destination")
             await d.type_into("Destination Server Address", "host:9000")
             await d.press("OK")
 
@@ -191,6 +193,7 @@ class TestSyncRemoteUI:
                 fleet.panel.logout(name)
             await _started(d)
             await _sync_page(d, "host")
+            await d.press("Remote UI")
             await d.press("Check Device Information")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
@@ -204,6 +207,7 @@ class TestSyncRemoteUI:
             fleet.sync_server.set_sharing_range("host", PersonalItem.KEYCHAIN, "device_specific")
             fleet.panel.logout("host")
             await _sync_page(d, "host")
+            await d.press("Remote UI")
             await d.press("Data Sharing Details")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
@@ -213,6 +217,7 @@ class TestSyncRemoteUI:
         async def steps(d: PanelDriver) -> None:
             await _started(d, ("client-a",))
             await _sync_page(d, "host")
+            await d.press("Remote UI")
             await d.press("Data Sharing Details")
             await d.press("[Device-Specific (Not Shared)]")
 
@@ -227,6 +232,7 @@ class TestSyncRemoteUI:
                 fleet.users.login_user("client-a", user)
                 await fleet.settle()
             await _sync_page(d, "host")
+            await d.press("Remote UI")
             await d.press("Delete User Data")
             await d.tick(["bob"])
 
@@ -237,6 +243,7 @@ class TestSyncRemoteUI:
         async def steps(d: PanelDriver) -> None:
             await _alice_with_data(d)
             await _sync_page(d, "host")
+            await d.press("Remote UI")
             await d.press("Backup/Restore")
             await d.press("Back Up Now")
             await d.press("Weekly")
@@ -263,6 +270,7 @@ class TestSyncRemoteUI:
             fleet.panel.logout("client-a")
             await fleet.settle()
             await _sync_page(d, "client-a")
+            await d.press("Remote UI")
             await d.press("Synchronization Log")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
@@ -276,6 +284,7 @@ class TestSyncRemoteUI:
             fleet.sync.stop_client("client-c")
             fleet.panel.logout("client-c")
             await _sync_page(d, "host")
+            await d.press("Remote UI")
             await d.press("Change Server")
             await d.type_into("New Server (machine)", "client-a")
             await d.press("Begin Server Change")

@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, RadioButton, RadioSet, Static
+from textual.widgets import Button, DataTable, RadioButton, RadioSet
 
 from mfp_console.domain.device_info import AddressEntry
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, YesNoDialog
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
 
 __all__ = ["AddressBookPage", "AddressEntryDialog", "FavoritesPage", "ForwardingPage"]

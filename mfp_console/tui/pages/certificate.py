@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import YesNoDialog
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import TouchButton
 
 __all__ = ["CertificatePage"]

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable
 
 from mfp_console.domain.destinations import Destination
 from mfp_console.engine.events import DistributionFinished
@@ -29,6 +29,7 @@ from mfp_console.tui.screens.dialogs import (
     YesNoDialog,
     refusal_box,
 )
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import TickTable, report_path, status_cell
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
 

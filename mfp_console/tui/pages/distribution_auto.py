@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.domain.schedule import (
     MAX_SLOTS,
@@ -36,6 +36,7 @@ from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
 from mfp_console.tui.screens.preflight import PREFLIGHT_LABEL, PreflightScreen
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import CategoryToggles, DestinationStatusTable
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, RadioButton, RadioSet, Static
+from textual.widgets import Button, DataTable, RadioButton, RadioSet
 
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.engine.events import DestinationStatusChanged, DistributionFinished
@@ -21,6 +21,7 @@ from mfp_console.errors import MfpError
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, MessageBox
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import report_path, status_cell
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import Button, ProgressBar
 
 from mfp_console.domain.device_info import Category
 from mfp_console.engine.events import (
@@ -25,6 +25,7 @@ from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import refusal_box
 from mfp_console.tui.screens.preflight import PREFLIGHT_LABEL, PreflightScreen
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import CategoryToggles, DestinationStatusTable
 from mfp_console.tui.widgets.touch import TouchButton
 

@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Checkbox
 
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.dialogs import MessageBox, YesNoDialog
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import CategoryToggles
 from mfp_console.tui.widgets.touch import OnOffToggle, TickBox, TouchButton
 

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
@@ -23,6 +23,7 @@ from mfp_console.tui.screens.dialogs import (
     YesNoDialog,
     refusal_box,
 )
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import report_path
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 

@@ -1,4 +1,5 @@
-"""A menu page: the node's children as large touch buttons in a grid, and the "not built yet" page."""
+"""A menu page: the node's children as large touch buttons in a grid (a real machine's entries the emulator
+does not emulate greyed out among them), and the "not built yet" page."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.domain.menu import FeatureStatus, MenuNode
 from mfp_console.tui.pages.base import PanelPage
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import TouchButton
 
 __all__ = ["MenuPage", "PlannedPage"]
@@ -27,6 +29,7 @@ class MenuPage(PanelPage):
     MenuPage.-narrow Grid { grid-size: 1; }
     MenuPage Grid > TouchButton { width: 100%; height: auto; min-height: 3; }
     MenuPage Grid > TouchButton.-planned { text-style: none; color: $text-muted; }
+    MenuPage Grid > TouchButton.-not-emulated { text-style: none; }
     """
 
     def compose(self) -> ComposeResult:
@@ -34,6 +37,10 @@ class MenuPage(PanelPage):
             with Grid():
                 for child in self.node.children:
                     planned = child.feature is FeatureStatus.PLANNED
+                    if not child.emulated:  # a real machine's entry, greyed out: the menu has its shape
+                        yield TouchButton(child.panel_label, key=child.key, classes="-not-emulated",
+                                          disabled=True, tooltip=child.note or None)
+                        continue
                     yield TouchButton(
                         child.panel_label,
                         note=NOT_BUILT if planned else "",

@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable
 
 from mfp_console.domain.sync_items import ADDRESS_TYPES, DISPLAY_LANGUAGES, PersonalItem
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import MessageBox, ValueDialog, refusal_box
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
 if TYPE_CHECKING:

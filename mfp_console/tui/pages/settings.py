@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable
 
 from mfp_console.domain.device_info import PaperType, SettingValue
 from mfp_console.domain.seed_catalogue import (
@@ -21,6 +21,7 @@ from mfp_console.domain.seed_catalogue import (
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, ValueDialog, YesNoDialog
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
 __all__ = ["PaperTypeDialog", "PaperTypesPage", "PrinterSettingsPage", "SettingsValuesPage"]
@@ -231,6 +232,7 @@ class PrinterSettingsPage(_ValueTablePage):
 _GROUPS = {
     "preferences.timer": "Preferences/Timer/",
     "preferences.display": "Preferences/Display/",
+    "preferences.network": "Preferences/Network/",
     "function.send": "Function Settings/Send/",
 }
 
@@ -255,9 +257,19 @@ class SettingsValuesPage(_ValueTablePage):
         yield table
         with Horizontal(classes="page-keys"):
             yield TouchButton("<Change>", key="change", id="change-value")
+        if self.node.key == "preferences.network":
+            yield Static(id="network-note", classes="page-note")
 
     def on_mount(self) -> None:
         self.refresh_data()
+
+    def _network_note(self) -> str:
+        """Where this machine really listens, when this computer could not give it its own address and
+        port 8443 (another fleet took the port; a system without 127.x addresses maps it to 127.0.0.1)."""
+        row = next((r for r in self.fleet.status() if r.name == self.machine), None)
+        if row is None or not row.note or not row.running_here:
+            return ""
+        return f"Note (this computer, not the machine): it listens on {row.address}: {row.note}."
 
     @on(PanelInput.Changed, "#value-filter")
     def _filtered(self) -> None:
@@ -283,6 +295,10 @@ class SettingsValuesPage(_ValueTablePage):
                 "yes" if item.network else "", key=item.key,
             )
         self.query_one("#values-title", Static).update(Content(f"{self.node.panel_label} — {len(rows)} values"))
+        if self.query("#network-note"):
+            note = self._network_note()
+            self.query_one("#network-note", Static).update(Content(note))
+            self.query_one("#network-note").display = bool(note)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
 

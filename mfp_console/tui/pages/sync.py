@@ -2,8 +2,8 @@
 
 The panel of the machine has only the start and stop of the two functions; everything else of
 Personalized Data Synchronization is done in the machine's Remote UI, which the emulator opens over the
-panel as "Remote UI" screens (:mod:`mfp_console.tui.pages.sync_remote`). Every change goes through the
-fleet facade; a refusal is shown with its rule and reason.
+panel as a "Remote UI" window (the ``Remote UI`` key, :mod:`mfp_console.tui.pages.remote_ui`). Every change
+goes through the fleet facade; a refusal is shown with its reason.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.domain.machine import Function
 from mfp_console.domain.sync_items import CommonItem
 from mfp_console.domain.sync_settings import UserLimitAction
 from mfp_console.tui.pages.base import PanelPage, register_page
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import TouchButton
 
 __all__ = ["ManagePersonalSettingsPage", "SyncPage", "sync_status_lines"]
@@ -45,14 +46,13 @@ def sync_status_lines(fleet: object, machine: str) -> tuple[str, str]:
 
 @register_page("sync")
 class SyncPage(PanelPage):
-    """The server function and the client function, each ``<Start>``/``<Stop>``, and the Remote UI screens."""
+    """The server function and the client function, each ``<Start>``/``<Stop>``; the rest is the Remote UI
+    (the ``Remote UI`` key, :mod:`mfp_console.tui.pages.remote_ui`, UI-06)."""
 
     DEFAULT_CSS = """
     SyncPage .sync-row { height: auto; margin: 0 0 1 0; }
     SyncPage .sync-row > Static { width: 1fr; height: auto; }
     SyncPage .sync-row > TouchButton { width: 11; margin: 0 0 0 1; }
-    SyncPage #remote-keys { grid-size: 2; grid-gutter: 0 1; height: auto; grid-rows: 1; }
-    SyncPage #remote-keys > TouchButton { width: 100%; }
     SyncPage #remote-title { color: $text-muted; height: auto; }
     """
 
@@ -79,16 +79,8 @@ class SyncPage(PanelPage):
             yield TouchButton("<Start>", key="start", id="client-start", compact=True)
             yield TouchButton("<Stop>", key="stop", id="client-stop", compact=True)
         yield Static(id="settings-line", classes="page-note")
-        yield Static(Content("Remote UI (opens over the panel):"), id="remote-title")
-        with Grid(id="remote-keys"):
-            yield TouchButton("[Connection Settings]", key="connection", compact=True, classes="remote-key")
-            yield TouchButton("[Synchronization Log]", key="log", compact=True, classes="remote-key")
-            if self.is_server_machine:
-                yield TouchButton("[Check Device Information]", key="devices", compact=True, classes="remote-key")
-                yield TouchButton("[Data Sharing Details]", key="sharing", compact=True, classes="remote-key")
-                yield TouchButton("[Delete User Data]", key="delete_users", compact=True, classes="remote-key")
-                yield TouchButton("[Backup/Restore]", key="backup", compact=True, classes="remote-key")
-                yield TouchButton("[Change Server]", key="change_server", compact=True, classes="remote-key")
+        yield Static(Content("The other settings of the synchronization are made in the machine's Remote UI "
+                             "(the Remote UI key)."), id="remote-title")
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -120,15 +112,6 @@ class SyncPage(PanelPage):
         }
         self.attempt(calls[event.button.id or ""], self.machine)
         self.refresh_data()
-
-    @on(Button.Pressed, ".remote-key")
-    def _remote(self, event: Button.Pressed) -> None:
-        event.stop()
-        from mfp_console.tui.pages.sync_remote import REMOTE_SCREENS
-
-        assert isinstance(event.button, TouchButton)
-        self.app.push_screen(REMOTE_SCREENS[event.button.key](self.fleet, self.machine),
-                             lambda _: self.refresh_data())
 
 
 @register_page("sync.personal")

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Input, SelectionList, Static
+from textual.widgets import Button, DataTable, Input, SelectionList
 
 from mfp_console.domain.sync_items import PersonalItem, SharingRange
 from mfp_console.domain.sync_procedure import ChangeStep
@@ -34,6 +34,7 @@ from mfp_console.errors import ConfigError, MfpError, RuleRefusal
 from mfp_console.smb import ShareCredentials
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import MessageBox, YesNoDialog, refusal_box
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class RemoteScreen(PanelDialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="remote-window"):
             yield Static(Content(f"Remote UI — {self.machine} — {self.TITLE_TEXT}"), id="remote-head")
-            yield Static(Content(self.RULES), id="remote-rules")
+            yield Static(Content(self.RULES), id="remote-rules", classes="instructor-only")
             with Vertical(id="remote-body"):
                 yield from self.body()
             with Horizontal(id="remote-close-row"):

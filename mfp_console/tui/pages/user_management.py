@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable
 
 from mfp_console.domain.credentials import (
     department_password_hash,
@@ -21,6 +21,7 @@ from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS, YesNoDialog, refusal_box
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
 __all__ = ["DepartmentDialog", "DepartmentIdPage", "SystemManagerPage"]

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.screens.base import PanelDialog
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
 
 __all__ = ["MessageBox", "ValueDialog", "YesNoDialog", "refusal_box"]

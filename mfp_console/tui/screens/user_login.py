@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import DIALOG_CSS
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
 if TYPE_CHECKING:

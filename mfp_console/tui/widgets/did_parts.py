@@ -19,9 +19,10 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from mfp_console.domain.device_info import Category
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import OnOffToggle
 
 __all__ = [

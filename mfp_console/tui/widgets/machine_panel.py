@@ -26,7 +26,7 @@ from mfp_console.domain.menu import (
 )
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages import PanelPage, page_type_for
-from mfp_console.tui.screens.dialogs import refusal_box
+from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.widgets.panel_parts import (
     ActionBar,
@@ -36,6 +36,7 @@ from mfp_console.tui.widgets.panel_parts import (
     PanelHeader,
     RoleLabel,
 )
+from mfp_console.tui.widgets.machine_keys import KeyStrip
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class MachinePanel(Vertical):
         yield KeyRow()
         yield Curtain()
         yield Container(id="page-holder")
+        yield KeyStrip()
         yield ActionBar()
 
     async def on_mount(self) -> None:
@@ -107,6 +109,8 @@ class MachinePanel(Vertical):
         covered = self.query_one(Curtain).show(machine.state)
         self.set_class(covered, "-covered")
         self.query_one("#settings-key", TouchButton).disabled = covered
+        self.query_one("#remote-ui-key", TouchButton).disabled = machine.state.power is PowerState.OFF
+        self.query_one(KeyStrip).enable_for(machine.state.power, covered)
         self._paint_bar(covered)
         if not admin and self._presented_from is None and any(node_by_key(k).needs_admin for k in self.path):
             # Logged out (or powered off) inside an Administrator menu: the panel returns to the top.
@@ -143,19 +147,19 @@ class MachinePanel(Vertical):
         self._paint_bar(self.has_class("-covered"))
         focused = self.screen.focused
         if focused is None or self in focused.ancestors_with_self:
-            first = page.query("TouchButton, DataTable, Input")
+            first = [w for w in page.query("TouchButton, DataTable, Input") if w.focusable]
             if first:  # at once, not after a refresh: a key read next goes to this control
-                self.screen.set_focus(first.first())
+                self.screen.set_focus(first[0])
 
     async def go_to(self, key: str) -> bool:
         """Opens the node ``key`` from wherever the panel is, asking for a login first when needed (M-03).
 
         Returns:
             True when the node is shown now; False when a login dialog was opened first (the node opens
-            once the login succeeds) or the panel cannot be used.
+            once the login succeeds), the panel cannot be used, or the node is a greyed-out entry.
         """
         target = nodes_to(key)
-        if self.has_class("-covered"):
+        if self.has_class("-covered") or not target[-1].emulated:
             return False
         self._presented_from = None  # someone operates the panel now
         if any(n.needs_admin for n in target) and not self.fleet.panel.is_admin(self.machine):
@@ -273,6 +277,55 @@ class MachinePanel(Vertical):
         else:
             self.log_in()
 
+    @on(Button.Pressed, "#remote-ui-key")
+    def _remote_ui_key(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.open_remote_ui()
+
+    def open_remote_ui(self) -> None:
+        """The ``Remote UI`` key: the machine's Remote UI window, on its portal page (UI-06)."""
+        from mfp_console.tui.pages.remote_ui import RemotePortal
+
+        self.app.push_screen(RemotePortal(self.fleet, self.machine), lambda _: self.refresh_data())
+
+    @on(KeyStrip.Pressed)
+    async def _hard_key(self, event: KeyStrip.Pressed) -> None:
+        event.stop()
+        await self.hard_key(event.key)
+
+    async def hard_key(self, key: str) -> None:
+        """A key beside the screen: ``home``, ``status``, ``energy``, ``counter`` or ``reset``."""
+        from mfp_console.tui.screens.machine_info import device_information_box, status_monitor_box
+
+        if key == "home":
+            await self.home()
+        elif key == "status":
+            self.app.push_screen(status_monitor_box(self.fleet, self.machine))
+        elif key == "counter":
+            self.app.push_screen(device_information_box(self.fleet, self.machine))
+        elif key == "energy":
+            self.energy_saver()
+        elif key == "reset":
+            await self.reset()
+
+    def energy_saver(self) -> None:
+        """The ``Energy Saver`` key (M-10): Sleep mode, or awake again; a rule that keeps the machine awake
+        (SYNC-13) is said in a message, and nothing changes."""
+        try:
+            self.fleet.panel.energy_saver(self.machine)
+        except RuleRefusal as exc:
+            title = f"Energy Saver ({exc.rule_id})" if exc.rule_id else "Energy Saver"
+            self.app.push_screen(MessageBox(title, _sleep_words(exc.reason)))
+        self.refresh_state()
+
+    async def reset(self) -> None:
+        """The ``Reset`` key: ends the Administrator's and the user's login and returns to the top."""
+        if self.fleet.panel.is_admin(self.machine) or self.fleet.users.logged_in_user(self.machine):
+            self.log_out()
+        self.path = (MENU_TREE.key,)
+        await self._show_page()
+        self.refresh_state()
+
     @on(Button.Pressed, "#wake-key")
     def _wake(self, event: Button.Pressed) -> None:
         event.stop()
@@ -280,3 +333,11 @@ class MachinePanel(Vertical):
             self.fleet.faults.power(self.machine, PowerState.ON)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
+
+
+def _sleep_words(reason: str) -> str:
+    """The panel's sentence for a refused Sleep: ``The machine cannot enter Sleep mode now: …``."""
+    _, sep, why = reason.partition("cannot enter Sleep mode now: ")
+    if not sep:
+        return reason
+    return f"The machine cannot enter Sleep mode now: {why}."

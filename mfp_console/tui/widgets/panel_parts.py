@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from mfp_console.domain.machine import (
     Activity,
@@ -19,6 +19,7 @@ from mfp_console.domain.machine import (
     PowerState,
 )
 from mfp_console.domain.menu import PATH_SEPARATOR
+from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import TouchButton
 
 __all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader", "RoleLabel", "fit_breadcrumb"]
@@ -124,12 +125,15 @@ class PanelHeader(Grid):
 
 class KeyRow(Horizontal):
     """The ``Settings/Registration`` key and the breadcrumb of the menu path, on one line: when the path is
-    longer than the line, its first levels give way to ``…`` (the last levels say where you are)."""
+    longer than the line, its first levels give way to ``…`` (the last levels say where you are). At its
+    end the ``Remote UI`` key opens the machine's Remote UI window (UI-06: a browser on the machine's web
+    pages, not a key of the machine)."""
 
     DEFAULT_CSS = """
-    KeyRow { height: auto; padding: 0 1; margin: 1 0 0 0; }
-    KeyRow #settings-key { width: 25; }
-    KeyRow #breadcrumb { width: 1fr; padding: 0 1; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    KeyRow { height: auto; padding: 0 0 0 1; margin: 1 0 0 0; }
+    KeyRow #settings-key { width: 23; }
+    KeyRow #breadcrumb { width: 1fr; padding: 0 0 0 1; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    KeyRow #remote-ui-key { width: 11; }
     """
 
     breadcrumb = ""
@@ -139,6 +143,8 @@ class KeyRow(Horizontal):
         yield TouchButton("Settings/Registration", key="settings", id="settings-key", variant="primary",
                           compact=True)
         yield Static(id="breadcrumb")
+        yield TouchButton("Remote UI", key="remote", id="remote-ui-key", compact=True,
+                          tooltip="The machine's Remote UI, as a web browser shows it")
 
     def show(self, breadcrumb: str) -> None:
         """Shows the path, e.g. ``Settings/Registration › <Management Settings>``."""
