@@ -106,3 +106,30 @@ async def test_ui06_f10_switches_instructor_mode_on_an_open_screen_and_the_event
 def test_ui06_machine_words_cut_rule_ids_and_emulator_codes_only(text: str, machine: str) -> None:
     assert machine_words(text) == machine
     assert machine_words(text, instructor=True) == text
+
+
+@pytest.mark.rules("UI-06", "DID-12", "SYNC-16")
+async def test_ui06_the_error_screen_keeps_its_code_and_a_table_heading_speaks_too(make_app) -> None:
+    from mfp_console.domain.sync_items import PersonalItem
+    from mfp_console.tui.pages.personal import PersonalDataScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        await _start_sync(driver)
+        await driver.at("client-a")
+        screen = PersonalDataScreen(app.fleet, "client-a")
+        await app.push_screen(screen)
+        await driver.settle()
+        screen.show_item(PersonalItem.KEYCHAIN)
+        await driver.settle()
+        assert "Leads to on this machine" in driver.visible_text()
+        assert not RULE_ID.search(driver.visible_text().split("Event log")[0])
+        app.pop_screen()
+        await driver.settle()
+        app.fleet.live_machine("client-b").set_error("E-UPDATE")  # DID-12: the error screen
+        await driver.at("client-b")
+        text = driver.visible_text()
+        assert "Error E-UPDATE" in text and "Call your service representative" in text
+        assert "DID-12" not in text.split("Event log")[0]  # the event log below may name it

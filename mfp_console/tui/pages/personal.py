@@ -23,7 +23,7 @@ from mfp_console.domain.sync_items import ADDRESS_TYPES, DISPLAY_LANGUAGES, Pers
 from mfp_console.errors import MfpError, RuleRefusal
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.dialogs import MessageBox, ValueDialog, refusal_box
-from mfp_console.tui.speech import Static
+from mfp_console.tui.speech import Static, instructor_mode, machine_words
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
 if TYPE_CHECKING:
@@ -162,8 +162,8 @@ class PersonalDataScreen(PanelDialog[None]):
         self.query_one("#item-change").display = not is_list
         table = self.query_one("#item-table", DataTable)
         table.clear(columns=True)
-        for label, width in self._columns(item):
-            table.add_column(label, width=width)
+        for label, width in self._columns(item):  # a heading is not a PanelText: it speaks here (UI-06)
+            table.add_column(machine_words(label, instructor=instructor_mode(self)), width=width)
         self.refresh_data()
 
     @staticmethod
