@@ -192,12 +192,12 @@ async def test_ui01_the_real_machines_other_entries_are_greyed_out_and_open_noth
 def host_port_taken() -> Iterator[None]:
     """Port 8443 of the host's planned address held by someone else (another fleet on this computer)."""
     sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed listener's TIME_WAIT does not count
     try:
         sock.bind(("127.20.0.11", 8443))
         sock.listen()
     except OSError:
-        pass  # taken already (by a fleet of another test): the same for the panel
+        pass  # another listener has it (a fleet of another test): taken all the same
     yield
     sock.close()
 
