@@ -63,11 +63,13 @@ from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
 from mfp_console.pki import load_or_create_fleet_pki
 from mfp_console.store import MachineStore
 from mfp_console.store.machine_lock import MachineLock
+from mfp_console.store.machine_time import read_last_time as saved_machine_time
+from mfp_console.store.machine_time import write_last_time
 from mfp_console.store.paths import default_state_dir, machine_database_path
 from mfp_console.store.state_dir import prepare_state_dir
 
 __all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "prepare_state_dir",
-           "raise_open_file_limit"]
+           "raise_open_file_limit", "saved_machine_time"]
 
 _log = logging.getLogger(__name__)
 
@@ -246,6 +248,12 @@ class Fleet:
         store.seed(info)
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec),
                            **self.sync.seed_configs(spec)})
+
+    def save_machine_time(self) -> None:
+        """Records the clock's time in the state folder, for the next ``--clock virtual`` session to resume
+        from (:func:`saved_machine_time`); only when this process runs machines (they own the folder)."""
+        if self.running:
+            write_last_time(self.state_dir, self.clock.now())
 
     async def stop(self) -> None:
         """Cancels work in flight and closes every machine this process runs."""

@@ -31,7 +31,6 @@ from mfp_console.engine.events import (
 from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.fleet_file import load_fleet_file
-from mfp_console.store.machine_time import write_last_time
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PaletteCommand, PanelCommands, palette_commands
 from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
@@ -180,8 +179,7 @@ class MfpConsoleApp(App[int]):
     async def on_unmount(self) -> None:
         self.bridge.close()
         if self._owns_fleet:
-            if self.fleet.running:  # the next ``--clock virtual`` session resumes here
-                write_last_time(self.fleet.state_dir, self.fleet.clock.now())
+            self.fleet.save_machine_time()  # the next ``--clock virtual`` session resumes here
             await self.fleet.stop()
 
     def _layout(self) -> list[Any]:
