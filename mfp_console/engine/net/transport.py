@@ -490,7 +490,13 @@ async def _connect(host: str, port: int, peer: str, timeout: float) -> socket.so
         else:
             why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise DialError(f"{peer} at {host}:{port} cannot be reached: {why}", unreachable) from exc
-    if sock.getsockname() == sock.getpeername():
+    try:
+        self_connected = sock.getsockname() == sock.getpeername()
+    except OSError as exc:  # ENOTCONN: the peer reset the connection as it was made (a process killed there)
+        sock.close()
+        raise DialError(f"{peer} at {host}:{port} cannot be reached: the connection was reset as it was made",
+                        unreachable) from exc
+    if self_connected:
         # TCP self-connect: our ephemeral port was the one dialled, and nobody listens there.
         sock.close()
         raise DialError(f"{peer} at {host}:{port} cannot be reached: connection refused", unreachable)
