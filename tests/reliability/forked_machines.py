@@ -8,7 +8,12 @@ minutes. The child is still a separate process with its own event loop, database
 sockets, SIGKILLed by the kernel like any other: what survives a kill is exactly what reached the disk.
 
 The child never returns into the parent's code: it leaves with ``os._exit`` (or dies by the signal), so
-none of the parent's ``atexit`` handlers, open databases or pytest machinery run twice.
+none of the parent's ``atexit`` handlers, open databases or pytest machinery run twice. It keeps copies of
+the parent's descriptors (the host's listener and databases) without ever using them; SQLite's and the
+machine lock's ownership stay with the parent (``fcntl`` locks are not inherited; the shared ``flock`` of a
+parent's machine only outlives the parent's own release while a child lives, and every child is killed
+before the parent stops). The fork happens with no other thread doing work, as the rigs call it from
+their event loop between conversations.
 """
 
 from __future__ import annotations
