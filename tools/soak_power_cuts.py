@@ -40,14 +40,19 @@ from tests.reliability.power_cut_rig import PowerCutRig, Violation  # noqa: E402
 from tests.reliability.push_cut_rig import PushCutRig  # noqa: E402
 
 
-async def soak(kills: int, seconds: float, seed: int, push_share: float, window: float) -> dict:
+async def soak(kills: int, seconds: float, seed: int, push_share: float, window: float | None) -> dict:
     """Runs kills until ``kills`` or ``seconds``; returns the summary (``broken`` says what failed, if anything)."""
     started = time.monotonic()
     deadline = started + seconds
     report: dict = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "seed": seed}
     with tempfile.TemporaryDirectory(prefix="mfp-soak-") as tmp:
-        async with PowerCutRig(Path(tmp) / "distribution", clients=2, seed=seed, kill_window_s=window,
+        async with PowerCutRig(Path(tmp) / "distribution", clients=2, seed=seed, kill_window_s=window or 0.2,
                                fork=True) as dist, PushCutRig(Path(tmp) / "push", seed=seed) as push:
+            if window is None:
+                took = await dist.calibrate()
+                report["kill_window_s"] = round(dist.kill_window_s, 3)
+                print(f"an uninterrupted distribution took {took:.3f} s: kills within {dist.kill_window_s:.3f} s",
+                      flush=True)
             def done() -> int:
                 return len(dist.outcomes) + len(push.outcomes)
 
@@ -86,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed (printed; replays a run's choices)")
     parser.add_argument("--push-share", type=float, default=1 / 3,
                         help="share of the kills that cut a sync push rather than a distribution (default 1/3)")
-    parser.add_argument("--window", type=float, default=0.2,
-                        help="distribution kills fall within this many seconds of its start (default 0.2)")
+    parser.add_argument("--window", type=float, default=None,
+                        help="distribution kills fall within this many seconds of its start (default: 1.3 times "
+                             "an uninterrupted distribution, timed at the start)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     print(f"soak: up to {args.kills} kills or {args.seconds:g} s, seed {seed}", flush=True)

@@ -300,6 +300,24 @@ class PowerCutRig:
             if found != {self.history[outcome.client].generation}:
                 raise Violation(f"{outcome.client}: data changed across the restart: {found}")
 
+    async def calibrate(self, factor: float = 1.3) -> float:
+        """Times one uninterrupted distribution and sets the kill window to ``factor`` times it.
+
+        On a loaded machine everything is slower; a fixed window would then put every kill before the update
+        began. Every client must end OK; the rig then knows they hold the new generation.
+        """
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        results = await self.final_distribution()
+        took = loop.time() - began
+        if any(result != "OK" for result in results.values()):
+            raise Violation(f"the calibrating distribution did not end OK everywhere: {results}")
+        for known in self.history.values():
+            known.before_last_update, known.generation = known.generation, self.generation
+            known.applied += 1
+        self.kill_window_s = factor * took
+        return took
+
     async def final_distribution(self) -> dict[str, str]:
         """One uninterrupted distribution: every client must end OK with the newest generation."""
         self.generation += 1
