@@ -475,9 +475,11 @@ async def _connect(host: str, port: int, peer: str, timeout: float) -> socket.so
         raise DialError(f"{peer} at {host}:{port} cannot be reached: {why}", unreachable) from exc
     try:
         self_connected = sock.getsockname() == sock.getpeername()
-    except OSError:  # reset the moment it was accepted: a machine that is off or cut off (see pause)
-        self_connected = True
-    if self_connected:  # or a TCP self-connect: our ephemeral port was the one dialled, nobody listens there
+    except OSError as exc:  # ENOTCONN: reset as it was made (a machine off or cut off, see pause; or killed)
+        sock.close()
+        raise DialError(f"{peer} at {host}:{port} cannot be reached: the connection was reset as it was made "
+                        "(machine off or its network cut)", unreachable) from exc
+    if self_connected:  # TCP self-connect: our ephemeral port was the one dialled, and nobody listens there
         sock.close()
         raise DialError(f"{peer} at {host}:{port} cannot be reached: connection refused (machine off or its "
                         "network cut)", unreachable)
