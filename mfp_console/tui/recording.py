@@ -182,7 +182,7 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN.match(text) and text.lower() not in _YAML_WORDS and not text.endswith(" "):
         return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    return json.dumps(text, ensure_ascii=False, allow_nan=False)  # a JSON string is a YAML double-quoted scalar
 
 
 def _flow(value: Any) -> str:
