@@ -30,7 +30,9 @@ from textual.widgets import Button, Checkbox, Input
 
 from mfp_console.domain.menu import MENU_TREE
 from mfp_console.tui.recording import Recording, expect_facts, moment_text, scenario_yaml
+from mfp_console.tui.pages.personal import PersonalDataScreen
 from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.screens.user_login import UserLoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable
 from mfp_console.tui.widgets.fault_panel import ChangePinDialog, FaultPanel
 from mfp_console.tui.widgets.machine_panel import MachinePanel
@@ -43,6 +45,10 @@ __all__ = ["PanelRecorder", "install_message_hook"]
 
 _IGNORED_DIALOGS = (LoginDialog, ChangePinDialog)
 """Dialogs whose touches are not steps: the login becomes one ``login`` step, a PIN change a ``world`` one."""
+
+_USER_SCREENS = (UserLoginDialog, PersonalDataScreen)
+"""A login user's screens (F5): the login becomes a ``sync: {login: …}`` step; what is done on the personal
+settings screens is not recorded (a replay's engine step opens no screen to touch)."""
 
 
 def install_message_hook(hook: Callable[[Message], None]) -> None:
@@ -102,6 +108,8 @@ class PanelRecorder:
         self._last_input = ""
         """``press`` or ``key``: what opened a login dialog (a press that needs an Administrator, or F4)."""
         self._login_opened_by = ""
+        self._user_login: tuple[str, str] | None = None
+        """A login user's login confirmed (machine, user), written once the fleet says it succeeded."""
 
     # --- life cycle ---------------------------------------------------------------------------------
 
@@ -115,6 +123,7 @@ class PanelRecorder:
         self._machine = ""
         self._admin = {name: fleet.panel.is_admin(name) for name in fleet.running}
         self._login = None
+        self._user_login = None
         if any(self._admin.values()):
             self.recording.warnings.append(
                 "an Administrator was logged in when the recording started: a replay starts logged out")
@@ -175,6 +184,8 @@ class PanelRecorder:
             screen = message.input.screen
             if isinstance(screen, LoginDialog) and message.input.id == "manager-pin":
                 self._confirm_login(screen)
+            elif isinstance(screen, UserLoginDialog):
+                self._confirm_user_login(screen)
             return
         if isinstance(message, FaultPanel.Injected):
             self._catch_up()
@@ -196,6 +207,9 @@ class PanelRecorder:
                 self._catch_up(walk=True)
                 self.recording.type_text(_field_label(field), field.value)
 
+    def _on_user_screens(self) -> bool:
+        return any(isinstance(screen, _USER_SCREENS) for screen in self.app.screen_stack)
+
     def _in_dialog(self) -> bool:
         return self.app.screen is not self.app.screen_stack[0]
 
@@ -203,7 +217,7 @@ class PanelRecorder:
         """True for a control of a machine's panel or of one of its dialogs (not the side column, the
         fault panel, the palette or the login keypad)."""
         screen = widget.screen
-        if isinstance(screen, SystemModalScreen) or isinstance(screen, _IGNORED_DIALOGS):
+        if isinstance(screen, SystemModalScreen) or isinstance(screen, _IGNORED_DIALOGS) or self._on_user_screens():
             return False
         if screen is self.app.screen_stack[0]:
             return _inside(widget, MachinePanel) is not None
@@ -214,6 +228,15 @@ class PanelRecorder:
         if isinstance(screen, LoginDialog):
             if isinstance(button, TouchButton) and button.key == "login":
                 self._confirm_login(screen)
+            return
+        if isinstance(screen, UserLoginDialog):
+            if button.id == "user-login-ok":
+                self._confirm_user_login(screen)
+            return
+        if self._on_user_screens():
+            note = "changes on a login user's personal settings screens are not recorded: add sync steps by hand"
+            if note not in self.recording.warnings:
+                self.recording.warnings.append(note)
             return
         if not self._operated(button):
             return
@@ -251,6 +274,9 @@ class PanelRecorder:
         self._login = (dialog.machine, manager_id, pin)
         self._login_opened_by = self._login_opened_by or self._last_input
 
+    def _confirm_user_login(self, dialog: UserLoginDialog) -> None:
+        self._user_login = (dialog.machine, dialog.query_one("#user-name", PanelInput).value.strip())
+
     # --- what the fleet's state tells ---------------------------------------------------------------
 
     def _catch_up(self, *, walk: bool = False) -> None:
@@ -270,6 +296,11 @@ class PanelRecorder:
                                      before_last=self._login_opened_by == "press")
             self._login = None
             self._login_opened_by = ""
+        if self._user_login is not None:
+            machine, user = self._user_login
+            if user and fleet.users.logged_in_user(machine) == user:
+                self.recording.add("sync", {"login": {"machine": machine, "user": user}})
+            self._user_login = None
         if walk and self.app.machine != self._machine:
             self._walk(self.app.machine)
         self._admin = {name: fleet.panel.is_admin(name) for name in fleet.running}

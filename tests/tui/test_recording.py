@@ -111,6 +111,45 @@ async def test_a_recorded_session_passes_check_and_replays_to_the_same_end_state
     assert replayed == recorded
 
 
+async def test_typed_fields_a_login_asked_for_by_a_menu_and_a_user_login_replay(tmp_path: Path) -> None:
+    out = tmp_path / "typed.yaml"
+    fleet = Fleet(load_fleet_file(None), tmp_path / "state", VirtualClock(START))
+    app = create_app(fleet=fleet, for_tests=True, screenshot_dir=tmp_path)
+    app.recorder.path = out
+    app.record_from_start = True
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.recorder.active, "the recording did not start")
+        await driver.press("Management Settings")  # asks for the login first (M-03)
+        assert await driver.login(PIN, PIN)  # …then opens Management Settings
+        await driver.press_path(["Management Settings", "Device Management",
+                                 "Device Information Distribution Settings", "Register Destinations"])
+        await driver.press("Register")
+        await driver.type_into("Name", "branch-printer")
+        await driver.type_into("Address", "192.0.2.15")
+        await driver.press("OK")
+        assert await driver.user_login("alice")  # F5: the personal settings open
+        await driver.key("escape")
+        await driver.press("Settings/Registration")
+        state = end_state(fleet) | {"destinations": fleet.distribution.destinations("host").names(),
+                                    "alice": fleet.users.logged_in_user("host")}
+        app.action_record()
+        await driver.settle()
+    text = out.read_text(encoding="utf-8")
+    steps = [line for line in text.splitlines() if line.startswith("  - ")]
+    assert steps[:3] == ["  - at: host", '  - login: {id: "7654321", pin: "<System Manager PIN>"}',
+                         "  - press: [Settings/Registration, Management Settings]"]
+    assert '  - type: {Name: branch-printer, Address: "192.0.2.15"}' in steps
+    assert "  - sync: {login: {machine: host, user: alice}}" in steps
+
+    replayed: dict[str, Any] = {}
+    result = await run_scenario(load_scenario(out), mode="headless", save_svg=False, at_end=lambda f: replayed.update(
+        end_state(f) | {"destinations": f.distribution.destinations("host").names(),
+                        "alice": f.users.logged_in_user("host")}))
+    assert result.passed, [o.message for o in result.outcomes if o.status != PASSED]
+    assert replayed == state and "branch-printer" in state["destinations"] and state["alice"] == "alice"
+
+
 def test_keep_pins_writes_the_typed_pin_and_the_placeholder_is_the_documented_one() -> None:
     kept, hidden = Recording(), Recording()
     kept.login("7654321", "0001234", keep_pin=True, before_last=False)
