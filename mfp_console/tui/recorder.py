@@ -124,6 +124,9 @@ class PanelRecorder:
         self._admin = {name: fleet.panel.is_admin(name) for name in fleet.running}
         self._login = None
         self._user_login = None
+        if not fleet.clock.is_virtual:
+            self.recording.warnings.append(
+                "recorded on a real clock: machine time was not recorded (a replay runs on a virtual clock)")
         if any(self._admin.values()):
             self.recording.warnings.append(
                 "an Administrator was logged in when the recording started: a replay starts logged out")
@@ -284,7 +287,7 @@ class PanelRecorder:
         that succeeded, a walk to another machine (``walk``: the next step acts at a panel)."""
         fleet = self.app.fleet
         now = fleet.clock.now()
-        if self._time is not None and now > self._time:
+        if self._time is not None and now > self._time and fleet.clock.is_virtual:  # a real clock moves alone
             self.recording.add("goto", moment_text(now))
         self._time = now
         if self._login is not None:

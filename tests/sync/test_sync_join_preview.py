@@ -86,7 +86,8 @@ async def test_a_join_the_server_would_refuse_is_previewed_with_the_same_code_an
     fleet.sync.set_user_group_management("client-a", True)  # groups by Department ID, other IDs than host's
     preview = await fleet.sync.preview_join("client-a")
     assert preview.refusal.startswith("E-SETTINGS: ") and "SYNC-04" in preview.refusal and preview.users == ()
-    assert fleet.sync.log_entries("client-a", "Error") == []  # a preview logs nothing
+    assert fleet.sync.log_entries("client-a", "Error") == []  # a preview logs nothing on the client
+    assert "join preview" in fleet.sync.log_entries("host", "Error")[0].message  # a wrong proof is logged
 
     await start_sync(fleet, ["client-a"])  # the join meets the same refusal
     error = fleet.sync.log_entries("client-a", "Error")[0].message

@@ -14,7 +14,9 @@ the ``SYNCING`` state of the one transition table (``protocol/states.py``; no ne
    now — how many users then, and whom SYNC-03 evicts — computed on its in-memory view, never applied;
 4. client → ``SyncLeave``.
 
-The server registers nothing, logs nothing and sends nothing to other clients; the client stores nothing.
+The server registers nothing, logs nothing (but a wrong SYNC-04 proof, logged as a join's is, so probing the
+settings through previews leaves the same trace) and sends nothing to other clients; the client stores
+nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from mfp_console.domain.sync_records import Registration, parse_client_records, 
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.net.outbound import open_conversation
 from mfp_console.engine.sync.link import record
+from mfp_console.engine.sync.log import sync_log
 from mfp_console.engine.sync.server_answers import copies_for
 from mfp_console.errors import MfpError, RemoteProtocolError
 from mfp_console.protocol.messages import SyncData, SyncJoin, SyncJoinReply, SyncLeave
@@ -60,6 +63,8 @@ async def serve_preview(server: SyncServer, channel: Channel, client: str, join:
     """The server's side: ``code``/``reason`` are what the join itself would be told (empty: admitted)."""
     now = server.runtime.clock.now()
     if code:
+        if code == "E-SETTINGS":  # a wrong proof leaves the trace a join's would (docs/security.md)
+            sync_log(server.machine, "Error", f"refused {client}'s join preview: {reason}", client)
         await channel.send(SyncJoinReply(ok=False, code=code, reason=reason, server_time=now.isoformat()))
         return
     await channel.send(SyncJoinReply(ok=True, code="", reason="", server_time=now.isoformat()))
