@@ -247,6 +247,7 @@ class PanelRecorder:
             self._catch_up(walk=True)
             if self.app.fleet.panel.is_admin(self.app.machine):
                 self.recording.add("logout")
+                self._admin[self.app.machine] = False  # written: the catch-up need not find it again
             else:
                 self._last_input = "key"  # the <Log In> key opens the dialog: no press to replay
             return
@@ -299,6 +300,11 @@ class PanelRecorder:
                                      before_last=self._login_opened_by == "press")
             self._login = None
             self._login_opened_by = ""
+        here = self.app.machine
+        if self._admin.get(here) and not fleet.panel.is_admin(here):  # F4 or the palette logged out here
+            if here != self._machine:
+                self._walk(here)
+            self.recording.add("logout")
         if self._user_login is not None:
             machine, user = self._user_login
             if user and fleet.users.logged_in_user(machine) == user:
