@@ -7,12 +7,16 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mfp_console.cli.common import EXIT_FAILED, EXIT_OK
 from mfp_console.clock import VirtualClock
 from mfp_console.errors import ConfigError
 
-__all__ = ["add_record_command", "cmd_record"]
+if TYPE_CHECKING:
+    from mfp_console.tui.app import MfpConsoleApp
+
+__all__ = ["add_record_command", "cmd_record", "recording_app"]
 
 DEFAULT_START = "2026-11-20T09:00"
 """Where machine time starts: the scenarios' default ``clock``."""
@@ -43,33 +47,14 @@ def add_record_command(sub: argparse._SubParsersAction, add_options) -> None:  #
 
 def cmd_record(args: argparse.Namespace) -> int:
     """Runs the panel while recording; returns its exit code."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from mfp_console.engine.fleet import Fleet
-    from mfp_console.fleet_file import load_fleet_file
-    from mfp_console.tui.app import create_app
-
     out: Path = args.out
     if out.exists() and not args.force:
         raise ConfigError(f"{out} exists: choose another name or add --force to replace it")
     if not out.parent.exists():
         raise ConfigError(f"{out.parent} is not a folder")
-    spec = load_fleet_file(getattr(args, "fleet", None))
-    try:
-        start = datetime.fromisoformat(args.start)
-    except ValueError:
-        raise ConfigError(f"--start {args.start!r} is not a date and time like {DEFAULT_START}") from None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=ZoneInfo(spec.settings.timezone))
     # A replay starts from a fresh fleet, so the recording does too (its state folder is thrown away).
     with tempfile.TemporaryDirectory(prefix="mfp-record-") as tmp:
-        fleet = Fleet(spec, Path(tmp) / "state", VirtualClock(start))
-        app = create_app(getattr(args, "fleet", None), fleet=fleet, machine=getattr(args, "machine", None) or "host",
-                         theme=getattr(args, "theme", None))
-        app.recorder.path = out
-        app.recorder.keep_pins = args.keep_pins
-        app.record_from_start = True
+        app = recording_app(args, Path(tmp) / "state")
         result = app.run()
     if out.exists():
         print(f"recorded {out}: check it with 'mfp-console check {out}', replay it with "
@@ -77,3 +62,29 @@ def cmd_record(args: argparse.Namespace) -> int:
     if app.return_code not in (None, 0):
         return int(app.return_code or EXIT_FAILED)
     return int(result or EXIT_OK)
+
+
+def recording_app(args: argparse.Namespace, state_dir: Path) -> MfpConsoleApp:
+    """The app ``record`` runs: a fresh fleet in ``state_dir`` on a virtual clock, recording from the start."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mfp_console.engine.fleet import Fleet
+    from mfp_console.fleet_file import load_fleet_file
+    from mfp_console.tui.app import create_app
+
+    fleet_file = getattr(args, "fleet", None)
+    spec = load_fleet_file(fleet_file)
+    try:
+        start = datetime.fromisoformat(args.start)
+    except ValueError:
+        raise ConfigError(f"--start {args.start!r} is not a date and time like {DEFAULT_START}") from None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(spec.settings.timezone))
+    fleet = Fleet(spec, state_dir, VirtualClock(start))
+    app = create_app(fleet_file, fleet=fleet, machine=getattr(args, "machine", None) or "host",
+                     theme=getattr(args, "theme", None))
+    app.recorder.path = args.out
+    app.recorder.keep_pins = args.keep_pins
+    app.record_from_start = True
+    return app

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.credentials import PIN_PLACEHOLDER
@@ -175,3 +176,25 @@ def test_record_refuses_to_overwrite_a_file_and_keeps_it(tmp_path: Path, capsys:
     assert main(["record", str(out)]) == 2
     assert out.read_text(encoding="utf-8") == "mine\n"
     assert "exists" in capsys.readouterr().err
+
+
+async def test_record_opens_a_fresh_fleet_file_on_a_virtual_clock_and_names_its_fleet_file(tmp_path: Path) -> None:
+    from mfp_console.cli.main import build_parser
+    from mfp_console.cli.record_cmd import recording_app
+
+    fleet_file = Path(__file__).resolve().parents[2] / "scenarios" / "fleets" / "default-sync-stopped.yaml"
+    out = tmp_path / "rehearsal.yaml"
+    args = build_parser().parse_args(["record", str(out), "--fleet", str(fleet_file), "--start", "2026-12-01T08:30",
+                                      "--keep-pins"])
+    app = recording_app(args, tmp_path / "state")
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.recorder.active, "the recording did not start")
+        assert app.fleet.clock.is_virtual
+        assert await driver.login(PIN, PIN)
+        await driver.key("ctrl+r")  # stop and save
+        assert not app.recorder.active
+    text = out.read_text(encoding="utf-8")
+    assert 'clock: "2026-12-01T08:30"' in text and 'pin: "7654321"' in text  # --keep-pins
+    assert (out.parent / yaml.safe_load(text)["fleet"]).resolve() == fleet_file  # relative to the scenario
+    assert load_scenario(out).fleet.machines  # check reads that fleet
