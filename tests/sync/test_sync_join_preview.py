@@ -78,6 +78,27 @@ async def test_the_preview_of_a_join_agrees_with_the_join_and_changes_nothing(fl
     assert "erin" not in after and "erin" in fleet.users.users_on("client-b")
 
 
+@pytest.mark.rules("SYNC-07")
+async def test_a_user_deleted_on_the_server_is_previewed_as_registered_from_the_client(fleet: Fleet) -> None:
+    await start_sync(fleet, ["client-a"])
+    fleet.users.login_user("client-a", "ned")
+    fleet.users.add_personal_button("client-a", "ned", "Ned on client-a")
+    fleet.users.login_user("client-b", "ned")
+    fleet.users.add_personal_button("client-b", "ned", "Ned on client-b")
+    await fleet.settle()
+    assert (await fleet.sync.preview_join("client-b")).users_with(UserFate.REPLACED) == ["ned"]
+    admin(fleet, "host")
+    fleet.sync_server.delete_user_data("host", ["ned"])
+    await fleet.settle()
+    preview = await fleet.sync.preview_join("client-b")
+    assert preview.users_with(UserFate.REGISTERED) == ["ned"] and preview.server_users_after == 1
+
+    await start_sync(fleet, ["client-b"])
+    buttons = fleet.users.personal_data("client-b", "ned").personal_buttons
+    assert [b["label"] for b in buttons] == ["Ned on client-b"]  # client-b's data survived and is the server's
+    assert fleet.sync_server.users("host") == ["ned"]
+
+
 @pytest.mark.rules("SYNC-04")
 async def test_a_join_the_server_would_refuse_is_previewed_with_the_same_code_and_reason(fleet: Fleet) -> None:
     await start_sync(fleet, [])
