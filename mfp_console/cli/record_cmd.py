@@ -56,6 +56,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="mfp-record-") as tmp:
         app = recording_app(args, Path(tmp) / "state")
         result = app.run()
+    if app.recorder.error:
+        print(f"error: the recording could not be saved: {app.recorder.error}", file=sys.stderr)
+        return EXIT_FAILED
     if out.exists():
         print(f"recorded {out}: check it with 'mfp-console check {out}', replay it with "
               f"'mfp-console play --headless {out}'", file=sys.stderr)

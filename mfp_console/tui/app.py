@@ -475,7 +475,10 @@ class MfpConsoleApp(App[int]):
                         title="Recording")
             return
         path = self.recorder.stop()
-        self.notify(str(path), title="Recording saved")
+        if path is None:
+            self.notify(self.recorder.error, title="Recording not saved", severity="error")
+        else:
+            self.notify(str(path), title="Recording saved")
 
     def expect_this(self) -> None:
         """The palette's "Expect this": the current machine's key facts become an ``expect`` step."""

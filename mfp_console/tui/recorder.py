@@ -14,6 +14,7 @@ buttons or the palette, are all recorded the same way, just before the next step
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from collections.abc import Callable
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from mfp_console.tui.app import MfpConsoleApp
 
 __all__ = ["PanelRecorder", "install_message_hook"]
+
+_log = logging.getLogger(__name__)
 
 _IGNORED_DIALOGS = (LoginDialog, ChangePinDialog)
 """Dialogs whose touches are not steps: the login becomes one ``login`` step, a PIN change a ``world`` one."""
@@ -97,6 +100,8 @@ class PanelRecorder:
         self.fleet_file = fleet_file
         """The fleet file the app was opened on (None: the built-in default fleet)."""
         self.active = False
+        self.error = ""
+        """Why the last :meth:`stop` could not write the file ('' when it could)."""
         self.recording = Recording()
         self.started_at: datetime | None = None
         self._seen: deque[Message] = deque(maxlen=64)
@@ -138,7 +143,11 @@ class PanelRecorder:
         self._catch_up()
         self.active = False
         path = self.path or self._default_path()
-        path.write_text(self.text(path.parent), encoding="utf-8")
+        try:
+            path.write_text(self.text(path.parent), encoding="utf-8")
+        except OSError as exc:
+            self.error = f"{path}: {exc.strerror or exc}"
+            return None
         self.path = None  # a second recording of the session gets a name of its own
         return path
 
@@ -172,9 +181,17 @@ class PanelRecorder:
     # --- the hook -----------------------------------------------------------------------------------
 
     def observe(self, message: Message) -> None:
-        """The message hook: sees every message before its handler (a bubbling message once)."""
+        """The message hook: sees every message before its handler (a bubbling message once). A fault of the
+        recorder never reaches the panel: it is noted in the file and the panel goes on."""
         if not self.active or any(message is seen for seen in self._seen):
             return
+        try:
+            self._observe(message)
+        except Exception as exc:  # noqa: BLE001 - the operator's session matters more than the recording
+            _log.exception("the recorder could not record a %s", type(message).__name__)
+            self.recording.warnings.append(f"a {type(message).__name__} could not be recorded ({exc}): check here")
+
+    def _observe(self, message: Message) -> None:
         if isinstance(message, events.Key):
             if not self._in_dialog():
                 self._last_input = "press" if message.key in ("enter", "space") else "key"
