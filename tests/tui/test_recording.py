@@ -78,11 +78,12 @@ async def record_session(tmp_path: Path, out: Path) -> dict[str, Any]:
         await driver.settle()
         await app.advance_clock(90 * 60)  # the clock's buttons, F9 and the palette all call this
         await driver.at("host")
-        app.expect_this()  # the palette's "Recording: Expect this"
+        await driver.key("ctrl+p")  # the palette's "Recording: Expect this"
+        await driver.paste("Recording: Expect this")
+        await driver.key("enter")
         await driver.key("f4")  # F4 logs out (no button: the recorder reads it from the fleet)
         state = end_state(fleet)
-        app.action_record()  # ctrl+r: stop and save
-        await driver.settle()
+        await driver.key("ctrl+r")  # stop and save
     return state
 
 
