@@ -64,7 +64,9 @@ def parse_clock_option(text: str | None, state_dir: Path | str | None = None) ->
         start = parse_clock_time(when or DEFAULT_VIRTUAL_START)
     except ValueError:
         raise ConfigError(f"--clock {text!r}: {when!r} is not a date and time like 2026-11-20T09:00") from None
-    from mfp_console.engine.fleet import saved_machine_time  # the engine is loaded only when a panel runs
+    from mfp_console.engine.fleet import (
+        saved_machine_time,  # the engine is loaded only when a panel runs
+    )
 
     saved = saved_machine_time(state_dir) if state_dir is not None and not when else None
     if saved is not None and saved > start:

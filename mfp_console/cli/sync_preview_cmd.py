@@ -7,7 +7,13 @@ import argparse
 import json
 from typing import Any
 
-from mfp_console.cli.common import EXIT_FAILED, EXIT_OK, print_table, run_async, state_dir_for
+from mfp_console.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    print_table,
+    run_async,
+    state_dir_for,
+)
 from mfp_console.clock import RealClock
 from mfp_console.engine.fleet import Fleet
 

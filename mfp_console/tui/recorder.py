@@ -30,8 +30,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input
 
 from mfp_console.domain.menu import MENU_TREE
-from mfp_console.tui.recording import Recording, expect_facts, moment_text, scenario_yaml
 from mfp_console.tui.pages.personal import PersonalDataScreen
+from mfp_console.tui.recording import (
+    Recording,
+    expect_facts,
+    moment_text,
+    scenario_yaml,
+)
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.screens.user_login import UserLoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable

@@ -33,7 +33,13 @@ from mfp_console.engine.sync.link import record
 from mfp_console.engine.sync.proof import join_proof
 from mfp_console.engine.sync.server_data import server_data_path
 from mfp_console.errors import MfpError
-from mfp_console.protocol.messages import SyncAck, SyncJoin, SyncJoinReply, SyncLeave, SyncPush
+from mfp_console.protocol.messages import (
+    SyncAck,
+    SyncJoin,
+    SyncJoinReply,
+    SyncLeave,
+    SyncPush,
+)
 from mfp_console.store import MachineStore
 from tests.reliability.forked_machines import ForkedMachine, fork_machine
 from tests.reliability.power_cut_rig import Violation
