@@ -23,7 +23,8 @@ DEFAULT_START = "2026-11-20T09:00"
 
 
 def add_record_command(sub: argparse._SubParsersAction, add_options) -> None:  # type: ignore[type-arg]
-    """Adds ``record`` (no ``--state-dir``: a recording always starts from a fresh fleet, as its replay does)."""
+    """Adds ``record``: a recording always starts from a fresh fleet, as its replay does; ``--state-dir`` only
+    says where that fresh fleet lives (a new folder under it, kept), as for ``play``."""
     record = sub.add_parser(
         "record", help="open the panel on a fresh fleet and record what you do as a scenario",
         description=("Opens the touch panel on a fresh fleet (the default one, or --fleet) with a virtual clock, "
@@ -40,8 +41,8 @@ def add_record_command(sub: argparse._SubParsersAction, add_options) -> None:  #
     # Like every command's options these may stand before the command's name too (the top level's win then).
     record.add_argument("--machine", default=argparse.SUPPRESS, help="the machine whose panel opens first")
     record.add_argument("--theme", default=argparse.SUPPRESS, help="dark (default) or light")
-    record.add_argument("--fleet", metavar="FILE", default=argparse.SUPPRESS,
-                        help="fleet file (YAML); the built-in default fleet when omitted")
+    add_options(record, state_dir_help="keep the recording's fresh fleet in a new folder under DIR "
+                                       "(default: a temporary folder, removed at the end)")
     record.set_defaults(func=cmd_record)
 
 
@@ -53,8 +54,14 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise ConfigError(f"{out.parent} is not a folder")
     # A replay starts from a fresh fleet, so the recording does too (its state folder is thrown away).
+    kept: Path | None = getattr(args, "state_dir", None)
     with tempfile.TemporaryDirectory(prefix="mfp-record-") as tmp:
-        app = recording_app(args, Path(tmp) / "state")
+        if kept is not None:
+            kept.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="record-", dir=kept)) / "state"
+        else:
+            folder = Path(tmp) / "state"
+        app = recording_app(args, folder)
         result = app.run()
     if app.recorder.error:
         print(f"error: the recording could not be saved: {app.recorder.error}", file=sys.stderr)
