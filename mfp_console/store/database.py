@@ -133,6 +133,9 @@ def _create_database_file(path: Path) -> None:
             os.close(fd)
             connection = sqlite3.connect(temporary, isolation_level=None)
             try:
+                # No syncs while the file has no name (nobody can see a half-made file); one fsync below
+                # before it gets its name. Three syncs per new database made preparing thousands slow.
+                connection.execute("PRAGMA synchronous = OFF")
                 connection.execute("PRAGMA journal_mode = DELETE")
                 connection.execute("BEGIN IMMEDIATE")
                 create_schema(connection)
@@ -140,6 +143,11 @@ def _create_database_file(path: Path) -> None:
                 connection.execute("PRAGMA journal_mode = WAL")
             finally:
                 connection.close()
+            fd = os.open(temporary, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             try:
                 os.link(temporary, path)  # never replaces a database another process made meanwhile
             except FileExistsError:
