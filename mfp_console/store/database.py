@@ -105,11 +105,11 @@ def descriptor_shortage(action: str) -> str | None:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         limit = f"the limit is {soft} (hard limit {hard})"
     except (ImportError, OSError, ValueError):  # pragma: no cover - not on this platform
-        limit = "the limit was reached"
+        soft, limit = -1, "the limit was reached"
     try:
         in_use = f"{len(os.listdir('/proc/self/fd')) - 1} descriptors open"
-    except OSError:
-        in_use = "every descriptor in use"
+    except OSError:  # listing them needs a descriptor too
+        in_use = f"all {soft} descriptors open" if soft > 0 else "every descriptor open"
     return (f"could not {action}: this process has run out of file descriptors ({in_use}; {limit}); "
             "run fewer machines in this process, or raise the limit (ulimit -n)")
 
