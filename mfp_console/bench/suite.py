@@ -53,6 +53,8 @@ class Sizes:
     pairs: int = 3
     large: int = 10_000
     """The machines of the one-process large fleet (``large`` part)."""
+    workers: int = 2
+    """Worker processes of the multi-core fan-out (at the largest fan-out size)."""
 
     @classmethod
     def for_run(cls, quick: bool) -> Sizes:
@@ -134,6 +136,30 @@ def _fanout(report: Report, root: Path, clients: int, sizes: Sizes, say: Callabl
         target = FANOUT_TARGET if concurrency > 1 and clients >= FANOUT_TARGET_FROM else None
         for figure in fanout_figures(run, key, title, mode, target):
             report.add(figure)
+    if sizes.workers > 1 and clients == max(sizes.fanout):
+        _fanout_workers(report, root, template, clients, sizes, say)
+
+
+def _fanout_workers(report: Report, root: Path, template: Path, clients: int, sizes: Sizes,
+                    say: Callable[[str], None]) -> None:
+    """Fan-out with the clients in worker processes, against the floor run the same way (issue 18)."""
+    n, concurrency = sizes.workers, sizes.concurrency
+    key = f"fanout.{clients}.c{concurrency}.w{n}"
+    mode = f"concurrency {concurrency}, clients in {n} worker processes"
+    title = f"Distribution fan-out: 5 categories to {clients} clients, {mode}"
+    try:
+        say(f"fan-out to {clients} clients in {n} worker processes: {sizes.pairs} interleaved rounds of the fleet "
+            "and the floor run the same way")
+        run = run_child("fanout-pairs", sizes.child_timeout * sizes.pairs, template=str(template),
+                        work=str(root / "pairs"), clients=clients, concurrency=concurrency, pairs=sizes.pairs,
+                        workers=n)
+    except ChildFailed as exc:
+        report.add(Figure(key, title, None, note=f"failed: {exc}"))
+        return
+    finally:
+        shutil.rmtree(root / "pairs", ignore_errors=True)
+    for figure in fanout_figures(run, key, title, mode, None):
+        report.add(figure)
 
 
 def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target: float | None) -> list[Figure]:
@@ -151,12 +177,13 @@ def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target:
         "bundle": f"{fleet['bundle_bytes'] / 2**20:.2f} MiB of JSON, {fleet['wire_bytes'] / 2**20:.2f} MiB "
                   f"of frames per client",
         "outcomes": ", ".join(f"{n} {k}" for k, n in sorted(fleet["outcomes"].items())),
-        "rounds (product / floor / bare)": "; ".join(
-            f"{r['product']:.2f} / {r['floor']:.2f} / {r['bare']:.2f} s" for r in rounds),
-        "CPU time, median (product / floor / bare)": " / ".join(
-            f"{statistics.median(r[side + '_cpu'] for r in rounds):.2f} s" for side in ("product", "floor", "bare")),
         "peak RSS": f"{run['peak_rss_mib']:.0f} MiB (fleet started: {fleet['rss_started_mib']:.0f} MiB)",
     }
+    sides = [side for side in ("product", "floor", "bare") if side in rounds[0]]
+    extra[f"rounds ({' / '.join(sides)})"] = "; ".join(" / ".join(f"{r[side]:.2f}" for side in sides) + " s"
+                                                      for r in rounds)
+    extra[f"CPU time of this process, median ({' / '.join(sides)})"] = " / ".join(
+        f"{statistics.median(r[side + '_cpu'] for r in rounds):.2f} s" for side in sides)
     figures = []
     for side, side_title, side_target in (
         ("floor", f"the floor: {clients} mutual-TLS 1.3 handshakes moving the same frames over bare asyncio "
@@ -164,6 +191,8 @@ def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target:
                   f"pragmas), {mode}", target),
         ("bare", f"bare TLS: the same handshakes and frames, dropped on arrival, {mode}", None),
     ):
+        if side not in rounds[0]:
+            continue
         ratios = tuple(r["product"] / r[side] for r in rounds)
         baseline = statistics.median(r[side] for r in rounds)
         figures.append(Figure(key if side == "floor" else f"{key}.bare",
