@@ -98,8 +98,14 @@ def _status(figure: dict[str, Any]) -> str:
     return status
 
 
-def render_performance(run: dict[str, Any]) -> str:
-    """The page for one run's JSON (``Report.to_json()``)."""
+def render_performance(run: dict[str, Any], steps: list[dict[str, str]] | None = None) -> str:
+    """The page for one run's JSON (``Report.to_json()``), with the measured steps of the work when given.
+
+    Args:
+        run: The run.
+        steps: Each ``{"step", "measured", "before", "after"}``: a change and what it moved, measured on its
+            own (docs/performance-steps.json); shown in a table of its own, apart from the run's figures.
+    """
     machine = run["machine"]
     figures = run["figures"]
     missed = [f for f in figures if f["status"] == "missed"]
@@ -125,6 +131,15 @@ def render_performance(run: dict[str, Any]) -> str:
             lines.append(f"- {name}: {value}")
         if figure.get("note"):
             lines.append(f"- note: {figure['note']}")
+        lines.append("")
+    if steps:
+        lines.append("## Steps of the work, each measured on its own\n")
+        lines.append("From `docs/performance-steps.json` (not from the run above: each row was measured before "
+                     "and after one change, on the same box, in one sitting).\n")
+        lines.append("| Step | Measured | Before | After |")
+        lines.append("| --- | --- | --- | --- |")
+        for step in steps:
+            lines.append(f"| {step['step']} | {step['measured']} | {step['before']} | {step['after']} |")
         lines.append("")
     lines.append(_METHOD)
     return "\n".join(lines).rstrip() + "\n"

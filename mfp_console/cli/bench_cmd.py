@@ -36,6 +36,8 @@ def add_bench_command(sub: argparse._SubParsersAction, add_options) -> None:  # 
     bench.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
     bench.add_argument("--markdown", metavar="FILE", type=Path, default=None,
                        help="also write docs/performance.md (generated from this run's figures) to FILE")
+    bench.add_argument("--steps", metavar="FILE", type=Path, default=None,
+                       help="with --markdown: the measured steps of the work to show (docs/performance-steps.json)")
     bench.add_argument("--from-json", metavar="RUN", type=Path, default=None,
                        help="measure nothing: read a saved --json run (for --markdown and --strict)")
     add_options(
@@ -82,7 +84,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.markdown is not None:
         from mfp_console.bench.document import render_performance
 
-        args.markdown.write_text(render_performance(run), encoding="utf-8")
+        import json
+
+        steps = json.loads(args.steps.read_text(encoding="utf-8")) if args.steps is not None else None
+        args.markdown.write_text(render_performance(run, steps), encoding="utf-8")
         progress(f"wrote {args.markdown}")
     if args.strict and missed:
         progress(f"--strict: missed {', '.join(missed)}")
