@@ -120,10 +120,10 @@ class MachineStore:
         """True while the database is closed for idleness (reopened on the next use)."""
         return self._db.resting
 
-    def rest(self) -> bool:
+    def rest(self, only_if_cheap: bool = False) -> bool:
         """Closes the database connection and forgets the decoded device information until the next use;
         returns True when it did (see :meth:`Database.rest`)."""
-        if not self._db.rest():
+        if not self._db.rest(only_if_cheap):
             return False
         self._info = None
         return True

@@ -105,3 +105,13 @@ def test_machine_locks_share_one_descriptor_and_refuse_a_second_holder_in_this_p
             lock.release()
     assert lock_holder(databases[3]) is None
     MachineLock.acquire(databases[3], names[3]).release()  # free again at once
+
+
+def test_a_cheap_rest_leaves_a_database_with_a_full_log_open(store_path: Path) -> None:
+    with MachineStore.open(store_path) as store:
+        store.set_config("kept", {"value": 1})  # a commit: the write-ahead log holds it until a checkpoint
+        assert not store.rest(only_if_cheap=True)
+        assert not store.resting
+        assert store.rest()
+    with MachineStore.open(store_path) as store:  # the last close checkpointed: the log is empty again
+        assert store.rest(only_if_cheap=True)
