@@ -29,13 +29,14 @@ class Workers:
     """N worker processes running the machines of their shards.
 
     Args:
-        fleet_file: The fleet file every worker loads (the same fleet as the dialling process).
+        fleet_file: The fleet file every worker loads (the same fleet as the dialling process); None: the
+            built-in default fleet.
         state_dir: The fleet's state folder.
         names: The machines to run in workers (dealt into shards).
         workers: How many processes.
     """
 
-    def __init__(self, fleet_file: Path, state_dir: Path, names: Sequence[str], workers: int) -> None:
+    def __init__(self, fleet_file: Path | str | None, state_dir: Path, names: Sequence[str], workers: int) -> None:
         self._fleet_file = fleet_file
         self._state_dir = state_dir
         self.shards = shards(names, workers)
@@ -50,8 +51,9 @@ class Workers:
         logs = self._state_dir / "workers"
         logs.mkdir(parents=True, exist_ok=True)
         for k, shard in enumerate(self.shards):
-            command = [sys.executable, "-m", "mfp_console", "machine", "--fleet", str(self._fleet_file),
-                       "--state-dir", str(self._state_dir)]
+            command = [sys.executable, "-m", "mfp_console", "machine", "--state-dir", str(self._state_dir)]
+            if self._fleet_file is not None:
+                command += ["--fleet", str(self._fleet_file)]
             for name in shard:
                 command += ["--name", name]
             # The log goes to a file: a pipe nobody reads would stop a busy worker once it filled.

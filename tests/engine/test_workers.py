@@ -42,3 +42,19 @@ async def test_a_worker_that_cannot_start_says_why(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="worker 0 did not start its machines"):
         async with Workers(fleet_file, tmp_path / "state", ["no-such-machine"], 1):
             pass
+
+
+def test_distribute_with_two_workers_ends_as_it_does_in_one_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from mfp_console.cli.main import main
+
+    outcomes = []
+    for workers in ("1", "2"):
+        main(["distribute", "--state-dir", str(tmp_path / workers), "--category", "address_book", "--json",
+              "--workers", workers])
+        out = capsys.readouterr().out
+        rows = json.loads(out[out.index("{"):])["destinations"]
+        outcomes.append({row["destination"]: row["status"] for row in rows})
+    assert outcomes[0] == outcomes[1]
+    assert "OK" in outcomes[1].values()
