@@ -64,10 +64,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if getattr(args, "fleet", None):
         progress(f"--fleet {args.fleet} is not used: the suite builds its own fleets of every size")
     if args.from_json is not None:
-        import json
+        from mfp_console.strict_json import loads_strict
 
         try:
-            run = json.loads(args.from_json.read_text(encoding="utf-8"))
+            run = loads_strict(args.from_json.read_text(encoding="utf-8"))
             missed = [f["key"] for f in run["figures"] if f["status"] == "missed"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"error: {args.from_json}: not a bench --json run: {exc}", file=sys.stderr)
@@ -84,9 +84,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.markdown is not None:
         from mfp_console.bench.document import render_performance
 
-        import json
+        from mfp_console.strict_json import loads_strict
 
-        steps = json.loads(args.steps.read_text(encoding="utf-8")) if args.steps is not None else None
+        steps = loads_strict(args.steps.read_text(encoding="utf-8")) if args.steps is not None else None
         args.markdown.write_text(render_performance(run, steps), encoding="utf-8")
         progress(f"wrote {args.markdown}")
     if args.strict and missed:
