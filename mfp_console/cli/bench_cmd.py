@@ -79,11 +79,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             report.write_json(sys.stdout)
         else:
             report.write_text(sys.stdout)
-        run = report.to_json()
-        missed = [f.key for f in report.missed]
+        run = report.to_json() if args.markdown is not None else {}
+        missed = [f.key for f in report.missed] if report.missed else []
     if args.markdown is not None:
         from mfp_console.bench.document import render_performance
-
         from mfp_console.strict_json import loads_strict
 
         steps = loads_strict(args.steps.read_text(encoding="utf-8")) if args.steps is not None else None
