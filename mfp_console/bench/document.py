@@ -122,6 +122,17 @@ def render_performance(run: dict[str, Any], steps: list[dict[str, str]] | None =
         lines.append(f"| {figure['title']} | {_fmt(figure['value'], figure['unit'])} | "
                      f"{_fmt(figure['baseline'], figure['unit'])} | {_ratio(figure)} | {_target(figure)} | "
                      f"{_status(figure)} |")
+    noisy = [f for f in figures if f.get("spread") and f["spread"][0] > 0 and f["spread"][1] / f["spread"][0] > 1.5]
+    if noisy:
+        lines.append("\n**Reading this run.** In these figures the interleaved rounds disagree by more than 1.5 times "
+                     "(highest ratio over lowest), so the box was not quiet while they ran and their medians are "
+                     "rough: " + "; ".join(f"`{f['key']}` {f['spread'][0]:.2f}–{f['spread'][1]:.2f}×" for f in noisy)
+                     + ". The fan-out figures also give the CPU time of the measuring process per side, which "
+                     "other work on the box moves less than wall time.")
+    if missed:
+        lines.append("\n**Missed targets.** " + "; ".join(
+            f"`{f['key']}`: {(_ratio(f) or _fmt(f['value'], f['unit'])).replace('**', '')} against "
+            f"{_target(f)}" for f in missed) + ".")
     lines.append("\n## Details of each figure\n")
     for figure in figures:
         lines.append(f"**{figure['title']}** (`{figure['key']}`)\n")
