@@ -38,6 +38,7 @@ from mfp_console.engine.device_data import DataPart
 from mfp_console.engine.distribution.part import DESTINATIONS_KEY, DistributionPart
 from mfp_console.engine.events import MachineStarted, MachineStopped
 from mfp_console.engine.faults import FaultsPart
+from mfp_console.engine.idle_stores import IdleStores
 from mfp_console.engine.import_export import ImportExportPart
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.net.control import ControlServer, control_socket_path
@@ -104,6 +105,7 @@ class Fleet:
         self.bus = bus or EventBus()
         self._machines = MachineRoster(spec)
         self._control: ControlServer | None = None
+        self._idle_stores = IdleStores(lambda: [m.store for m in self._machines.running()])
         self._runtime = Runtime(
             spec=spec,
             state_dir=self.state_dir,
@@ -168,8 +170,9 @@ class Fleet:
             ConfigError: A machine cannot listen on the address the fleet file gives it.
         """
         prepare_state_dir(self.state_dir)  # a file, a path under a file or a read-only folder: ConfigError
-        # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
-        raise_open_file_limit(4 * len(self.spec.machines) + 256)
+        # An idle machine holds its listener and its lock (its database rests, engine/idle_stores.py); one
+        # in use three more (database, WAL, shared memory) until its next quiet period, and two per link.
+        raise_open_file_limit(5 * len(self.spec.machines) + 256)
         pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names,
                                       self._runtime.pki_now())
         self._runtime.pki.load(pki)
@@ -183,6 +186,7 @@ class Fleet:
             if only is None and plan.remote_capable and not is_local_address(plan.ipv4):
                 continue  # it runs on the computer that has its address, and is dialled there
             await self._start_machine(self.spec.machine(name))
+        self._idle_stores.start()
 
     async def _open_control(self) -> None:
         """Opens this process's control socket before its first machine publishes its address."""
@@ -216,7 +220,8 @@ class Fleet:
         lock = MachineLock.acquire(database, spec.name)  # one process per machine (MachineInUse otherwise)
         try:
             store = MachineStore.open(database)
-            if not store.has_device_info():
+            seeded = not store.has_device_info()
+            if seeded:
                 self._seed(store, spec)
             addresses = self._runtime.addresses
             plan = addresses.plan(spec.name)
@@ -237,6 +242,10 @@ class Fleet:
             store.close()
             raise
         addresses.listening_here(spec.name, listening)
+        # A machine that just started is idle: its database rests (opened again when used), at once when that
+        # costs nothing, else at the next quiet period. A new machine's seed is written back now, so a
+        # first start of thousands of machines does not hold three descriptors each.
+        store.rest(only_if_cheap=not seeded)
         self.bus.publish(MachineStarted(at=self.clock.now(), machine=spec.name,
                                         address=f"{listening.host}:{listening.port}"))
 
@@ -257,6 +266,7 @@ class Fleet:
 
     async def stop(self) -> None:
         """Cancels work in flight and closes every machine this process runs."""
+        self._idle_stores.stop()
         for machine in self._machines.running():
             machine.functions.close_all()
         await self._runtime.work.cancel_all()
