@@ -84,12 +84,10 @@ def cmd_distribute(args: argparse.Namespace) -> int:
         fleet = Fleet.from_file(args.fleet, state_dir_for(args), RealClock())
         if args.workers <= 1:
             return await distribute(fleet)
-        from mfp_console.engine.workers import Workers
-
         host = args.host or fleet.default_host()
         fleet.spec.machine(host)
         others = [name for name in fleet.spec.names if name != host]
-        async with Workers(args.fleet, fleet.state_dir, others, args.workers):
+        async with fleet.workers(args.fleet, others, args.workers):
             return await distribute(fleet)  # the machines running in the workers are dialled there
 
     async def distribute(fleet: Fleet) -> dict[str, Any]:

@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mfp_console.clock import Clock, VirtualClock
 from mfp_console.domain.login_guard import LockoutPolicy
@@ -68,6 +69,9 @@ from mfp_console.store.machine_time import read_last_time as saved_machine_time
 from mfp_console.store.machine_time import write_last_time
 from mfp_console.store.paths import default_state_dir, machine_database_path
 from mfp_console.store.state_dir import prepare_state_dir
+
+if TYPE_CHECKING:
+    from mfp_console.engine.workers import Workers
 
 __all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "prepare_state_dir",
            "raise_open_file_limit", "saved_machine_time"]
@@ -257,6 +261,15 @@ class Fleet:
         store.seed(info)
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec),
                            **self.sync.seed_configs(spec)})
+
+    def workers(self, fleet_file: Path | str | None, names: Sequence[str], count: int) -> Workers:
+        """``count`` worker processes that run the machines ``names`` of this fleet's file and state folder
+        (an ``async with`` block starts them and waits until they listen; its end stops them)."""
+        from mfp_console.engine.workers import (
+            Workers,  # subprocess plumbing, loaded only when asked for
+        )
+
+        return Workers(fleet_file, self.state_dir, names, count)
 
     def save_machine_time(self) -> None:
         """Records the clock's time in the state folder, for the next ``--clock virtual`` session to resume
