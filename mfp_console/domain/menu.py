@@ -191,6 +191,16 @@ MENU_TREE: MenuNode = _inherit_admin(
                 _screen("Forwarding Settings", "forwarding",
                         note="Forwarding rules; part of the <Address Book> category.",
                         rules=("DID-13",)),
+                _menu(
+                    "Common Settings", "function.receive.common",
+                    _menu(
+                        "Set Fax/I-Fax Inbox", "function.receive.inbox",
+                        _screen("Set/Register Confidential Fax Inboxes", "fax_inboxes",
+                                note="(D path) The inboxes' <URL Send Settings>; erased when <Address Book> "
+                                     "and <Settings/Registration Value> are not sent together.",
+                                rules=("DID-17",)),
+                    ),
+                ),
             ),
         ),
         _menu(
