@@ -117,6 +117,10 @@ class TickTable(DataTable[Any]):
                 return index
         return None
 
+    def highlighted_key(self) -> str | None:
+        """The key of the highlighted row (None for an empty list)."""
+        return self._cursor_key()
+
     def is_ticked(self, key: str) -> bool:
         """True when the row ``key`` is ticked."""
         return key in self.ticked
