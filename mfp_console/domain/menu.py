@@ -176,6 +176,16 @@ MENU_TREE: MenuNode = _inherit_admin(
                     note="Settings/registration values of the timer group.", rules=("DID-16",)),
             _screen("Display Settings", "preferences.display",
                     note="Settings/registration values of the display group.", rules=("DID-16",)),
+            _menu(
+                "Network", "preferences.network",
+                _menu(
+                    "TCP/IP Settings", "preferences.network.tcpip",
+                    _screen("Proxy Settings", "proxy_settings",
+                            note="(D path) <Use Proxy>, the proxy's address and port; a sync server whose own "
+                                 "client goes through the proxy stays awake.",
+                            rules=("SYNC-13", "DID-03")),
+                ),
+            ),
         ),
         _menu(
             "Function Settings", "function",
