@@ -31,7 +31,8 @@ from mfp_console.pki.tls import client_context, server_context
 if TYPE_CHECKING:
     from mfp_console.store.database import Database
 
-__all__ = ["FLOOR_TABLE", "bare_tls_download", "bare_tls_transfer", "open_floor_stores", "prepare_floor_stores"]
+__all__ = ["FLOOR_TABLE", "bare_tls_download", "bare_tls_transfer", "listen_receivers", "open_floor_stores",
+           "prepare_floor_stores", "send_to_receivers"]
 
 _READ_SIZE = 256 * 1024
 
@@ -92,6 +93,20 @@ async def bare_tls_transfer(pki_source: Path | FleetPki, sender: str, receivers:
     pki = pki_source if isinstance(pki_source, FleetPki) else load_or_create_fleet_pki(
         pki_source, [sender, *receivers], datetime.now(timezone.utc))
     size = sum(len(c) for c in chunks)
+    servers, ports = await listen_receivers(pki, receivers, size, stores)
+    try:
+        run = await send_to_receivers(pki, sender, ports, chunks, concurrency, bound_s)
+    finally:
+        for server in servers:
+            server.close()
+    return run
+
+
+async def listen_receivers(pki: FleetPki, receivers: Sequence[str], size: int,
+                           stores: Mapping[str, Database] | None = None) -> tuple[list[asyncio.Server], dict[str, int]]:
+    """One listener per receiver (contexts built now, as the fleet builds them when it starts); each reads
+    ``size`` bytes, commits them when it has a store (the floor), and answers two bytes. Returns the
+    servers (the caller closes them) and each receiver's port."""
 
     def serving(name: str) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
         database = stores.get(name) if stores is not None else None
@@ -123,7 +138,16 @@ async def bare_tls_transfer(pki_source: Path | FleetPki, sender: str, receivers:
         server = await asyncio.start_server(serving(name), "127.0.0.1", 0, ssl=context)
         servers.append(server)
         ports[name] = server.sockets[0].getsockname()[1]
+    return servers, ports
+
+
+async def send_to_receivers(pki: FleetPki, sender: str, ports: Mapping[str, int], chunks: Sequence[bytes],
+                            concurrency: int, bound_s: float) -> dict[str, Any]:
+    """The dialling side: sends ``chunks`` to every receiver at ``ports`` (wherever it listens),
+    ``concurrency`` at a time, over one mutual-TLS connection each; returns wall time and failures."""
+    size = sum(len(c) for c in chunks)
     context = client_context(pki.identity(sender), pki.ca_pem)
+    receivers = list(ports)
     queue = list(reversed(receivers))
     failures = 0
 
@@ -140,11 +164,7 @@ async def bare_tls_transfer(pki_source: Path | FleetPki, sender: str, receivers:
                 failures += 1
             await _hang_up(writer)
 
-    try:
-        wall = await _timed([worker() for _ in range(max(1, min(concurrency, len(receivers))))], bound_s)
-    finally:
-        for server in servers:
-            server.close()
+    wall = await _timed([worker() for _ in range(max(1, min(concurrency, len(receivers))))], bound_s)
     return {"wall_s": wall, "wire_bytes": size * len(receivers), "failures": failures}
 
 

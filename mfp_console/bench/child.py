@@ -51,7 +51,13 @@ def _main(mode: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
         return asyncio.run(run_fanout_pairs(Path(arguments["template"]), Path(arguments["work"]),
                                             arguments["clients"], arguments["concurrency"],
-                                            arguments.get("pairs", 3)))
+                                            arguments.get("pairs", 3), arguments.get("workers", 1)))
+    if mode == "floor-shard":
+        from mfp_console.bench.fanout import run_floor_shard
+
+        asyncio.run(run_floor_shard(Path(arguments["pki_dir"]), arguments["names"], Path(arguments["floor_dir"]),
+                                    arguments["size"]))
+        return {}
     if mode == "bare":
         from mfp_console.bench.fanout import run_bare_tls
 

@@ -32,7 +32,13 @@ from mfp_console.bench.bare_tls import (
     open_floor_stores,
     prepare_floor_stores,
 )
-from mfp_console.bench.recipe import HOST, bench_fleet_spec, client_names, fresh_copy
+from mfp_console.bench.recipe import (
+    HOST,
+    bench_fleet_spec,
+    bench_fleet_text,
+    client_names,
+    fresh_copy,
+)
 from mfp_console.bench.resources import peak_rss_mib, raise_open_file_limit, rss_mib
 from mfp_console.clock import RealClock
 from mfp_console.domain.device_info import Category
@@ -40,7 +46,8 @@ from mfp_console.engine.distribution.job import Bundle
 from mfp_console.engine.fleet import Fleet, machine_seed
 from mfp_console.protocol.messages import DEFAULT_CHUNK_BYTES
 
-__all__ = ["bench_bundle", "run_bare_tls", "run_fanout", "run_fanout_pairs", "run_idle"]
+__all__ = ["bench_bundle", "run_bare_tls", "run_fanout", "run_fanout_pairs", "run_fanout_workers", "run_floor_shard",
+           "run_idle"]
 
 ADMIN = ("7654321", "7654321")
 _BOUND_S = 600.0
@@ -139,7 +146,7 @@ async def run_bare_tls(state_dir: Path, clients: int, concurrency: int) -> dict[
 
 
 async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency: int,
-                           pairs: int = 3) -> dict[str, Any]:
+                           pairs: int = 3, workers: int = 1) -> dict[str, Any]:
     """Product, floor and bare, ``pairs`` times in this process, interleaved; each product run on a fresh
     copy of ``template`` (the copy and the fleet's start are not timed).
 
@@ -152,8 +159,9 @@ async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency
     floor_template = work / "floor-template"
     shutil.rmtree(floor_template, ignore_errors=True)
     prepare_floor_stores(floor_template, client_names(clients))
+    sides = SIDES if workers <= 1 else ("floor", "product")  # with workers: against the floor run the same way
     for n in range(pairs):
-        order = SIDES if n % 2 == 0 else tuple(reversed(SIDES))
+        order = sides if n % 2 == 0 else tuple(reversed(sides))
         times: dict[str, float] = {}
         for side in order:
             run = fresh_copy(template, work / "run")
@@ -161,7 +169,12 @@ async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency
                 shutil.copytree(floor_template, run / "floor")
             _settle_disk()
             try:
-                if side == "product":
+                if side == "product" and workers > 1:
+                    result = last = await run_fanout_workers(run, clients, concurrency, workers)
+                elif side == "floor" and workers > 1:
+                    result = await run_floor_workers(run / "pki", clients, concurrency, run / "floor", workers)
+                    failures += result["failures"]
+                elif side == "product":
                     result = last = await run_fanout(run, clients, concurrency)
                 else:
                     result = await run_baseline(run / "pki", clients, concurrency,
@@ -175,7 +188,111 @@ async def run_fanout_pairs(template: Path, work: Path, clients: int, concurrency
         rounds.append(times)
     shutil.rmtree(floor_template, ignore_errors=True)
     return {"clients": clients, "concurrency": concurrency, "rounds": rounds, "baseline_failures": failures,
-            "product": last, "peak_rss_mib": peak_rss_mib()}
+            "product": last, "peak_rss_mib": peak_rss_mib(), "workers": workers}
+
+
+async def run_fanout_workers(state_dir: Path, clients: int, concurrency: int, workers: int) -> dict[str, Any]:
+    """The fan-out with the clients in ``workers`` worker processes (``mfp-console machine`` shards) and the
+    host here; the wall time runs from ``<Start>`` until every destination has its final status."""
+    from mfp_console.engine.workers import Workers
+
+    fleet_file = state_dir / "bench-fleet.yaml"
+    fleet_file.write_text(bench_fleet_text(clients, concurrency), encoding="utf-8")
+    raise_open_file_limit(4 * clients + 256)
+    pool = Workers(fleet_file, state_dir, client_names(clients), workers)
+    await pool.start(timeout=_BOUND_S)
+    try:
+        fleet = Fleet(bench_fleet_spec(clients, concurrency), state_dir, RealClock(),
+                      handshake_timeout=60.0, conversation_timeout=120.0)
+        await fleet.start(only=[HOST])
+        try:
+            fleet.panel.login_admin(HOST, *ADMIN)
+            gc.collect()
+            began, cpu = time.perf_counter(), os.times()
+            job = fleet.distribution.start_manual_distribution(HOST, list(Category), client_names(clients),
+                                                               include_network=False)
+            await fleet.settle(timeout=_BOUND_S)
+            wall, cpu = time.perf_counter() - began, _cpu_since(cpu)
+            job = fleet.distribution.last_job(HOST) or job
+        finally:
+            await fleet.stop()
+    finally:
+        await pool.stop()
+    outcomes: dict[str, int] = {}
+    for result in job.results.values():
+        outcomes[result.text] = outcomes.get(result.text, 0) + 1
+    return {"clients": clients, "concurrency": concurrency, "workers": workers, "wall_s": wall,
+            "cpu_s": cpu[0] + cpu[1], "user_s": cpu[0], "bundle_bytes": job.bundle_bytes,
+            "wire_bytes": job.wire_bytes, "outcomes": outcomes, "rss_started_mib": rss_mib(),
+            "peak_rss_mib": peak_rss_mib()}
+
+
+async def run_floor_workers(pki_dir: Path, clients: int, concurrency: int, floor_dir: Path,
+                            workers: int) -> dict[str, Any]:
+    """The floor run the same way: the receivers' listeners (each committing to its own database) in
+    ``workers`` processes, the sender here."""
+    import asyncio
+    import json
+    import sys
+
+    from mfp_console.bench.bare_tls import send_to_receivers
+    from mfp_console.engine.workers import shards
+    from mfp_console.pki import load_or_create_fleet_pki
+
+    names = client_names(clients)
+    frames = bench_bundle().frames
+    pki = load_or_create_fleet_pki(pki_dir, [HOST, *names], datetime.now(timezone.utc))
+    processes = []
+    ports: dict[str, int] = {}
+    try:
+        for shard in shards(names, workers):
+            arguments = {"pki_dir": str(pki_dir), "names": shard, "floor_dir": str(floor_dir),
+                         "size": sum(len(f) for f in frames)}
+            processes.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "mfp_console.bench.child", "floor-shard", json.dumps(arguments),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
+        for process in processes:
+            assert process.stdout is not None
+            async with asyncio.timeout(_BOUND_S):
+                line = await process.stdout.readline()
+            ports.update(json.loads(line)["ports"])
+        ports = {name: ports[name] for name in names}  # the same order as the product's destinations
+        gc.collect()
+        began = os.times()
+        run = await send_to_receivers(pki, HOST, ports, frames, concurrency, _BOUND_S)
+        cpu = _cpu_since(began)
+    finally:
+        for process in processes:
+            if process.stdin is not None:
+                process.stdin.close()
+        for process in processes:
+            await process.wait()
+    return {"wall_s": run["wall_s"], "cpu_s": cpu[0] + cpu[1], "user_s": cpu[0],
+            "wire_bytes": run["wire_bytes"], "failures": run["failures"]}
+
+
+async def run_floor_shard(pki_dir: Path, names: list[str], floor_dir: Path, size: int) -> None:
+    """One floor worker: listeners for ``names`` committing to their databases; prints their ports as one
+    JSON line, serves until standard input closes."""
+    import asyncio
+    import json
+    import sys
+
+    from mfp_console.bench.bare_tls import listen_receivers
+    from mfp_console.pki import load_or_create_fleet_pki
+
+    raise_open_file_limit(4 * len(names) + 256)
+    pki = load_or_create_fleet_pki(pki_dir, [HOST, *names], datetime.now(timezone.utc))
+    stores = open_floor_stores(floor_dir, names)
+    servers, ports = await listen_receivers(pki, names, size, stores)
+    try:
+        print(json.dumps({"ports": ports}), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    finally:
+        for server in servers:
+            server.close()
+        for database in stores.values():
+            database.close()
 
 
 def _cpu_since(began: os.times_result) -> tuple[float, float]:

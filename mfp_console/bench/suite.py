@@ -21,7 +21,7 @@ from mfp_console.bench.recipe import fresh_copy
 
 __all__ = ["PARTS", "Sizes", "fanout_figures", "run_suite"]
 
-PARTS = ("fanout", "idle", "startup", "walk", "scenarios", "sync")
+PARTS = ("fanout", "idle", "startup", "walk", "scenarios", "sync", "large")
 
 FANOUT_TARGET = 1.3
 """Fan-out may take at most 1.3 times the floor baseline (issue 18), at 100 and at 1,000 clients."""
@@ -51,12 +51,16 @@ class Sizes:
     child_timeout: float
     traced_run: bool
     pairs: int = 3
+    large: int = 10_000
+    """The machines of the one-process large fleet (``large`` part)."""
+    workers: int = 2
+    """Worker processes of the multi-core fan-out (at the largest fan-out size)."""
 
     @classmethod
     def for_run(cls, quick: bool) -> Sizes:
         """Sizes of a ``--quick`` or a full run."""
         if quick:
-            return cls((20, 100), 8, 100, 1, 3, 4, 120.0, False)
+            return cls((20, 100), 8, 100, 1, 3, 4, 120.0, False, large=1_000)
         return cls((100, 1000), 8, 1000, 3, 10, 0, 600.0, True)
 
 
@@ -75,7 +79,9 @@ def run_suite(quick: bool, parts: Collection[str] = PARTS, work_dir: Path | None
             for clients in sizes.fanout:
                 _fanout(report, root, clients, sizes, say)
         if "idle" in parts:
-            _idle(report, root, sizes, say)
+            _idle(report, root, sizes.idle, sizes, say)
+        if "large" in parts:
+            _idle(report, root, sizes.large, sizes, say, large=True)
         if "startup" in parts:
             _startup(report, root, sizes, say)
         if "walk" in parts:
@@ -93,9 +99,16 @@ def run_suite(quick: bool, parts: Collection[str] = PARTS, work_dir: Path | None
     return report
 
 
-def _template(root: Path, clients: int, sizes: Sizes, say: Callable[[str], None]) -> Path:
+_prepared_s: dict[int, float] = {}
+"""How long preparing each template took (certificates and stores), by size."""
+
+
+def _template(root: Path, clients: int, sizes: Sizes, say: Callable[[str], None], timeout: float = 0.0) -> Path:
     say(f"preparing a fleet of {clients} clients (certificates and stores, not timed)")
-    return Path(run_child("prepare", sizes.child_timeout, root=str(root), clients=clients)["template"])
+    began = time.perf_counter()
+    template = Path(run_child("prepare", timeout or sizes.child_timeout, root=str(root), clients=clients)["template"])
+    _prepared_s.setdefault(clients, time.perf_counter() - began)
+    return template
 
 
 def _fanout(report: Report, root: Path, clients: int, sizes: Sizes, say: Callable[[str], None]) -> None:
@@ -123,6 +136,30 @@ def _fanout(report: Report, root: Path, clients: int, sizes: Sizes, say: Callabl
         target = FANOUT_TARGET if concurrency > 1 and clients >= FANOUT_TARGET_FROM else None
         for figure in fanout_figures(run, key, title, mode, target):
             report.add(figure)
+    if sizes.workers > 1 and clients == max(sizes.fanout):
+        _fanout_workers(report, root, template, clients, sizes, say)
+
+
+def _fanout_workers(report: Report, root: Path, template: Path, clients: int, sizes: Sizes,
+                    say: Callable[[str], None]) -> None:
+    """Fan-out with the clients in worker processes, against the floor run the same way (issue 18)."""
+    n, concurrency = sizes.workers, sizes.concurrency
+    key = f"fanout.{clients}.c{concurrency}.w{n}"
+    mode = f"concurrency {concurrency}, clients in {n} worker processes"
+    title = f"Distribution fan-out: 5 categories to {clients} clients, {mode}"
+    try:
+        say(f"fan-out to {clients} clients in {n} worker processes: {sizes.pairs} interleaved rounds of the fleet "
+            "and the floor run the same way")
+        run = run_child("fanout-pairs", sizes.child_timeout * sizes.pairs, template=str(template),
+                        work=str(root / "pairs"), clients=clients, concurrency=concurrency, pairs=sizes.pairs,
+                        workers=n)
+    except ChildFailed as exc:
+        report.add(Figure(key, title, None, note=f"failed: {exc}"))
+        return
+    finally:
+        shutil.rmtree(root / "pairs", ignore_errors=True)
+    for figure in fanout_figures(run, key, title, mode, None):
+        report.add(figure)
 
 
 def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target: float | None) -> list[Figure]:
@@ -140,12 +177,13 @@ def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target:
         "bundle": f"{fleet['bundle_bytes'] / 2**20:.2f} MiB of JSON, {fleet['wire_bytes'] / 2**20:.2f} MiB "
                   f"of frames per client",
         "outcomes": ", ".join(f"{n} {k}" for k, n in sorted(fleet["outcomes"].items())),
-        "rounds (product / floor / bare)": "; ".join(
-            f"{r['product']:.2f} / {r['floor']:.2f} / {r['bare']:.2f} s" for r in rounds),
-        "CPU time, median (product / floor / bare)": " / ".join(
-            f"{statistics.median(r[side + '_cpu'] for r in rounds):.2f} s" for side in ("product", "floor", "bare")),
         "peak RSS": f"{run['peak_rss_mib']:.0f} MiB (fleet started: {fleet['rss_started_mib']:.0f} MiB)",
     }
+    sides = [side for side in ("product", "floor", "bare") if side in rounds[0]]
+    extra[f"rounds ({' / '.join(sides)})"] = "; ".join(" / ".join(f"{r[side]:.2f}" for side in sides) + " s"
+                                                      for r in rounds)
+    extra[f"CPU time of this process, median ({' / '.join(sides)})"] = " / ".join(
+        f"{statistics.median(r[side + '_cpu'] for r in rounds):.2f} s" for side in sides)
     figures = []
     for side, side_title, side_target in (
         ("floor", f"the floor: {clients} mutual-TLS 1.3 handshakes moving the same frames over bare asyncio "
@@ -153,6 +191,8 @@ def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target:
                   f"pragmas), {mode}", target),
         ("bare", f"bare TLS: the same handshakes and frames, dropped on arrival, {mode}", None),
     ):
+        if side not in rounds[0]:
+            continue
         ratios = tuple(r["product"] / r[side] for r in rounds)
         baseline = statistics.median(r[side] for r in rounds)
         figures.append(Figure(key if side == "floor" else f"{key}.bare",
@@ -162,30 +202,45 @@ def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target:
     return figures
 
 
-def _idle(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None]) -> None:
-    clients = sizes.idle
-    key, title = f"idle.{clients}", f"Memory of an idle machine in a {clients + 1}-machine fleet"
+def _idle(report: Report, root: Path, clients: int, sizes: Sizes, say: Callable[[str], None],
+          large: bool = False) -> None:
+    """Memory and descriptors of an idle machine; for the large fleet also its start time (issue 18)."""
+    machines = clients + 1
+    key = f"{'large' if large else 'idle'}.{clients}"
+    title = f"Memory of an idle machine in a {machines:,}-machine fleet (one process)"
+    fds_title = f"Open file descriptors of an idle machine in a {machines:,}-machine fleet (one process)"
+    timeout = sizes.child_timeout * (4 if large else 1)
     try:
-        template = _template(root, clients, sizes, say)
-        say(f"idle memory, {clients + 1} machines")
-        plain = run_child("idle", sizes.child_timeout, state_dir=str(fresh_copy(template, root / "run")),
-                          clients=clients)
-        traced = run_child("idle", sizes.child_timeout, state_dir=str(fresh_copy(template, root / "run")),
-                           clients=clients, trace=True)
+        template = _template(root, clients, sizes, say, timeout)
+        say(f"idle memory, {machines} machines")
+        plain = run_child("idle", timeout, state_dir=str(fresh_copy(template, root / "run")), clients=clients)
+        traced = None if large else run_child("idle", timeout, state_dir=str(fresh_copy(template, root / "run")),
+                                              clients=clients, trace=True)
     except ChildFailed as exc:
         report.add(Figure(key, title, None, unit="MiB", target=IDLE_TARGET_MIB, note=f"failed: {exc}"))
+        report.add(Figure(f"{key}.fds", fds_title, None, unit="fds", target=IDLE_TARGET_FDS, note=f"failed: {exc}"))
         return
     finally:
         shutil.rmtree(root / "run", ignore_errors=True)
+        if large:
+            shutil.rmtree(root / f"template-{clients}", ignore_errors=True)
     extra = {
         "RSS": f"{plain['rss_before_mib']:.0f} MiB before start, {plain['rss_after_mib']:.0f} MiB with "
                f"{plain['machines']} machines listening",
-        "Python heap per machine (tracemalloc)": f"{traced['traced_per_machine_mib'] * 1024:.1f} KiB",
-        "open files per machine": f"{plain['fds_per_machine']:.2f}" if plain["fds_per_machine"] else "?",
-        "start-up of the whole fleet": f"{plain['start_s']:.2f} s",
+        "start-up of the whole fleet": f"{plain['start_s']:.2f} s ({plain['start_s'] / machines * 1000:.2f} ms "
+                                       "per machine)",
+        "preparing certificates and stores (not timed above)": f"{_prepared_s.get(clients, 0):.1f} s",
     }
+    if traced is not None:
+        extra["Python heap per machine (tracemalloc)"] = f"{traced['traced_per_machine_mib'] * 1024:.1f} KiB"
     note = "" if clients >= 999 else "quick run: the target is for a 1,000-machine fleet"
     report.add(Figure(key, title, plain["per_machine_mib"], None, "MiB", IDLE_TARGET_MIB, "", note, extra))
+    fds = plain.get("fds_per_machine")
+    report.add(Figure(f"{key}.fds", fds_title, fds, None, "fds", IDLE_TARGET_FDS, "",
+                      "" if fds is not None else "no /proc/self/fd on this system",
+                      {"open descriptors": str(plain.get("open_fds")),
+                       "held by an idle machine": "its listener; its database rests (engine/idle_stores.py) and "
+                                                  "its lock is a byte of one shared lock file"}))
 
 
 def _startup(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None]) -> None:

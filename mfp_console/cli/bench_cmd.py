@@ -34,6 +34,12 @@ def add_bench_command(sub: argparse._SubParsersAction, add_options) -> None:  # 
                        help="keep prepared fleets here and reuse them (default: --state-dir, else a temporary "
                             "folder, removed)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
+    bench.add_argument("--markdown", metavar="FILE", type=Path, default=None,
+                       help="also write docs/performance.md (generated from this run's figures) to FILE")
+    bench.add_argument("--steps", metavar="FILE", type=Path, default=None,
+                       help="with --markdown: the measured steps of the work to show (docs/performance-steps.json)")
+    bench.add_argument("--from-json", metavar="RUN", type=Path, default=None,
+                       help="measure nothing: read a saved --json run (for --markdown and --strict)")
     add_options(
         bench,
         fleet_help="not used: the suite builds its own fleets of every size (a warning says so)",
@@ -57,10 +63,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if getattr(args, "fleet", None):
         progress(f"--fleet {args.fleet} is not used: the suite builds its own fleets of every size")
-    work_dir = args.work_dir if args.work_dir is not None else getattr(args, "state_dir", None)
-    report = run_suite(args.quick, parts, work_dir, progress)
-    if args.json:
-        report.write_json(sys.stdout)
+    if args.from_json is not None:
+        from mfp_console.strict_json import loads_strict
+
+        try:
+            run = loads_strict(args.from_json.read_text(encoding="utf-8"))
+            missed = [f["key"] for f in run["figures"] if f["status"] == "missed"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"error: {args.from_json}: not a bench --json run: {exc}", file=sys.stderr)
+            return EXIT_INVALID
     else:
-        report.write_text(sys.stdout)
-    return EXIT_FAILED if args.strict and report.missed else EXIT_OK
+        work_dir = args.work_dir if args.work_dir is not None else getattr(args, "state_dir", None)
+        report = run_suite(args.quick, parts, work_dir, progress)
+        if args.json:
+            report.write_json(sys.stdout)
+        else:
+            report.write_text(sys.stdout)
+        run = report.to_json() if args.markdown is not None else {}
+        missed = [f.key for f in report.missed] if report.missed else []
+    if args.markdown is not None:
+        from mfp_console.bench.document import render_performance
+        from mfp_console.strict_json import loads_strict
+
+        steps = loads_strict(args.steps.read_text(encoding="utf-8")) if args.steps is not None else None
+        args.markdown.write_text(render_performance(run, steps), encoding="utf-8")
+        progress(f"wrote {args.markdown}")
+    if args.strict and missed:
+        progress(f"--strict: missed {', '.join(missed)}")
+        return EXIT_FAILED
+    return EXIT_OK

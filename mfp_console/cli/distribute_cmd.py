@@ -56,6 +56,9 @@ def add_distribute_command(sub: argparse._SubParsersAction, add_options) -> None
     parser.add_argument("--dry-run", action="store_true",
                         help="distribute nothing: print what each destination would meet and change, as JSON")
     parser.add_argument("--json", action="store_true", help="print the real run's statuses as JSON too")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="run the other machines in N worker processes so the fan-out uses every core "
+                             "(default 1: every machine in this process)")
     add_options(parser)
     parser.set_defaults(func=cmd_distribute)
 
@@ -79,6 +82,15 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 
     async def main() -> dict[str, Any]:
         fleet = Fleet.from_file(args.fleet, state_dir_for(args), RealClock())
+        if args.workers <= 1:
+            return await distribute(fleet)
+        host = args.host or fleet.default_host()
+        fleet.spec.machine(host)
+        others = [name for name in fleet.spec.names if name != host]
+        async with fleet.workers(args.fleet, others, args.workers):
+            return await distribute(fleet)  # the machines running in the workers are dialled there
+
+    async def distribute(fleet: Fleet) -> dict[str, Any]:
         async with fleet:
             host = args.host or fleet.default_host()
             spec = fleet.spec.machine(host)

@@ -51,6 +51,8 @@ def _optional_commands():  # noqa: ANN202 - list of adders
         ("mfp_console.cli.scenario_cmd", "add_scenario_commands"),
         ("mfp_console.cli.bench_cmd", "add_bench_command"),
         ("mfp_console.cli.rules_cmd", "add_rules_command"),
+        ("mfp_console.cli.record_cmd", "add_record_command"),
+        ("mfp_console.cli.sync_preview_cmd", "add_sync_preview_command"),
     ):
         try:
             module = __import__(module_name, fromlist=[attr])

@@ -11,7 +11,6 @@ from pathlib import Path
 from mfp_console.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, state_dir_for
 from mfp_console.clock import Clock, VirtualClock, parse_clock_time
 from mfp_console.errors import ConfigError
-from mfp_console.store.machine_time import read_last_time
 
 __all__ = ["add_panel_commands", "add_panel_options", "cmd_run", "cmd_serve", "parse_clock_option"]
 
@@ -68,7 +67,11 @@ def parse_clock_option(text: str | None, state_dir: Path | str | None = None) ->
         start = parse_clock_time(when or DEFAULT_VIRTUAL_START)
     except ValueError:
         raise ConfigError(f"--clock {text!r}: {when!r} is not a date and time like 2026-11-20T09:00") from None
-    saved = read_last_time(state_dir) if state_dir is not None and not when else None
+    from mfp_console.engine.fleet import (
+        saved_machine_time,  # the engine is loaded only when a panel runs
+    )
+
+    saved = saved_machine_time(state_dir) if state_dir is not None and not when else None
     if saved is not None and saved > start:
         start = saved
     return VirtualClock(start)

@@ -16,6 +16,7 @@ from mfp_console.errors import RuleRefusal
 __all__ = [
     "DEFAULT_SYSTEM_MANAGER_ID",
     "DEFAULT_SYSTEM_MANAGER_PIN",
+    "PIN_PLACEHOLDER",
     "SYSTEM_MANAGER_DIGITS",
     "credentials_match",
     "department_password_hash",
@@ -32,6 +33,10 @@ DEFAULT_SYSTEM_MANAGER_ID = "7654321"
 
 DEFAULT_SYSTEM_MANAGER_PIN = "7654321"
 """Factory System Manager PIN (M-02)."""
+
+PIN_PLACEHOLDER = "<System Manager PIN>"
+"""What a recorded scenario writes instead of a typed PIN (``mfp-console record`` without ``--keep-pins``):
+the step logs in with the PIN the fleet gives the machine, as the scenario's own steps changed it."""
 
 _DIGITS = frozenset("0123456789")
 

@@ -195,9 +195,20 @@ MENU_TREE: MenuNode = _inherit_admin(
                     note="Settings/registration values of the timer group.", rules=("DID-16",)),
             _screen("Display Settings", "preferences.display",
                     note="Settings/registration values of the display group.", rules=("DID-16",)),
-            _screen("Network", "preferences.network",
-                    note="The machine's network settings: IPv4 address, host name, proxy … (M-09).",
-                    rules=("M-09", "DID-16")),
+            _menu(
+                "Network", "preferences.network",
+                _menu(
+                    "TCP/IP Settings", "preferences.network.tcpip",
+                    _screen("IPv4 Settings", "preferences.network.ipv4",
+                            note="(D) The machine's network settings values: IPv4 address, host name, proxy … "
+                                 "(M-09); a note says when this computer moved its port or address.",
+                            rules=("M-09", "DID-16")),
+                    _screen("Proxy Settings", "proxy_settings",
+                            note="(D path) <Use Proxy>, the proxy's address and port; a sync server whose own "
+                                 "client goes through the proxy stays awake.",
+                            rules=("SYNC-13", "DID-03")),
+                ),
+            ),
         ),
         _shown("Adjustment/Maintenance", "adjustment"),
         _menu(
@@ -214,6 +225,16 @@ MENU_TREE: MenuNode = _inherit_admin(
                 _screen("Forwarding Settings", "forwarding",
                         note="Forwarding rules; part of the <Address Book> category.",
                         rules=("DID-13",)),
+                _menu(
+                    "Common Settings", "function.receive.common",
+                    _menu(
+                        "Set Fax/I-Fax Inbox", "function.receive.inbox",
+                        _screen("Set/Register Confidential Fax Inboxes", "fax_inboxes",
+                                note="(D path) The inboxes' <URL Send Settings>; erased when <Address Book> "
+                                     "and <Settings/Registration Value> are not sent together.",
+                                rules=("DID-17",)),
+                    ),
+                ),
             ),
         ),
         _menu(

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-
 from mfp_console.clock import Clock, TimerHandle
 
 __all__ = ["CronTimer", "next_cron_time"]
@@ -24,7 +22,7 @@ def next_cron_time(fields: Iterable[Mapping[str, Any]], after: datetime) -> date
     best: datetime | None = None
     probe = after + timedelta(microseconds=1)
     for one in fields:
-        when = CronTrigger(timezone=after.tzinfo, second=0, **one).get_next_fire_time(None, probe)
+        when = _cron_trigger()(timezone=after.tzinfo, second=0, **one).get_next_fire_time(None, probe)
         if when is not None and (best is None or when < best):
             best = when
     return best
@@ -71,3 +69,10 @@ class CronTimer:
             self.fire(when)
         finally:
             self.rearm(when)
+
+
+def _cron_trigger() -> Any:
+    """APScheduler's CronTrigger, imported on the first schedule computed (not on the panel's start-up)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger

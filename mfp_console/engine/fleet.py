@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mfp_console.clock import Clock, VirtualClock
 from mfp_console.domain.login_guard import LockoutPolicy
@@ -38,6 +39,7 @@ from mfp_console.engine.device_data import DataPart
 from mfp_console.engine.distribution.part import DESTINATIONS_KEY, DistributionPart
 from mfp_console.engine.events import MachineStarted, MachineStopped
 from mfp_console.engine.faults import FaultsPart
+from mfp_console.engine.idle_stores import IdleStores
 from mfp_console.engine.import_export import ImportExportPart
 from mfp_console.engine.machine import Machine, MachineRoster
 from mfp_console.engine.net.control import ControlServer, control_socket_path
@@ -63,11 +65,16 @@ from mfp_console.fleet_file import FleetSpec, MachineSpec, load_fleet_file
 from mfp_console.pki import load_or_create_fleet_pki
 from mfp_console.store import MachineStore
 from mfp_console.store.machine_lock import MachineLock
+from mfp_console.store.machine_time import read_last_time as saved_machine_time
+from mfp_console.store.machine_time import write_last_time
 from mfp_console.store.paths import default_state_dir, machine_database_path
 from mfp_console.store.state_dir import prepare_state_dir
 
+if TYPE_CHECKING:
+    from mfp_console.engine.workers import Workers
+
 __all__ = ["Fleet", "MachineStatus", "MachineView", "default_state_dir", "machine_seed", "prepare_state_dir",
-           "raise_open_file_limit"]
+           "raise_open_file_limit", "saved_machine_time"]
 
 _log = logging.getLogger(__name__)
 
@@ -102,6 +109,7 @@ class Fleet:
         self.bus = bus or EventBus()
         self._machines = MachineRoster(spec)
         self._control: ControlServer | None = None
+        self._idle_stores = IdleStores(lambda: [m.store for m in self._machines.running()])
         self._runtime = Runtime(
             spec=spec,
             state_dir=self.state_dir,
@@ -166,8 +174,9 @@ class Fleet:
             ConfigError: A machine cannot listen on the address the fleet file gives it.
         """
         prepare_state_dir(self.state_dir)  # a file, a path under a file or a read-only folder: ConfigError
-        # A machine holds about four descriptors (listener, database, WAL, shared memory) plus two per link.
-        raise_open_file_limit(4 * len(self.spec.machines) + 256)
+        # An idle machine holds its listener and its lock (its database rests, engine/idle_stores.py); one
+        # in use three more (database, WAL, shared memory) until its next quiet period, and two per link.
+        raise_open_file_limit(5 * len(self.spec.machines) + 256)
         pki = await asyncio.to_thread(load_or_create_fleet_pki, self.state_dir / "pki", self.spec.names,
                                       self._runtime.pki_now())
         self._runtime.pki.load(pki)
@@ -181,6 +190,7 @@ class Fleet:
             if only is None and plan.remote_capable and not is_local_address(plan.ipv4):
                 continue  # it runs on the computer that has its address, and is dialled there
             await self._start_machine(self.spec.machine(name))
+        self._idle_stores.start()
 
     async def _open_control(self) -> None:
         """Opens this process's control socket before its first machine publishes its address."""
@@ -214,7 +224,8 @@ class Fleet:
         lock = MachineLock.acquire(database, spec.name)  # one process per machine (MachineInUse otherwise)
         try:
             store = MachineStore.open(database)
-            if not store.has_device_info():
+            seeded = not store.has_device_info()
+            if seeded:
                 self._seed(store, spec)
             addresses = self._runtime.addresses
             plan = addresses.plan(spec.name)
@@ -235,6 +246,10 @@ class Fleet:
             store.close()
             raise
         addresses.listening_here(spec.name, listening)
+        # A machine that just started is idle: its database rests (opened again when used), at once when that
+        # costs nothing, else at the next quiet period. A new machine's seed is written back now, so a
+        # first start of thousands of machines does not hold three descriptors each.
+        store.rest(only_if_cheap=not seeded)
         self.bus.publish(MachineStarted(at=self.clock.now(), machine=spec.name,
                                         address=f"{listening.host}:{listening.port}"))
 
@@ -247,8 +262,24 @@ class Fleet:
         store.set_configs({"system_manager": secret.to_json(), **_initial_configs(self.spec, spec),
                            **self.sync.seed_configs(spec)})
 
+    def workers(self, fleet_file: Path | str | None, names: Sequence[str], count: int) -> Workers:
+        """``count`` worker processes that run the machines ``names`` of this fleet's file and state folder
+        (an ``async with`` block starts them and waits until they listen; its end stops them)."""
+        from mfp_console.engine.workers import (
+            Workers,  # subprocess plumbing, loaded only when asked for
+        )
+
+        return Workers(fleet_file, self.state_dir, names, count)
+
+    def save_machine_time(self) -> None:
+        """Records the clock's time in the state folder, for the next ``--clock virtual`` session to resume
+        from (:func:`saved_machine_time`); only when this process runs machines (they own the folder)."""
+        if self.running:
+            write_last_time(self.state_dir, self.clock.now())
+
     async def stop(self) -> None:
         """Cancels work in flight and closes every machine this process runs."""
+        self._idle_stores.stop()
         for machine in self._machines.running():
             machine.functions.close_all()
         await self._runtime.work.cancel_all()

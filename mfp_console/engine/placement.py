@@ -123,7 +123,7 @@ def with_network_address(info: DeviceInformation, ipv4: str, host_name: str) -> 
 
 def show_network_settings(store: MachineStore, plan: PlannedAddress, host_name: str) -> None:
     """Writes the machine's address and host name into its ``<Network Settings>`` when they differ (M-09)."""
-    info = store.load_device_info()
+    info = store.load_for_merge([Category.SETTINGS_VALUES])  # only what is checked: a start decodes no more
     shown = with_network_address(info, plan.ipv4, host_name)
     if shown is not info:
         store.save_category(Category.SETTINGS_VALUES, shown.settings_values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from mfp_console.domain.credentials import PIN_PLACEHOLDER
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.domain.schedule import WEEKDAYS, AutoDistribution, ScheduleMode
@@ -77,7 +78,10 @@ async def play_login(player: StepPlayer, a: m.Login) -> None:
     """Logs in at the panel with the keypad."""
 
     async def login(driver: Any) -> None:
-        if not await driver.login(a.manager_id, a.pin):
+        pin = a.pin
+        if pin == PIN_PLACEHOLDER:  # a recorded login without its PIN: the one the scenario knows
+            pin = player.credentials[driver.app.machine][1]
+        if not await driver.login(a.manager_id, pin):
             raise RuleRefusal("the panel refused the login (wrong ID or PIN, or logins are locked)", "M-03")
 
     await _on_panel(player, login)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from mfp_console.domain.credentials import PIN_PLACEHOLDER
 from mfp_console.domain.menu import MENU_TREE, MenuPathError, normalize_label
 from mfp_console.errors import RuleRefusal
 from mfp_console.scenario import model as m
@@ -71,7 +72,10 @@ def read_login(value: Any, mark: Mark, reader: Reader) -> m.Login | object:
         return MISSING
     reader.unknown_keys(mapping, ("id", "pin"), "'login'")
     manager_id = reader.quoted_digits(mapping, "id", "'login'")
-    pin = reader.quoted_digits(mapping, "pin", "'login'")
+    if mapping.get("pin") == PIN_PLACEHOLDER:  # a recorded login: the PIN the fleet knows (mfp-console record)
+        pin: object = PIN_PLACEHOLDER
+    else:
+        pin = reader.quoted_digits(mapping, "pin", "'login'")
     if manager_id is MISSING or pin is MISSING:
         return MISSING
     return m.Login(manager_id, pin)  # type: ignore[arg-type]

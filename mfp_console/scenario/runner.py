@@ -170,6 +170,7 @@ async def run_scenario(
     state_dir: Path | None = None,
     pictures: Path | None = None,
     all_events: bool = False,
+    at_end: Callable[[Fleet], object] | None = None,
 ) -> Result:
     """Plays ``scenario`` on a fresh fleet and returns the result (never raises for a failing step).
 
@@ -188,6 +189,7 @@ async def run_scenario(
         pictures: Save the panel as SVG after every step that ran into this folder (an evidence run; each
             outcome names its picture). Such a run always goes through the panel: headless unless live.
         all_events: The transcript holds every engine event, not only the distributions' starts and ends.
+        at_end: Called with the fleet after the last step, before it stops (a test compares end states).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
@@ -223,6 +225,8 @@ async def run_scenario(
             else:
                 await live_panel(fleet, player.first_machine(), player.play, keep_open=keep_open,
                                  headless=not terminal)
+            if at_end is not None:
+                at_end(fleet)
         except PanelUnavailable as exc:
             player.error = str(exc)
         finally:

@@ -17,69 +17,25 @@ from mfp_console.domain.sync_items import CommonItem, PersonalItem, SharingRange
 from mfp_console.domain.sync_settings import BackupMode, BackupSchedule, UserLimitAction
 from mfp_console.scenario import model as m
 from mfp_console.scenario.expectations import Mismatch
+from mfp_console.scenario.vocabulary import SYNC_ACTIONS
 
 __all__ = ["SyncStepProblem", "check_sync", "play_sync_action"]
-
-_ADMIN_ACTIONS = {
-    "start_server", "stop_server", "start_client", "stop_client", "client_settings", "connection_destination",
-    "common", "sharing", "delete_users", "stop_client_from_server", "backup", "restore_backup", "schedule",
-    "replica", "replicate", "begin_server_change", "user_limit_action", "group_management", "export",
-    "use_proxy", "replica_source", "export_personal",
-}
-
 
 class SyncStepProblem(Exception):
     """A ``sync`` step cannot be played as written (e.g. nobody is logged in to add data for)."""
 
 
 async def play_sync_action(fleet: Any, action: m.SyncAction, credentials: Mapping[str, tuple[str, str]]) -> None:
-    """Plays one action of a ``sync`` step."""
+    """Plays one action of a ``sync`` step: its form (:data:`SYNC_ACTIONS`) says whether as Administrator."""
     name = action.action
     where = str(action.get("server") or action.get("old") or action.get("machine") or "")
-    if name in _ADMIN_ACTIONS:
-        await _as_admin(fleet, where, credentials, lambda: _admin_call(fleet, action, where))
+    play = _PLAY[name]
+    if SYNC_ACTIONS[name].admin:
+        await _as_admin(fleet, where, credentials, lambda: play(fleet, action, where))
         return
-    if name == "restart":
-        fleet.faults.restart(where)
-    elif name == "logout":
-        fleet.panel.logout(where)
-    elif name == "malfunction":
-        fleet.sync.malfunction(where)
-    elif name == "login":
-        fleet.users.login_user(where, str(action.get("user")))
-    elif name == "login_range":
-        # One login after another, as people walking up to the panel would (SYNC-03's order is theirs).
-        pattern = str(action.get("user"))
-        for n in range(int(action.get("first")), int(action.get("last")) + 1):
-            fleet.users.login_user(where, pattern.format(n=n))
-            await fleet.settle()
-    elif name == "energy_saver":
-        fleet.panel.energy_saver(where)
-    else:
-        user = str(action.get("user") or fleet.users.logged_in_user(where))
-        if not user:
-            raise SyncStepProblem(f"'{name}': nobody is logged in at {where}; add a 'login' first or name 'user'")
-        _personal(fleet, action, where, user)
-
-
-def _personal(fleet: Any, action: m.SyncAction, where: str, user: str) -> None:
-    get = action.get
-    if action.action == "add_address":
-        fleet.users.add_personal_address(where, user, get("name"), get("address"), get("type", "E-Mail"))
-    elif action.action == "add_button":
-        fleet.users.add_personal_button(where, user, get("label"), get("function", "Copy"))
-    elif action.action == "add_shortcut":
-        fleet.users.add_shortcut(where, user, get("label"), get("function", "Copy"))
-    elif action.action == "add_group_address":
-        fleet.users.add_group_address(where, user, get("group"), get("name"), get("address"), get("type", "E-Mail"))
-    elif action.action == "add_keychain":
-        destination = str(get("destination"))
-        fleet.users.add_keychain_entry(where, user, int(destination) if destination.isdigit() else destination,
-                                 get("account"))
-    elif action.action == "set_item":
-        fleet.users.set_personal_item(where, user, PersonalItem(get("item")), get("value"))
-    else:  # pragma: no cover - the vocabulary and this dispatch agree
-        raise SyncStepProblem(f"unknown sync action {action.action!r}")
+    result = play(fleet, action, where)
+    if hasattr(result, "__await__"):
+        await result
 
 
 async def _as_admin(fleet: Any, name: str, credentials: Mapping[str, tuple[str, str]],
@@ -96,60 +52,106 @@ async def _as_admin(fleet: Any, name: str, credentials: Mapping[str, tuple[str, 
             fleet.panel.logout_admin(name)  # a login user's session goes on
 
 
-def _admin_call(fleet: Any, action: m.SyncAction, where: str) -> Any:
-    get, name = action.get, action.action
-    if name == "start_server":
-        return fleet.sync.start_server(where)
-    if name == "stop_server":
-        return fleet.sync.stop_server(where)
-    if name == "start_client":
-        return fleet.sync.start_client(where)
-    if name == "stop_client":
-        return fleet.sync.stop_client(where)
-    if name == "client_settings":
-        current = fleet.sync.client_settings(where)
-        address = get("address", current.address)
-        return fleet.sync.set_client_settings(where, str(address), int(get("search_depth", current.search_depth)))
-    if name == "connection_destination":
-        return fleet.users.register_connection_destination(where, get("name"))
-    if name == "common":
-        return fleet.users.set_common_setting(where, CommonItem(get("item")), get("value"))
-    if name == "sharing":
-        return fleet.sync_server.set_sharing_range(where, PersonalItem(get("item")), SharingRange(get("range")))
-    if name == "delete_users":
-        return fleet.sync_server.delete_user_data(where, list(get("users")))  # type: ignore[arg-type]
-    if name == "stop_client_from_server":
-        return fleet.sync_server.stop_client(where, get("client"))
-    if name == "backup":
-        return fleet.sync_server.backup(where, get("target", "device"))
-    if name == "restore_backup":
-        return fleet.sync_server.restore(where, get("path"))
-    if name == "schedule":
-        current = fleet.sync_server.backup_schedule(where)
-        schedule = BackupSchedule(BackupMode(get("mode")), str(get("start", current.start)),
-                                  str(get("weekday", current.weekday)), str(get("target", current.target)))
-        return fleet.sync_server.set_backup_schedule(where, schedule)
-    if name == "replica":
-        return fleet.sync_server.set_replica(where, get("machine"))
-    if name == "replicate":
-        return fleet.sync_server.replicate(where, get("to"))
-    if name == "begin_server_change":
-        return fleet.sync_server.begin_server_change(where, get("new"))
-    if name == "user_limit_action":
-        return fleet.users.set_personal_settings_action(where, UserLimitAction(get("action")))
-    if name == "group_management":
-        return fleet.sync.set_user_group_management(where, bool(get("by_department")))
-    if name == "use_proxy":
-        return fleet.data.set_setting_value(where, "Preferences/Network/Use Proxy", str(get("value")))
-    if name == "replica_source":
-        return fleet.sync_server.set_replica_source(where, get("source"))
-    if name == "export":
+Play = Callable[[Any, m.SyncAction, str], Any]
+"""Plays one action on ``where`` through the fleet facade; may return an awaitable."""
+
+
+async def _login_range(fleet: Any, action: m.SyncAction, where: str) -> None:
+    # One login after another, as people walking up to the panel would (SYNC-03's order is theirs).
+    pattern = str(action.get("user"))
+    for n in range(int(action.get("first")), int(action.get("last")) + 1):
+        fleet.users.login_user(where, pattern.format(n=n))
+        await fleet.settle()
+
+
+def _as_user(work: Callable[[Any, m.SyncAction, str, str], Any]) -> Play:
+    """A personal-data action: as ``user``, or as the user logged in at that machine."""
+
+    def play(fleet: Any, action: m.SyncAction, where: str) -> Any:
+        user = str(action.get("user") or fleet.users.logged_in_user(where))
+        if not user:
+            raise SyncStepProblem(f"'{action.action}': nobody is logged in at {where}; add a 'login' first "
+                                  "or name 'user'")
+        return work(fleet, action, where, user)
+
+    return play
+
+
+def _client_settings(fleet: Any, action: m.SyncAction, where: str) -> None:
+    current = fleet.sync.client_settings(where)
+    address = action.get("address", current.address)
+    fleet.sync.set_client_settings(where, str(address), int(action.get("search_depth", current.search_depth)))
+
+
+def _schedule(fleet: Any, action: m.SyncAction, where: str) -> None:
+    get = action.get
+    current = fleet.sync_server.backup_schedule(where)
+    schedule = BackupSchedule(BackupMode(get("mode")), str(get("start", current.start)),
+                              str(get("weekday", current.weekday)), str(get("target", current.target)))
+    fleet.sync_server.set_backup_schedule(where, schedule)
+
+
+def _keychain(fleet: Any, action: m.SyncAction, where: str, user: str) -> None:
+    destination = str(action.get("destination"))
+    fleet.users.add_keychain_entry(where, user, int(destination) if destination.isdigit() else destination,
+                                   action.get("account"))
+
+
+def _export(personal: bool) -> Play:
+    def play(fleet: Any, action: m.SyncAction, where: str) -> Any:
         folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
+        if personal:
+            return fleet.import_export.export_personal_data(where, folder / f"{where}-personal.json")
         return fleet.import_export.export_device_info(where, folder / f"{where}.json")
-    if name == "export_personal":
-        folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
-        return fleet.import_export.export_personal_data(where, folder / f"{where}-personal.json")
-    raise SyncStepProblem(f"unknown sync action {name!r}")  # pragma: no cover
+
+    return play
+
+
+_PLAY: dict[str, Play] = {
+    "start_server": lambda f, a, w: f.sync.start_server(w),
+    "stop_server": lambda f, a, w: f.sync.stop_server(w),
+    "start_client": lambda f, a, w: f.sync.start_client(w),
+    "stop_client": lambda f, a, w: f.sync.stop_client(w),
+    "restart": lambda f, a, w: f.faults.restart(w),
+    "logout": lambda f, a, w: f.panel.logout(w),
+    "malfunction": lambda f, a, w: f.sync.malfunction(w),
+    "client_settings": _client_settings,
+    "login": lambda f, a, w: f.users.login_user(w, str(a.get("user"))),
+    "login_range": _login_range,
+    "energy_saver": lambda f, a, w: f.panel.energy_saver(w),
+    "use_proxy": lambda f, a, w: f.data.set_setting_value(w, "Preferences/Network/Use Proxy", str(a.get("value"))),
+    "replica_source": lambda f, a, w: f.sync_server.set_replica_source(w, a.get("source")),
+    "add_address": _as_user(lambda f, a, w, u: f.users.add_personal_address(
+        w, u, a.get("name"), a.get("address"), a.get("type", "E-Mail"))),
+    "add_button": _as_user(lambda f, a, w, u: f.users.add_personal_button(w, u, a.get("label"),
+                                                                            a.get("function", "Copy"))),
+    "add_shortcut": _as_user(lambda f, a, w, u: f.users.add_shortcut(w, u, a.get("label"), a.get("function", "Copy"))),
+    "add_group_address": _as_user(lambda f, a, w, u: f.users.add_group_address(
+        w, u, a.get("group"), a.get("name"), a.get("address"), a.get("type", "E-Mail"))),
+    "add_keychain": _as_user(_keychain),
+    "set_item": _as_user(lambda f, a, w, u: f.users.set_personal_item(w, u, PersonalItem(a.get("item")),
+                                                                        a.get("value"))),
+    "connection_destination": lambda f, a, w: f.users.register_connection_destination(w, a.get("name")),
+    "common": lambda f, a, w: f.users.set_common_setting(w, CommonItem(a.get("item")), a.get("value")),
+    "sharing": lambda f, a, w: f.sync_server.set_sharing_range(w, PersonalItem(a.get("item")),
+                                                               SharingRange(a.get("range"))),
+    "delete_users": lambda f, a, w: f.sync_server.delete_user_data(w, list(a.get("users"))),
+    "stop_client_from_server": lambda f, a, w: f.sync_server.stop_client(w, a.get("client")),
+    "backup": lambda f, a, w: f.sync_server.backup(w, a.get("target", "device")),
+    "restore_backup": lambda f, a, w: f.sync_server.restore(w, a.get("path")),
+    "schedule": _schedule,
+    "replica": lambda f, a, w: f.sync_server.set_replica(w, a.get("machine")),
+    "replicate": lambda f, a, w: f.sync_server.replicate(w, a.get("to")),
+    "begin_server_change": lambda f, a, w: f.sync_server.begin_server_change(w, a.get("new")),
+    "user_limit_action": lambda f, a, w: f.users.set_personal_settings_action(w, UserLimitAction(a.get("action"))),
+    "group_management": lambda f, a, w: f.sync.set_user_group_management(w, bool(a.get("by_department"))),
+    "export": _export(personal=False),
+    "export_personal": _export(personal=True),
+}
+"""How each action of :data:`SYNC_ACTIONS` is played; the two tables name the same actions (checked below)."""
+
+if _PLAY.keys() != SYNC_ACTIONS.keys():  # a new action written in one table only fails at import, not mid-play
+    raise RuntimeError(f"sync actions out of step: {sorted(_PLAY.keys() ^ SYNC_ACTIONS.keys())}")
 
 
 # --- expectations ------------------------------------------------------------------------------------

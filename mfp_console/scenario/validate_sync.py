@@ -273,7 +273,8 @@ def read_sync_step(value: Any, mark: Mark, reader: Reader) -> m.SyncStep | objec
                        nearest(str(action), list(SYNC_ACTIONS)))
             ok = False
             continue
-        main, fields, required = SYNC_ACTIONS[action]
+        form = SYNC_ACTIONS[action]
+        main, fields, required = form.main, form.fields, form.required
         if isinstance(raw, dict):
             written = [raw]
         elif main:

@@ -7,6 +7,8 @@ list in the project's rules (M, DID, SYNC, UI); a scenario's ``covers:`` may onl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.machine import Activity, PowerState
 from mfp_console.domain.rules import RULES
@@ -20,6 +22,7 @@ __all__ = [
     "SETTINGS_KEYS",
     "STATUS_WORDS",
     "SYNC_ACTIONS",
+    "SyncActionForm",
     "SYNC_EXPECT_FIELDS",
     "TOGGLE_LABELS",
     "TOP_LEVEL_KEYS",
@@ -125,50 +128,79 @@ def category_labels() -> tuple[str, ...]:
 
 SyncFields = dict[str, str]
 
-SYNC_ACTIONS: dict[str, tuple[str, SyncFields, tuple[str, ...]]] = {
-    # name: (field a bare value or list stands for, {field: kind}, required fields)
-    "start_server": ("machine", {"machine": "machine"}, ("machine",)),
-    "stop_server": ("machine", {"machine": "machine"}, ("machine",)),
-    "start_client": ("machine", {"machine": "machine"}, ("machine",)),
-    "stop_client": ("machine", {"machine": "machine"}, ("machine",)),
-    "restart": ("machine", {"machine": "machine"}, ("machine",)),
-    "logout": ("machine", {"machine": "machine"}, ("machine",)),
-    "malfunction": ("machine", {"machine": "machine"}, ("machine",)),
-    "client_settings": ("", {"machine": "machine", "address": "text?", "search_depth": "int"}, ("machine",)),
-    "login": ("", {"machine": "machine", "user": "text"}, ("machine", "user")),
-    "login_range": ("", {"machine": "machine", "user": "user_format", "first": "int", "last": "int"},
-                    ("machine", "user", "first", "last")),
-    "energy_saver": ("machine", {"machine": "machine"}, ("machine",)),
-    "use_proxy": ("", {"machine": "machine", "value": "on_off"}, ("machine", "value")),
-    "replica_source": ("", {"machine": "machine", "source": "machine"}, ("machine", "source")),
-    "add_address": ("", {"machine": "machine", "user": "text", "name": "text", "address": "text",
-                         "type": "address_type"}, ("machine", "name", "address")),
-    "add_button": ("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
-                   ("machine", "label")),
-    "add_shortcut": ("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
-                     ("machine", "label")),
-    "add_group_address": ("", {"machine": "machine", "user": "text", "group": "text", "name": "text",
-                               "address": "text", "type": "address_type"}, ("machine", "group", "name", "address")),
-    "add_keychain": ("", {"machine": "machine", "user": "text", "destination": "text", "account": "text"},
-                     ("machine", "destination", "account")),
-    "set_item": ("", {"machine": "machine", "user": "text", "item": "item", "value": "any"},
-                 ("machine", "item", "value")),
-    "connection_destination": ("", {"machine": "machine", "name": "text"}, ("machine", "name")),
-    "common": ("", {"machine": "machine", "item": "common_item", "value": "any"}, ("machine", "item", "value")),
-    "sharing": ("", {"server": "machine", "item": "item", "range": "range"}, ("server", "item", "range")),
-    "delete_users": ("", {"server": "machine", "users": "texts"}, ("server", "users")),
-    "stop_client_from_server": ("", {"server": "machine", "client": "machine"}, ("server", "client")),
-    "backup": ("", {"server": "machine", "target": "text"}, ("server",)),
-    "restore_backup": ("", {"server": "machine", "path": "text"}, ("server",)),
-    "schedule": ("", {"server": "machine", "mode": "backup_mode", "start": "start_time", "weekday": "text",
-                      "target": "text"}, ("server", "mode")),
-    "replica": ("", {"server": "machine", "machine": "machine"}, ("server", "machine")),
-    "replicate": ("", {"server": "machine", "to": "machine"}, ("server",)),
-    "begin_server_change": ("", {"old": "machine", "new": "machine"}, ("old", "new")),
-    "user_limit_action": ("", {"machine": "machine", "action": "limit_action"}, ("machine", "action")),
-    "group_management": ("", {"machine": "machine", "by_department": "bool"}, ("machine", "by_department")),
-    "export": ("machine", {"machine": "machine"}, ("machine",)),
-    "export_personal": ("machine", {"machine": "machine"}, ("machine",)),
+
+@dataclass(frozen=True)
+class SyncActionForm:
+    """How a ``sync:`` action is written and played.
+
+    Attributes:
+        main: The field a bare value or list stands for (empty: only a mapping is accepted).
+        fields: Each field's kind, as the validator reads it.
+        required: The fields that must be written.
+        admin: Played as the machine's Administrator (logged in and out around it, as a technician would).
+    """
+
+    main: str
+    fields: SyncFields
+    required: tuple[str, ...]
+    admin: bool = False
+
+
+SYNC_ACTIONS: dict[str, SyncActionForm] = {
+    "start_server": SyncActionForm("machine", {"machine": "machine"}, ("machine",), admin=True),
+    "stop_server": SyncActionForm("machine", {"machine": "machine"}, ("machine",), admin=True),
+    "start_client": SyncActionForm("machine", {"machine": "machine"}, ("machine",), admin=True),
+    "stop_client": SyncActionForm("machine", {"machine": "machine"}, ("machine",), admin=True),
+    "restart": SyncActionForm("machine", {"machine": "machine"}, ("machine",)),
+    "logout": SyncActionForm("machine", {"machine": "machine"}, ("machine",)),
+    "malfunction": SyncActionForm("machine", {"machine": "machine"}, ("machine",)),
+    "client_settings": SyncActionForm("", {"machine": "machine", "address": "text?", "search_depth": "int"},
+                                      ("machine",), admin=True),
+    "login": SyncActionForm("", {"machine": "machine", "user": "text"}, ("machine", "user")),
+    "login_range": SyncActionForm("", {"machine": "machine", "user": "user_format", "first": "int", "last": "int"},
+                                  ("machine", "user", "first", "last")),
+    "energy_saver": SyncActionForm("machine", {"machine": "machine"}, ("machine",)),
+    "use_proxy": SyncActionForm("", {"machine": "machine", "value": "on_off"}, ("machine", "value"), admin=True),
+    "replica_source": SyncActionForm("", {"machine": "machine", "source": "machine"},
+                                     ("machine", "source"), admin=True),
+    "add_address": SyncActionForm("", {"machine": "machine", "user": "text", "name": "text", "address": "text",
+                                   "type": "address_type"},
+                                  ("machine", "name", "address")),
+    "add_button": SyncActionForm("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
+                                 ("machine", "label")),
+    "add_shortcut": SyncActionForm("", {"machine": "machine", "user": "text", "label": "text", "function": "text"},
+                                   ("machine", "label")),
+    "add_group_address": SyncActionForm("", {"machine": "machine", "user": "text", "group": "text",
+                                         "name": "text", "address": "text", "type": "address_type"},
+                                        ("machine", "group", "name", "address")),
+    "add_keychain": SyncActionForm("", {"machine": "machine", "user": "text", "destination": "text",
+                                    "account": "text"},
+                                   ("machine", "destination", "account")),
+    "set_item": SyncActionForm("", {"machine": "machine", "user": "text", "item": "item", "value": "any"},
+                               ("machine", "item", "value")),
+    "connection_destination": SyncActionForm("", {"machine": "machine", "name": "text"},
+                                             ("machine", "name"), admin=True),
+    "common": SyncActionForm("", {"machine": "machine", "item": "common_item", "value": "any"},
+                             ("machine", "item", "value"), admin=True),
+    "sharing": SyncActionForm("", {"server": "machine", "item": "item", "range": "range"},
+                              ("server", "item", "range"), admin=True),
+    "delete_users": SyncActionForm("", {"server": "machine", "users": "texts"}, ("server", "users"), admin=True),
+    "stop_client_from_server": SyncActionForm("", {"server": "machine", "client": "machine"},
+                                              ("server", "client"), admin=True),
+    "backup": SyncActionForm("", {"server": "machine", "target": "text"}, ("server",), admin=True),
+    "restore_backup": SyncActionForm("", {"server": "machine", "path": "text"}, ("server",), admin=True),
+    "schedule": SyncActionForm("", {"server": "machine", "mode": "backup_mode", "start": "start_time",
+                                "weekday": "text", "target": "text"},
+                               ("server", "mode"), admin=True),
+    "replica": SyncActionForm("", {"server": "machine", "machine": "machine"}, ("server", "machine"), admin=True),
+    "replicate": SyncActionForm("", {"server": "machine", "to": "machine"}, ("server",), admin=True),
+    "begin_server_change": SyncActionForm("", {"old": "machine", "new": "machine"}, ("old", "new"), admin=True),
+    "user_limit_action": SyncActionForm("", {"machine": "machine", "action": "limit_action"},
+                                        ("machine", "action"), admin=True),
+    "group_management": SyncActionForm("", {"machine": "machine", "by_department": "bool"},
+                                       ("machine", "by_department"), admin=True),
+    "export": SyncActionForm("machine", {"machine": "machine"}, ("machine",), admin=True),
+    "export_personal": SyncActionForm("machine", {"machine": "machine"}, ("machine",), admin=True),
 }
 """The actions of a ``sync:`` step (engine shortcuts of Personalized Data Synchronization)."""
 

@@ -110,6 +110,29 @@ class MachineStore:
         self._info = None
         self._db.close()
 
+    @property
+    def used(self) -> bool:
+        """True when the database was used since :meth:`mark_unused` (see :meth:`rest_if_unused`)."""
+        return self._db.used
+
+    @property
+    def resting(self) -> bool:
+        """True while the database is closed for idleness (reopened on the next use)."""
+        return self._db.resting
+
+    def rest(self, only_if_cheap: bool = False) -> bool:
+        """Closes the database connection and forgets the decoded device information until the next use;
+        returns True when it did (see :meth:`Database.rest`)."""
+        if not self._db.rest(only_if_cheap):
+            return False
+        self._info = None
+        return True
+
+    def rest_if_unused(self) -> bool:
+        """Rests the database unless it was used since the previous call; returns True when it rested."""
+        used, self._db.used = self._db.used, False
+        return False if used else self.rest()
+
     def __enter__(self) -> MachineStore:
         return self
 

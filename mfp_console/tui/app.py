@@ -31,12 +31,12 @@ from mfp_console.engine.events import (
 from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.errors import ConfigError, MfpError
 from mfp_console.fleet_file import load_fleet_file
-from mfp_console.store.machine_time import write_last_time
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PaletteCommand, PanelCommands, palette_commands
 from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
 from mfp_console.tui.keys import footer_keys, help_keys
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
+from mfp_console.tui.recorder import PanelRecorder, install_message_hook
 from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
@@ -93,6 +93,8 @@ class MfpConsoleApp(App[int]):
         Binding("f10", "toggle_instructor", "Instr",
                 tooltip="Instructor mode: rule IDs and the emulator's codes on the panel too (UI-06)", priority=True),
         Binding("f12", "save_svg", "SVG", tooltip="Save a screenshot as SVG", priority=True),
+        Binding("ctrl+r", "record", "Record", show=False, priority=True,
+                tooltip="Record what you do as a scenario (again: stop and save)"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit (the fleet stops with the panel)", priority=True),
         # Priority: the focus moves while the key is read, before the next key of a burst (UI-07).
         Binding("up", "arrow('UP')", "Up", show=False, priority=True),
@@ -131,6 +133,9 @@ class MfpConsoleApp(App[int]):
         """True once the fleet runs and the panels are shown."""
         self.stop_reason = ""
         """Why the panel could not open (shown on screen until closed); empty while all is well."""
+        self.recorder = PanelRecorder(self)
+        """Records the operator's actions as a scenario (``ctrl+r``; ``mfp-console record`` from the start)."""
+        self.record_from_start = False
         if still:
             self.animation_level = "none"
 
@@ -139,6 +144,11 @@ class MfpConsoleApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Static(Content("Starting the fleet…"), id="starting")
         yield KeysFooter()
+
+    async def _process_messages(self, *args: Any, **kwargs: Any) -> None:
+        # The recorder's one hook: every message of the app's widgets passes it (tasks inherit the hook).
+        install_message_hook(self.recorder.observe)
+        await super()._process_messages(*args, **kwargs)
 
     async def on_mount(self) -> None:
         self.set_class(self.instructor, "-instructor")
@@ -166,6 +176,9 @@ class MfpConsoleApp(App[int]):
         self._fit_layout()
         self.set_interval(1.0, self._tick, name="lockout countdown")
         self.started = True
+        if self.record_from_start:
+            await self.fleet.settle()  # as a replay does before its first step (the default fleet synchronizes)
+            self.recorder.start()
 
     async def _stop_with(self, title: str, text: str) -> None:
         """Shows why the panel cannot open, on the panel (a browser shows nothing else); <Close> ends the app."""
@@ -187,10 +200,10 @@ class MfpConsoleApp(App[int]):
         await super().action_quit()
 
     async def on_unmount(self) -> None:
+        self.recorder.stop()  # ``mfp-console record``: quitting saves the scenario
         self.bridge.close()
         if self._owns_fleet:
-            if self.fleet.running:  # the next ``--clock virtual`` session resumes here
-                write_last_time(self.fleet.state_dir, self.fleet.clock.now())
+            self.fleet.save_machine_time()  # the next ``--clock virtual`` session resumes here
             await self.fleet.stop()
 
     def _layout(self) -> list[Any]:
@@ -480,6 +493,29 @@ class MfpConsoleApp(App[int]):
         path = self.save_screenshot(name, str(folder))
         self.notify(path, title="Screenshot saved")
 
+    def action_record(self) -> None:
+        """``ctrl+r``: starts recording, or stops and saves the scenario (docs/recording.md)."""
+        if not self.started:
+            return
+        if not self.recorder.active:
+            self.recorder.start()
+            self.notify("Recording what you do. ctrl+r again (or the palette) stops and saves it.",
+                        title="Recording")
+            return
+        path = self.recorder.stop()
+        if path is None:
+            self.notify(self.recorder.error, title="Recording not saved", severity="error")
+        else:
+            self.notify(str(path), title="Recording saved")
+
+    def expect_this(self) -> None:
+        """The palette's "Expect this": the current machine's key facts become an ``expect`` step."""
+        if not self.recorder.active:
+            self.notify("Start recording first (ctrl+r).", severity="warning")
+            return
+        self.recorder.expect_this()
+        self.notify(f"{self.machine}'s state, statuses and data will be checked here.", title="Expect this")
+
     def action_help(self) -> None:
         """F1: the help screen (over whatever is shown; F1 again closes it)."""
         if isinstance(self.screen, HelpScreen):
@@ -559,8 +595,11 @@ def create_app(
             except KeyError as exc:
                 raise ConfigError(str(exc.args[0])) from None
         machine = fleet.default_host()
-    return MfpConsoleApp(fleet, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir,
-                         instructor=instructor)
+    app = MfpConsoleApp(fleet, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir,
+                        instructor=instructor)
+    if fleet_file is not None:
+        app.recorder.fleet_file = Path(fleet_file)  # a recording names the fleet it was made on
+    return app
 
 
 def _zone(name: str) -> Any:

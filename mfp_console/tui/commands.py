@@ -51,6 +51,11 @@ def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
         commands.append(("Clock: advance 1 minute", _call(app.advance_clock, 60.0), "UI-05"))
     commands.append((f"Instructor mode: {'off' if app.instructor else 'on'}", app.action_toggle_instructor,
                      "rule IDs and the emulator's codes on the panel (UI-06, F10)"))
+    if app.recorder.active:
+        commands.append(("Recording: stop and save", app.action_record, "ctrl+r"))
+        commands.append(("Recording: Expect this", app.expect_this, f"check {app.machine}'s facts when replayed"))
+    else:
+        commands.append(("Recording: start", app.action_record, "record what you do as a scenario (ctrl+r)"))
     commands.append(("Toggle light/dark theme", app.action_toggle_theme, ""))
     commands.append(("Save screenshot (SVG)", app.action_save_svg, ""))
     return commands

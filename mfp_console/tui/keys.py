@@ -11,7 +11,8 @@ from mfp_console.tui.widgets.footer import FooterKey
 
 __all__ = ["OVER_DIALOGS", "PANEL_KEYS", "footer_keys", "help_keys"]
 
-KEY_NAMES = {"escape": "Esc", "ctrl+q": "^Q", "ctrl+p": "^P", "tab": "Tab", "shift+tab": "Shift+Tab"}
+KEY_NAMES = {"escape": "Esc", "ctrl+q": "^Q", "ctrl+p": "^P", "ctrl+r": "^R", "tab": "Tab",
+             "shift+tab": "Shift+Tab"}
 KEY_NAMES |= {f"f{n}": f"F{n}" for n in range(1, 13)}
 MOVE_KEYS = frozenset({"up", "down", "left", "right", "tab", "shift+tab"})
 

@@ -29,6 +29,8 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("rules",): [],
     ("identity", "export"): ["--name", "host", "--out", "x.json"],
     ("identity", "import"): ["x.json"],
+    ("record",): ["out.yaml"],
+    ("sync-preview",): ["client-a"],
 }
 
 

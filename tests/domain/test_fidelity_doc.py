@@ -118,3 +118,81 @@ def test_every_seed_sentence_is_in_the_doc_in_order(seed_file: str) -> None:
             f"{sentence!r}"
         )
         position = found + len(sentence)
+
+
+# --- what the "Where the emulator shows it" cells name must exist ------------------------------------------
+
+ROOT = DOC.parents[1]
+_KEBAB = re.compile(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`")
+_TEST_REF = re.compile(r"`(tests/[\w/]+\.py(?:::\w+)*)`")
+_PATH = re.compile(r"(\[DID\]|\[SYNC\]|`Settings/Registration`)((?: › `[^`]+`)+)")
+_PATH_STARTS = {"[DID]": "did", "[SYNC]": "sync", "`Settings/Registration`": "settings"}
+
+
+def _tables(doc: str) -> str:
+    """The two seed tables and the decisions: where the doc says what the emulator shows (the open
+    differences may name a real machine's screens the emulator does not have)."""
+    end = doc.index("## Open differences")
+    return doc[doc.index("## Seed page 1"):end]
+
+
+@pytest.mark.rules("UI-01")
+def test_scenario_names_in_the_doc_are_scenarios_of_the_library() -> None:
+    """Every scenario the doc names (a backticked kebab-case name) is a file under ``scenarios/``."""
+    library = {path.stem for path in (ROOT / "scenarios").glob("*.yaml")}
+    named = set(_KEBAB.findall(DOC.read_text(encoding="utf-8")))
+    assert named - library == set(), "docs/fidelity.md names scenarios that do not exist"
+
+
+def test_tests_named_in_the_doc_exist() -> None:
+    """Every ``tests/…py::test_…`` the doc names is a file with that class and test in it."""
+    missing = []
+    for ref in set(_TEST_REF.findall(DOC.read_text(encoding="utf-8"))):
+        file, *names = ref.split("::")
+        path = ROOT / file
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if not text or any(not re.search(rf"(?:def|class) {name}\b", text) for name in names):
+            missing.append(ref)
+    assert sorted(missing) == [], "docs/fidelity.md names tests that do not exist"
+
+
+_CHAIN = re.compile(r"`<[^`]+>`(?: › `[^`]+`)+")
+_BREADCRUMB = re.compile(r"`(Settings/Registration(?: › <[^`<>]+>)+)`")
+
+
+def _paths(text: str) -> list[tuple[str, list[str]]]:
+    """(where the path starts, its labels) for every path written out: from [DID]/[SYNC] or
+    ``Settings/Registration`` (also as one breadcrumb), or from one of ``Settings/Registration``'s own
+    buttons (``<Management Settings>`` › …)."""
+    from mfp_console.domain.menu import MENU_TREE
+
+    found = [(_PATH_STARTS[start], re.findall(r"`([^`]+)`", rest)) for start, rest in _PATH.findall(text)]
+    found += [("settings", crumb.split(" › ")[1:]) for crumb in _BREADCRUMB.findall(text)]
+    for chain in _CHAIN.findall(text):
+        labels = re.findall(r"`([^`]+)`", chain)
+        if MENU_TREE.child(labels[0]) is not None:
+            found.append(("settings", labels))
+    return found
+
+
+@pytest.mark.rules("UI-01")
+def test_screen_paths_in_the_doc_are_paths_of_the_menu_tree() -> None:
+    """Every path written ``Settings/Registration`` › ``<…>`` › … (or from [DID]/[SYNC], or from one of the
+    top menu's buttons) in the tables follows the panel's menu tree down to a screen; the labels after a
+    screen are that screen's own keys."""
+    from mfp_console.domain.menu import node_by_key
+
+    paths = _paths(_tables(DOC.read_text(encoding="utf-8")))
+    assert len(paths) > 20, "the doc's paths were not found: has their notation changed?"
+    wrong = []
+    for start, labels in paths:
+        node = node_by_key(start)
+        for label in labels:
+            if node.is_screen:
+                break  # the screen's own keys and fields follow
+            child = node.child(label)
+            if child is None:
+                wrong.append(f"{' › '.join(labels)}: no {label} under {node.panel_label}")
+                break
+            node = child
+    assert wrong == []

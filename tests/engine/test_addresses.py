@@ -12,6 +12,7 @@ import pytest
 
 from mfp_console.clock import VirtualClock
 from mfp_console.domain.device_info import Category
+from mfp_console.domain.machine import PowerState
 from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import ConfigError, RuleRefusal, ShareError
 from mfp_console.fleet_file import default_fleet_text
@@ -202,6 +203,34 @@ async def test_m09_a_second_fleet_on_the_same_addresses_takes_other_ports_and_sa
         assert await distribute(second, ["by-ip"]) == {"by-ip": "OK"}
         assert second.data.device_info("client-c").address_book == second.data.device_info("host").address_book
         assert first.data.device_info("client-c").address_book == book  # the other fleet's machine: untouched
+    finally:
+        await second.stop()
+        await first.stop()
+
+
+@pytest.mark.rules("M-06", "M-09", "DID-05")
+async def test_m06_a_machine_switched_off_keeps_its_port_from_the_other_fleet(
+        tmp_path: Path, clock: VirtualClock) -> None:
+    """The CI flake of faults-from-the-panel: client-b of the first fleet was off, the second fleet started
+    meanwhile, its client-b took the freed 127.x:8443 and answered in its place (NG E-TLS instead of E-UNREACH);
+    the first fleet's client-b then could not come back on its own address."""
+    path = tmp_path / "fleet.yaml"
+    path.write_text(_default_fleet_text().replace("fleet:\n", "fleet:\n  first_address: 127.31.21.11\n", 1))
+    first = Fleet.from_file(path, tmp_path / "first", clock, handshake_timeout=2.0)
+    second = Fleet.from_file(path, tmp_path / "second", clock, handshake_timeout=2.0)
+    await first.start()
+    try:
+        port = {r.name: r.address for r in first.status()}["client-b"]
+        first.faults.power("client-b", PowerState.OFF)
+        await first.settle()
+        await second.start()  # its client-b tries 8443 of the same address first
+        assert {r.name: r.address for r in second.status()}["client-b"] != port
+        admin(first)
+        assert await distribute(first, ["client-b"]) == {"client-b": "NG E-UNREACH"}
+        first.faults.power("client-b", PowerState.ON)
+        await first.settle()
+        assert {r.name: r.address for r in first.status()}["client-b"] == port
+        assert await distribute(first, ["client-b"]) == {"client-b": "OK"}
     finally:
         await second.stop()
         await first.stop()

@@ -10,9 +10,11 @@ a deliverable setting value). After each kill the client's store is opened at re
 * a restore point wholly from the generation before its last applied update;
 * one ``Received OK`` log entry per applied update, the newest from the host;
 * an update marker only with the old data; after the restart the machine shows ``E-UPDATE`` (DID-12);
-* a sound SQLite file.
+* a sound SQLite file;
+* no client left ``Updating``: the next distribution after a restart is never refused ``E-BUSY``.
 
-Used by ``tests/reliability/test_power_cuts.py`` (50+ kills) and ``tools/soak_power_cuts.py`` (thousands).
+Used by ``tests/reliability/test_power_cuts.py`` (50+ kills) and ``tools/soak_power_cuts.py`` (thousands, with
+``fork=True``: clients forked from the rig's process, see :mod:`tests.reliability.forked_machines`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from mfp_console.domain.device_info import Category, DeviceInformation, SettingV
 from mfp_console.engine.fleet import Fleet
 from mfp_console.store import MachineStore
 from mfp_console.store.paths import machine_database_path
+from tests.reliability.forked_machines import fork_machine
 
 __all__ = ["KillOutcome", "PowerCutRig", "Violation", "generations_of", "tagged"]
 
@@ -146,10 +149,13 @@ class PowerCutRig:
     seconds_per_mib: float = 1.5
     kill_window_s: float = 0.15
     seed: int = 0
+    fork: bool = False
+    """Clients forked from this process (:mod:`tests.reliability.forked_machines`) instead of each started as
+    ``python -m mfp_console machine``: the same engine in its own process, without a second of imports."""
     rng: random.Random = field(init=False)
     fleet: Fleet = field(init=False)
     history: dict[str, ClientHistory] = field(init=False)
-    processes: dict[str, asyncio.subprocess.Process] = field(init=False)
+    processes: dict[str, Any] = field(init=False)  # asyncio.subprocess.Process or ForkedMachine
     outcomes: list[KillOutcome] = field(default_factory=list)
     generation: int = 0
 
@@ -181,6 +187,9 @@ class PowerCutRig:
     # --- processes ----------------------------------------------------------------------------------
 
     async def _spawn(self, name: str) -> None:
+        if self.fork:
+            self.processes[name] = await fork_machine(name, self.fleet_file, self.state_dir, START_BOUND_S)
+            return
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "mfp_console", "machine", "--name", name,
             "--fleet", str(self.fleet_file), "--state-dir", str(self.state_dir),
@@ -232,6 +241,8 @@ class PowerCutRig:
 
     def _check_at_rest(self, name: str, delay: float, host_result: str) -> KillOutcome:
         known = self.history[name]
+        if "E-BUSY" in host_result:
+            raise Violation(f"{name}: refused the distribution as busy ({host_result}): left Updating by a kill")
         path = machine_database_path(self.state_dir, name)
         with MachineStore.open(path) as store:
             problems = store.check_integrity()
@@ -288,6 +299,24 @@ class PowerCutRig:
             found = set(generations_of(store.load_device_info()).values())
             if found != {self.history[outcome.client].generation}:
                 raise Violation(f"{outcome.client}: data changed across the restart: {found}")
+
+    async def calibrate(self, factor: float = 1.3) -> float:
+        """Times one uninterrupted distribution and sets the kill window to ``factor`` times it.
+
+        On a loaded machine everything is slower; a fixed window would then put every kill before the update
+        began. Every client must end OK; the rig then knows they hold the new generation.
+        """
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        results = await self.final_distribution()
+        took = loop.time() - began
+        if any(result != "OK" for result in results.values()):
+            raise Violation(f"the calibrating distribution did not end OK everywhere: {results}")
+        for known in self.history.values():
+            known.before_last_update, known.generation = known.generation, self.generation
+            known.applied += 1
+        self.kill_window_s = factor * took
+        return took
 
     async def final_distribution(self) -> dict[str, str]:
         """One uninterrupted distribution: every client must end OK with the newest generation."""

@@ -66,14 +66,17 @@ async def test_a_fleet_in_this_process_cannot_start_a_machine_a_second_fleet_run
 async def test_a_run_file_whose_process_id_now_names_another_program_does_not_block_the_machine(
     tmp_path: Path,
 ) -> None:
+    """Issue 17, 3: a whole fleet started (the panel's way) took client-a for running in that process and
+    never started it; only the lock, which the kernel drops with its holder, says a machine runs elsewhere."""
     (tmp_path / "run").mkdir(parents=True)
     # The parent of this test process is alive and is certainly not running client-a.
     (tmp_path / "run" / "client-a.json").write_text(json.dumps({"host": "127.0.0.1", "port": 9, "pid": os.getppid()}))
     fleet = Fleet.from_file(None, tmp_path, RealClock())
-    await fleet.start(only=["client-a"])
+    await fleet.start()
     try:
         assert fleet.is_running("client-a")
         assert json.loads((tmp_path / "run" / "client-a.json").read_text())["pid"] == os.getpid()
+        assert (await fleet.ping("host", "client-a")).ok
     finally:
         await fleet.stop()
 

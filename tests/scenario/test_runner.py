@@ -194,7 +194,7 @@ async def test_live_play_of_an_engine_only_scenario_shows_each_step_on_the_panel
         return shown
 
     monkeypatch.setattr(panel_module.PanelSurface, "show", show_and_look)
-    played = load_scenario(LIBRARY / "did-01-happy-path.yaml")
+    played = load_scenario(LIBRARY / "distribution-happy-path.yaml")
     result = await run_scenario(played, mode="live", speed=1000, keep_open=False, terminal=False)
     assert result.passed, failure_report(result)
     machines = [machine for machine, _ in seen]

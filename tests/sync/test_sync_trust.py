@@ -22,7 +22,7 @@ from mfp_console.engine.sync.link import PushAnswer, _PushGroup, record
 from mfp_console.engine.sync.proof import join_proof
 from mfp_console.engine.sync.server import SyncServer
 from mfp_console.errors import RuleRefusal
-from mfp_console.protocol.framing import encode_frame
+from mfp_console.protocol.framing import HEADER_SIZE, encode_frame
 from mfp_console.protocol.messages import (
     SyncAck,
     SyncJoin,
@@ -311,3 +311,32 @@ async def test_sync23_a_change_taken_for_a_user_gone_here_meanwhile_brings_the_s
     await fleet.settle()
     assert fleet.users.personal_data("client-a", "x").personal_buttons[0]["label"] == "b"
     assert fleet.sync_server.copy_differences("host", "client-a", "x") == ()
+
+
+@pytest.mark.rules("SYNC-07", "SYNC-14")
+async def test_a_pushed_number_too_large_for_a_float_never_poisons_a_user(fleet: Fleet) -> None:
+    """Issue 17, 2: a pushed ``1e400`` was stored as ``Infinity`` and every client pulling the user afterwards
+    failed with "the copy … is damaged". Now the push is refused at its frame and the user stays whole for the
+    clients already connected and for one joining later."""
+    await start_sync(fleet, ["client-a", "client-b"])
+    fleet.users.login_user("client-b", "ann")
+    fleet.users.add_personal_button("client-b", "ann", "Before")
+    await fleet.settle()
+    body = ('{"v":1,"type":"sync_push","records":[{"user":"ann","item":"home_screen",'
+            '"value":{"layout":"Standard","zoom":1e400},"version":0,"range":"shared","base":0}]}').encode()
+    link = fleet.live_machine("client-a").functions.get(SyncClient).link
+    assert link is not None
+    link._enqueue((SyncPush, len(body).to_bytes(HEADER_SIZE, "big") + body), "push", _PushGroup(1, lambda _: None))
+    await fleet.settle()
+    assert any("1e400" in e.message and "too large" in e.message for e in fleet.sync.log_entries("host")), \
+        [e.message for e in fleet.sync.log_entries("host")]
+    assert fleet.sync_server.server_personal_data("host", "ann")[PersonalItem.HOME_SCREEN] == PersonalItem.HOME_SCREEN.default()
+    admin(fleet, "client-c")
+    fleet.sync.start_client("client-c")
+    fleet.users.login_user("client-c", "ann")
+    fleet.users.login_user("client-a", "ann")
+    await fleet.settle()
+    for name in ("client-a", "client-b", "client-c"):
+        data = fleet.users.personal_data(name, "ann")
+        assert [b["label"] for b in data.personal_buttons] == ["Before"], name
+        assert not [e for e in fleet.sync.log_entries(name, "Error") if "damaged" in e.message], name

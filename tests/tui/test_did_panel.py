@@ -20,7 +20,12 @@ from mfp_console.domain.device_info import Category
 from mfp_console.domain.receiving import ReceivingSettings
 from mfp_console.domain.schedule import ScheduleMode
 from mfp_console.tui.driver import PanelDriver
-from mfp_console.tui.widgets.did_parts import DestinationStatusTable, TickTable
+from mfp_console.tui.screens.network_question import NetworkSettingsDialog
+from mfp_console.tui.widgets.did_parts import (
+    CategoryToggles,
+    DestinationStatusTable,
+    TickTable,
+)
 from tests.tui.conftest import SIZE, settle
 
 PIN = "7654321"
@@ -130,7 +135,9 @@ class TestManualDistribution:
             await driver.set_toggle("Address Book", True)
             assert "<Network Settings>" not in driver.visible_text()
             await driver.set_toggle("Settings/Registration Value", True)
-            assert "<Network Settings>" in driver.visible_text()  # DID-03: asked, Exclude by default
+            assert isinstance(app.screen, NetworkSettingsDialog)  # DID-03: its own screen, Exclude chosen
+            assert not app.screen.include
+            await driver.press("OK")
             await driver.set_toggle("Settings/Registration Value", False)
             await driver.press("Next")
             await driver.tick(["client-a", "client-b"])
@@ -195,6 +202,85 @@ class TestManualDistribution:
             assert len(cells) == 100 and cells["branch-095"] == "NG E-UNREACH" and cells["client-a"] == "OK"
             assert "100/100" in driver.visible_text() or "#1 finished" in driver.visible_text()
             assert elapsed < 15, f"100 destinations took {elapsed:.1f} s of CPU on the panel"
+
+
+class TestNetworkSettingsScreen:
+    """DID-03: <Settings/Registration Value> <On> opens the <Network Settings> screen, <Include>/<Exclude>,
+    then <OK>, in <Manual Distribution> and in the <Set Auto Distribution> wizard alike."""
+
+    @pytest.mark.rules("DID-03")
+    async def test_did03_manual_on_opens_the_network_settings_screen_include_then_ok(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            fleet = app.fleet
+            await open_did(driver, "Manual Distribution")
+            await driver.set_toggle("Settings/Registration Value", True)
+            assert isinstance(app.screen, NetworkSettingsDialog)
+            text = driver.visible_text()
+            assert "Select whether to distribute the <Network Settings>" in text
+            assert "<Include>" in text and "<Exclude>" in text and "<OK>" in text
+            await driver.set_toggle("Network Settings", True)  # <Include>
+            await driver.press("OK")
+            assert not isinstance(app.screen, NetworkSettingsDialog)
+            toggles = app.screen.query_one(CategoryToggles)
+            assert toggles.include_network
+            assert "<Include>" in driver.visible_labels()  # the choice, shown under the switch
+            # Touching the choice opens the screen again; Escape keeps what it opened with.
+            await driver.press("Include")
+            assert isinstance(app.screen, NetworkSettingsDialog) and app.screen.include
+            await driver.key("escape")
+            assert toggles.include_network
+            await driver.press("Next")
+            await driver.tick(["client-a"])
+            await driver.press("Start Manual Distribution")
+            await quiet(driver)
+            assert fleet.distribution.destination_statuses("host") == {"client-a": "OK"}
+            job = fleet.distribution.last_job("host")
+            assert job is not None and job.include_network  # what the run sent: <Include>
+
+    @pytest.mark.rules("DID-03")
+    async def test_did03_off_then_on_asks_again_as_exclude(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            await open_did(driver, "Manual Distribution")
+            await driver.set_toggle("Settings/Registration Value", True)
+            await driver.set_toggle("Network Settings", True)
+            await driver.press("OK")
+            await driver.set_toggle("Settings/Registration Value", False)
+            assert "<Network Settings>" not in driver.visible_text()
+            await driver.set_toggle("Settings/Registration Value", True)
+            assert isinstance(app.screen, NetworkSettingsDialog) and not app.screen.include
+            await driver.press("OK")
+            assert not app.screen.query_one(CategoryToggles).include_network
+
+    @pytest.mark.rules("DID-03", "DID-21")
+    async def test_did03_the_auto_distribution_wizard_asks_the_same_and_saves_the_choice(self, make_app) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            driver = PanelDriver(app, pilot)
+            await open_did(driver, "Set Auto Distribution")
+            await driver.press("Everyday")
+            await driver.type_into("Start Time 1", "0300")
+            await driver.press("Next")
+            await driver.set_toggle("Settings/Registration Value", True)
+            assert isinstance(app.screen, NetworkSettingsDialog)
+            await driver.set_toggle("Network Settings", True)
+            await driver.press("OK")
+            await driver.press("Next")
+            await driver.tick(["client-a"])
+            await driver.press("OK")
+            saved = app.fleet.distribution.auto_distribution("host")
+            assert saved.categories == {Category.SETTINGS_VALUES} and saved.include_network
+
+            # Opened again, the wizard shows the saved choice without asking (nothing was touched).
+            await driver.press("OK")
+            await driver.press("Back")
+            await driver.press("Set Auto Distribution")
+            await driver.press("Next")
+            assert not isinstance(app.screen, NetworkSettingsDialog)
+            assert app.screen.query_one(CategoryToggles).include_network
 
 
 class TestAutoDistribution:

@@ -90,11 +90,23 @@ class TestManualScreens:
 
     @pytest.mark.rules("DID-03")
     def test_did03_categories_and_network_question(self, snap_compare, make_app) -> None:
+        """<Settings/Registration Value> <On> opens the <Network Settings> screen: <Include>/<Exclude>, <OK>."""
         async def steps(d: PanelDriver) -> None:
             await open_did(d, "Manual Distribution")
             await d.set_toggle("Address Book", True)
             await d.set_toggle("Department ID/System Manager", True)
             await d.set_toggle("Settings/Registration Value", True)
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
+
+    @pytest.mark.rules("DID-03")
+    def test_did03_network_settings_included_shown_under_the_switch(self, snap_compare, make_app) -> None:
+        """After <Include> <OK>: the category step shows the choice under the switch."""
+        async def steps(d: PanelDriver) -> None:
+            await open_did(d, "Manual Distribution")
+            await d.set_toggle("Settings/Registration Value", True)
+            await d.set_toggle("Network Settings", True)
+            await d.press("OK")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_before(steps))
 

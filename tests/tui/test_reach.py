@@ -43,6 +43,7 @@ from mfp_console.tui.screens.dialogs import MessageBox, ValueDialog, YesNoDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.screens.machine_info import device_information_box, status_monitor_box
+from mfp_console.tui.screens.network_question import NetworkSettingsDialog
 from mfp_console.tui.screens.user_login import UserLoginDialog
 from mfp_console.tui.widgets.did_parts import CategoryToggles
 from mfp_console.tui.widgets.touch import OnOffToggle, PanelInput, TouchButton
@@ -165,7 +166,7 @@ class Walker:
             return
         if page.query(CategoryToggles):
             for toggle in page.query(OnOffToggle):
-                toggle.value = True  # <Settings/Registration Value> <On> asks the <Network Settings> question
+                toggle.value = True  # <Settings/Registration Value> <On> shows the <Network Settings> choice
             await self.walk(f"{where} (every switch On)", holder)
         if key == "did.manual":
             page.bar_pressed("next")
@@ -215,6 +216,7 @@ async def _walk_everything(walker: Walker) -> None:
         ("paper type", PaperTypeDialog(None)),
         ("import preview", ImportPreviewDialog([LONG, LONG])),
         ("help", HelpScreen([("f1", "Help")] * 14)),
+        ("network settings question", NetworkSettingsDialog(False)),
     ]
     for name, screen in dialogs:
         await walker.dialog(name, screen)

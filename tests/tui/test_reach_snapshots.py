@@ -11,7 +11,7 @@ import pytest
 from mfp_console.tui.driver import PanelDriver
 from mfp_console.tui.pages.sync_remote import BackupRestoreScreen
 from mfp_console.tui.widgets.fleet_views import EventLog
-from mfp_console.tui.widgets.touch import OnOffToggle, TouchButton
+from mfp_console.tui.widgets.touch import TouchButton
 from tests.tui.conftest import settled
 
 PIN = "7654321"
@@ -29,9 +29,9 @@ def test_ui07_network_question_in_view(snap_compare, make_app, size) -> None:
     async def steps(d: PanelDriver) -> None:
         assert await d.login(PIN, PIN)
         await d.press_path([*DID, "Manual Distribution"])
-        await d.set_toggle("Settings/Registration Value", True)
-        toggle = d.app.current_panel.page.query_one("#network-toggle", OnOffToggle)
-        await _focus(d, toggle.query_one(".toggle-off"))
+        await d.set_toggle("Settings/Registration Value", True)  # opens the <Network Settings> screen
+        await d.press("OK")  # <Exclude>: the choice is shown under the switch, its button focused
+        await _focus(d, d.app.current_panel.page.query_one("#network-button", TouchButton))
 
     assert snap_compare(make_app(), terminal_size=size, run_before=settled(steps))
 

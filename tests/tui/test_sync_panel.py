@@ -31,6 +31,8 @@ async def _start_from_panel(d: PanelDriver, machine: str, button: str) -> None:
     await d.at(machine)
     await _sync_page(d)
     await d._touch(d.app.current_panel.query_one(f"#{button}"))
+    if button == "client-start":  # the join preview comes first: <Start> there confirms
+        await d.press("Start")
     await d.app.fleet.settle()
     await d.settle()
 

@@ -35,6 +35,7 @@ import logging
 import os
 import socket
 import ssl
+import struct
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
@@ -136,7 +137,6 @@ class TlsListener:
         self.host = LOOPBACK
         self.port = 0
         self._sock: socket.socket | None = None
-        self._held: socket.socket | None = None
         self._accepting: asyncio.Task[None] | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._streams: set[TlsStream] = set()
@@ -180,32 +180,29 @@ class TlsListener:
         self._paused = False
 
     def pause(self) -> None:
-        """Stops listening and cuts open links: dialers now get ``E-UNREACH`` (machine off, link cut)."""
+        """Refuses every connection and cuts open links: dialers now get ``E-UNREACH`` (machine off, link cut).
+
+        The port stays this machine's: its socket keeps listening and each connection is reset the moment it
+        is accepted, before a TLS byte is sent, which a dialer reads as nobody there. Closing the socket
+        instead would free the port for whichever fleet on this computer binds it next (they plan the same
+        addresses), and that fleet's machine would answer in this one's place.
+        """
         if self._paused or self._sock is None:
             return
         self._paused = True
-        self._stop_accepting()
-        self._hold_port()
         for stream in list(self._streams):
             stream.abort()
 
     def resume(self) -> None:
-        """Listens again on the same port after :meth:`pause`.
-
-        Raises:
-            TransportError: ``E-UNREACH`` when the port was taken in the meantime.
-        """
-        if not self._paused or self._closed:
+        """Accepts connections again after :meth:`pause`, on the same port."""
+        if self._closed:
             return
-        self._listen(self.port)
-        self._release_port()
         self._paused = False
 
     async def close(self) -> None:
         """Stops listening for good, cuts every open link and waits for their tasks to end."""
         self._closed = True
         self._stop_accepting()
-        self._release_port()
         self._paused = True
         for stream in list(self._streams):
             stream.abort()
@@ -229,24 +226,6 @@ class TlsListener:
             self._accept_loop(sock), name=f"tls-listener-{self.name}"
         )
 
-    def _hold_port(self) -> None:
-        # A paused machine keeps its port bound but not listening: dialers are refused (E-UNREACH) as
-        # by a machine that is off, and no other listener (another fleet on this host) can take the
-        # port, nor can a dialer's own ephemeral port land on it and connect to itself.
-        held = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
-        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            held.bind((self.host, self.port))
-        except OSError:  # taken in the instant between closing and holding: resume will say so
-            held.close()
-            return
-        self._held = held
-
-    def _release_port(self) -> None:
-        held, self._held = self._held, None
-        if held is not None:
-            held.close()
-
     def _stop_accepting(self) -> None:
         sock, self._sock = self._sock, None
         if sock is not None:
@@ -267,6 +246,10 @@ class TlsListener:
                     return
                 log.warning("%s: accept failed: %s", self.name, exc)
                 await asyncio.sleep(0.1)  # out of file descriptors: back off, do not spin
+                continue
+            if self._paused:  # off or cut off: reset at once, nothing read or sent (see pause)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
                 continue
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             task = loop.create_task(self._serve(conn))
@@ -490,10 +473,16 @@ async def _connect(host: str, port: int, peer: str, timeout: float) -> socket.so
         else:
             why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise DialError(f"{peer} at {host}:{port} cannot be reached: {why}", unreachable) from exc
-    if sock.getsockname() == sock.getpeername():
-        # TCP self-connect: our ephemeral port was the one dialled, and nobody listens there.
+    try:
+        self_connected = sock.getsockname() == sock.getpeername()
+    except OSError as exc:  # ENOTCONN: reset as it was made (a machine off or cut off, see pause; or killed)
         sock.close()
-        raise DialError(f"{peer} at {host}:{port} cannot be reached: connection refused", unreachable)
+        raise DialError(f"{peer} at {host}:{port} cannot be reached: the connection was reset as it was made "
+                        "(machine off or its network cut)", unreachable) from exc
+    if self_connected:  # TCP self-connect: our ephemeral port was the one dialled, and nobody listens there
+        sock.close()
+        raise DialError(f"{peer} at {host}:{port} cannot be reached: connection refused (machine off or its "
+                        "network cut)", unreachable)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 

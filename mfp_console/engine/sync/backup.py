@@ -47,13 +47,14 @@ from mfp_console.protocol.messages import (
     SyncPush,
     split_text,
 )
-from mfp_console.smb import CredentialVault, ShareCredentials, ShareLocation, SmbShare
+from mfp_console.smb import CredentialVault, ShareCredentials
 from mfp_console.strict_json import loads_strict
 
 if TYPE_CHECKING:
     from mfp_console.engine.machine import Machine
     from mfp_console.engine.runtime import Runtime
     from mfp_console.engine.sync.server import SyncServer
+    from mfp_console.smb.share import SmbShare
 
 __all__ = [
     "BackupTimer",
@@ -147,11 +148,25 @@ async def _on_share(call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
 def _share(runtime: Runtime, target: BackupTarget, credentials: ShareCredentials) -> SmbShare:
     """The share client for ``target``; its server is dialled only on loopback or where the fleet file names
     it (M-07), never as an Administrator typed it."""
+    from mfp_console.smb.share import (
+        ShareLocation,  # loads smbprotocol: only when a share is used
+    )
+
+    client = globals().get("SmbShare") or __getattr__("SmbShare")  # a test may stand one in
     host = runtime.addresses.server_address(target.host)
     if not host:
         raise ShareError(f"the SMB server {target.host} is not dialled: only loopback addresses and hosts the "
                          "fleet file names are (M-07)", "unreachable", "not dialled")
-    return SmbShare(ShareLocation(host, target.share, target.folder, target.port), credentials, SHARE_TIMEOUT)
+    return client(ShareLocation(host, target.share, target.folder, target.port), credentials, SHARE_TIMEOUT)  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    """``SmbShare``, imported on first use (smbprotocol is not loaded with the engine, issue 18)."""
+    if name == "SmbShare":
+        from mfp_console.smb.share import SmbShare
+
+        return SmbShare
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- writing, listing, reading ----------------------------------------------------------------------------

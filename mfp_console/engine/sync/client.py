@@ -222,11 +222,11 @@ class SyncClient:
     async def _connect(self) -> None:
         me = self.machine
         try:
-            target = await self._resolve()
+            target = await self.resolve()
             opened = await open_conversation(self.runtime, me, target, "sync")
             channel = opened.channel
             try:
-                await channel.send(self._join_message(target, opened.welcome.challenge, self._role()))
+                await channel.send(self.join_message(target, opened.welcome.challenge, self._role()))
                 reply = await channel.expect(SyncJoinReply)
             except BaseException:
                 await channel.close()
@@ -252,7 +252,7 @@ class SyncClient:
     def _role(self) -> str:
         return "server/client" if self.effective and self.effective.server.is_localhost else "client"
 
-    def _join_message(self, server: str, challenge: str, role: str) -> SyncJoin:
+    def join_message(self, server: str, challenge: str, role: str) -> SyncJoin:
         """This machine's request to join, with the proof of its SYNC-04 settings for this challenge."""
         me = self.machine
         plan = self.runtime.addresses.plan(me.name)  # the address its Network Settings show (M-09)
@@ -267,9 +267,10 @@ class SyncClient:
             role=role,
         )
 
-    async def _resolve(self) -> str:
-        """The machine the settings point at (searching when blank)."""
-        settings = self.effective or self.settings()
+    async def resolve(self, settings: SyncClientSettings | None = None) -> str:
+        """The machine the settings point at (searching when blank): ``settings``, else those of the
+        running start."""
+        settings = settings or self.effective or self.settings()
         address = settings.server
         me = self.machine
         if address.is_localhost:
@@ -306,7 +307,7 @@ class SyncClient:
             return False
         channel = opened.channel
         try:
-            await channel.send(self._join_message(name, opened.welcome.challenge, "search"))
+            await channel.send(self.join_message(name, opened.welcome.challenge, "search"))
             reply = await channel.expect(SyncJoinReply)
             if reply.ok:
                 await channel.send(SyncLeave(reason="search only"))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mfp_console.domain.machine import Function
+from mfp_console.domain.sync_preview import JoinPreview
 from mfp_console.domain.sync_procedure import ChangeStep
 from mfp_console.domain.sync_settings import (
     SyncClientSettings,
@@ -27,6 +28,7 @@ from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.sync.client import RUN_KEY as CLIENT_RUN_KEY
 from mfp_console.engine.sync.client import SETTINGS_KEY, SyncClient
 from mfp_console.engine.sync.log import read_sync_log, sync_log
+from mfp_console.engine.sync.preview import ask_preview
 from mfp_console.engine.sync.proof import GROUPS_KEY
 from mfp_console.engine.sync.server import RUN_KEY as SERVER_RUN_KEY
 from mfp_console.engine.sync.server import SyncServer
@@ -161,6 +163,11 @@ class SyncPart:
             self._change.save(None)
             sync_log(self._machines(change.new), "Info", f"server change from {change.old} to {change.new} completed")
         self._publish(name, "client started")
+
+    async def preview_join(self, name: str) -> JoinPreview:
+        """What ``<Start>`` of ``name``'s client function would do to each of its users now (the emulator's
+        aid, docs/panel.md): asked from the server over a read-only sync conversation; nothing changes."""
+        return await ask_preview(sync_client_of(self._machines(name)))
 
     def stop_client(self, name: str) -> None:
         """``<Synchronize Custom Settings (Client)>`` ``<Stop>`` (Administrator)."""

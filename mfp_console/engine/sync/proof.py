@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["GROUPS_KEY", "JOIN_ROLES", "auth_settings_of", "check_join_proof", "join_proof", "uses_proxy"]
 
 GROUPS_KEY = "sync_group_management"
-JOIN_ROLES = ("client", "server/client", "search", "replica")
+JOIN_ROLES = ("client", "server/client", "search", "replica", "preview")
 """What a ``SyncJoin`` may ask to be."""
 USE_PROXY_KEY = "Preferences/Network/Use Proxy"
 """The settings/registration value that routes the machine's connections through a proxy (SYNC-13)."""

@@ -40,6 +40,7 @@ from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.sync.backup import BackupTimer
 from mfp_console.engine.sync.link import SyncLink
 from mfp_console.engine.sync.log import sync_log
+from mfp_console.engine.sync.preview import PREVIEW_ROLE, serve_preview
 from mfp_console.engine.sync.proof import auth_settings_of, check_join_proof, uses_proxy
 from mfp_console.engine.sync.replica import receive_replica
 from mfp_console.engine.sync.server_answers import AnswerCache, records_for
@@ -201,6 +202,11 @@ class SyncServer:
         if join.role == "replica":
             await receive_replica(self, channel, hello.machine, join, welcome)
             return
+        if join.role == PREVIEW_ROLE:  # read-only: checked like the join it previews, then nothing registered
+            would_be = "server/client" if hello.machine == self.machine.name else "client"
+            await serve_preview(self, channel, hello.machine, join,
+                                *self._join_problem(hello.machine, join, welcome, would_be))
+            return
         client = hello.machine
         code, reason = self._join_problem(client, join, welcome)
         now = self.runtime.clock.now()
@@ -234,13 +240,15 @@ class SyncServer:
         else:
             sync_log(self.machine, "Info", f"{client} disconnected: {reason}", client)
 
-    def _join_problem(self, client: str, join: SyncJoin, welcome: Welcome) -> tuple[str, str]:
+    def _join_problem(self, client: str, join: SyncJoin, welcome: Welcome, role: str = "") -> tuple[str, str]:
+        """Why ``join`` is refused ('' when admitted); ``role`` checks a preview as the join it stands for."""
         me = self.machine
+        role = role or join.role
         if not self.running:
             return "E-NOSERVER", f"the server function of {me.name} is stopped"
         if me.state.error_code:
             return "E-NOSERVER", f"{me.name} shows error {me.state.error_code}"
-        if join.role not in ("client", "server/client") or (join.role == "server/client") != (client == me.name):
+        if role not in ("client", "server/client") or (role == "server/client") != (client == me.name):
             return "E-REFUSED", f"{client} cannot join as {join.role!r}"
         if not check_join_proof(me, welcome.challenge, client, join.role, join.proof):
             return "E-SETTINGS", (f"user authentication and group management settings differ from the server's "

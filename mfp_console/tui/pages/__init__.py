@@ -10,6 +10,7 @@ from mfp_console.tui.pages import (  # noqa: F401  # noqa: F401  (registers the 
     distribution_log,
     distribution_manual,
     distribution_receiving,
+    fax_inboxes,
     import_export,
     personal,
     settings,

@@ -19,11 +19,12 @@ from mfp_console.domain.device_info import Category
 from mfp_console.engine.events import (
     DestinationStatusChanged,
     DistributionFinished,
+    DistributionPreparing,
     DistributionStarted,
 )
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
-from mfp_console.tui.screens.dialogs import refusal_box
+from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
 from mfp_console.tui.screens.preflight import PREFLIGHT_LABEL, PreflightScreen
 from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.did_parts import CategoryToggles, DestinationStatusTable
@@ -48,10 +49,11 @@ class ManualDistributionPage(PanelPage):
     ManualDistributionPage.-destinations #manual-destinations { display: block; }
     ManualDistributionPage #manual-sending-row { height: auto; }
     ManualDistributionPage #manual-sending { height: auto; width: 1fr; color: $text-muted; }
-    ManualDistributionPage #manual-progress-row { height: 1; }
+    ManualDistributionPage #manual-progress-row { height: auto; }
+    ManualDistributionPage #manual-details { margin: 0 1 0 0; }
     ManualDistributionPage #manual-progress { width: auto; }
     ManualDistributionPage #manual-progress Bar { width: 24; }
-    ManualDistributionPage #manual-run-line { width: 1fr; padding: 0 0 0 1; }
+    ManualDistributionPage #manual-run-line { width: 1fr; height: auto; padding: 0 0 0 1; }
     ManualDistributionPage #manual-keys > TouchButton { margin: 0 1 0 0; }
     ManualDistributionPage #manual-keys { height: auto; }
     """
@@ -69,6 +71,7 @@ class ManualDistributionPage(PanelPage):
             yield DestinationStatusTable(id="manual-table")
             with Horizontal(id="manual-sending-row"):
                 yield Static(id="manual-sending")
+                yield TouchButton("<Details>", key="details", id="manual-details", compact=True)
                 yield TouchButton(PREFLIGHT_LABEL, key="preflight", id="manual-preflight", compact=True)
             with Horizontal(id="manual-progress-row"):
                 yield ProgressBar(total=1, show_eta=False, id="manual-progress")
@@ -165,6 +168,31 @@ class ManualDistributionPage(PanelPage):
     def _none(self) -> None:
         self.query_one(DestinationStatusTable).set_all(False)
 
+    @on(Button.Pressed, "#manual-details")
+    def _details(self) -> None:
+        """The highlighted destination's last result in full: what the ``<Status>`` cell cannot hold, e.g.
+        the settings values a client of another series skipped (DID-26) or a host switched off while
+        preparing (DID-25)."""
+        table = self.query_one(DestinationStatusTable)
+        name = table.highlighted_key()
+        if name is None:
+            return
+        self.app.push_screen(MessageBox(f"<Details> — {name}", "\n".join(self._detail_lines(name))))
+
+    def _detail_lines(self, name: str) -> list[str]:
+        lines = [f"<Status>: {self._statuses().get(name) or '-'}"]
+        job = self.fleet.distribution.current_job(self.machine) or self.fleet.distribution.last_job(self.machine)
+        result = job.results.get(name) if job is not None else None
+        if job is None or result is None:
+            lines.append("Not in the last distribution.")
+            return lines
+        lines.append(f"Distribution #{job.job_id}: " + ", ".join(f"<{c.label}>" for c in job.categories))
+        if result.detail:
+            lines.extend(part.strip() for part in result.detail.split(";") if part.strip())
+        for note in job.not_sent:
+            lines.append(f"Not sent by this machine: {note}")
+        return lines
+
     @on(Button.Pressed, "#manual-preflight")
     def _preflight(self) -> None:
         """The emulator's pre-flight check of what <Start Manual Distribution> would do now."""
@@ -207,6 +235,12 @@ class ManualDistributionPage(PanelPage):
             for name, status in event.results:
                 table.set_status(name, status)
             self._paint_run()
+        elif isinstance(event, DistributionPreparing):
+            self._paint_run()
+
+    def time_moved(self) -> None:
+        if self.step == "destinations":
+            self._paint_run()  # the time left to prepare (DID-25)
 
     def _paint_run(self) -> None:
         """Progress bar, the line under the list, the title and which keys work, from the engine's job."""
@@ -238,7 +272,11 @@ class ManualDistributionPage(PanelPage):
                 word = result.kind.value
                 counts[word] = counts.get(word, 0) + 1
             summary = ", ".join(f"{n} {word}" for word, n in counts.items())
-            if running is not None:
+            if running is not None and running.preparing and running.preparing_until is not None:
+                left = max(0, int((running.preparing_until - self.fleet.clock.now()).total_seconds()))
+                line = (f"#{job.job_id} Preparing the distribution: until {running.preparing_until:%H:%M:%S} "
+                        f"({left // 60}:{left % 60:02d} left). Do not turn off the machine.")
+            elif running is not None:
                 verb = "canceling" if job.canceled else "distributing"
                 line = f"#{job.job_id} {verb}: {done}/{total} done ({summary})"
             else:

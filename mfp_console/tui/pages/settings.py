@@ -228,12 +228,17 @@ class PrinterSettingsPage(_ValueTablePage):
         return self.attempt(self.fleet.data.set_printer_setting, self.machine, key, value)
 
 
-# Group pages show the values under one prefix of the settings catalogue.
+# Group pages show the values under one prefix of the settings catalogue (shown without it); a group may
+# keep only the values whose rest starts with one of its items.
 _GROUPS = {
     "preferences.timer": "Preferences/Timer/",
     "preferences.display": "Preferences/Display/",
-    "preferences.network": "Preferences/Network/",
+    "preferences.network.ipv4": "Preferences/Network/",
     "function.send": "Function Settings/Send/",
+    "proxy_settings": "Preferences/Network/",
+}
+_GROUP_ITEMS: dict[str, tuple[str, ...]] = {
+    "proxy_settings": ("Use Proxy", "Proxy "),  # <Use Proxy> (SYNC-13), the proxy's address and port
 }
 
 
@@ -257,7 +262,7 @@ class SettingsValuesPage(_ValueTablePage):
         yield table
         with Horizontal(classes="page-keys"):
             yield TouchButton("<Change>", key="change", id="change-value")
-        if self.node.key == "preferences.network":
+        if self.node.key == "preferences.network.ipv4":
             yield Static(id="network-note", classes="page-note")
 
     def on_mount(self) -> None:
@@ -281,7 +286,9 @@ class SettingsValuesPage(_ValueTablePage):
         wanted = ""
         if self.query("#value-filter"):
             wanted = self.query_one("#value-filter", PanelInput).value.strip().casefold()
-        return [s for s in values if s.key.startswith(prefix) and wanted in s.key.casefold()]
+        items = _GROUP_ITEMS.get(self.node.key, ("",))
+        return [s for s in values if s.key.startswith(prefix) and wanted in s.key.casefold()
+                and s.key[len(prefix):].startswith(items)]
 
     def refresh_data(self) -> None:
         table = self._table()

@@ -104,6 +104,16 @@ class SyncPage(PanelPage):
     @on(Button.Pressed, "#server-start, #server-stop, #client-start, #client-stop")
     def _start_stop(self, event: Button.Pressed) -> None:
         event.stop()
+        if event.button.id == "client-start":  # the join preview first; <Start> there starts (issue 16)
+            from mfp_console.tui.screens.join_preview import JoinPreviewScreen
+
+            def confirmed(start: bool | None) -> None:
+                if start:
+                    self.attempt(self.fleet.sync.start_client, self.machine)
+                self.refresh_data()
+
+            self.app.push_screen(JoinPreviewScreen(self.fleet, self.machine), confirmed)
+            return
         calls = {
             "server-start": self.fleet.sync.start_server,
             "server-stop": self.fleet.sync.stop_server,

@@ -1,4 +1,4 @@
-"""``<User Management>``: ``<System Manager Information Settings>`` (M-02) and ``<Department ID Management>``
+"""``<User Management>``: ``<System Manager Information Settings>`` (M-08, M-02) and ``<Department ID Management>``
 with each department's limits and counters (DID-14). Administrator only (M-03)."""
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ from mfp_console.domain.device_info import DepartmentId, PageCounts, SystemManag
 from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages.base import PanelPage, register_page
 from mfp_console.tui.screens.base import PanelDialog
-from mfp_console.tui.screens.dialogs import DIALOG_CSS, YesNoDialog, refusal_box
+from mfp_console.tui.screens.dialogs import (
+    DIALOG_CSS,
+    MessageBox,
+    YesNoDialog,
+    refusal_box,
+)
 from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 
@@ -32,23 +37,33 @@ _INFO_FIELDS = (("name", "System Manager"), ("contact", "Contact Information"), 
 
 @register_page("system_manager")
 class SystemManagerPage(PanelPage):
-    """System Manager name, contact, e-mail and comment; ``<OK>`` stores them, ``<Cancel>`` leaves them.
+    """``<System Manager Information Settings>`` (M-08): ``<System Manager ID>``, ``<System Manager PIN>`` and
+    ``<Confirm>`` (the PIN typed twice) beside name, contact, e-mail and comment; ``<OK>`` stores them,
+    ``<Cancel>`` puts back what is stored.
 
-    The ID and PIN themselves are shown masked: they change through the fault panel's ``Change PIN``
-    (the engine stores only a derived key, never the PIN).
+    The ID and PIN go through :meth:`~mfp_console.engine.panel.PanelPart.change_system_manager`, which checks
+    them as M-02 says (digits only, 1 to 7, not all zeros) and refuses a ``<Confirm>`` that differs; a refusal
+    is shown with the machine's reason and changes nothing, the name and contact details included. The PIN
+    is never shown: its fields start empty, and left empty the PIN (and the ID) stay as they are. A PIN
+    changed here is the one the next distribution's check uses (DID-08), so a host with the old PIN then
+    ends ``NG E-AUTH`` at this machine.
     """
 
     BAR = frozenset({"back", "ok", "cancel"})
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"{self.node.panel_label}"), classes="page-title")
-        yield Static(id="manager-id-line", classes="page-note")
         with Grid(id="manager-form"):
+            yield PanelInput("System Manager ID", id="manager-id", restrict=r"[0-9]*")
+            yield Static(id="manager-id-line", classes="page-note")
+            yield PanelInput("System Manager PIN", id="manager-pin", restrict=r"[0-9]*", password=True)
+            yield PanelInput("Confirm", id="manager-confirm", restrict=r"[0-9]*", password=True)
             for key, label in _INFO_FIELDS:
                 yield PanelInput(label, id=f"info-{key}")
 
     DEFAULT_CSS = """
     SystemManagerPage #manager-form { grid-size: 2; grid-gutter: 0 1; height: auto; }
+    SystemManagerPage #manager-id-line { padding: 1 0 0 1; }
     """
 
     def on_mount(self) -> None:
@@ -58,17 +73,39 @@ class SystemManagerPage(PanelPage):
         info = self.fleet.data.device_info(self.machine).department_ids.system_manager
         for key, _ in _INFO_FIELDS:
             self.query_one(f"#info-{key}", PanelInput).value = getattr(info, key)
-        self.query_one("#manager-id-line", Static).update(
-            Content("<System Manager ID> and <System Manager PIN>: ******* (7 digits, M-02)")
-        )
+        self.query_one("#manager-id", PanelInput).value = self.fleet.panel.system_manager_id(self.machine)
+        for field in ("#manager-pin", "#manager-confirm"):
+            self.query_one(field, PanelInput).value = ""
+        self.query_one("#manager-id-line", Static).update(Content(
+            "Enter the new PIN in <System Manager PIN> and again in <Confirm>; leave both empty to keep it."))
 
     def bar_pressed(self, action: str) -> bool:
         if action == "ok":
-            values = {key: self.query_one(f"#info-{key}", PanelInput).value.strip() for key, _ in _INFO_FIELDS}
-            return not self.attempt(self.fleet.data.set_system_manager_info, self.machine, SystemManagerInfo(**values))
+            return not self._store()
         if action == "cancel":
             self.refresh_data()
         return False
+
+    def _store(self) -> bool:
+        """The ID and PIN first (a refusal stops here: nothing changes), then the other details."""
+        typed_id = self.query_one("#manager-id", PanelInput).value
+        pin = self.query_one("#manager-pin", PanelInput).value
+        confirm = self.query_one("#manager-confirm", PanelInput).value
+        current_id = self.fleet.panel.system_manager_id(self.machine)
+        id_changed = typed_id.strip().lstrip("0") != current_id.lstrip("0")
+        if pin or confirm or id_changed:
+            if not pin and not confirm:
+                self.app.push_screen(MessageBox(
+                    self.node.panel_label,
+                    "To change the <System Manager ID>, enter the <System Manager PIN> and <Confirm> too."))
+                return False
+            if not self.attempt(self.fleet.panel.change_system_manager, self.machine, typed_id, pin, confirm):
+                return False
+        values = {key: self.query_one(f"#info-{key}", PanelInput).value.strip() for key, _ in _INFO_FIELDS}
+        if not self.attempt(self.fleet.data.set_system_manager_info, self.machine, SystemManagerInfo(**values)):
+            return False
+        self.refresh_data()
+        return True
 
 
 @register_page("department_ids")

@@ -59,6 +59,8 @@ class ClockFace(Vertical):
 
     def tick(self) -> None:
         """Shows the current machine time and the next scheduled event."""
+        if not self.query("#clock-time"):  # an engine event that comes while the app shuts down
+            return
         now = self.clock.now()
         self.query_one("#clock-time", Static).update(Content(f"{now:%Y-%m-%d %H:%M:%S} {now:%Z}".rstrip()))
         head = self.clock.next_timer()

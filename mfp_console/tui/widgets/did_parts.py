@@ -15,15 +15,19 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.widgets import Button, DataTable, Label
 
 from mfp_console.domain.device_info import Category
+from mfp_console.tui.screens.network_question import (
+    NETWORK_LABEL,
+    NetworkSettingsDialog,
+)
 from mfp_console.tui.speech import Static
-from mfp_console.tui.widgets.touch import OnOffToggle
+from mfp_console.tui.widgets.touch import OnOffToggle, TouchButton
 
 __all__ = [
     "CategoryToggles",
@@ -35,7 +39,6 @@ __all__ = [
 
 TICKED = Content("[✔]")
 UNTICKED = Content("[ ]")
-NETWORK_LABEL = "<Network Settings>"
 
 
 def status_cell(text: str) -> Content:
@@ -118,6 +121,10 @@ class TickTable(DataTable[Any]):
                 return index
         return None
 
+    def highlighted_key(self) -> str | None:
+        """The key of the highlighted row (None for an empty list)."""
+        return self._cursor_key()
+
     def is_ticked(self, key: str) -> bool:
         """True when the row ``key`` is ticked."""
         return key in self.ticked
@@ -197,8 +204,9 @@ class DestinationStatusTable(TickTable):
 
 
 class CategoryToggles(Vertical):
-    """The five categories, each ``<On>``/``<Off>``, and ``<Network Settings>`` ``<Include>``/``<Exclude>``,
-    asked only while ``<Settings/Registration Value>`` is ``<On>`` (DID-03; Exclude by default).
+    """The five categories, each ``<On>``/``<Off>``. Touching ``<Settings/Registration Value>`` ``<On>`` opens
+    the ``<Network Settings>`` screen (``<Include>``/``<Exclude>``, then ``<OK>``, DID-03); the choice is then
+    shown under the switch, on a button that opens the screen again.
 
     Args:
         chosen: The categories that start ``<On>``.
@@ -209,8 +217,9 @@ class CategoryToggles(Vertical):
     DEFAULT_CSS = """
     CategoryToggles { height: auto; }
     CategoryToggles > OnOffToggle { margin: 0; }
-    CategoryToggles #network-toggle { margin: 0 0 0 4; }
-    CategoryToggles #network-note { color: $text-muted; padding: 0 0 0 5; height: auto; }
+    CategoryToggles #network-row { height: auto; width: 1fr; padding: 0 0 0 4; }
+    CategoryToggles #network-row > Label { width: 1fr; padding: 0 1; height: 1; }
+    CategoryToggles #network-row > TouchButton { width: 11; margin: 0 0 0 1; }
     """
 
     def __init__(self, chosen: Collection[Category] = (), include_network: bool = False, *,
@@ -225,27 +234,50 @@ class CategoryToggles(Vertical):
             yield OnOffToggle(f"<{category.label}>", category in self._chosen, id=f"cat-{category.value}",
                               compact=True)
             if category is Category.SETTINGS_VALUES and self._network_question:
-                yield OnOffToggle(NETWORK_LABEL, self._include, id="network-toggle", on_label="<Include>",
-                                  off_label="<Exclude>", compact=True)
-                yield Static(Content("Network settings reach the clients only with <Include> (DID-03)."),
-                             id="network-note")
+                with Horizontal(id="network-row"):
+                    yield Label(Content(NETWORK_LABEL))
+                    yield TouchButton(_choice_label(self._include), key="network", id="network-button",
+                                      compact=True)
 
     def on_mount(self) -> None:
-        self._show_question()
+        self._show_choice()
 
     @on(OnOffToggle.Changed)
     def _changed(self, event: OnOffToggle.Changed) -> None:
         if event.toggle.id == f"cat-{Category.SETTINGS_VALUES.value}":
-            self._show_question()
+            if not event.value:
+                self._include = False  # asked again, as <Exclude>, the next time it goes <On> (D)
+            self._show_choice()
 
-    def _show_question(self) -> None:
+    @on(OnOffToggle.Chosen)
+    def _touched(self, event: OnOffToggle.Chosen) -> None:
+        """Only a touch opens the screen: values set by code (a saved schedule, a scenario shown) do not."""
+        if (self._network_question and event.changed and event.value
+                and event.toggle.id == f"cat-{Category.SETTINGS_VALUES.value}"):
+            self.ask_network()
+
+    @on(Button.Pressed, "#network-button")
+    def _reopen(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.ask_network()
+
+    def ask_network(self) -> None:
+        """Opens the ``<Network Settings>`` screen; its ``<OK>`` sets the choice."""
+        def answered(include: bool | None) -> None:
+            if include is not None:
+                self._include = include
+            self._show_choice()
+
+        self.app.push_screen(NetworkSettingsDialog(self._include), answered)
+
+    def _show_choice(self) -> None:
         if not self._network_question:
             return
         asked = self.query_one(f"#cat-{Category.SETTINGS_VALUES.value}", OnOffToggle).value
-        self.query_one("#network-toggle").display = asked
-        self.query_one("#network-note").display = asked
-        if not asked:
-            self.query_one("#network-toggle", OnOffToggle).value = False  # asked again next time: Exclude
+        self.query_one("#network-row").display = asked
+        button = self.query_one("#network-button", TouchButton)
+        button.label = Content(_choice_label(self._include))
+        button.plain_label = _choice_label(self._include)
 
     @property
     def categories(self) -> list[Category]:
@@ -257,12 +289,16 @@ class CategoryToggles(Vertical):
         """``<Network Settings>`` ``<Include>`` (only while ``<Settings/Registration Value>`` is ``<On>``)."""
         if not self._network_question or Category.SETTINGS_VALUES not in self.categories:
             return False
-        return self.query_one("#network-toggle", OnOffToggle).value
+        return self._include
 
     def set_values(self, chosen: Collection[Category], include_network: bool = False) -> None:
-        """Sets every switch."""
+        """Sets every switch (no screen opens)."""
         for category in Category:
             self.query_one(f"#cat-{category.value}", OnOffToggle).value = category in chosen
+        self._include = include_network and Category.SETTINGS_VALUES in chosen
         if self._network_question:
-            self._show_question()
-            self.query_one("#network-toggle", OnOffToggle).value = include_network
+            self._show_choice()
+
+
+def _choice_label(include: bool) -> str:
+    return "<Include>" if include else "<Exclude>"

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Select, Static
 
 from mfp_console.domain.machine import Activity, PowerState
@@ -21,7 +22,7 @@ from mfp_console.tui.widgets.touch import PanelInput, TouchButton
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
 
-__all__ = ["FAULTS", "ChangePinDialog", "FaultPanel", "inject_fault"]
+__all__ = ["FAULTS", "ChangePinDialog", "FaultPanel", "inject_fault", "world_action"]
 
 FAULTS = ("power", "printing", "network", "tls", "pin", "error")
 """Fault keys, in the panel's order."""
@@ -37,6 +38,19 @@ def fault_label(fleet: Fleet, machine: str, fault: str) -> str:
         "tls": "Remove TLS Key" if state.tls_configured else "Regenerate TLS Key",
         "pin": "Change PIN…",
         "error": "Clear Error",
+    }[fault]
+
+
+def world_action(fleet: Fleet, machine: str, fault: str) -> str:
+    """What injecting ``fault`` into ``machine`` now would do, as a scenario's ``world`` action names it."""
+    state = fleet.view(machine).state
+    return {
+        "power": "power_on" if state.power is PowerState.OFF else "power_off",
+        "printing": "idle" if state.activity is Activity.PRINTING else "busy",
+        "network": "restore_network" if state.network_cut else "cut_network",
+        "tls": "remove_tls_key" if state.tls_configured else "regenerate_tls_key",
+        "pin": "change_pin",
+        "error": "clear_error",
     }[fault]
 
 
@@ -132,13 +146,30 @@ class FaultPanel(Vertical):
         else:
             self.inject(machine, fault)
 
+    class Injected(Message):
+        """A fault was injected (the recorder writes it as a ``world`` step).
+
+        Attributes:
+            machine: The machine.
+            action: The scenario's word for what was done (``power_off``, ``cut_network`` …).
+            pin: The new PIN of a ``change_pin``.
+        """
+
+        def __init__(self, machine: str, action: str, pin: str = "") -> None:
+            super().__init__()
+            self.machine = machine
+            self.action = action
+            self.pin = pin
+
     def inject(self, machine: str, fault: str, pin: str = "") -> None:
         """Injects ``fault`` into ``machine``; a refusal shows as a message box."""
+        action = world_action(self.fleet, machine, fault)  # read before the fault changes the state
         try:
             done = inject_fault(self.fleet, machine, fault, pin=pin)
         except RuleRefusal as exc:
             self.app.push_screen(refusal_box(exc))
             return
+        self.post_message(self.Injected(machine, action, pin))
         self.notify(done, title="Fault injected", timeout=3)
         self.show_machine(machine)
 

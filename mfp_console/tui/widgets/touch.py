@@ -130,6 +130,20 @@ class OnOffToggle(Horizontal):
         def control(self) -> OnOffToggle:
             return self.toggle
 
+    class Chosen(Message):
+        """An operator touched one of the two buttons (a value set by code posts only ``Changed``);
+        ``changed`` is False when the touched one was chosen already."""
+
+        def __init__(self, toggle: OnOffToggle, value: bool, changed: bool) -> None:
+            super().__init__()
+            self.toggle = toggle
+            self.value = value
+            self.changed = changed
+
+        @property
+        def control(self) -> OnOffToggle:
+            return self.toggle
+
     def __init__(
         self,
         label: str,
@@ -170,7 +184,9 @@ class OnOffToggle(Horizontal):
     def _choose(self, event: Button.Pressed) -> None:
         event.stop()
         if isinstance(event.button, TouchButton):
+            before = self.value
             self.value = event.button.key == "on"
+            self.post_message(self.Chosen(self, self.value, self.value != before))
 
 
 class TickBox(Checkbox):
