@@ -19,7 +19,8 @@ MOVE_KEYS = frozenset({"up", "down", "left", "right", "tab", "shift+tab"})
 PANEL_KEYS: tuple[FooterKey, ...] = (
     ("f1", "F1", "Help"), ("escape", "Esc", "Back"), ("f2", "F2", "Settings"), ("f3", "F3", "Machine"),
     ("f4", "F4", "Login"), ("f5", "F5", "User"), ("f6", "F6", "Side"), ("f7", "F7", "Log"), ("f8", "F8", "Theme"),
-    ("f9", "F9", "Next"), ("f10", "F10", "Instr"), ("f12", "F12", "SVG"), ("ctrl+p", "^P", "Palette"), ("ctrl+q", "^Q", "Quit"),
+    ("f9", "F9", "Next"), ("f10", "F10", "Instr"), ("f12", "F12", "SVG"), ("ctrl+p", "^P", "Palette"),
+    ("ctrl+q", "^Q", "Quit"),
 )
 """The footer of the panel: every key, short enough for one line at 120 columns (two at 80)."""
 

@@ -207,7 +207,7 @@ async def test_m09_network_settings_say_when_this_computer_moved_the_machines_po
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         d = await _started(app, pilot)
-        await d.press_path(["Preferences", "Network"])
+        await d.press_path(["Preferences", "Network", "TCP/IP Settings", "IPv4 Settings"])
         text = d.visible_text()
         assert "IPv4 Address" in text and "127.20.0.11" in text
         assert "Note (this computer, not the machine): it listens on 127.20.0.11:" in text
