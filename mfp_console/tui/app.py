@@ -34,6 +34,7 @@ from mfp_console.fleet_file import load_fleet_file
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PaletteCommand, PanelCommands, palette_commands
 from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
+from mfp_console.tui.headless import render_frames_on_demand
 from mfp_console.tui.keys import footer_keys, help_keys
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
 from mfp_console.tui.recorder import PanelRecorder, install_message_hook
@@ -123,6 +124,9 @@ class MfpConsoleApp(App[int]):
         self.machine = machine
         """The machine the operator stands at."""
         self.still = still
+        self.frames_on_demand = True
+        """Headless, compose the screen only when something reads it (:mod:`mfp_console.tui.headless`)."""
+        render_frames_on_demand()
         self.screenshot_dir = screenshot_dir
         self.links = LinkTracker()
         self.bridge = EventBridge(fleet.bus, self)

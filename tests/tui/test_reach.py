@@ -42,7 +42,10 @@ from mfp_console.tui.pages.user_management import DepartmentDialog
 from mfp_console.tui.screens.dialogs import MessageBox, ValueDialog, YesNoDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
-from mfp_console.tui.screens.machine_info import device_information_box, status_monitor_box
+from mfp_console.tui.screens.machine_info import (
+    device_information_box,
+    status_monitor_box,
+)
 from mfp_console.tui.screens.network_question import NetworkSettingsDialog
 from mfp_console.tui.screens.user_login import UserLoginDialog
 from mfp_console.tui.widgets.did_parts import CategoryToggles

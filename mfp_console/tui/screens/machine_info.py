@@ -43,7 +43,9 @@ def status_monitor_lines(fleet: Fleet, machine: str) -> list[str]:
                 result = job.results.get(name)
                 lines.append(f"  {name:<12} {result.text if result is not None else 'Waiting'}")
     if functions & {Function.SYNC_SERVER, Function.SYNC_CLIENT}:
-        from mfp_console.tui.pages.sync import sync_status_lines  # the sync page words them the same way
+        from mfp_console.tui.pages.sync import (
+            sync_status_lines,  # the sync page words them the same way
+        )
 
         server, client = sync_status_lines(fleet, machine)
         if Function.SYNC_SERVER in functions:

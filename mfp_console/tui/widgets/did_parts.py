@@ -26,7 +26,6 @@ from mfp_console.tui.screens.network_question import (
     NETWORK_LABEL,
     NetworkSettingsDialog,
 )
-from mfp_console.tui.speech import Static
 from mfp_console.tui.widgets.touch import OnOffToggle, TouchButton
 
 __all__ = [

@@ -28,6 +28,7 @@ from mfp_console.errors import RuleRefusal
 from mfp_console.tui.pages import PanelPage, page_type_for
 from mfp_console.tui.screens.dialogs import MessageBox, refusal_box
 from mfp_console.tui.screens.login import LoginDialog
+from mfp_console.tui.widgets.machine_keys import KeyStrip
 from mfp_console.tui.widgets.panel_parts import (
     ActionBar,
     Curtain,
@@ -36,7 +37,6 @@ from mfp_console.tui.widgets.panel_parts import (
     PanelHeader,
     RoleLabel,
 )
-from mfp_console.tui.widgets.machine_keys import KeyStrip
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -295,7 +295,10 @@ class MachinePanel(Vertical):
 
     async def hard_key(self, key: str) -> None:
         """A key beside the screen: ``home``, ``status``, ``energy``, ``counter`` or ``reset``."""
-        from mfp_console.tui.screens.machine_info import device_information_box, status_monitor_box
+        from mfp_console.tui.screens.machine_info import (
+            device_information_box,
+            status_monitor_box,
+        )
 
         if key == "home":
             await self.home()
