@@ -13,8 +13,10 @@ from mfp_console.fleet_file import default_fleet_text
 from tests.processes import MachineProcess, Panel, cli, cli_json, published, wait_until
 
 NAMES = ("host", "client-a", "client-b", "client-c", "client-d")
-# An address block of this test's own, so that no other test's fleet holds port 8443 of these addresses.
+# An address block of this module's own, so that no other test's fleet holds port 8443 of these addresses;
+# its tests share it, so they run one after another on one worker.
 FIRST = "127.21.15.11"
+pytestmark = pytest.mark.xdist_group("addresses-127.21.15")
 
 
 def _fleet_file(tmp_path: Path) -> Path:
