@@ -4,6 +4,7 @@ same machines, addresses and TLS facts whether the fleet runs in the command's o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from tests.processes import MachineProcess, Panel, cli, cli_json, published, wai
 
 NAMES = ("host", "client-a", "client-b", "client-c", "client-d")
 # An address block of this module's own, so that no other test's fleet holds port 8443 of these addresses;
-# its tests share it, so they run one after another on one worker.
-FIRST = "127.21.15.11"
-pytestmark = pytest.mark.xdist_group("addresses-127.21.15")
+# its tests share it, so they run one after another on one worker. The block's third number follows the
+# process, so that a second run of the suite beside this one (another checkout, another developer) uses
+# other addresses.
+BLOCK = f"127.21.{os.getpid() % 250 + 1}"
+FIRST = f"{BLOCK}.11"
+pytestmark = pytest.mark.xdist_group("addresses-127.21.pid")
 
 
 def _fleet_file(tmp_path: Path) -> Path:
@@ -41,7 +45,7 @@ def test_status_and_ping_json_agree_in_this_process_in_a_panel_and_in_machine_pr
 
     alone_status, alone_ping = _status(fleet, state), _ping(fleet, state)  # the command runs the fleet itself
     assert [r["name"] for r in alone_status] == list(NAMES)
-    assert [r["address"] for r in alone_status] == [f"127.21.15.{11 + i}:8443" for i in range(5)]
+    assert [r["address"] for r in alone_status] == [f"{BLOCK}.{11 + i}:8443" for i in range(5)]
     assert all(r["power"] == "On" and r["tls"] == "configured" and r["note"] == "" for r in alone_status)
     assert [r["target"] for r in alone_ping] == list(NAMES[1:])
     assert all(r["ok"] and r["tls_version"] == "TLSv1.3" for r in alone_ping)
@@ -61,7 +65,7 @@ def test_status_and_ping_json_agree_in_this_process_in_a_panel_and_in_machine_pr
         # client-a restarts in a process of its own: it is reached again at once, on the same address.
         assert machines["client-a"].stop() == 0
         machines["client-a"] = MachineProcess("client-a", "--fleet", str(fleet), "--state-dir", str(state))
-        assert machines["client-a"].address == "127.21.15.12:8443"
+        assert machines["client-a"].address == f"{BLOCK}.12:8443"
         assert _ping(fleet, state) == alone_ping
         assert _status(fleet, state) == alone_status
     finally:
