@@ -20,6 +20,7 @@ from textual.widgets import Button, Static
 
 from mfp_console.domain.sync_preview import JoinPreview, UserFate
 from mfp_console.errors import MfpError
+from mfp_console.tui.screens.base import report_css
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -64,18 +65,7 @@ class JoinPreviewScreen(ModalScreen[bool]):
     """What ``<Start>`` of ``machine``'s client function will do; ``<Start>`` confirms (True), ``<Cancel>``
     (Escape) does nothing (False)."""
 
-    DEFAULT_CSS = """
-    JoinPreviewScreen { align: center middle; }
-    JoinPreviewScreen > Vertical {
-        width: 100; max-width: 98%; height: 80%; border: thick $warning; background: $surface; padding: 0 1;
-    }
-    JoinPreviewScreen #join-title { text-style: bold; height: auto; }
-    JoinPreviewScreen #join-what { color: $text-muted; height: auto; padding: 0 0 1 0; }
-    JoinPreviewScreen #join-scroll { height: 1fr; }
-    JoinPreviewScreen #join-body { height: auto; }
-    JoinPreviewScreen #join-keys { height: auto; align: right middle; }
-    JoinPreviewScreen #join-keys > TouchButton { margin: 0 0 0 1; min-width: 12; }
-    """
+    DEFAULT_CSS = report_css("JoinPreviewScreen", "join", "80%")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, fleet: Fleet, machine: str) -> None:

@@ -23,6 +23,7 @@ from textual.widgets import Button, Static
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.distribution_forecast import Change, DestinationForecast
 from mfp_console.errors import MfpError, RuleRefusal
+from mfp_console.tui.screens.base import report_css
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -82,18 +83,7 @@ class PreflightScreen(ModalScreen[None]):
             would send``.
     """
 
-    DEFAULT_CSS = """
-    PreflightScreen { align: center middle; }
-    PreflightScreen > Vertical {
-        width: 100; max-width: 98%; height: 90%; border: thick $warning; background: $surface; padding: 0 1;
-    }
-    PreflightScreen #preflight-title { text-style: bold; height: auto; }
-    PreflightScreen #preflight-what { color: $text-muted; height: auto; padding: 0 0 1 0; }
-    PreflightScreen #preflight-scroll { height: 1fr; }
-    PreflightScreen #preflight-body { height: auto; }
-    PreflightScreen #preflight-keys { height: auto; align: right middle; }
-    PreflightScreen #preflight-keys > TouchButton { margin: 0 0 0 1; min-width: 12; }
-    """
+    DEFAULT_CSS = report_css("PreflightScreen", "preflight", "90%")
     BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, fleet: Fleet, host: str, categories: Sequence[Category], destinations: Sequence[str],
