@@ -26,7 +26,7 @@ from mfp_console.tui.widgets.did_parts import (
     DestinationStatusTable,
     TickTable,
 )
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, SMALL, settle
 
 PIN = "7654321"
 DID = ["Management Settings", "Device Management", "Device Information Distribution Settings"]
@@ -202,6 +202,28 @@ class TestManualDistribution:
             assert len(cells) == 100 and cells["branch-095"] == "NG E-UNREACH" and cells["client-a"] == "OK"
             assert "100/100" in driver.visible_text() or "#1 finished" in driver.visible_text()
             assert elapsed < 15, f"100 destinations took {elapsed:.1f} s of CPU on the panel"
+
+
+    async def test_a_status_list_shown_to_an_audience_starts_at_its_title(self, make_app) -> None:
+        """Live play shows the status list a step is about; whatever the page was scrolled to and wherever the
+        focus lands, the audience sees the title and the rows (a run under load once showed them scrolled)."""
+        app = make_app()
+        async with app.run_test(size=SMALL) as pilot:
+            driver = PanelDriver(app, pilot)
+            await open_did(driver, "Manual Distribution")
+            await driver.set_toggle("Address Book", True)
+            await driver.press("Next")
+            page = app.current_panel.page
+            for box in (page, page.query_one("#manual-destinations")):
+                box.scroll_end(animate=False, immediate=True)
+            await driver.settle()
+            assert "— 2/2" not in driver.visible_text()  # the title is scrolled away now
+            shown = await app.present("host", "did.manual", categories=[Category.ADDRESS_BOOK],
+                                      destinations=["client-a", "client-c"], include_network=False)
+            await driver.settle()
+            assert shown
+            text = driver.visible_text()
+            assert "<Manual Distribution> — 2/2" in text and "client-c" in text
 
 
 class TestNetworkSettingsScreen:

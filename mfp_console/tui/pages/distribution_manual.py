@@ -119,13 +119,20 @@ class ManualDistributionPage(PanelPage):
             return True
         return False
 
-    def _show_destinations(self, ticked: Any = None) -> None:
+    def _show_destinations(self, ticked: Any = None, *, from_the_top: bool = False) -> None:
         table = self.query_one(DestinationStatusTable)
         keep = table.ticked if ticked is None else set(ticked)
         table.show(self.fleet.distribution.destinations(self.machine), self._statuses(), keep)
         self.add_class("-destinations")
         self._paint_run()
-        table.focus()
+        if from_the_top:
+            # An audience reads the list from its title down; the focus must not scroll the title away
+            # (the focus lands later than this call, after a layout that depends on the machine's load).
+            table.focus(scroll_visible=False)
+            for box in (self, self.query_one("#manual-destinations")):
+                box.scroll_home(animate=False, immediate=True)
+        else:
+            table.focus()
 
     def present(self, **details: Any) -> None:
         """The status list: the categories and destinations a scenario step is about to send (so the
@@ -133,12 +140,12 @@ class ManualDistributionPage(PanelPage):
         toggles = self.query_one(CategoryToggles)
         if "categories" in details:
             toggles.set_values(details["categories"], bool(details.get("include_network")))
-            self._show_destinations(ticked=details.get("destinations", ()))
+            self._show_destinations(ticked=details.get("destinations", ()), from_the_top=True)
         elif self.step != "destinations":
             job = self.fleet.distribution.current_job(self.machine) or self.fleet.distribution.last_job(self.machine)
             if job is not None:
                 toggles.set_values(job.bundle.categories, job.bundle.include_network)
-            self._show_destinations(ticked=job.destinations if job is not None else ())
+            self._show_destinations(ticked=job.destinations if job is not None else (), from_the_top=True)
 
     def refresh_data(self) -> None:
         if self.step == "destinations":
