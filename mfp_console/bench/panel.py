@@ -9,7 +9,8 @@ fresh process, against a minimal Textual app measured the same way in the same r
   footer) reaching its first idle pause;
 - menu walk: ten menu screens reached by touching their keys from the top and left with ``<Back>``; the
   baseline app swaps in pages with the same number of widgets (buttons and others) the real app showed at
-  each step, touched by the same number of pilot clicks.
+  each step, touched the same number of times with the panel driver's touch (mouse down, up and click,
+  each handled in full).
 
 Until the panel lands, the figures stay pending (see :func:`panel_available`).
 """
@@ -156,17 +157,20 @@ async def _walk_app(state_dir: Path, screens: int) -> dict[str, Any]:
 
 
 async def _walk_minimal(steps: list[list[int]]) -> dict[str, Any]:
+    from mfp_console.tui.driver import PanelDriver, touch
+
     first = steps[0] if steps else [4, 0]
     app = _minimal_app(*first)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        driver = PanelDriver(app, pilot)  # the same touch and the same wait for state as the real walk
+        await driver.settle()
         began = time.perf_counter()
         going_back = False
         for buttons, others in steps:
             # Alternate touching a key on the page and <Back>, as the real walk does.
-            await pilot.click("#back" if going_back else "#key-0")
+            await touch(app, app.query_one("#back" if going_back else "#key-0"), driver.settle)
             await app.show_page(buttons, others)  # type: ignore[attr-defined]
-            await pilot.pause()
+            await driver.settle()
             going_back = not going_back
         seconds = time.perf_counter() - began
     return {"seconds": seconds, "touches": len(steps)}

@@ -9,6 +9,7 @@ down to its views ("attributes down, messages up").
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -140,6 +141,9 @@ class MfpConsoleApp(App[int]):
         self.recorder = PanelRecorder(self)
         """Records the operator's actions as a scenario (``ctrl+r``; ``mfp-console record`` from the start)."""
         self.record_from_start = False
+        self.message_task: asyncio.Task[Any] | None = None
+        """The task handling the app's own messages (:mod:`mfp_console.tui.quiet` reads it to know the app is
+        idle when ``App.run`` leaves Textual's own ``_task`` unset)."""
         if still:
             self.animation_level = "none"
 
@@ -152,6 +156,7 @@ class MfpConsoleApp(App[int]):
     async def _process_messages(self, *args: Any, **kwargs: Any) -> None:
         # The recorder's one hook: every message of the app's widgets passes it (tasks inherit the hook).
         install_message_hook(self.recorder.observe)
+        self.message_task = asyncio.current_task()
         await super()._process_messages(*args, **kwargs)
 
     async def on_mount(self) -> None:

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from textual import events
+from textual.app import App
+from textual.geometry import Offset
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 
     from mfp_console.tui.app import MfpConsoleApp
 
-__all__ = ["PanelDriver", "PanelDriverError", "app_is_quiet", "screen_text"]
+__all__ = ["PanelDriver", "PanelDriverError", "app_is_quiet", "screen_text", "touch"]
 
 _QUICK_TURNS = 200
 """Loop turns :meth:`PanelDriver.settle` looks at the app before it pauses between looks."""
@@ -75,6 +77,35 @@ def _label_of(widget: Widget) -> str:
     if isinstance(widget, (Button, RadioButton, Checkbox)):
         return widget.label.plain
     return ""
+
+
+async def touch(app: App[object], widget: Widget, settle: Callable[[], Awaitable[None]]) -> None:
+    """A finger on the top-left cell of ``widget``: mouse down, up and click, each handled in full
+    (``settle``) before the next, as the terminal sends them.
+
+    Textual's ``Pilot.click`` does the same but waits between the events until the process looks idle
+    (at least 20 ms each, longer while the fleet works beside the panel) and asks every widget of the screen
+    for a callback each time; waiting for the app's state instead keeps a touch as fast as the app is
+    and independent of the machine's load.
+
+    Raises:
+        PanelDriverError: The cell is off screen or another widget covers it.
+    """
+    screen = app.screen
+    x, y = widget.region.offset
+    if not widget.region.area or Offset(x, y) not in screen.size.region:
+        raise PanelDriverError(f"{_label_of(widget) or widget!r} is not on screen")
+    under, _ = app.get_widget_at(x, y)
+    if under is not widget:
+        raise PanelDriverError(f"{_label_of(widget) or widget!r} is covered by something else")
+    for kind in (events.MouseDown, events.MouseUp, events.Click):
+        arguments: dict[str, Any] = {"widget": widget, "x": x, "y": y, "delta_x": 0, "delta_y": 0, "button": 1,
+                                     "shift": False, "meta": False, "ctrl": False, "screen_x": x, "screen_y": y}
+        if kind is events.Click:
+            arguments["chain"] = 1
+        app.mouse_position = Offset(x, y)  # as the app's own event handling would set it (tooltips read it)
+        screen._forward_event(kind(**arguments))
+        await settle()
 
 
 class PanelDriver:
@@ -170,9 +201,7 @@ class PanelDriver:
         if not widget.screen.region.contains_region(widget.region) or not widget.region.area:
             widget.scroll_visible(animate=False, immediate=True)
             await self.settle()
-        if not await self.pilot.click(widget):
-            raise PanelDriverError(f"{_label_of(widget) or widget!r} is covered by something else")
-        await self.settle()
+        await touch(self.app, widget, self.settle)
 
     # --- acting -------------------------------------------------------------------------------------
 

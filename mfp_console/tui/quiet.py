@@ -54,7 +54,9 @@ def only_layout_pending(app: App[object]) -> bool:
 def _parked(pump: MessagePump) -> bool:
     """True when the pump's task waits for its next message (its await chain ends in its queue's ``get``),
     rather than running or awaiting inside a handler."""
-    task = pump._task
+    # ``App.run`` runs the app's own messages in the task that called it and leaves ``_task`` unset (only
+    # ``run_test`` sets it); the panel app notes that task as ``message_task`` so it is looked at too.
+    task = pump._task or getattr(pump, "message_task", None)
     if task is None or task.done():
         return True
     coro: Any = task.get_coro()

@@ -53,3 +53,43 @@ async def test_walking_and_logging_in_wait_for_the_panel(starved: None, make_app
         assert await driver.login("7654321", "7654321")
         await driver.press_path(["Management Settings", "Device Management"])
         assert driver.current_path()[-1] == "Device Management"
+
+
+async def test_a_touch_waits_for_the_panel_never_for_the_clock(monkeypatch: pytest.MonkeyPatch, make_app) -> None:
+    """A touch is mouse down, up and click, each handled in full: the driver waits for the app's state
+    between them, not for the pilot's "the process looks idle" pause (20 ms at least, up to a second while
+    the fleet works beside the panel)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        pauses = 0
+
+        async def counted(*_args: object, **_kwargs: object) -> None:
+            nonlocal pauses
+            pauses += 1
+
+        monkeypatch.setattr(textual.pilot, "wait_for_idle", counted)
+        for label in ("Preferences", "Back", "Preferences", "Back"):
+            await driver.press(label)
+        await driver.at("client-b")
+        assert pauses == 0 and app.machine == "client-b"
+        assert driver.current_path() == ("Settings/Registration",)
+
+
+def test_the_driver_sees_the_app_busy_when_it_runs_under_app_run(make_app) -> None:
+    """``App.run`` (the snapshot harness's way) handles the app's own messages in the caller's task, not in a
+    task of its own: a walk is still under way there after the touch, and the driver must wait for it."""
+    app = make_app()
+    seen: list[str] = []
+
+    async def auto_pilot(pilot: textual.pilot.Pilot[int]) -> None:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        for machine in ("client-b", "client-d", "host"):
+            await driver.at(machine)
+            seen.append(app.machine)
+        app.exit(0)
+
+    app.run(headless=True, size=SIZE, auto_pilot=auto_pilot)
+    assert seen == ["client-b", "client-d", "host"]
