@@ -43,6 +43,7 @@ from mfp_console.tui.screens.base import PanelDialog
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.speech import PanelText, machine_words
+from mfp_console.tui.stylesheet import SharedStylesheet
 from mfp_console.tui.themes import DARK_THEME, LIGHT_THEME, THEMES, theme_name
 from mfp_console.tui.widgets.clock_face import ClockFace
 from mfp_console.tui.widgets.fault_panel import FaultPanel
@@ -118,6 +119,7 @@ class MfpConsoleApp(App[int]):
         instructor: bool = False,
     ) -> None:
         super().__init__()
+        self.stylesheet = SharedStylesheet(variables=self.get_css_variables())
         self.instructor = instructor
         """Instructor mode (UI-06): the panel's texts name their rules and the emulator's codes
         (:mod:`mfp_console.tui.speech`); off, the machine speaks like a machine."""
@@ -146,6 +148,10 @@ class MfpConsoleApp(App[int]):
         idle when ``App.run`` leaves Textual's own ``_task`` unset)."""
         if still:
             self.animation_level = "none"
+        for theme in THEMES:
+            self.register_theme(theme)
+        # Before the stylesheet is first read: the first frame is styled once, in the panel's own colours.
+        self.theme = self._wanted_theme
 
     # --- life cycle ---------------------------------------------------------------------------------
 
@@ -161,9 +167,6 @@ class MfpConsoleApp(App[int]):
 
     async def on_mount(self) -> None:
         self.set_class(self.instructor, "-instructor")
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = self._wanted_theme
         self.bridge.open()
         if not self.fleet.running:
             self._owns_fleet = True  # set first: a start that fails half-way is still stopped on exit
