@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from mfp_console.clock import VirtualClock
 from mfp_console.engine.fleet import Fleet
 from mfp_console.fleet_file import FleetSpec, SyncStart, load_fleet_file
+from tests.addresses import AddressBlock, own_block
 from tests.samba import SambaServer
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -21,6 +22,13 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 # and of every other property; the suite's own bounds apply without it.
 settings.register_profile("long", max_examples=300, stateful_step_count=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@pytest.fixture
+def address_block() -> Iterator[AddressBlock]:
+    """A loopback block ``127.31.<n>`` no other test of any pytest process on this computer uses meanwhile."""
+    with own_block(31) as block:
+        yield block
 
 
 @pytest.fixture

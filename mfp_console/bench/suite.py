@@ -252,6 +252,7 @@ def _startup(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None
         report.add(Figure.pending(key, title, missing, STARTUP_TARGET))
         return
     state = root / "panel-state"
+    _compile_package()
     try:
         say("start-up: preparing the default fleet (an untimed first launch)")
         run_child("startup-app", sizes.child_timeout, state_dir=str(state), spawned_at=time.time())
@@ -270,6 +271,17 @@ def _startup(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None
     report.add(Figure(key, title, app, minimal, "s", STARTUP_TARGET,
                       "a minimal Textual app (header, button grid, footer) to its first idle frame, "
                       "from process spawn", "", extra))
+
+
+def _compile_package() -> None:
+    """Writes the package's bytecode, as a first launch does where Python may write it: with
+    ``PYTHONDONTWRITEBYTECODE`` set (some CI images) every timed launch would otherwise compile the whole
+    package again while Textual, installed by pip, starts from its compiled files."""
+    import compileall
+
+    import mfp_console
+
+    compileall.compile_dir(Path(mfp_console.__file__).parent, quiet=1)
 
 
 def _walk(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None]) -> None:

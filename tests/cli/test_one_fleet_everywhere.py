@@ -4,23 +4,22 @@ same machines, addresses and TLS facts whether the fleet runs in the command's o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mfp_console.fleet_file import default_fleet_text
+from tests.addresses import claim_block
 from tests.processes import MachineProcess, Panel, cli, cli_json, published, wait_until
 
 NAMES = ("host", "client-a", "client-b", "client-c", "client-d")
-# An address block of this module's own, so that no other test's fleet holds port 8443 of these addresses;
-# its tests share it, so they run one after another on one worker. The block's third number follows the
-# process, so that a second run of the suite beside this one (another checkout, another developer) uses
-# other addresses.
-BLOCK = f"127.21.{os.getpid() % 250 + 1}"
-FIRST = f"{BLOCK}.11"
-pytestmark = pytest.mark.xdist_group("addresses-127.21.pid")
+# An address block this process holds alone while it runs (tests/addresses.py), so that no other fleet (of
+# this run's other workers, or of a second run of the suite beside this one) holds port 8443 of these
+# addresses; this module's tests run one after another in the process that imports it.
+_HELD = claim_block(21)
+BLOCK = _HELD.prefix
+FIRST = _HELD.address(11)
 
 
 def _fleet_file(tmp_path: Path) -> Path:
@@ -90,16 +89,17 @@ def test_a_panel_reaches_a_machine_restarted_in_its_own_process_on_another_port_
     import socket
 
     fleet, state = tmp_path / "fleet.yaml", tmp_path / "state"
-    fleet.write_text(default_fleet_text().replace("fleet:\n", "fleet:\n  first_address: 127.21.16.11\n", 1))
+    fleet.write_text(default_fleet_text().replace("fleet:\n", f"fleet:\n  first_address: {FIRST}\n", 1))
+    client_a = _HELD.address(12)
     client = MachineProcess("client-a", "--fleet", str(fleet), "--state-dir", str(state))
     panel = Panel(state, ("host", "client-b"), "--fleet", str(fleet))
     blocker = None
     try:
-        assert client.address == "127.21.16.12:8443" and client.stop() == 0
-        blocker = socket.create_server(("127.21.16.12", 8443))  # someone else now holds client-a's port
+        assert client.address == f"{client_a}:8443" and client.stop() == 0
+        blocker = socket.create_server((client_a, 8443))  # someone else now holds client-a's port
         client = MachineProcess("client-a", "--fleet", str(fleet), "--state-dir", str(state))
         host, _, port = client.address.rpartition(":")
-        assert host == "127.21.16.12" and port != "8443"
+        assert host == client_a and port != "8443"
         pinged = {r["target"]: r for r in cli_json("fleet", "ping", "--fleet", str(fleet),
                                                     "--state-dir", str(state))["results"]}
         assert pinged["client-a"]["ok"], pinged["client-a"]

@@ -17,6 +17,7 @@ from mfp_console.engine.fleet import Fleet
 from mfp_console.errors import ConfigError, RuleRefusal, ShareError
 from mfp_console.fleet_file import default_fleet_text
 from mfp_console.smb import ShareCredentials
+from tests.addresses import AddressBlock
 
 PIN = "7654321"
 
@@ -181,11 +182,12 @@ async def test_m09_sync_server_typed_as_the_hosts_ipv4_address_with_8443_synchro
 
 @pytest.mark.rules("M-09")
 async def test_m09_a_second_fleet_on_the_same_addresses_takes_other_ports_and_says_so(
-        tmp_path: Path, clock: VirtualClock) -> None:
+        tmp_path: Path, clock: VirtualClock, address_block: AddressBlock) -> None:
     """Two test workers, or a panel and a test, may run one fleet file at once: neither fails to start, and
     each fleet's typed addresses reach its own machines."""
-    path = tmp_path / "fleet.yaml"  # addresses of this test's own: no other test holds their port 8443
-    path.write_text(_default_fleet_text().replace("fleet:\n", "fleet:\n  first_address: 127.31.20.11\n", 1))
+    block = address_block  # addresses of this test's own: no other fleet holds their port 8443
+    path = tmp_path / "fleet.yaml"
+    path.write_text(_default_fleet_text().replace("fleet:\n", f"fleet:\n  first_address: {block.address(11)}\n", 1))
     first = Fleet.from_file(path, tmp_path / "first", clock, handshake_timeout=2.0)
     second = Fleet.from_file(path, tmp_path / "second", clock, handshake_timeout=2.0)
     await first.start()
@@ -198,7 +200,7 @@ async def test_m09_a_second_fleet_on_the_same_addresses_takes_other_ports_and_sa
             assert row.address.rpartition(":")[0] == row.ipv4 and "port 8443" in row.note and "taken" in row.note
         admin(second)
         second.distribution.delete_destination("host", "client-c")
-        second.distribution.register_destination("host", "by-ip", "127.31.20.14")
+        second.distribution.register_destination("host", "by-ip", block.address(14))
         book = first.data.device_info("client-c").address_book
         assert await distribute(second, ["by-ip"]) == {"by-ip": "OK"}
         assert second.data.device_info("client-c").address_book == second.data.device_info("host").address_book
@@ -210,12 +212,12 @@ async def test_m09_a_second_fleet_on_the_same_addresses_takes_other_ports_and_sa
 
 @pytest.mark.rules("M-06", "M-09", "DID-05")
 async def test_m06_a_machine_switched_off_keeps_its_port_from_the_other_fleet(
-        tmp_path: Path, clock: VirtualClock) -> None:
+        tmp_path: Path, clock: VirtualClock, address_block: AddressBlock) -> None:
     """The CI flake of faults-from-the-panel: client-b of the first fleet was off, the second fleet started
     meanwhile, its client-b took the freed 127.x:8443 and answered in its place (NG E-TLS instead of E-UNREACH);
     the first fleet's client-b then could not come back on its own address."""
     path = tmp_path / "fleet.yaml"
-    path.write_text(_default_fleet_text().replace("fleet:\n", "fleet:\n  first_address: 127.31.21.11\n", 1))
+    path.write_text(_default_fleet_text().replace("fleet:\n", f"fleet:\n  first_address: {address_block.address(11)}\n", 1))
     first = Fleet.from_file(path, tmp_path / "first", clock, handshake_timeout=2.0)
     second = Fleet.from_file(path, tmp_path / "second", clock, handshake_timeout=2.0)
     await first.start()
