@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from mfp_console.domain.menu import iter_nodes, path_of
+from mfp_console.tui.speech import machine_words
 from mfp_console.tui.widgets.fault_panel import FAULTS, FaultPanel, fault_label
 from mfp_console.tui.widgets.machine_keys import MACHINE_KEYS
 
@@ -37,7 +38,7 @@ def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
                 continue
             label = fault_label(fleet, name, fault)
             commands.append((f"Fault: {label} on {name}",
-                             _call(lambda m, f: app.query_one(FaultPanel).inject(m, f), name, fault), "UI-04"))
+                             _call(lambda m, f: app.query_one(FaultPanel).inject(m, f), name, fault), "as the panel shows it (UI-04)"))
     if app.started:
         commands.append(("Remote UI", app.current_panel.open_remote_ui,
                          f"{app.machine}'s Remote UI in a window of its own (UI-06)"))
@@ -47,10 +48,10 @@ def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
                      f"a login user at {app.machine} (SYNC-08)"))
     commands.append(("User: log out", app.user_log_out, f"at {app.machine}"))
     if fleet.clock.is_virtual:
-        commands.append(("Clock: jump to the next scheduled event", app.action_next_event, "UI-05"))
-        commands.append(("Clock: advance 1 minute", _call(app.advance_clock, 60.0), "UI-05"))
+        commands.append(("Clock: jump to the next scheduled event", app.action_next_event, "the virtual clock (UI-05)"))
+        commands.append(("Clock: advance 1 minute", _call(app.advance_clock, 60.0), "the virtual clock (UI-05)"))
     commands.append((f"Instructor mode: {'off' if app.instructor else 'on'}", app.action_toggle_instructor,
-                     "rule IDs and the emulator's codes on the panel (UI-06, F10)"))
+                     "rule IDs and the emulator's codes on the panel, F10 (UI-06)"))
     if app.recorder.active:
         commands.append(("Recording: stop and save", app.action_record, "ctrl+r"))
         commands.append(("Recording: Expect this", app.expect_this, f"check {app.machine}'s facts when replayed"))
@@ -58,7 +59,8 @@ def palette_commands(app: MfpConsoleApp) -> list[PaletteCommand]:
         commands.append(("Recording: start", app.action_record, "record what you do as a scenario (ctrl+r)"))
     commands.append(("Toggle light/dark theme", app.action_toggle_theme, ""))
     commands.append(("Save screenshot (SVG)", app.action_save_svg, ""))
-    return commands
+    # The palette speaks like the panel: rule IDs only in instructor mode (UI-06).
+    return [(title, run, machine_words(help_line, instructor=app.instructor)) for title, run, help_line in commands]
 
 
 async def _open_node(app: MfpConsoleApp, key: str) -> None:

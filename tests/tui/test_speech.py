@@ -134,3 +134,17 @@ async def test_ui06_the_error_screen_keeps_its_code_and_a_table_heading_speaks_t
         text = driver.visible_text()
         assert "Error E-UPDATE" in text and "Call your service representative" in text
         assert "DID-12" not in text.split("Event log")[0]  # the event log below may name it
+
+
+async def test_ui06_the_command_palette_names_rules_only_in_instructor_mode(make_app) -> None:
+    """The palette's help lines are panel text too: a trainer's Ctrl+P shows no rule IDs until F10."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        plain = [help_line for _, _, help_line in app.palette_commands()]
+        assert not [line for line in plain if RULE_ID.search(line)]
+        assert any(line.startswith("as the panel shows it") for line in plain)
+        await driver.key("f10")
+        ruled = [help_line for _, _, help_line in app.palette_commands()]
+        assert {"UI-02", "UI-04", "UI-05", "UI-06", "SYNC-08"} <= {m for line in ruled for m in RULE_ID.findall(line)}
