@@ -33,7 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
 from mfp_console.errors import MfpError
-from mfp_console.tui.quiet import app_is_quiet, only_layout_pending
+from mfp_console.tui.quiet import Pending, app_is_quiet, pending
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable
 from mfp_console.tui.widgets.touch import (
@@ -130,9 +130,10 @@ class PanelDriver:
         """
         app = self.app
         for _ in range(_QUICK_TURNS):  # the common case: a few turns of the loop handle what is pending
-            if app_is_quiet(app):
+            state = pending(app)
+            if state is Pending.NOTHING:
                 return
-            if only_layout_pending(app):
+            if state is Pending.LAYOUT:
                 app.screen._on_timer_update()  # lay out now rather than at the screen's next frame
                 continue
             await asyncio.sleep(0)

@@ -6,49 +6,52 @@ Reads Textual internals (pinned at 8.2.8): there is no public "everything handle
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from textual.app import App
 from textual.message_pump import MessagePump
 
-__all__ = ["app_is_quiet", "only_layout_pending"]
+__all__ = ["Pending", "app_is_quiet", "pending"]
 
 
-def _pumps(app: App[object]) -> list[MessagePump]:
-    pumps: list[MessagePump] = [app]
-    for screen in app.screen_stack:
-        pumps.extend(screen.walk_children(with_self=True))
-    return pumps
+class Pending(enum.Enum):
+    """What the app still has to do (:func:`pending`)."""
+
+    NOTHING = "nothing"
+    LAYOUT = "layout"
+    """Every pump is idle; only the screen's own layout or repaint waits (for its frame timer)."""
+    WORK = "work"
+
+
+def pending(app: App[object]) -> Pending:
+    """One look at every message pump of the app (the app, every screen, every widget it registered) and
+    at its screen, animator and workers."""
+    if app._batch_count:
+        return Pending.WORK
+    for pump in (app, *app._registry):  # cheaper than walking each screen's tree, and it is every pump
+        if pump.message_queue_size or pump._next_callbacks or not _parked(pump):
+            return Pending.WORK
+    screen = app.screen
+    if screen._callbacks:
+        return Pending.WORK
+    if screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets:
+        return Pending.LAYOUT
+    animator = app.animator
+    if screen._recompose_required or animator._animations or animator._scheduled:
+        return Pending.WORK  # a scroll into view runs on the animator, even when instant
+    if any(worker.is_running or worker.state.name == "PENDING" for worker in app.workers):
+        return Pending.WORK
+    return Pending.NOTHING
 
 
 def app_is_quiet(app: App[object]) -> bool:
-    """True when nothing is pending in ``app``: every message pump of every screen (and the app) has an
-    empty queue and is parked waiting for its next message (so no handler is still awaiting something), no
-    ``call_next`` callback waits, the current screen needs no layout or repaint, no animation (a scroll
-    into view) is under way and no worker runs.
+    """True when nothing is pending in ``app``: every message pump (the app, its screens and their widgets)
+    has an empty queue and is parked waiting for its next message (so no handler is still awaiting
+    something), no ``call_next`` callback waits, the current screen needs no layout or repaint, no animation
+    (a scroll into view) is under way and no worker runs.
     """
-    if app._batch_count:
-        return False
-    for pump in _pumps(app):
-        if pump.message_queue_size or pump._next_callbacks or not _parked(pump):
-            return False
-    screen = app.screen
-    if (screen._layout_required or screen._scroll_required or screen._repaint_required
-            or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
-        return False
-    animator = app.animator
-    if animator._animations or animator._scheduled:  # a scroll into view runs on the animator, even when instant
-        return False
-    return not any(worker.is_running or worker.state.name == "PENDING" for worker in app.workers)
-
-
-def only_layout_pending(app: App[object]) -> bool:
-    """True when every pump is idle and only the screen's own layout or repaint waits (for its frame timer)."""
-    if any(p.message_queue_size or p._next_callbacks or not _parked(p) for p in _pumps(app)):
-        return False
-    screen = app.screen
-    return bool(screen._layout_required or screen._scroll_required or screen._repaint_required
-                or screen._dirty_widgets) and not screen._callbacks
+    return pending(app) is Pending.NOTHING
 
 
 def _parked(pump: MessagePump) -> bool:
