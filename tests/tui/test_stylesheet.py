@@ -31,3 +31,28 @@ def test_other_variables_parse_anew_and_a_theme_switch_takes_effect() -> None:
 
 def test_the_panel_app_uses_it(make_app) -> None:
     assert isinstance(make_app().stylesheet, SharedStylesheet)
+
+
+async def test_a_widget_is_styled_when_it_is_mounted_not_while_it_is_built(make_app) -> None:
+    """Building a button on a running panel restyles nothing (Textual's Button asks three times); mounted,
+    it has the styles its classes give it, and a class changed afterwards restyles it."""
+    from mfp_console.tui.driver import PanelDriver
+    from mfp_console.tui.widgets.touch import TouchButton
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        restyled: list[object] = []
+        update_nodes = app.stylesheet.update_nodes
+        app.stylesheet.update_nodes = lambda nodes, animate=False: (restyled.append(nodes),  # type: ignore[method-assign]
+                                                                     update_nodes(nodes, animate=animate))
+        button = TouchButton("<Apply>", variant="primary", compact=True)
+        assert restyled == []
+        await app.screen.mount(button)
+        await driver.settle()
+        assert button.has_class("-primary") and button.styles.min_width is not None
+        assert button.styles.min_width.value == 6  # TouchButton's own CSS
+        assert button.styles.height.value == 1  # Textual's compact button
+        button.variant = "error"
+        assert restyled and button.styles.height.value == 1
