@@ -7,7 +7,6 @@ Reads Textual internals (pinned at 8.2.8): there is no public "everything handle
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from textual.app import App
 from textual.message_pump import MessagePump
@@ -55,16 +54,13 @@ def app_is_quiet(app: App[object]) -> bool:
 
 
 def _parked(pump: MessagePump) -> bool:
-    """True when the pump's task waits for its next message (its await chain ends in its queue's ``get``),
-    rather than running or awaiting inside a handler."""
+    """True when the pump's task waits for its next message (in its queue's ``get``), rather than running
+    or awaiting inside a handler."""
     # ``App.run`` runs the app's own messages in the task that called it and leaves ``_task`` unset (only
     # ``run_test`` sets it); the panel app notes that task as ``message_task`` so it is looked at too.
     task = pump._task or getattr(pump, "message_task", None)
     if task is None or task.done():
         return True
-    coro: Any = task.get_coro()
-    while coro is not None:
-        if getattr(coro, "__qualname__", "") == "Queue.get":
-            return True
-        coro = getattr(coro, "cr_await", None)
-    return False
+    # Waiting in its queue's ``get`` is waiting on the queue's ready event: the task's future is among the
+    # event's waiters, not yet done (a put marks it done; the task removes it once it runs again).
+    return any(not waiter.done() for waiter in pump._message_queue.ready_event._waiters)
