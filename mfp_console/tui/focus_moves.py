@@ -16,7 +16,7 @@ with their place on the page, so ``Down`` reaches a control below the visible pa
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from textual.containers import ScrollableContainer
 from textual.geometry import Region
@@ -33,7 +33,7 @@ from textual.widgets import (
     TextArea,
 )
 
-__all__ = ["Arrow", "arrow_target", "uses_arrow", "zone_of"]
+__all__ = ["Arrow", "aimable", "arrow_target", "uses_arrow", "zone_of"]
 
 ZONE_IDS = ("side", "bottom")
 """Ids of the parts of the main screen besides the machine panels."""
@@ -99,14 +99,13 @@ def zone_of(widget: Widget, screen: Screen[object]) -> Widget:
     return screen
 
 
-def _candidates(screen: Screen[object], focused: Widget) -> list[tuple[Widget, Region]]:
-    zone = zone_of(focused, screen)
+def aimable(screen: Screen[object]) -> list[tuple[Widget, Region]]:
+    """Every control of ``screen`` an arrow can move the focus to, with its place on the screen: laid out,
+    in the focus chain, and not a scrolling container that holds controls (those are the targets)."""
     found: list[tuple[Widget, Region]] = []
     for widget in screen.focus_chain:
-        if widget is focused or (zone is not screen and zone not in widget.ancestors):
-            continue
         if isinstance(widget, ScrollableContainer) and any(w.focusable for w in widget.query("*")):
-            continue  # its controls are the targets, not the container
+            continue
         try:
             region = screen.find_widget(widget).region
         except Exception:  # not laid out (yet): cannot be aimed at
@@ -114,6 +113,13 @@ def _candidates(screen: Screen[object], focused: Widget) -> list[tuple[Widget, R
         if region.area:
             found.append((widget, region))
     return found
+
+
+def _candidates(screen: Screen[object], focused: Widget,
+                controls: Sequence[tuple[Widget, Region]]) -> list[tuple[Widget, Region]]:
+    zone = zone_of(focused, screen)
+    return [(widget, region) for widget, region in controls
+            if widget is not focused and (zone is screen or zone in widget.ancestors)]
 
 
 def _gap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
@@ -150,8 +156,12 @@ def _reading_order(items: Iterable[tuple[Widget, Region]]) -> list[tuple[Widget,
     return sorted(items, key=lambda item: (item[1].y, item[1].x))
 
 
-def arrow_target(screen: Screen[object], focused: Widget | None, arrow: Arrow) -> Widget | None:
-    """The control ``arrow`` moves the focus to from ``focused`` (None: nowhere in that direction)."""
+def arrow_target(screen: Screen[object], focused: Widget | None, arrow: Arrow,
+                 controls: Sequence[tuple[Widget, Region]] | None = None) -> Widget | None:
+    """The control ``arrow`` moves the focus to from ``focused`` (None: nowhere in that direction).
+
+    ``controls`` is :func:`aimable` of the screen when the caller asks for many moves on one layout.
+    """
     if focused is None:
         chain = [w for w in screen.focus_chain if not isinstance(w, ScrollableContainer)]
         return chain[0] if chain else None
@@ -159,7 +169,7 @@ def arrow_target(screen: Screen[object], focused: Widget | None, arrow: Arrow) -
         origin = screen.find_widget(focused).region
     except Exception:
         return None
-    candidates = _candidates(screen, focused)
+    candidates = _candidates(screen, focused, aimable(screen) if controls is None else controls)
     scroller = _scroller_of(focused)
     if scroller is not None:  # the controls of a scrolling page first, then what stands around it
         inside = [(w, r) for w, r in candidates if scroller in w.ancestors]

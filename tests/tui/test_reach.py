@@ -26,7 +26,7 @@ from textual.widgets import Button, DataTable, RadioSet
 
 from mfp_console.domain.menu import iter_nodes
 from mfp_console.tui.driver import PanelDriver
-from mfp_console.tui.focus_moves import Arrow, arrow_target, zone_of
+from mfp_console.tui.focus_moves import Arrow, aimable, arrow_target, zone_of
 from mfp_console.tui.pages.address_book import AddressEntryDialog
 from mfp_console.tui.pages.distribution import (
     AutoSearchDialog,
@@ -96,6 +96,7 @@ def visibility_problem(screen: Screen[Any], widget: Widget) -> str:
 
 def arrow_unreachable(screen: Screen[Any], start: Widget, wanted: list[Widget]) -> list[Widget]:
     """The controls of ``wanted`` that no sequence of arrow keys reaches from ``start`` (UI-07)."""
+    controls = aimable(screen)  # one layout: the places are read once for every move
     seen = {start}
     todo = [start]
     while todo:
@@ -103,7 +104,7 @@ def arrow_unreachable(screen: Screen[Any], start: Widget, wanted: list[Widget]) 
         for arrow in Arrow:
             if isinstance(widget, RadioSet) and not arrow.vertical:
                 continue  # left and right choose inside the row of radio buttons
-            target = arrow_target(screen, widget, arrow)
+            target = arrow_target(screen, widget, arrow, controls)
             if target is not None and target not in seen:
                 seen.add(target)
                 todo.append(target)
