@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from mfp_console.clock import VirtualClock
+from mfp_console.collector import tune_collector
 from mfp_console.engine.fleet import Fleet
 from mfp_console.fleet_file import FleetSpec, SyncStart, load_fleet_file
 from tests.addresses import AddressBlock, own_block
@@ -26,11 +26,7 @@ settings.register_profile("long", max_examples=300, stateful_step_count=40, dead
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The panel tests build and drop thousands of widgets, each in reference cycles (parent and child, the
-    # message pumps), so the collector's default thresholds (700, 10, 10) ran it about 10,000 times per
-    # worker and through the whole heap about 60 times: 17-21 s of each worker's 100-110 s of CPU. Fewer,
-    # larger collections free the same cycles; the suite takes about 40 s less CPU for ~50 MB more per worker.
-    gc.set_threshold(50_000, 20, 10)
+    tune_collector()  # as the CLI does: the panel tests' widget cycles made the default thresholds costly
 
 
 @pytest.fixture

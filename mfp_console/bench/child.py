@@ -85,5 +85,8 @@ def _main(mode: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    from mfp_console.collector import tune_collector
+
+    tune_collector()  # as the command line does: a measurement runs the product as it runs
     result = _main(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
     print(json.dumps(result), flush=True)

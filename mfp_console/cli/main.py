@@ -15,6 +15,7 @@ from mfp_console.cli.fleet_cmd import add_fleet_commands
 from mfp_console.cli.identity_cmd import add_identity_commands
 from mfp_console.cli.machine_cmd import add_machine_command
 from mfp_console.cli.panel_cmd import add_panel_commands, add_panel_options
+from mfp_console.collector import tune_collector
 
 __all__ = ["build_parser", "main"]
 
@@ -72,6 +73,7 @@ def _cmd_panel(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
+    tune_collector()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "fleet" and getattr(args, "fleet_command", None) is None:
