@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -27,6 +28,15 @@ settings.register_profile("long", max_examples=300, stateful_step_count=40, dead
 
 def pytest_configure(config: pytest.Config) -> None:
     tune_collector()  # as the CLI does: the panel tests' widget cycles made the default thresholds costly
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Collect once and freeze what is left, before an xdist worker says it has finished: pytest collects
+    # five more times while it unconfigures, and over a worker's heap each pass took about a second, so
+    # on a slow box a worker was still collecting when execnet's 5 s shutdown bound sent it a SIGINT
+    # (a KeyboardInterrupt warning under a passing run). Frozen objects are not walked again.
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture
