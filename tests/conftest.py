@@ -30,6 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
     tune_collector()  # as the CLI does: the panel tests' widget cycles made the default thresholds costly
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The tests marked slow (a walk of every screen, a fleet of 300, the model-checked sync) first: the
+    # workers take tests in this order, and one of them started in the run's last half-minute held the
+    # whole run up while the other workers had finished. The sort is stable: the rest keep their order.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # Collect once and freeze what is left, before an xdist worker says it has finished: pytest collects
     # five more times while it unconfigures, and over a worker's heap each pass took about a second, so

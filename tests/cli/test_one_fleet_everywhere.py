@@ -39,6 +39,7 @@ def _ping(fleet: Path, state: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.rules("M-09", "M-05")
+@pytest.mark.slow
 def test_status_and_ping_json_agree_in_this_process_in_a_panel_and_in_machine_processes(tmp_path: Path) -> None:
     fleet, state = _fleet_file(tmp_path), tmp_path / "state"
 

@@ -81,6 +81,7 @@ def test_scenario_files_are_collected_one_item_each_named_after_the_scenario(pro
     ], done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_a_failing_step_shows_its_yaml_and_expected_versus_actual(project: Path) -> None:
     done = _pytest(project, "-q", "scenarios", "tests")
     out = done.stdout

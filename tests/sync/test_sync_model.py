@@ -20,6 +20,7 @@ TestSyncModel = SyncModel.TestCase
 TestSyncModel.settings = SUITE if settings.get_current_profile_name() == "default" else settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 TestSyncModel = pytest.mark.rules("SYNC-03", "SYNC-05", "SYNC-07", "SYNC-23")(TestSyncModel)
+TestSyncModel = pytest.mark.slow(TestSyncModel)
 
 
 # --- regressions: each a sequence the state machine found ------------------------------------------------

@@ -250,6 +250,7 @@ async def _walk_everything(walker: Walker, *, menu: bool = True) -> None:
 
 @pytest.mark.rules("UI-07")
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+@pytest.mark.slow
 async def test_ui07_every_control_of_every_screen_is_reachable_and_fully_visible(make_app, size) -> None:
     # The walk reads the layout, never the painted terminal: the headless panel paints on demand only.
     app = make_app()

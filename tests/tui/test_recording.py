@@ -88,6 +88,7 @@ async def record_session(tmp_path: Path, out: Path) -> dict[str, Any]:
 
 
 @pytest.mark.rules("UI-04", "DID-04")
+@pytest.mark.slow
 async def test_a_recorded_session_passes_check_and_replays_to_the_same_end_state(tmp_path: Path) -> None:
     out = tmp_path / "recorded-session.yaml"
     recorded = await record_session(tmp_path, out)

@@ -57,6 +57,7 @@ async def _walk(make_app: Any, *, instructor: bool, menu: bool = True) -> TextWa
 
 
 @pytest.mark.rules("UI-06")
+@pytest.mark.slow
 async def test_ui06_no_rule_ids_or_emulator_codes_on_any_screen_outside_instructor_mode(make_app) -> None:
     walker = await _walk(make_app, instructor=False)
     found = [f"{where}: {sorted(ids)}" for where, ids in walker.rule_ids.items()]
@@ -65,6 +66,7 @@ async def test_ui06_no_rule_ids_or_emulator_codes_on_any_screen_outside_instruct
 
 
 @pytest.mark.rules("UI-06")
+@pytest.mark.slow
 async def test_ui06_instructor_mode_shows_the_rule_ids(make_app) -> None:
     # The dialogs and Remote UI pages carry the rule IDs; the menu pages were read with the mode off.
     walker = await _walk(make_app, instructor=True, menu=False)

@@ -48,6 +48,7 @@ async def start_server_and_clients(d: PanelDriver, clients: tuple[str, ...] = ("
 
 
 @pytest.mark.rules("SYNC-08")
+@pytest.mark.slow
 async def test_sync08_a_user_finds_their_address_and_button_on_another_client(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -89,6 +90,7 @@ async def test_sync08_a_user_finds_their_address_and_button_on_another_client(ma
 
 
 @pytest.mark.rules("SYNC-08")
+@pytest.mark.slow
 async def test_sync08_settings_items_change_through_a_value_dialog(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -124,6 +126,7 @@ async def test_sync08_settings_items_change_through_a_value_dialog(make_app) -> 
 
 
 @pytest.mark.rules("SYNC-16")
+@pytest.mark.slow
 async def test_sync16_keychain_entry_on_the_panel_names_where_it_leads(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -199,6 +202,7 @@ async def test_sync03_the_action_is_fixed_while_synchronizing(make_app) -> None:
 
 
 @pytest.mark.rules("SYNC-07", "SYNC-10", "SYNC-18")
+@pytest.mark.slow
 async def test_sync10_sync07_sync18_server_remote_ui(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -253,6 +257,7 @@ async def test_sync10_sync07_sync18_server_remote_ui(make_app) -> None:
 
 
 @pytest.mark.rules("SYNC-19")
+@pytest.mark.slow
 async def test_sync19_server_change_step_by_step_with_refusals(tmp_path) -> None:
     from mfp_console.clock import VirtualClock
     from mfp_console.engine.fleet import Fleet
