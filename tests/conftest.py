@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import textual.screen
 from hypothesis import HealthCheck, settings
 
 from mfp_console.clock import VirtualClock
@@ -26,8 +27,24 @@ settings.register_profile("long", max_examples=300, stateful_step_count=40, dead
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
+FRAME_TIMINGS = {"eager": 1e-4, "late": 3600.0}
+"""Seconds between a screen's frames under ``--frame-timing``: a frame as soon as the loop lets it run, or
+never by itself (only when the panel driver waits for the panel and lays it out)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--frame-timing", choices=sorted(FRAME_TIMINGS), default=None,
+        help="lay the panel's screens out at the earliest moment (eager) or only when a test waits (late) "
+             "instead of every 1/60 s: the two orders a loaded machine produces, on demand (docs/panel.md)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     tune_collector()  # as the CLI does: the panel tests' widget cycles made the default thresholds costly
+    timing = config.getoption("--frame-timing")
+    if timing is not None:  # read by each screen when it makes its frame timer
+        textual.screen.UPDATE_PERIOD = FRAME_TIMINGS[timing]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

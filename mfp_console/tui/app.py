@@ -40,7 +40,7 @@ from mfp_console.tui.headless import render_frames_on_demand
 from mfp_console.tui.keys import footer_keys, help_keys
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
 from mfp_console.tui.recorder import PanelRecorder, install_message_hook
-from mfp_console.tui.screens.base import PanelDialog
+from mfp_console.tui.screens.base import PanelDialog, PanelScreen
 from mfp_console.tui.screens.help import HelpScreen
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.speech import PanelText, machine_words
@@ -155,6 +155,9 @@ class MfpConsoleApp(App[int]):
         self.theme = self._wanted_theme
 
     # --- life cycle ---------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> PanelScreen:
+        return PanelScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Starting the fleet…"), id="starting")

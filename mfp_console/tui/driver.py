@@ -79,6 +79,16 @@ def _label_of(widget: Widget) -> str:
     return ""
 
 
+def _lay_out(app: App[object]) -> None:
+    """Runs now what the frame timers of the screens shown would do next: a screen seen behind a dialog
+    when it needs a layout (its repaint reaches the terminal through the top screen's), then the top one. A
+    waiting driver never reads a screen before it is laid out."""
+    for behind in app._background_screens:
+        if behind._layout_required or behind._scroll_required:
+            behind._on_timer_update()
+    app.screen._on_timer_update()
+
+
 async def touch(app: App[object], widget: Widget, settle: Callable[[], Awaitable[None]]) -> None:
     """A finger on the top-left cell of ``widget``: mouse down, up and click, each handled in full
     (``settle``) before the next, as the terminal sends them.
@@ -134,14 +144,14 @@ class PanelDriver:
             if state is Pending.NOTHING:
                 return
             if state is Pending.LAYOUT:
-                app.screen._on_timer_update()  # lay out now rather than at the screen's next frame
+                _lay_out(app)  # now rather than at the screens' next frames
                 continue
             await asyncio.sleep(0)
         for _ in range(SETTLE_ROUNDS):  # something takes longer (mounting a panel, a worker): the pilot's
             await self.pilot.pause()  # pause lets the loop breathe between looks
             if app.animator._animations or app.animator._scheduled:
                 await app.animator.wait_until_complete()
-            app.screen._on_timer_update()
+            _lay_out(app)
             if app_is_quiet(app):
                 return
         raise PanelDriverError(f"the panel did not settle after {SETTLE_ROUNDS} rounds (a handler hangs?)")

@@ -19,7 +19,7 @@ class Pending(enum.Enum):
 
     NOTHING = "nothing"
     LAYOUT = "layout"
-    """Every pump is idle; only the screen's own layout or repaint waits (for its frame timer)."""
+    """Every pump is idle; only the layout or repaint of a screen shown waits (for its frame timer)."""
     WORK = "work"
 
 
@@ -36,6 +36,10 @@ def pending(app: App[object]) -> Pending:
         return Pending.WORK
     if screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets:
         return Pending.LAYOUT
+    # A screen seen behind a dialog: only its layout counts (Textual leaves its dirty-widget set filled, as
+    # its repaints reach the terminal through the top screen's).
+    if any(behind._layout_required or behind._scroll_required for behind in app._background_screens):
+        return Pending.LAYOUT
     animator = app.animator
     if screen._recompose_required or animator._animations or animator._scheduled:
         return Pending.WORK  # a scroll into view runs on the animator, even when instant
@@ -47,7 +51,7 @@ def pending(app: App[object]) -> Pending:
 def app_is_quiet(app: App[object]) -> bool:
     """True when nothing is pending in ``app``: every message pump (the app, its screens and their widgets)
     has an empty queue and is parked waiting for its next message (so no handler is still awaiting
-    something), no ``call_next`` callback waits, the current screen needs no layout or repaint, no animation
+    something), no ``call_next`` callback waits, no screen shown needs a layout or repaint, no animation
     (a scroll into view) is under way and no worker runs.
     """
     return pending(app) is Pending.NOTHING

@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 import textual.app
 import textual.pilot
+import textual.screen
 
 from mfp_console.scenario.loader import load_scenario
 from mfp_console.scenario.runner import run_scenario
 from mfp_console.tui.driver import PanelDriver, app_is_quiet
+from mfp_console.tui.pages.import_export import ImportExportPage
+from tests.conftest import FRAME_TIMINGS
 from tests.tui.conftest import SIZE
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -91,3 +94,60 @@ def test_the_driver_sees_the_app_busy_when_it_runs_under_app_run(make_app) -> No
 
     app.run(headless=True, size=SIZE, auto_pilot=auto_pilot)
     assert seen == ["client-b", "client-d", "host"]
+
+
+@pytest.mark.parametrize("timing", sorted(FRAME_TIMINGS))
+async def test_a_page_opens_at_its_top_whenever_the_screen_lays_it_out(
+    monkeypatch: pytest.MonkeyPatch, make_app, timing: str
+) -> None:
+    """``<Import/Export>`` focuses its File field as it opens. Textual judged whether to scroll to it before
+    the screen had laid the page out, and on a loaded machine the page opened scrolled to its bottom (a
+    snapshot flake). With the screen's frames as early as the loop allows, and with none until the driver
+    waits, the page opens at its title, the field focused and in view, also under the import preview."""
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", FRAME_TIMINGS[timing])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        fleet = app.fleet
+        fleet.panel.login_admin("client-a", "7654321", "7654321")
+        await fleet.import_export.export_device_info("client-a", app.screenshot_dir / "client-a.json")
+        assert await driver.login("7654321", "7654321")
+        await driver.press_path(["Management Settings", "Data Management", "Import/Export"])
+        page = app.current_panel.page
+        assert isinstance(page, ImportExportPage)
+        assert page.scroll_y == 0 and app.focused is page.query_one("#io-file")
+        assert app.screen.can_view_entire(page.query_one("#io-file"))
+        await driver.type_into("File", "client-a.json")
+        await driver.press("Import")
+        assert type(app.screen).__name__ == "ImportPreviewDialog" and page.scroll_y == 0
+
+
+async def test_a_screen_behind_a_dialog_is_laid_out_before_the_driver_reads_it(
+    monkeypatch: pytest.MonkeyPatch, make_app
+) -> None:
+    """``[OK]`` on the Remote UI's Connection Settings saves them, and the panel's Synchronize Custom Settings
+    page, seen behind the Remote UI windows, adds a line ("Saved settings take effect when the machine
+    restarts."). A screen behind a dialog lays itself out at its own frame; the driver looked only at the top
+    screen, so with a late frame a snapshot showed the page without the line. With no frame until the
+    driver waits, the page behind is laid out with the line."""
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", FRAME_TIMINGS["late"])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        fleet = app.fleet
+        fleet.panel.login_admin("client-a", "7654321", "7654321")
+        fleet.sync.start_client("client-a")
+        await fleet.settle()
+        await driver.at("client-a")
+        await driver.press_path(["Management Settings", "Device Management", "Synchronize Custom Settings"])
+        await driver.press("Remote UI")
+        await driver.press("Change Connection Destination")
+        await driver.type_into("Destination Server Address", "host:8443")
+        await driver.press("OK")
+        panel_screen = app.screen_stack[0]
+        assert panel_screen in app._background_screens, "the panel is seen behind the Remote UI windows"
+        line = panel_screen.query_one("#settings-line")
+        assert str(line.render()).endswith("Saved settings take effect when the machine restarts.")
+        assert line.region.height == 2, "the page behind is laid out with the line it was given"

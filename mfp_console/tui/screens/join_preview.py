@@ -20,7 +20,7 @@ from textual.widgets import Button, Static
 
 from mfp_console.domain.sync_preview import JoinPreview, UserFate
 from mfp_console.errors import MfpError
-from mfp_console.tui.screens.base import report_css
+from mfp_console.tui.screens.base import FocusShownAfterLayout, report_css
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def preview_lines(preview: JoinPreview) -> list[str]:
     return lines
 
 
-class JoinPreviewScreen(ModalScreen[bool]):
+class JoinPreviewScreen(FocusShownAfterLayout, ModalScreen[bool]):
     """What ``<Start>`` of ``machine``'s client function will do; ``<Start>`` confirms (True), ``<Cancel>``
     (Escape) does nothing (False)."""
 

@@ -23,7 +23,7 @@ from textual.widgets import Button, Static
 from mfp_console.domain.device_info import Category
 from mfp_console.domain.distribution_forecast import Change, DestinationForecast
 from mfp_console.errors import MfpError, RuleRefusal
-from mfp_console.tui.screens.base import report_css
+from mfp_console.tui.screens.base import FocusShownAfterLayout, report_css
 from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _change_line(change: Change) -> str:
     return line
 
 
-class PreflightScreen(ModalScreen[None]):
+class PreflightScreen(FocusShownAfterLayout, ModalScreen[None]):
     """The forecast of one distribution, destination by destination; ``Close`` (Escape) returns.
 
     Args:
