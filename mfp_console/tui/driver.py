@@ -33,7 +33,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList
 
 from mfp_console.errors import MfpError
-from mfp_console.tui.quiet import Pending, app_is_quiet, pending
+from mfp_console.tui.quiet import (
+    Pending,
+    app_is_quiet,
+    pending,
+    screens_behind_to_lay_out,
+)
 from mfp_console.tui.screens.login import LoginDialog
 from mfp_console.tui.widgets.did_parts import TickTable
 from mfp_console.tui.widgets.touch import (
@@ -83,9 +88,8 @@ def _lay_out(app: App[object]) -> None:
     """Runs now what the frame timers of the screens shown would do next: a screen seen behind a dialog
     when it needs a layout (its repaint reaches the terminal through the top screen's), then the top one. A
     waiting driver never reads a screen before it is laid out."""
-    for behind in app._background_screens:
-        if behind._layout_required or behind._scroll_required:
-            behind._on_timer_update()
+    for behind in screens_behind_to_lay_out(app):
+        behind._on_timer_update()
     app.screen._on_timer_update()
 
 

@@ -10,8 +10,9 @@ import enum
 
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 
-__all__ = ["Pending", "app_is_quiet", "pending"]
+__all__ = ["Pending", "app_is_quiet", "pending", "screens_behind_to_lay_out"]
 
 
 class Pending(enum.Enum):
@@ -36,9 +37,7 @@ def pending(app: App[object]) -> Pending:
         return Pending.WORK
     if screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets:
         return Pending.LAYOUT
-    # A screen seen behind a dialog: only its layout counts (Textual leaves its dirty-widget set filled, as
-    # its repaints reach the terminal through the top screen's).
-    if any(behind._layout_required or behind._scroll_required for behind in app._background_screens):
+    if screens_behind_to_lay_out(app):
         return Pending.LAYOUT
     animator = app.animator
     if screen._recompose_required or animator._animations or animator._scheduled:
@@ -46,6 +45,13 @@ def pending(app: App[object]) -> Pending:
     if any(worker.is_running or worker.state.name == "PENDING" for worker in app.workers):
         return Pending.WORK
     return Pending.NOTHING
+
+
+def screens_behind_to_lay_out(app: App[object]) -> list[Screen[object]]:
+    """The screens seen behind a dialog that wait for a layout at their own frame. Only their layout counts:
+    Textual leaves their dirty-widget sets filled, as their repaints reach the terminal through the top
+    screen's."""
+    return [behind for behind in app._background_screens if behind._layout_required or behind._scroll_required]
 
 
 def app_is_quiet(app: App[object]) -> bool:

@@ -10,6 +10,8 @@ that failed: only waits that depend on state can pass.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,19 @@ def test_the_driver_sees_the_app_busy_when_it_runs_under_app_run(make_app) -> No
     assert seen == ["client-b", "client-d", "host"]
 
 
+@asynccontextmanager
+async def _panel_with_frames(make_app, monkeypatch: pytest.MonkeyPatch, timing: str) -> AsyncIterator[PanelDriver]:
+    """The panel started with its screens' frames at ``timing`` (``--frame-timing``), client-a's
+    Administrator logged in through the facade."""
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", FRAME_TIMINGS[timing])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started, "the panel did not start")
+        app.fleet.panel.login_admin("client-a", "7654321", "7654321")
+        yield driver
+
+
 @pytest.mark.parametrize("timing", sorted(FRAME_TIMINGS))
 async def test_a_page_opens_at_its_top_whenever_the_screen_lays_it_out(
     monkeypatch: pytest.MonkeyPatch, make_app, timing: str
@@ -104,14 +119,9 @@ async def test_a_page_opens_at_its_top_whenever_the_screen_lays_it_out(
     the screen had laid the page out, and on a loaded machine the page opened scrolled to its bottom (a
     snapshot flake). With the screen's frames as early as the loop allows, and with none until the driver
     waits, the page opens at its title, the field focused and in view, also under the import preview."""
-    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", FRAME_TIMINGS[timing])
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        driver = PanelDriver(app, pilot)
-        await driver.wait_until(lambda: app.started, "the panel did not start")
-        fleet = app.fleet
-        fleet.panel.login_admin("client-a", "7654321", "7654321")
-        await fleet.import_export.export_device_info("client-a", app.screenshot_dir / "client-a.json")
+    async with _panel_with_frames(make_app, monkeypatch, timing) as driver:
+        app = driver.app
+        await app.fleet.import_export.export_device_info("client-a", app.screenshot_dir / "client-a.json")
         assert await driver.login("7654321", "7654321")
         await driver.press_path(["Management Settings", "Data Management", "Import/Export"])
         page = app.current_panel.page
@@ -131,15 +141,10 @@ async def test_a_screen_behind_a_dialog_is_laid_out_before_the_driver_reads_it(
     restarts."). A screen behind a dialog lays itself out at its own frame; the driver looked only at the top
     screen, so with a late frame a snapshot showed the page without the line. With no frame until the
     driver waits, the page behind is laid out with the line."""
-    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", FRAME_TIMINGS["late"])
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        driver = PanelDriver(app, pilot)
-        await driver.wait_until(lambda: app.started, "the panel did not start")
-        fleet = app.fleet
-        fleet.panel.login_admin("client-a", "7654321", "7654321")
-        fleet.sync.start_client("client-a")
-        await fleet.settle()
+    async with _panel_with_frames(make_app, monkeypatch, "late") as driver:
+        app = driver.app
+        app.fleet.sync.start_client("client-a")
+        await app.fleet.settle()
         await driver.at("client-a")
         await driver.press_path(["Management Settings", "Device Management", "Synchronize Custom Settings"])
         await driver.press("Remote UI")
