@@ -161,6 +161,13 @@ class FleetSpec:
         """Machine names in file order."""
         return tuple(m.name for m in self.machines)
 
+    def default_host(self) -> str:
+        """The first machine with the distribution sender function (else the first machine)."""
+        for spec in self.machines:
+            if Function.DISTRIBUTION_SENDER in spec.identity.functions:
+                return spec.name
+        return self.machines[0].name
+
 
 def default_fleet_text() -> str:
     """Returns the text of the default fleet file shipped in the package."""

@@ -256,21 +256,33 @@ def _startup(report: Report, root: Path, sizes: Sizes, say: Callable[[str], None
     try:
         say("start-up: preparing the default fleet (an untimed first launch)")
         run_child("startup-app", sizes.child_timeout, state_dir=str(state), spawned_at=time.time())
-        app_times, minimal_times = [], []
+        app_runs, minimal_times = [], []
         for n in range(sizes.startup_runs):
             say(f"start-up: run {n + 1} of {sizes.startup_runs}")
-            app_times.append(run_child("startup-app", sizes.child_timeout, state_dir=str(state),
-                                       spawned_at=time.time())["seconds"])
+            app_runs.append(run_child("startup-app", sizes.child_timeout, state_dir=str(state),
+                                      spawned_at=time.time()))
             minimal_times.append(run_child("startup-minimal", sizes.child_timeout,
                                            spawned_at=time.time())["seconds"])
     except ChildFailed as exc:
         report.add(Figure(key, title, None, target=STARTUP_TARGET, note=f"failed: {exc}"))
         return
-    app, minimal = statistics.median(app_times), statistics.median(minimal_times)
-    extra = {"runs": f"{sizes.startup_runs} each, median; app {', '.join(f'{t:.2f}' for t in app_times)} s"}
-    report.add(Figure(key, title, app, minimal, "s", STARTUP_TARGET,
-                      "a minimal Textual app (header, button grid, footer) to its first idle frame, "
-                      "from process spawn", "", extra))
+    baseline_title = "a minimal Textual app (header, button grid, footer) to its first idle frame, from process spawn"
+    first = [run["seconds"] for run in app_runs]
+    ready = [run["ready_seconds"] for run in app_runs]
+    minimal = statistics.median(minimal_times)
+    runs = f"{sizes.startup_runs} interleaved pairs, median of the pairs' ratios"
+    report.add(Figure(key, title, statistics.median(first), minimal, "s", STARTUP_TARGET, baseline_title, "",
+                      {"runs": f"{runs}; app {_seconds(first)}; minimal app {_seconds(minimal_times)}",
+                       "shown": "the operator's machine starting up; the fleet is built and started right after"},
+                      ratios=tuple(a / m for a, m in zip(first, minimal_times, strict=True))))
+    report.add(Figure("startup.ready", "Start-up: mfp-console until the panel is ready (the fleet runs, every "
+                      "view is shown)", statistics.median(ready), minimal, "s", None, baseline_title, "",
+                      {"runs": f"{runs}; app {_seconds(ready)}"},
+                      ratios=tuple(a / m for a, m in zip(ready, minimal_times, strict=True))))
+
+
+def _seconds(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times) + " s"
 
 
 def _compile_package() -> None:

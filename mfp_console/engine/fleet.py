@@ -368,10 +368,7 @@ class Fleet:
 
     def default_host(self) -> str:
         """The first machine with the distribution sender function (else the first machine)."""
-        for spec in self.spec.machines:
-            if Function.DISTRIBUTION_SENDER in spec.identity.functions:
-                return spec.name
-        return self.spec.machines[0].name
+        return self.spec.default_host()
 
     async def ping(self, source: str, target: str) -> PingResult:
         """A real mutual-TLS handshake and ping exchange from ``source`` to ``target``.

@@ -1,8 +1,10 @@
 """The mfp-console Textual app and :func:`create_app`, the one factory the CLI, the pilot tests, the snapshot
 tests and the scenario runner build it with.
 
-The app owns no machine state. It starts the fleet in its own event loop when it mounts (and stops it
-when it ends), shows one :class:`~mfp_console.tui.widgets.machine_panel.MachinePanel` per machine the
+The app owns no machine state. Its first frame is the operator's machine starting up; right after that
+frame it builds the fleet (the engine's modules load then, :mod:`mfp_console.tui.fleet_opening`), starts it
+in its own event loop (and stops it when it ends), then mounts the side column, the fleet view and the
+event log. It shows one :class:`~mfp_console.tui.widgets.machine_panel.MachinePanel` per machine the
 operator has walked to, and routes the messages the :class:`~mfp_console.tui.bridge.EventBridge` posts
 down to its views ("attributes down, messages up").
 """
@@ -10,18 +12,18 @@ down to its views ("attributes down, messages up").
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen, SystemModalScreen
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from mfp_console.clock import Clock, RealClock
 from mfp_console.engine.events import (
@@ -30,15 +32,15 @@ from mfp_console.engine.events import (
     DistributionFinished,
     SyncEvent,
 )
-from mfp_console.engine.fleet import Fleet, default_state_dir
 from mfp_console.errors import ConfigError, MfpError
-from mfp_console.fleet_file import load_fleet_file
 from mfp_console.tui.bridge import EventBridge
 from mfp_console.tui.commands import PaletteCommand, PanelCommands, palette_commands
+from mfp_console.tui.fleet_opening import FleetToOpen
 from mfp_console.tui.focus_moves import Arrow, arrow_target, uses_arrow
 from mfp_console.tui.headless import render_frames_on_demand
 from mfp_console.tui.keys import footer_keys, help_keys
 from mfp_console.tui.messages import EngineEventPosted, MachineChanged
+from mfp_console.tui.pages import load_pages
 from mfp_console.tui.recorder import PanelRecorder, install_message_hook
 from mfp_console.tui.screens.base import PanelDialog, PanelScreen
 from mfp_console.tui.screens.help import HelpScreen
@@ -58,6 +60,10 @@ from mfp_console.tui.widgets.footer import FooterKey, KeysFooter, footer_lines
 from mfp_console.tui.widgets.machine_panel import MachinePanel
 from mfp_console.tui.widgets.stop_notice import StopNotice, in_use_text
 
+if TYPE_CHECKING:
+    from mfp_console.domain.machine import MachineIdentity
+    from mfp_console.engine.fleet import Fleet
+
 __all__ = ["MfpConsoleApp", "create_app"]
 
 NARROW_WIDTH = 110
@@ -70,7 +76,8 @@ class MfpConsoleApp(App[int]):
     """The touch panel in front of the fleet.
 
     Args:
-        fleet: The fleet (started on mount unless it is running already).
+        fleet: The fleet (started after the first frame unless it is running already), or what to build it
+            from after the first frame.
         machine: The machine the operator stands at first.
         theme: ``dark``, ``light`` or a Textual theme name.
         still: Freeze what moves on its own (cursor blink, press highlight, animations) for snapshots.
@@ -111,7 +118,7 @@ class MfpConsoleApp(App[int]):
 
     def __init__(
         self,
-        fleet: Fleet,
+        fleet: Fleet | FleetToOpen,
         *,
         machine: str,
         theme: str | None = None,
@@ -124,7 +131,11 @@ class MfpConsoleApp(App[int]):
         self.instructor = instructor
         """Instructor mode (UI-06): the panel's texts name their rules and the emulator's codes
         (:mod:`mfp_console.tui.speech`); off, the machine speaks like a machine."""
-        self.fleet = fleet
+        self._fleet: Fleet | None = None if isinstance(fleet, FleetToOpen) else fleet
+        self._to_open = fleet if isinstance(fleet, FleetToOpen) else None
+        self._spec = fleet.spec
+        self.clock = fleet.clock
+        """The fleet's clock (known before the fleet is built)."""
         self.machine = machine
         """The machine the operator stands at."""
         self.still = still
@@ -133,12 +144,15 @@ class MfpConsoleApp(App[int]):
         render_frames_on_demand()
         self.screenshot_dir = screenshot_dir
         self.links = LinkTracker()
-        self.bridge = EventBridge(fleet.bus, self)
+        self.bridge: EventBridge | None = None
         self._owns_fleet = False
         self._narrow: bool | None = None
         self._wanted_theme = theme_name(theme)
         self.started = False
         """True once the fleet runs and the panels are shown."""
+        self.first_frame_at: float | None = None
+        """When (``time.time()``) the first frame, the operator's machine starting up, was shown (None while
+        it was not, and when the app was handed a fleet built already: then the fleet starts before it)."""
         self.stop_reason = ""
         """Why the panel could not open (shown on screen until closed); empty while all is well."""
         self.recorder = PanelRecorder(self)
@@ -159,8 +173,27 @@ class MfpConsoleApp(App[int]):
     def get_default_screen(self) -> PanelScreen:
         return PanelScreen(id="_default")
 
+    @property
+    def fleet(self) -> Fleet:
+        """The fleet facade (built right after the first frame).
+
+        Raises:
+            RuntimeError: Asked before the fleet was built (a key is not handled before :attr:`started`).
+        """
+        if self._fleet is None:
+            raise RuntimeError("the fleet is built after the panel's first frame")
+        return self._fleet
+
+    def machine_identity(self, name: str) -> MachineIdentity:
+        """Who ``name`` is (known from the fleet file before the fleet is built)."""
+        return self._spec.machine(name).identity
+
     def compose(self) -> ComposeResult:
-        yield Static(Content("Starting the fleet…"), id="starting")
+        # The first frame: the operator's machine starting up. The side column, the fleet view and the event
+        # log follow once the fleet runs (_open_fleet).
+        with Horizontal(id="top"):
+            yield ContentSwitcher(MachinePanel(self.machine, id=f"panel-{self.machine}"), id="panels",
+                                  initial=f"panel-{self.machine}")
         yield KeysFooter()
 
     async def _process_messages(self, *args: Any, **kwargs: Any) -> None:
@@ -171,6 +204,23 @@ class MfpConsoleApp(App[int]):
 
     async def on_mount(self) -> None:
         self.set_class(self.instructor, "-instructor")
+        if self._to_open is None:
+            await self._open_fleet()  # built by the caller (a test, a scenario): its engine is loaded already
+        else:
+            self.call_after_refresh(self._open_fleet)
+
+    async def _open_fleet(self) -> None:
+        """After the first frame: builds and starts the fleet, then shows the machine's panel working and the
+        side column, fleet view and event log."""
+        if self._fleet is None:
+            self.first_frame_at = time.time()
+            assert self._to_open is not None
+            try:
+                self._fleet = self._to_open.open()
+            except MfpError as exc:
+                await self._stop_with("The fleet could not start", str(exc))
+                return
+        self.bridge = EventBridge(self.fleet.bus, self)
         self.bridge.open()
         if not self.fleet.running:
             self._owns_fleet = True  # set first: a start that fails half-way is still stopped on exit
@@ -184,14 +234,20 @@ class MfpConsoleApp(App[int]):
             await self._stop_with("State folder in use",
                                   in_use_text(str(self.fleet.state_dir), self.fleet.running_elsewhere()))
             return
-        await self.query_one("#starting").remove()
-        await self.mount(*self._layout(), before=self.query_one(KeysFooter))
+        await self.query_one("#top").mount(self._side_column())
+        await self.mount(self._bottom_views(), before=self.query_one(KeysFooter))
+        first = self.panel(self.machine)
         if not self.fleet.is_running(self.machine):
-            self.machine = self.fleet.running[0]  # the wanted one runs in another process
+            await first.remove()  # the wanted one runs in another process: its panel is there
+            self.machine = self.fleet.running[0]
+        else:
+            await first.fleet_started()
         await self.switch_machine(self.machine)
         self._fit_layout()
         self.set_interval(1.0, self._tick, name="lockout countdown")
+        load_pages()  # now, not at the first touch of a page
         self.started = True
+        self.refresh_bindings()
         if self.record_from_start:
             await self.fleet.settle()  # as a replay does before its first step (the default fleet synchronizes)
             self.recorder.start()
@@ -199,13 +255,14 @@ class MfpConsoleApp(App[int]):
     async def _stop_with(self, title: str, text: str) -> None:
         """Shows why the panel cannot open, on the panel (a browser shows nothing else); <Close> ends the app."""
         self.stop_reason = text
-        await self.query_one("#starting").remove()
+        await self.query_one("#top").remove()
         await self.mount(Vertical(StopNotice(title, text), id="stop-holder"), before=self.query_one(KeysFooter))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the panel says why it cannot open only help and quit work (the other keys need machines)."""
-        if self.stop_reason and action not in ("quit", "help"):
+        """While the fleet starts, and while the panel says why it cannot open, only help and quit work (the
+        other keys need machines)."""
+        if (self.stop_reason or not self.started) and action not in ("quit", "help"):
             return False
         return super().check_action(action, parameters)
 
@@ -217,28 +274,22 @@ class MfpConsoleApp(App[int]):
 
     async def on_unmount(self) -> None:
         self.recorder.stop()  # ``mfp-console record``: quitting saves the scenario
-        self.bridge.close()
+        if self.bridge is not None:
+            self.bridge.close()
         if self._owns_fleet:
             self.fleet.save_machine_time()  # the next ``--clock virtual`` session resumes here
             await self.fleet.stop()
 
-    def _layout(self) -> list[Any]:
-        top = Horizontal(
-            ContentSwitcher(id="panels"),
-            VerticalScroll(
-                ClockFace(self.fleet.clock, id="clock"),
-                MachineSwitcher(self.fleet, self.machine, id="switcher"),
-                FaultPanel(self.fleet, self.machine, id="faults"),
-                id="side",
-            ),
-            id="top",
+    def _side_column(self) -> VerticalScroll:
+        return VerticalScroll(
+            ClockFace(self.fleet.clock, id="clock"),
+            MachineSwitcher(self.fleet, self.machine, id="switcher"),
+            FaultPanel(self.fleet, self.machine, id="faults"),
+            id="side",
         )
-        bottom = Horizontal(
-            FleetView(self.fleet, self.links, id="fleet-view"),
-            EventLog(id="event-log"),
-            id="bottom",
-        )
-        return [top, bottom]
+
+    def _bottom_views(self) -> Horizontal:
+        return Horizontal(FleetView(self.fleet, self.links, id="fleet-view"), EventLog(id="event-log"), id="bottom")
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Restyles ``node`` and its descendants, but only once it is in the DOM.
@@ -299,7 +350,7 @@ class MfpConsoleApp(App[int]):
             return
         switcher = self.query_one("#panels", ContentSwitcher)
         if not self.query(f"#panel-{machine}"):
-            await switcher.add_content(MachinePanel(self.fleet, machine, id=f"panel-{machine}"))
+            await switcher.add_content(MachinePanel(machine, id=f"panel-{machine}"))
         self.machine = machine
         switcher.current = f"panel-{machine}"
         self.sub_title = machine
@@ -357,7 +408,8 @@ class MfpConsoleApp(App[int]):
 
     def on_machine_changed(self, message: MachineChanged) -> None:
         name = message.machine
-        self.bridge.refreshed(name)
+        if self.bridge is not None:
+            self.bridge.refreshed(name)
         if not self.started or not self.fleet.is_running(name):
             return
         self.query_one(FleetView).show_machine(name)
@@ -552,7 +604,7 @@ class MfpConsoleApp(App[int]):
     def footer_keys(self, screen: Screen[Any]) -> list[FooterKey]:
         """The keys that work on ``screen``, for its footer (``keys.footer_keys``)."""
         dialog = screen is not self.screen_stack[0] and isinstance(screen, PanelDialog)
-        return footer_keys(screen.BINDINGS if dialog else None, virtual_clock=self.fleet.clock.is_virtual)
+        return footer_keys(screen.BINDINGS if dialog else None, virtual_clock=self.clock.is_virtual)
 
     # --- command palette ----------------------------------------------------------------------------
 
@@ -609,19 +661,24 @@ def create_app(
     Raises:
         ConfigError: The fleet file is invalid or names no such machine.
     """
+    source: Fleet | FleetToOpen
     if fleet is None:
+        from mfp_console.fleet_file import load_fleet_file
+
         spec = load_fleet_file(fleet_file)
         if clock is None:
             clock = RealClock(_zone(spec.settings.timezone))
-        fleet = Fleet(spec, Path(state_dir) if state_dir is not None else default_state_dir(fleet_file), clock)
-    if machine not in fleet.spec.names:
+        source = FleetToOpen(spec, Path(state_dir) if state_dir is not None else None, clock, fleet_file)
+    else:
+        source = fleet
+    if machine not in source.spec.names:
         if machine != "host":
             try:
-                fleet.spec.machine(machine)
+                source.spec.machine(machine)
             except KeyError as exc:
                 raise ConfigError(str(exc.args[0])) from None
-        machine = fleet.default_host()
-    app = MfpConsoleApp(fleet, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir,
+        machine = source.spec.default_host()
+    app = MfpConsoleApp(source, machine=machine, theme=theme, still=for_tests, screenshot_dir=screenshot_dir,
                         instructor=instructor)
     if fleet_file is not None:
         app.recorder.fleet_file = Path(fleet_file)  # a recording names the fleet it was made on

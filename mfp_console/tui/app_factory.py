@@ -21,7 +21,9 @@ __all__ = ["MfpConsoleApp", "PanelDriver", "PanelDriverError", "create_app", "dr
 
 @asynccontextmanager
 async def driven_panel(app: MfpConsoleApp, size: tuple[int, int] = (120, 40)) -> AsyncIterator[PanelDriver]:
-    """Runs ``app`` headless at ``size`` (columns, rows) and yields a driver; the app (and the fleet, if the
-    app started it) stops when the block ends."""
+    """Runs ``app`` headless at ``size`` (columns, rows) and yields a driver once its fleet runs (or the panel
+    says why it cannot); the app (and the fleet, if the app started it) stops when the block ends."""
     async with app.run_test(size=size) as pilot:
-        yield PanelDriver(app, pilot)
+        driver = PanelDriver(app, pilot)
+        await driver.wait_until(lambda: app.started or bool(app.stop_reason), "the panel did not start")
+        yield driver

@@ -22,16 +22,7 @@ from textual.containers import ScrollableContainer
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import (
-    DataTable,
-    Input,
-    OptionList,
-    RadioSet,
-    RichLog,
-    Select,
-    SelectionList,
-    TextArea,
-)
+from textual.widgets import DataTable, Input
 
 __all__ = ["Arrow", "aimable", "arrow_target", "uses_arrow", "zone_of"]
 
@@ -54,6 +45,17 @@ class Arrow(enum.Enum):
 
 def uses_arrow(widget: Widget, arrow: Arrow) -> bool:
     """True when the focused ``widget`` does something with ``arrow`` itself."""
+    # Imported at the first arrow key, not with the panel: these widgets (a text area's syntax support,
+    # the lists' pretty-printing) take a tenth of the panel's start-up imports.
+    from textual.widgets import (
+        OptionList,
+        RadioSet,
+        RichLog,
+        Select,
+        SelectionList,
+        TextArea,
+    )
+
     if isinstance(widget, TextArea):
         return True
     if isinstance(widget, Input):  # the cursor moves; at either end of the text the arrow leaves the field

@@ -3,12 +3,13 @@
 Each machine of the fleet gets its own :class:`MachinePanel`, kept while the operator walks to other
 machines, so a panel stays where it was left (UI-02). Who is logged in is never kept here: it is asked
 from the engine (``fleet.panel.is_admin``) each time the panel is painted. The curtain covers the page while the
-machine is off, asleep, updating (DID-11) or in error (DID-12).
+machine is off, asleep, updating (DID-11) or in error (DID-12), and while the fleet starts (the panel's
+first frame, before the engine is loaded).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -41,6 +42,7 @@ from mfp_console.tui.widgets.touch import TouchButton
 
 if TYPE_CHECKING:
     from mfp_console.engine.fleet import Fleet
+    from mfp_console.tui.app import MfpConsoleApp
 
 __all__ = ["MachinePanel"]
 
@@ -49,7 +51,6 @@ class MachinePanel(Vertical):
     """The touch panel of ``machine``.
 
     Args:
-        fleet: The fleet facade.
         machine: The machine's name.
     """
 
@@ -59,9 +60,8 @@ class MachinePanel(Vertical):
     MachinePanel.-covered #page-holder { display: none; }
     """
 
-    def __init__(self, fleet: Fleet, machine: str, *, id: str | None = None) -> None:
+    def __init__(self, machine: str, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="machine-panel")
-        self.fleet = fleet
         self.machine = machine
         self.path: tuple[str, ...] = (MENU_TREE.key,)
         """Menu keys from ``Settings/Registration`` down to the node shown."""
@@ -80,8 +80,35 @@ class MachinePanel(Vertical):
 
     async def on_mount(self) -> None:
         self.border_title = f"{self.machine} — touch panel"
+        if self._panel_app.started:
+            await self.fleet_started()
+        else:
+            self._show_starting()
+
+    async def fleet_started(self) -> None:
+        """The fleet runs: the panel shows its page and the machine's state."""
         await self._show_page()
         self.refresh_state()
+
+    def _show_starting(self) -> None:
+        """The first frame, before the fleet runs: the machine starting up, every key greyed."""
+        self.query_one(PanelHeader).show_starting(self._panel_app.machine_identity(self.machine))
+        self.query_one(KeyRow).show(breadcrumb(self.node.key))
+        self.query_one(Curtain).show_starting()
+        self.add_class("-covered")
+        self.query_one("#settings-key", TouchButton).disabled = True
+        self.query_one("#remote-ui-key", TouchButton).disabled = True
+        self.query_one(KeyStrip).enable_for(PowerState.OFF, True)
+        self.query_one(ActionBar).enable(frozenset(), all_off=True)
+
+    @property
+    def _panel_app(self) -> MfpConsoleApp:
+        return cast("MfpConsoleApp", self.app)
+
+    @property
+    def fleet(self) -> Fleet:
+        """The fleet facade (the app's)."""
+        return self._panel_app.fleet
 
     @property
     def node(self) -> MenuNode:

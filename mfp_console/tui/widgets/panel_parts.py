@@ -26,6 +26,8 @@ __all__ = ["ActionBar", "Curtain", "HeaderFacts", "KeyRow", "PanelHeader", "Role
 
 BAR_ACTIONS = ("back", "next", "ok", "cancel")
 _BAR_LABELS = {"back": "<Back>", "next": "<Next>", "ok": "<OK>", "cancel": "<Cancel>"}
+STARTING_UP = "Starting up…"
+"""What the panel says while its machine starts (the fleet is being started)."""
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,7 @@ class PanelHeader(Grid):
 
     def show(self, facts: HeaderFacts) -> None:
         """Paints the header from ``facts``."""
-        ident = facts.identity
-        self.query_one("#machine-line", Static).update(
-            Content(f"{ident.name} · {ident.model} ({ident.series}) · {ident.location}")
-        )
+        self._show_identity(facts.identity)
         self.query_one("#state-line", Static).update(Content(facts.state_line))
         self.query_one("#role", Static).update(Content(facts.role))
         key = self.query_one("#login-key", TouchButton)
@@ -121,6 +120,18 @@ class PanelHeader(Grid):
         self.set_class(bool(facts.user) and not facts.admin, "-user")
         s = facts.state
         self.set_class(bool(s.error_code) or s.power is PowerState.OFF or s.network_cut, "-fault")
+
+    def show_starting(self, identity: MachineIdentity) -> None:
+        """Paints the header of a machine that is starting up (its state is not known yet)."""
+        self._show_identity(identity)
+        self.query_one("#state-line", Static).update(Content(STARTING_UP))
+        self.query_one("#role", Static).update(Content(""))
+        self.query_one("#login-key", TouchButton).disabled = True
+
+    def _show_identity(self, ident: MachineIdentity) -> None:
+        self.query_one("#machine-line", Static).update(
+            Content(f"{ident.name} · {ident.model} ({ident.series}) · {ident.location}")
+        )
 
 
 class KeyRow(Horizontal):
@@ -205,6 +216,14 @@ class Curtain(Vertical):
             self.query_one("#curtain-text", Static).update(Content(text))
         self.query_one("#wake-key").display = kind == "sleep"
         return bool(kind)
+
+    def show_starting(self) -> None:
+        """Covers the panel while the machine starts up."""
+        self.remove_class("-off", "-sleep", "-updating", "-error")
+        self.add_class("-shown")
+        self.query_one("#curtain-title", Static).update(Content(STARTING_UP))
+        self.query_one("#curtain-text", Static).update(Content("Please wait."))
+        self.query_one("#wake-key").display = False
 
 
 def _curtain_for(state: MachineState) -> tuple[str, str, str]:
