@@ -8,9 +8,7 @@ Personal data actions act as ``user`` or, when it is not written, as the user lo
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from mfp_console.domain.sync_items import CommonItem, PersonalItem, SharingRange
@@ -99,7 +97,7 @@ def _keychain(fleet: Any, action: m.SyncAction, where: str, user: str) -> None:
 
 def _export(personal: bool) -> Play:
     def play(fleet: Any, action: m.SyncAction, where: str) -> Any:
-        folder = Path(tempfile.mkdtemp(prefix="mfp-sync-export-"))
+        folder = fleet.state_dir / "exports"  # with the scenario's machines, not left behind in /tmp
         if personal:
             return fleet.import_export.export_personal_data(where, folder / f"{where}-personal.json")
         return fleet.import_export.export_device_info(where, folder / f"{where}.json")

@@ -28,6 +28,7 @@ Regression tests for sequences it found live in ``test_sync_model.py``.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import shutil
 import tempfile
@@ -70,7 +71,9 @@ def _pki_template() -> Path:
     """One fleet PKI per process, copied into every example (issuing it costs more than a whole example)."""
     global _PKI
     if _PKI is None:
-        _PKI = Path(tempfile.mkdtemp(prefix="mfp-model-pki-")) / "pki"
+        folder = Path(tempfile.mkdtemp(prefix="mfp-model-pki-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # not left behind in /tmp by each worker
+        _PKI = folder / "pki"
         load_or_create_fleet_pki(_PKI, MACHINES, datetime.now(timezone.utc))
     return _PKI
 
