@@ -47,7 +47,11 @@ _METHOD = """\
   rests (closed, reopened on use: `engine/idle_stores.py`) and its lock is one byte of a shared lock file
   (`store/machine_lock.py`), so it holds its listener only.
 - **Start-up**: `mfp-console` to the first rendered panel of the default fleet, from process spawn, against a
-  minimal Textual app (header, button grid, footer) to its first idle frame; medians of interleaved runs.
+  minimal Textual app (header, button grid, footer) to its first idle frame; the median of interleaved
+  pairs' ratios, with every frame rendered as in a terminal. The panel's first frame is the operator's
+  machine starting up (its header, "Starting up…", every key greyed); the fleet is built and started right
+  after it (the engine loads then), and the page, side column, fleet view and event log follow. The time
+  until all of that is shown is the info figure `startup.ready`.
 - **Menu walk**: ten menu screens and back through the pilot, against a minimal Textual app swapping in
   pages with the same widget counts and the same touches.
 - **Scenario library**: every scenario file played through the real panel app under the pilot (the
