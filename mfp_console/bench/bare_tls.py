@@ -6,8 +6,10 @@ connection, ``concurrency`` receivers at a time. Given ``stores``, it is the *fl
 commits the bytes it received to its own SQLite database (WAL, the product's pragmas: the product's own
 :class:`~mfp_console.store.database.Database`) in one transaction before it answers, which is the least a
 receiver that keeps what it was sent must do. The databases exist beforehand (:func:`prepare_floor_stores`)
-and are opened before the clock starts with nothing written since, as a fleet's machines are: so the
-commit starts a new write-ahead log, whose header SQLite syncs to disk, as a machine's first write does. :func:`bare_tls_download` (synchronization's shape): one
+and are opened before the clock starts, then rest (closed, reopened on their first use with the product's
+pragmas) as an idle machine's database does (``engine/idle_stores.py``: an idle machine holds no open
+database, a target of its own): so a receiver opens its database when the bytes arrive and the commit
+starts a new write-ahead log, whose header SQLite syncs to disk, as a machine's first write does. :func:`bare_tls_download` (synchronization's shape): one
 listener, and every client dials it with its own identity at once and reads its bytes. There is no
 protocol and no events, so the time either takes is what moving (and keeping) the bytes costs here.
 
@@ -57,8 +59,8 @@ def prepare_floor_stores(directory: Path, names: Sequence[str]) -> None:
 
 
 def open_floor_stores(directory: Path, names: Sequence[str]) -> dict[str, Database]:
-    """Opens the receivers' databases :func:`prepare_floor_stores` made (making them when missing); the
-    caller closes them."""
+    """Opens the receivers' databases :func:`prepare_floor_stores` made (making them when missing) and lets
+    them rest, as a started fleet's idle machines' databases do; the caller closes them."""
     from mfp_console.store.database import Database
 
     if any(not (directory / f"{name}.sqlite3").exists() for name in names):
@@ -66,7 +68,8 @@ def open_floor_stores(directory: Path, names: Sequence[str]) -> dict[str, Databa
     stores: dict[str, Database] = {}
     try:
         for name in names:
-            stores[name] = Database.open(directory / f"{name}.sqlite3")
+            stores[name] = database = Database.open(directory / f"{name}.sqlite3")
+            database.rest()  # as a fleet's idle machine's database rests: the first use opens it again
     except BaseException:
         for database in stores.values():
             database.close()

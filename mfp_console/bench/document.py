@@ -39,7 +39,10 @@ _METHOD = """\
   client of a one-process fleet. Two baselines move the same frames over the same number of mutual-TLS 1.3
   handshakes with the same certificates over bare asyncio streams, at the same concurrency: *bare* drops the
   bytes on arrival; the *floor* also commits them to each receiver's own SQLite database in WAL mode with the
-  product's pragmas (the product's own `Database`), listener contexts built as the fleet builds them. Product,
+  product's pragmas (the product's own `Database`), listener contexts built as the fleet builds them. The
+  floor's databases rest before the clock starts, as an idle machine's do (an idle machine holds no open
+  database: a target of its own), so each receiver opens its database when the bytes arrive, as a client
+  of the fleet does. Product,
   floor and bare run interleaved in one process (the order turns round every other round); a ratio is the
   median of the per-round ratios, with their spread. The target is held against the floor.
 - **Idle machine** and **large fleet**: a fleet of idle machines is started in one child process; memory is

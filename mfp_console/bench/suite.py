@@ -187,8 +187,8 @@ def fanout_figures(run: dict[str, Any], key: str, title: str, mode: str, target:
     figures = []
     for side, side_title, side_target in (
         ("floor", f"the floor: {clients} mutual-TLS 1.3 handshakes moving the same frames over bare asyncio "
-                  f"streams, each receiver committing them to its own SQLite database (WAL, the product's "
-                  f"pragmas), {mode}", target),
+                  f"streams, each receiver opening its own resting SQLite database (as an idle machine's rests) "
+                  f"and committing them to it (WAL, the product's pragmas), {mode}", target),
         ("bare", f"bare TLS: the same handshakes and frames, dropped on arrival, {mode}", None),
     ):
         if side not in rounds[0]:
