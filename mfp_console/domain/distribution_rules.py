@@ -114,10 +114,31 @@ class PreparedHostData:
             has not got the ID receives (DID-14), the same value for every such client.
         unprotected_settings: The host's settings values without its password-protected inboxes (DID-27),
             None when the bundle has none.
+        fresh_order: ``fresh_departments`` in the host's order: a client's merged list before its own
+            counters are put in.
+        host_settings: The host's side of the settings merge per client series and network switch
+            (:class:`HostSettings`), filled as clients of each series apply the bundle.
     """
 
     fresh_departments: Mapping[str, DepartmentId]
     unprotected_settings: tuple[SettingValue, ...] | None = None
+    fresh_order: tuple[DepartmentId, ...] = ()
+    host_settings: dict[tuple[str, bool], HostSettings] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """The host's settings values as one client series sees them (DID-16, DID-26), for one network switch.
+
+    Attributes:
+        by_key: The host's items the client may take or keep, by key (those its series lacks left out).
+        skipped: Keys the host would deliver that the series does not have, in the host's order.
+        offered: The items of ``by_key`` that may be delivered, in order: what a client without them adds.
+    """
+
+    by_key: Mapping[str, SettingValue]
+    skipped: tuple[str, ...]
+    offered: tuple[SettingValue, ...]
 
 
 def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
@@ -128,7 +149,8 @@ def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
         for d in depts.departments
     }
     settings = host_bundle.get(Category.SETTINGS_VALUES)
-    return PreparedHostData(fresh, None if settings is None else without_protected(settings)[0])
+    return PreparedHostData(fresh, None if settings is None else without_protected(settings)[0],
+                            tuple(fresh.values()))
 
 
 _NO_PAGES = PageCounts()
@@ -188,7 +210,7 @@ def apply_received(
             if ready:
                 host = prepared.unprotected_settings
             value, outcomes[category], skipped = _settings_values(
-                client.settings_values, host, include_network, client_series, ready)
+                client.settings_values, host, include_network, client_series, ready, prepared)
         else:
             value, outcomes[category] = _apply_one(
                 category, client.category(category), host_bundle[category],
@@ -282,8 +304,7 @@ def _apply_one(category: Category, mine: Any, theirs: Any, *, card_reader_mismat
     if category is Category.ADDRESS_BOOK:
         return _address_book(theirs)
     if category is Category.DEPARTMENT_ID:
-        fresh = prepared.fresh_departments if prepared is not None else None
-        return _department_ids(mine, theirs, card_reader_mismatch, fresh)
+        return _department_ids(mine, theirs, card_reader_mismatch, prepared)
     if category is Category.PRINTER_SETTINGS:
         settings = tuple(theirs)
         return settings, f"overwritten with the host's {len(settings)} printer settings"
@@ -303,12 +324,13 @@ def _address_book(host: AddressBook) -> tuple[AddressBook, str]:
 
 def _department_ids(
     client: DepartmentIds, host: DepartmentIds, card_reader_mismatch: bool,
-    fresh: Mapping[str, DepartmentId] | None = None,
+    prepared: PreparedHostData | None = None,
 ) -> tuple[DepartmentIds, str]:
     """DID-14: merge by ID; only the System Manager information when card readers differ.
 
-    ``fresh`` holds the host's departments with counters 0 (:class:`PreparedHostData`): a department the
-    client has not got is that same value, shared by every client, instead of a new one per client.
+    With ``prepared`` (:class:`PreparedHostData`), a department the client has not got is the host's with
+    counters 0 shared by every client, and the merge starts from that list and puts in the client's own
+    counters: the work goes with the client's departments, not the host's (a host may have a thousand).
     """
     if card_reader_mismatch:
         merged = DepartmentIds(host.system_manager, client.departments)
@@ -317,20 +339,26 @@ def _department_ids(
             "is fitted on only one of host and client"
         )
     mine = client.by_id()
-    departments: list[DepartmentId] = []
-    kept = added = 0
-    for dept in host.departments:
-        if dept.dept_id in mine:
-            kept += 1
-            counters = mine[dept.dept_id].counters
-        else:
-            added += 1
-            if fresh is not None:
-                departments.append(fresh[dept.dept_id])
-                continue
-            counters = PageCounts()
-        departments.append(DepartmentId(dept.dept_id, dept.password_hash, dept.limits, counters))
-    host_ids = {d.dept_id for d in host.departments}
+    if prepared is not None and len(prepared.fresh_order) == len(host.departments):
+        departments = list(prepared.fresh_order)
+        position = {d.dept_id: i for i, d in enumerate(departments)} if mine else {}
+        for dept_id, own in mine.items():
+            i = position.get(dept_id)
+            if i is not None:
+                dept = host.departments[i]
+                departments[i] = DepartmentId(dept.dept_id, dept.password_hash, dept.limits, own.counters)
+        kept = sum(1 for dept_id in mine if dept_id in position)
+        host_ids: Collection[str] = prepared.fresh_departments
+    else:
+        departments = []
+        kept = 0
+        for dept in host.departments:
+            own = mine.get(dept.dept_id)
+            kept += own is not None
+            counters = own.counters if own is not None else PageCounts()
+            departments.append(DepartmentId(dept.dept_id, dept.password_hash, dept.limits, counters))
+        host_ids = {d.dept_id for d in host.departments}
+    added = len(departments) - kept
     deleted = sum(1 for d in client.departments if d.dept_id not in host_ids)
     merged = DepartmentIds(host.system_manager, tuple(departments))
     return merged, (
@@ -341,22 +369,26 @@ def _department_ids(
 
 def _settings_values(
     client: tuple[SettingValue, ...], host: tuple[SettingValue, ...], include_network: bool, client_series: str,
-    unprotected: bool = False,
+    unprotected: bool = False, prepared: PreparedHostData | None = None,
 ) -> tuple[tuple[SettingValue, ...], str, tuple[str, ...]]:
     """DID-16 with DID-03's network switch: overwrite what may be delivered, add what is missing; DID-26:
     skip (and list) what the client's series does not have; DID-27: nothing of a password-protected inbox,
-    the host's or this machine's, changes hands."""
-    def taken(item: SettingValue) -> bool:
-        return setting_is_deliverable(item) and (include_network or not item.network)
+    the host's or this machine's, changes hands.
 
-    if not unprotected:  # the host does not send them; should they come anyway, they stay out
-        host, _ = without_protected(host)
-    lacking = series_lacking(client_series)
+    With ``prepared`` (and ``host`` its unprotected settings), the host's side is worked out once per
+    client series and network switch for every client without password-protected inboxes of its own."""
     mine_protected = protected_inboxes(client)
-    host = tuple(s for s in host if inbox_of(s.key) not in mine_protected)
-    skipped = tuple(s.key for s in host if taken(s) and not lacking.has(s.key))
-    unknown = set(skipped)
-    host_by_key = {s.key: s for s in host if s.key not in unknown}
+    if prepared is not None and unprotected and not mine_protected:
+        view = prepared.host_settings.get((client_series, include_network))
+        if view is None:
+            view = prepared.host_settings[(client_series, include_network)] = _host_settings(
+                host, include_network, client_series)
+    else:
+        if not unprotected:  # the host does not send them; should they come anyway, they stay out
+            host, _ = without_protected(host)
+        host = tuple(s for s in host if inbox_of(s.key) not in mine_protected)
+        view = _host_settings(host, include_network, client_series)
+    host_by_key, skipped = view.by_key, view.skipped
     client_keys = {s.key for s in client}
 
     result: list[SettingValue] = []
@@ -377,7 +409,7 @@ def _settings_values(
             same_flags = theirs.deliverable == mine.deliverable and theirs.network == mine.network
             # The host's own item when it is the same value (its key is mine): no new one per client.
             result.append(theirs if same_flags else SettingValue(mine.key, theirs.value, mine.deliverable, mine.network))
-    added = [s for s in host_by_key.values() if s.key not in client_keys and taken(s)]
+    added = [s for s in view.offered if s.key not in client_keys]
     result.extend(added)
     text = f"{overwritten} values overwritten, {len(added)} added, {kept} not deliverable kept"
     if skipped_network:
@@ -387,3 +419,15 @@ def _settings_values(
     if skipped:
         text += f", {len(skipped)} skipped: not on this machine's series ({', '.join(skipped)})"
     return tuple(result), text, skipped
+
+
+def _host_settings(host: tuple[SettingValue, ...], include_network: bool, client_series: str) -> HostSettings:
+    """The host's side of the settings merge for a client of ``client_series`` (see :class:`HostSettings`)."""
+    def taken(item: SettingValue) -> bool:
+        return setting_is_deliverable(item) and (include_network or not item.network)
+
+    lacking = series_lacking(client_series)
+    skipped = tuple(s.key for s in host if taken(s) and not lacking.has(s.key))
+    unknown = set(skipped)
+    by_key = {s.key: s for s in host if s.key not in unknown}
+    return HostSettings(by_key, skipped, tuple(s for s in by_key.values() if taken(s)))

@@ -294,21 +294,35 @@ def test_did13_to_did16_seeded_host_changes_seeded_client_visibly() -> None:
         assert dept.counters == kept.get(dept.dept_id, PageCounts())
 
 
-@pytest.mark.rules("DID-14", "DID-16")
+@pytest.mark.rules("DID-14", "DID-16", "DID-26", "DID-27")
 @pytest.mark.parametrize("mismatch", [False, True])
-def test_did14_did16_a_bundle_prepared_once_gives_every_client_the_same_result(mismatch: bool) -> None:
-    """Working out the host's side once per bundle (fresh Department IDs with counters 0) changes nothing
-    a client ends with: counters kept where the client had the ID, 0 where it did not."""
+@pytest.mark.parametrize("include_network", [False, True])
+def test_did14_did16_a_bundle_prepared_once_gives_every_client_the_same_result(mismatch: bool,
+                                                                               include_network: bool) -> None:
+    """Working out the host's side once per bundle (fresh Department IDs with counters 0, the host's settings
+    per client series and network switch) changes nothing a client ends with: counters kept where the client
+    had the ID, 0 where it did not; the same values, skipped keys and outcome texts for clients of different
+    series, one with a password-protected inbox of its own, and one sharing the host's Department IDs."""
     from mfp_console.domain.distribution_rules import prepare_host_data
+    from mfp_console.domain.inboxes import PASSWORD_SET, password_key
 
     host = seed_device_information("bench", "host", seed=7)
     bundle = {c: host.category(c) for c in Category}
     prepared = prepare_host_data(bundle)
-    for name in ("client-a", "client-b"):
-        client = seed_device_information("client", name, seed=len(name))
-        plain = apply_received(client, bundle, list(Category), include_network=False, card_reader_mismatch=mismatch)
-        quick = apply_received(client, bundle, list(Category), include_network=False, card_reader_mismatch=mismatch,
-                               prepared=prepared)
+    protected = seed_device_information("client", "client-p", seed=3)
+    protected = protected.with_category(Category.SETTINGS_VALUES, (
+        *protected.settings_values, SettingValue(password_key("01"), PASSWORD_SET)))
+    sharing = seed_device_information("client", "client-s", seed=5)
+    sharing = sharing.with_category(Category.DEPARTMENT_ID, replace(
+        host.department_ids, departments=host.department_ids.departments[:3] + sharing.department_ids.departments))
+    clients = [(seed_device_information("client", name, seed=len(name)), series)
+               for name, series in (("client-a", ""), ("client-b", "iR-ADV C3500"), ("client-c", "iR-ADV C3500"))]
+    clients += [(protected, "iR-ADV C3500"), (sharing, "")]
+    for client, series in clients:
+        plain = apply_received(client, bundle, list(Category), include_network=include_network,
+                               card_reader_mismatch=mismatch, client_series=series)
+        quick = apply_received(client, bundle, list(Category), include_network=include_network,
+                               card_reader_mismatch=mismatch, client_series=series, prepared=prepared)
         assert quick == plain
         mine = client.department_ids.by_id()
         for dept in quick.info.department_ids.departments if not mismatch else ():
