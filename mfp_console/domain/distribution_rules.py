@@ -116,6 +116,7 @@ class PreparedHostData:
             None when the bundle has none.
         fresh_order: ``fresh_departments`` in the host's order: a client's merged list before its own
             counters are put in.
+        fresh_position: Where each ID stands in ``fresh_order``.
         host_settings: The host's side of the settings merge per client series and network switch
             (:class:`HostSettings`), filled as clients of each series apply the bundle.
     """
@@ -123,6 +124,7 @@ class PreparedHostData:
     fresh_departments: Mapping[str, DepartmentId]
     unprotected_settings: tuple[SettingValue, ...] | None = None
     fresh_order: tuple[DepartmentId, ...] = ()
+    fresh_position: Mapping[str, int] = field(default_factory=dict)
     host_settings: dict[tuple[str, bool], HostSettings] = field(default_factory=dict, compare=False)
 
 
@@ -150,7 +152,7 @@ def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
     }
     settings = host_bundle.get(Category.SETTINGS_VALUES)
     return PreparedHostData(fresh, None if settings is None else without_protected(settings)[0],
-                            tuple(fresh.values()))
+                            tuple(fresh.values()), {dept_id: i for i, dept_id in enumerate(fresh)})
 
 
 _NO_PAGES = PageCounts()
@@ -341,7 +343,7 @@ def _department_ids(
     mine = client.by_id()
     if prepared is not None and len(prepared.fresh_order) == len(host.departments):
         departments = list(prepared.fresh_order)
-        position = {d.dept_id: i for i, d in enumerate(departments)} if mine else {}
+        position = prepared.fresh_position
         for dept_id, own in mine.items():
             i = position.get(dept_id)
             if i is not None:
