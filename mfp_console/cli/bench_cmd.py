@@ -21,8 +21,8 @@ def add_bench_command(sub: argparse._SubParsersAction, add_options) -> None:  # 
         description=(
             "Runs the benchmark suite. Every figure is a ratio against a baseline measured in the same run "
             "(absolute times are printed too). Measurements run one at a time in child processes on "
-            "loopback. A full run takes about half an hour on two cores (preparing the 10,000-machine fleet alone "
-            "takes minutes; --work-dir keeps prepared fleets for the next run); --quick shrinks every size."
+            "loopback. A full run takes about ten minutes on two cores (preparing the 10,000-machine fleet alone "
+            "takes about two; --work-dir keeps prepared fleets for the next run); --quick shrinks every size."
         ),
     )
     bench.add_argument("--quick", action="store_true", help="small sizes (20/100 clients, 1,000 machines): a few minutes")
