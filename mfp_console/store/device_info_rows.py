@@ -8,7 +8,6 @@ the store turns that into a :class:`~mfp_console.errors.StoreError` naming its f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from mfp_console.domain.device_info_json import (
     inbox_to_json,
 )
 from mfp_console.store.schema import INBOX_KEY
+from mfp_console.strict_json import loads_strict
 
 __all__ = ["ALL_KEYS", "decode_device_info", "decode_payload", "device_rows", "dumps", "key_label"]
 
@@ -65,11 +65,9 @@ def decode_payload(key: str, payload: str) -> Any:
 
     Every field's type is checked; the size limits are not (``bounded=False``): they guard what arrives
     from other machines and files, and a row the store wrote itself may hold, say, a long name typed on
-    the panel. For the same reason the text is read with the plain JSON decoder: the strict one's checks
-    (a key given twice, a lone surrogate) are for text from elsewhere; the store writes each row from a
-    decoded value, which can hold neither. A row that is not JSON still fails here.
+    the panel.
     """
-    data = json.loads(payload)
+    data = loads_strict(payload)
     if key == INBOX_KEY:
         return inbox_from_json(data, bounded=False)
     return category_from_json(Category(key), data, bounded=False)
