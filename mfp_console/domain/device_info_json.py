@@ -100,24 +100,39 @@ def compact_json(value: Any) -> str:
 
 
 class ItemTexts:
-    """The JSON text of list items already encoded, for items many values share.
+    """The JSON text of the list items many values share, each encoded once, and a quick writer for the rest.
 
     A distribution's clients each store the host's Department IDs and settings values merged with their
     own: most items of every client's result are the same objects (the host's, or the host's with counters
-    0), so each is encoded once here and its text spliced into each client's category text. Items are
-    known by identity; each is held here, so its identity is not reused while it is known.
+    0). Those are the ``shared`` items: each is encoded at its first use and its text kept, known by
+    identity (each is held here, so its identity is not reused while it is known). Any other item is a
+    client's own (a setting it keeps, a Department ID with its own counters): it is written every time and
+    never kept, or the texts would grow with every client a bundle is applied to. A Department ID that is
+    a shared one with other counters is spliced: the shared one's text up to ``"counters":``, then its
+    own counters.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Iterable[object] = ()) -> None:
+        self._shared: dict[int, object] = {id(item): item for item in shared}
         self._texts: dict[int, tuple[object, str]] = {}
+        self._heads: dict[str, tuple[DepartmentId, str]] = {}
+        for item in self._shared.values():
+            if type(item) is DepartmentId:
+                self._heads.setdefault(item.dept_id, (item, ""))
 
     def text(self, item: object, encode: Callable[[Any], Any]) -> str:
-        """The compact JSON text of ``encode(item)``, encoded once per item."""
+        """The compact JSON text of ``encode(item)``: kept for a shared item, written afresh for another."""
         known = self._texts.get(id(item))
         if known is not None and known[0] is item:
             return known[1]
-        text = compact_json(encode(item))
-        self._texts[id(item)] = (item, text)
+        if encode is _department_json and type(item) is DepartmentId:
+            text = self._department_text(item)
+        elif encode is _asdict and type(item) is SettingValue:
+            text = setting_value_text(item)
+        else:
+            text = compact_json(encode(item))
+        if self._shared.get(id(item)) is item:
+            self._texts[id(item)] = (item, text)
         return text
 
     def joined(self, values: Iterable[object], encode: Callable[[Any], Any]) -> str:
@@ -129,20 +144,22 @@ class ItemTexts:
             out.append(known[1] if known is not None and known[0] is item else self.text(item, encode))
         return ",".join(out)
 
-    def joined_settings(self, values: Iterable[SettingValue]) -> str:
-        """:meth:`joined` for settings values: an item not known here (a client's own) is written straight
-        to text by :func:`setting_value_text`, without a dictionary and the encoder's object walk."""
-        texts = self._texts
-        out = []
-        for item in values:
-            known = texts.get(id(item))
-            if known is not None and known[0] is item:
-                out.append(known[1])
-            else:
-                text = setting_value_text(item)
-                texts[id(item)] = (item, text)
-                out.append(text)
-        return ",".join(out)
+    def _department_text(self, dept: DepartmentId) -> str:
+        """A Department ID's text, spliced from a shared one's head when only the counters differ."""
+        found = self._heads.get(dept.dept_id)
+        counters = _counts_text(dept.counters)
+        if found is None or counters is None:
+            return compact_json(_department_json(dept))
+        shared, head = found
+        if not (shared.password_hash == dept.password_hash
+                and (shared.limits is dept.limits or shared.limits == dept.limits)):
+            return compact_json(_department_json(dept))
+        if not head:
+            head = _department_head(shared)
+            if not head:
+                return compact_json(_department_json(dept))
+            self._heads[dept.dept_id] = (shared, head)
+        return head + counters + "}"
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -151,13 +168,13 @@ class ItemTexts:
 def category_text(category: Category, value: Any, items: ItemTexts | None = None) -> str:
     """A category's compact JSON text: exactly ``compact_json(category_to_json(category, value))``.
 
-    With ``items``, the Department IDs and settings values are spliced from their items' texts, each item
-    encoded once however many values hold it.
+    With ``items``, the Department IDs and settings values are spliced from their items' texts, each shared
+    item encoded once however many values hold it.
     """
     if items is None or category not in (Category.DEPARTMENT_ID, Category.SETTINGS_VALUES):
         return compact_json(category_to_json(category, value))
     if category is Category.SETTINGS_VALUES:
-        return "[" + items.joined_settings(value) + "]"
+        return "[" + items.joined(value, _asdict) + "]"
     depts: DepartmentIds = value
     return ('{"system_manager":' + compact_json(_asdict(depts.system_manager)) + ',"departments":['
             + items.joined(depts.departments, _department_json) + "]}")
@@ -175,6 +192,24 @@ def setting_value_text(item: SettingValue) -> str:
 
 _text_json = json.encoder.encode_basestring  # what compact_json writes for a text (ensure_ascii=False)
 _FLAG_JSON = {True: "true", False: "false"}
+
+
+def _counts_text(counts: PageCounts) -> str | None:
+    """Exactly ``compact_json(_asdict(counts))`` for whole numbers, written directly; None for other types."""
+    total, color, black = counts.total, counts.color, counts.black
+    if type(total) is int and type(color) is int and type(black) is int:
+        return f'{{"total":{total},"color":{color},"black":{black}}}'
+    return None
+
+
+def _department_head(dept: DepartmentId) -> str:
+    """A Department ID's text up to and including ``"counters":``; empty when a field is not of the type a
+    decoded value has (its text is then left to the encoder)."""
+    limits = _counts_text(dept.limits)
+    if limits is None or type(dept.dept_id) is not str or type(dept.password_hash) is not str:
+        return ""
+    return (f'{{"dept_id":{_text_json(dept.dept_id)},"password_hash":{_text_json(dept.password_hash)},'
+            f'"limits":{limits},"counters":')
 
 
 def _department_json(d: DepartmentId) -> dict[str, Any]:

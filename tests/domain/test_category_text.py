@@ -32,25 +32,69 @@ SETTINGS = st.lists(st.builds(SettingValue, TEXT, TEXT, st.booleans(), st.boolea
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(DEPARTMENTS, SETTINGS)
-def test_spliced_text_is_the_compact_encoding(departments: list[DepartmentId], values: list[SettingValue]) -> None:
-    items = ItemTexts()
+@given(DEPARTMENTS, SETTINGS, st.booleans())
+def test_spliced_text_is_the_compact_encoding(departments: list[DepartmentId], values: list[SettingValue],
+                                               shared: bool) -> None:
+    items = ItemTexts([*departments, *values] if shared else ())
     depts = DepartmentIds(departments=tuple(departments))
-    for _ in range(2):  # the second time every item's text comes from the memo
+    for _ in range(2):  # the second time every shared item's text comes from the memo
         assert category_text(Category.DEPARTMENT_ID, depts, items) == compact_json(
             category_to_json(Category.DEPARTMENT_ID, depts))
         assert category_text(Category.SETTINGS_VALUES, tuple(values), items) == compact_json(
             category_to_json(Category.SETTINGS_VALUES, tuple(values)))
 
 
-def test_items_are_known_by_identity_not_by_equality() -> None:
-    """A new item equal to a known one is encoded afresh; a changed one never takes another's text."""
-    items = ItemTexts()
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(DEPARTMENTS, st.lists(COUNTS, max_size=8), TEXT)
+def test_a_shared_department_with_a_clients_counters_is_spliced_to_the_compact_encoding(
+        departments: list[DepartmentId], counters: list[PageCounts], other_password: str) -> None:
+    """What a merge makes (DID-14: the host's ID, password and limits with the client's counters) and what
+    only looks like it (the same ID with another password or other limits) both come out as the plain
+    encoding, and neither is kept."""
+    items = ItemTexts(departments)
+    merged = [replace(d, counters=c) for d, c in zip(departments, counters)]
+    lookalikes = [replace(d, password_hash=other_password, limits=replace(d.limits, total=d.limits.total + 1))
+                  for d in departments]
+    for value in (DepartmentIds(departments=tuple(merged)), DepartmentIds(departments=tuple(lookalikes))):
+        for _ in range(2):
+            assert category_text(Category.DEPARTMENT_ID, value, items) == compact_json(
+                category_to_json(Category.DEPARTMENT_ID, value))
+    assert len(items) == 0
+
+
+def test_a_clients_merged_categories_are_spliced_to_the_compact_encoding() -> None:
+    """The receiver's case: a seeded host's bundle merged into a client that keeps its counters for some of
+    the host's IDs and its not-deliverable settings (DID-14, DID-16), the shared items named as the
+    receiver names them."""
+    from mfp_console.domain.distribution_rules import apply_received, prepare_host_data
+
+    host = seed_device_information("bench", "host", seed=3)
+    client = seed_device_information("bench", "client", seed=4)
+    own = tuple(replace(d, counters=PageCounts(7, 3, 4)) for d in host.department_ids.departments[:5])
+    client = client.with_category(Category.DEPARTMENT_ID, DepartmentIds(departments=own))
+    bundle = {c: host.category(c) for c in (Category.DEPARTMENT_ID, Category.SETTINGS_VALUES)}
+    prepared = prepare_host_data(bundle)
+    items = ItemTexts([*host.settings_values, *host.department_ids.departments, *prepared.fresh_departments.values()])
+    update = apply_received(client, bundle, list(bundle), include_network=False, card_reader_mismatch=False,
+                            prepared=prepared)
+    for category in bundle:
+        value = update.info.category(category)
+        for _ in range(2):
+            assert category_text(category, value, items) == compact_json(category_to_json(category, value))
+    assert sum(d.counters == PageCounts(7, 3, 4) for d in update.info.department_ids.departments) == 5
+
+
+def test_shared_items_are_known_by_identity_not_by_equality() -> None:
+    """A new item equal to a shared one is written afresh, a changed one never takes another's text, and
+    only shared items' texts are kept (a client's own would pile up client after client)."""
     first = SettingValue("a", "1")
+    items = ItemTexts([first])
     assert category_text(Category.SETTINGS_VALUES, (first,), items) == '[{"key":"a","value":"1","deliverable":true,"network":false}]'
     changed = replace(first, value="2")
     assert '"value":"2"' in category_text(Category.SETTINGS_VALUES, (changed,), items)
-    assert len(items) == 2
+    assert category_text(Category.SETTINGS_VALUES, (SettingValue("a", "1"),), items) == (
+        '[{"key":"a","value":"1","deliverable":true,"network":false}]')
+    assert len(items) == 1
 
 
 def test_a_whole_seeded_category_round_trips_through_its_spliced_text() -> None:

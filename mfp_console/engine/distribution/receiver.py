@@ -15,7 +15,8 @@ share them. Each category's exact JSON text is kept beside its value, and a cate
 (address book, printer settings, paper types) is stored as that text: it decodes to exactly the value the
 client checked, which is all the store promises. A merged category (Department IDs keep each client's
 counters, DID-14; settings values keep what may not be delivered, DID-16) is spliced from its items'
-texts, each encoded once per bundle (:class:`~mfp_console.domain.device_info_json.ItemTexts`), and the merge
+texts, the host's encoded once per bundle and a client's own written directly each time
+(:class:`~mfp_console.domain.device_info_json.ItemTexts`), and the merge
 reads only the client's merged categories and inbox from its store
 (:meth:`~mfp_console.store.MachineStore.load_for_merge`).
 """
@@ -147,12 +148,24 @@ def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) 
         raise RemoteProtocolError("bad distribution bundle: text holds a lone UTF-16 surrogate") from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise RemoteProtocolError(f"bad distribution bundle: {exc}") from None
-    bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories}, prepare_host_data(values),
-                            ItemTexts())
+    prepared = prepare_host_data(values)
+    bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories}, prepared,
+                            ItemTexts(_shared_items(values, prepared)))
     _recent_bundles[key] = (raw, bundle)
     while len(_recent_bundles) > _RECENT_BUNDLES:
         _recent_bundles.popitem(last=False)
     return bundle
+
+
+def _shared_items(values: Mapping[Category, Any], prepared: PreparedHostData) -> list[object]:
+    """The items every client's merged categories may hold as they are: the host's settings values and
+    Department IDs, and the host's Department IDs with counters 0 (see :class:`ItemTexts`)."""
+    shared: list[object] = list(values.get(Category.SETTINGS_VALUES, ()))
+    departments = values.get(Category.DEPARTMENT_ID)
+    if departments is not None:
+        shared.extend(departments.departments)
+    shared.extend(prepared.fresh_departments.values())
+    return shared
 
 
 _MERGED = frozenset({Category.DEPARTMENT_ID, Category.SETTINGS_VALUES})
