@@ -141,6 +141,18 @@ class HostSettings:
     by_key: Mapping[str, SettingValue]
     skipped: tuple[str, ...]
     offered: tuple[SettingValue, ...]
+    inboxes: Mapping[str, str] = field(default_factory=dict)
+    """The inbox of each key of ``by_key`` and ``skipped`` that belongs to one."""
+
+    def without_inboxes(self, inboxes: Collection[str]) -> HostSettings:
+        """The same without the items of ``inboxes``: a client's own password-protected inboxes take
+        nothing from the host (DID-27)."""
+        dropped = {key for key, inbox in self.inboxes.items() if inbox in inboxes}
+        if not dropped:
+            return self
+        return HostSettings({k: s for k, s in self.by_key.items() if k not in dropped},
+                            tuple(k for k in self.skipped if k not in dropped),
+                            tuple(s for s in self.offered if s.key not in dropped))
 
 
 def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
@@ -378,13 +390,14 @@ def _settings_values(
     the host's or this machine's, changes hands.
 
     With ``prepared`` (and ``host`` its unprotected settings), the host's side is worked out once per
-    client series and network switch for every client without password-protected inboxes of its own."""
+    client series and network switch; a client's own protected inboxes then drop their keys from it."""
     mine_protected = protected_inboxes(client)
-    if prepared is not None and unprotected and not mine_protected:
+    if prepared is not None and unprotected:
         view = prepared.host_settings.get((client_series, include_network))
         if view is None:
             view = prepared.host_settings[(client_series, include_network)] = _host_settings(
                 host, include_network, client_series)
+        view = view.without_inboxes(mine_protected)
     else:
         if not unprotected:  # the host does not send them; should they come anyway, they stay out
             host, _ = without_protected(host)
@@ -432,4 +445,5 @@ def _host_settings(host: tuple[SettingValue, ...], include_network: bool, client
     skipped = tuple(s.key for s in host if taken(s) and not lacking.has(s.key))
     unknown = set(skipped)
     by_key = {s.key: s for s in host if s.key not in unknown}
-    return HostSettings(by_key, skipped, tuple(s for s in by_key.values() if taken(s)))
+    inboxes = {key: inbox for key in (*by_key, *skipped) if (inbox := inbox_of(key))}
+    return HostSettings(by_key, skipped, tuple(s for s in by_key.values() if taken(s)), inboxes)

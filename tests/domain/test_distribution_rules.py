@@ -304,7 +304,7 @@ def test_did14_did16_a_bundle_prepared_once_gives_every_client_the_same_result(m
     had the ID, 0 where it did not; the same values, skipped keys and outcome texts for clients of different
     series, one with a password-protected inbox of its own, and one sharing the host's Department IDs."""
     from mfp_console.domain.distribution_rules import prepare_host_data
-    from mfp_console.domain.inboxes import PASSWORD_SET, password_key
+    from mfp_console.domain.inboxes import INBOX_GROUP, PASSWORD_SET, password_key
 
     host = seed_device_information("bench", "host", seed=7)
     bundle = {c: host.category(c) for c in Category}
@@ -318,6 +318,12 @@ def test_did14_did16_a_bundle_prepared_once_gives_every_client_the_same_result(m
     clients = [(seed_device_information("client", name, seed=len(name)), series)
                for name, series in (("client-a", ""), ("client-b", "iR-ADV C3500"), ("client-c", "iR-ADV C3500"))]
     clients += [(protected, "iR-ADV C3500"), (sharing, "")]
+    # An inbox the host sends items of, protected on the client: the host's view drops those keys.
+    own_inbox = seed_device_information("client", "client-o", seed=6)
+    own_inbox = own_inbox.with_category(Category.SETTINGS_VALUES, (
+        *own_inbox.settings_values, SettingValue(password_key("Confidential Fax Inbox 01"), PASSWORD_SET)))
+    assert any(s.key.startswith(INBOX_GROUP + "01/") for s in host.settings_values)
+    clients += [(own_inbox, ""), (own_inbox, "iR-ADV C3500")]
     for client, series in clients:
         plain = apply_received(client, bundle, list(Category), include_network=include_network,
                                card_reader_mismatch=mismatch, client_series=series)
