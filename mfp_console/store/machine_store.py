@@ -205,13 +205,13 @@ class MachineStore:
 
     def save_category(self, category: Category, value: Any) -> None:
         """Replaces one category's value (a change made on the panel; no restore point is kept)."""
-        with self._writing_device_info(), self._db.guard(f"save {category.label}"):
-            tables.replace_current(self._db.connection, [(category.value, dumps(category_to_json(category, value)))])
+        with self._writing_device_info(), self._db.transaction(f"save {category.label}") as conn:
+            tables.replace_current(conn, [(category.value, dumps(category_to_json(category, value)))])
 
     def save_inbox(self, value: InboxUrlSend) -> None:
         """Replaces the inbox URL Send settings."""
-        with self._writing_device_info(), self._db.guard("save inbox URL Send settings"):
-            tables.replace_current(self._db.connection, [(INBOX_KEY, dumps(inbox_to_json(value)))])
+        with self._writing_device_info(), self._db.transaction("save inbox URL Send settings") as conn:
+            tables.replace_current(conn, [(INBOX_KEY, dumps(inbox_to_json(value)))])
 
     # --- updates and restore points (DID-11…17, DID-20) ----------------------------------------------
 

@@ -5,10 +5,11 @@ URL Send settings), one per log entry, one per configuration document, one per p
 An update therefore rewrites a handful of rows, and atomicity comes from writing them in one transaction,
 not from packing everything into one blob.
 
-The restore point of DID-20 lives in the same ``device_info`` table: a row with ``previous = 1`` is the
-value a key had immediately before the most recent received update. An update flips the current rows of
-the keys it changes to ``previous = 1`` (dropping the older point first) and inserts the new values;
-the previous data is kept where it lies, never copied (see :mod:`mfp_console.store.device_info_tables`).
+The restore point of DID-20 lives in the same ``device_info`` table: a row with ``previous = 1`` points
+at the document a key had immediately before the most recent received update. The documents themselves
+are rows of ``device_document``, never changed once written. An update flips the small current rows of the
+keys it changes to ``previous = 1`` (dropping the older point first) and inserts the new documents; the
+previous data is kept where it lies, never copied nor read (see :mod:`mfp_console.store.device_info_tables`).
 
 The one exception is a sync client's copy of the server's answer (SYNC-05): it is kept as the server sent
 it, one ``user_snapshot`` blob of per-user documents, and each user row points at its document until the
@@ -18,7 +19,9 @@ Version history: 1 — the first release; 2 — ``users.snapshot_offset``/``snap
 ``user_snapshot`` table; 3 — one restore point for the whole device information (DID-20): the
 ``previous`` column of ``device_info`` replaces the per-category ``restore_point`` copies, and a one-row
 ``restore_point`` table says when and from whom it came; the receiving settings' refused categories are
-stored under their own name (DID-19). An older database is migrated in the transaction that opens it.
+stored under their own name (DID-19); 4 — the documents move to ``device_document`` and ``device_info``
+points at them, so making the restore point no longer rewrites (and reads) each replaced document. An
+older database is migrated in the transaction that opens it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from mfp_console.domain.device_info import Category
 
 __all__ = ["INBOX_KEY", "SCHEMA_VERSION", "STATEMENTS", "create_schema", "migrate_schema", "stored_schema_version"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The version this code writes; a database with a higher version is refused, not guessed at."""
 
 INBOX_KEY = "inbox_url_send"
@@ -43,12 +46,27 @@ _SNAPSHOT_TABLE = """CREATE TABLE user_snapshot (
         received_at TEXT NOT NULL
     )"""
 
-# DID-20: the current value of each key (previous = 0) and, for the keys the most recent received update
-# changed, the value from immediately before it (previous = 1): the one restore point.
-_DEVICE_INFO_TABLE = f"""CREATE TABLE device_info (
+# Version 3's device_info: the document in the row that a restore point flips.
+_DEVICE_INFO_TABLE_V3 = f"""CREATE TABLE device_info (
         category TEXT NOT NULL CHECK (category IN ({_DEVICE_KEYS})),
         previous INTEGER NOT NULL CHECK (previous IN (0, 1)),
         payload TEXT NOT NULL,
+        PRIMARY KEY (category, previous)
+    )"""
+
+# One JSON document per row, encoded by the domain's helpers; written once, deleted with its device_info row.
+# The reference is checked at commit, so a row may be written before its document (device_info_tables).
+_DEVICE_DOCUMENT_TABLE = """CREATE TABLE device_document (
+        id INTEGER PRIMARY KEY,
+        payload TEXT NOT NULL
+    )"""
+
+# DID-20: the current document of each key (previous = 0) and, for the keys the most recent received update
+# changed, the document from immediately before it (previous = 1): the one restore point.
+_DEVICE_INFO_TABLE = f"""CREATE TABLE device_info (
+        category TEXT NOT NULL CHECK (category IN ({_DEVICE_KEYS})),
+        previous INTEGER NOT NULL CHECK (previous IN (0, 1)),
+        document INTEGER NOT NULL UNIQUE REFERENCES device_document (id) DEFERRABLE INITIALLY DEFERRED,
         PRIMARY KEY (category, previous)
     )"""
 
@@ -74,7 +92,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
         "ALTER TABLE device_info RENAME TO device_info_v2",
         "ALTER TABLE restore_point RENAME TO restore_point_v2",
-        _DEVICE_INFO_TABLE,
+        _DEVICE_INFO_TABLE_V3,
         "INSERT INTO device_info (category, previous, payload) SELECT category, 0, payload FROM device_info_v2",
         """CREATE TEMP TABLE newest_point AS
             SELECT category, payload, saved_at FROM restore_point_v2
@@ -99,13 +117,24 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             WHERE key = '{_RECEIVING_SETTINGS_KEY}' AND json_valid(value)
               AND json_type(value, '$.restricted_categories') = 'array'""",
     ),
+    # Version 3 kept each document in its device_info row; version 4 keeps it in device_document, under
+    # the row's rowid, and the row points at it.
+    3: (
+        "ALTER TABLE device_info RENAME TO device_info_v3",
+        _DEVICE_DOCUMENT_TABLE,
+        _DEVICE_INFO_TABLE,
+        "INSERT INTO device_document (id, payload) SELECT rowid, payload FROM device_info_v3",
+        "INSERT INTO device_info (category, previous, document) SELECT category, previous, rowid FROM device_info_v3",
+        "DROP TABLE device_info_v3",
+    ),
 }
 """Statements that take a database from the key's version to the next one."""
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    # Device information: one JSON document per category, encoded by the domain's helpers, and the
-    # restore point's documents beside them (previous = 1).
+    # Device information: one JSON document per category (and the inbox settings), and which of them are
+    # current and which the restore point's (previous = 1).
+    _DEVICE_DOCUMENT_TABLE,
     _DEVICE_INFO_TABLE,
     _RESTORE_POINT_TABLE,
     # DID-12: present from the start of an update until it is applied; found after a crash → E-UPDATE.

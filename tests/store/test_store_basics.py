@@ -139,6 +139,7 @@ def test_corrupt_payload_is_a_store_error(store_path: Path) -> None:
     with MachineStore.open(store_path) as store:
         store.seed(make_info(1))
     with sqlite3.connect(store_path) as raw:
-        raw.execute("UPDATE device_info SET payload = '{\"oops\": 1}' WHERE category = 'address_book'")
+        raw.execute("UPDATE device_document SET payload = '{\"oops\": 1}' WHERE id ="
+                    " (SELECT document FROM device_info WHERE category = 'address_book' AND previous = 0)")
     with MachineStore.open(store_path) as store, pytest.raises(StoreError, match="client-a.*Address Book"):
         store.load_device_info()

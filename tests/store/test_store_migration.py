@@ -91,7 +91,7 @@ def test_did20_only_the_newest_updates_rows_stay_restorable(store_path: Path) ->
         assert made is not None and (made.saved_at, made.peer) == (update_3.isoformat(), "host")
         assert store.load_device_info() == make_info(3)
         assert store.check_integrity() == []
-    assert _version(store_path) == SCHEMA_VERSION == 3
+    assert _version(store_path) == SCHEMA_VERSION == 4
     with MachineStore.open(store_path) as again:  # opening a migrated database changes nothing
         assert again.restore_point_categories() == {Category.ADDRESS_BOOK}
 
@@ -126,3 +126,50 @@ def test_did19_stored_receiving_settings_keep_refusing_the_same_categories(store
         assert ReceivingSettings.from_json(stored).refused_categories == {Category.PRINTER_SETTINGS,
                                                                           Category.PAPER_INFORMATION}
         assert store.get_config("destinations") == {"restricted_categories": 1}  # other documents untouched
+
+
+_VERSION_3 = (_VERSION_2
+              .replace("INSERT INTO meta VALUES ('schema_version', '2');", "INSERT INTO meta VALUES ('schema_version', '3');")
+              .replace("CREATE TABLE device_info (category TEXT PRIMARY KEY, payload TEXT NOT NULL);",
+                       "CREATE TABLE device_info (category TEXT NOT NULL, previous INTEGER NOT NULL "
+                       "CHECK (previous IN (0, 1)), payload TEXT NOT NULL, PRIMARY KEY (category, previous));")
+              .replace("CREATE TABLE restore_point (category TEXT PRIMARY KEY, payload TEXT NOT NULL, saved_at TEXT NOT NULL);",
+                       "CREATE TABLE restore_point (id INTEGER PRIMARY KEY CHECK (id = 1), saved_at TEXT NOT NULL, "
+                       "peer TEXT NOT NULL);"))
+"""Version 3 as the previous release created it: each document in its ``device_info`` row, one restore point."""
+
+
+@pytest.mark.rules("DID-20")
+def test_did20_a_version_3_database_keeps_its_data_and_its_restore_point(store_path: Path) -> None:
+    """Schema 4 moves each document out of its ``device_info`` row; the current data, the restore point
+    (which categories, their values, when and from whom) and restoring it are as they were."""
+    assert "_v2" not in _VERSION_3 and _VERSION_3 != _VERSION_2
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    made = machine_time(4, 3)
+    with sqlite3.connect(store_path) as raw:
+        raw.executescript(_VERSION_3)
+        current = [(c.value, 0, _payload(3, c)) for c in Category]
+        current.append(("inbox_url_send", 0, dumps(inbox_to_json(make_info(3).inbox_url_send))))
+        point = [("address_book", 1, _payload(2, Category.ADDRESS_BOOK)),
+                 ("inbox_url_send", 1, dumps(inbox_to_json(make_info(2).inbox_url_send)))]
+        raw.executemany("INSERT INTO device_info VALUES (?, ?, ?)", current + point)
+        raw.execute("INSERT INTO restore_point VALUES (1, ?, 'host-b')", (made.isoformat(),))
+    with MachineStore.open(store_path) as store:
+        assert store.load_device_info() == make_info(3)
+        assert store.restore_point_categories() == {Category.ADDRESS_BOOK}
+        assert store.restore_point_value(Category.ADDRESS_BOOK) == make_info(2).address_book
+        assert store.restore_point_inbox() == make_info(2).inbox_url_send
+        point_made = store.restore_point_made()
+        assert point_made is not None and (point_made.saved_at, point_made.peer) == (made.isoformat(), "host-b")
+        assert store.check_integrity() == []
+        outcome = store.restore([Category.ADDRESS_BOOK], restore_inbox=True)
+        assert outcome.restored == {Category.ADDRESS_BOOK} and outcome.inbox_restored
+        assert outcome.info.address_book == make_info(2).address_book
+        assert store.restore_point_categories() == set()
+    assert _version(store_path) == SCHEMA_VERSION == 4
+    with sqlite3.connect(store_path) as raw:
+        tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+        documents = raw.execute("SELECT count(*) FROM device_document").fetchone()[0]
+        rows = raw.execute("SELECT count(*) FROM device_info").fetchone()[0]
+    assert "device_info_v3" not in tables
+    assert documents == rows == len(current)  # the used-up point's documents went with its rows

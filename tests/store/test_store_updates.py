@@ -95,7 +95,15 @@ def test_did20_the_restore_point_is_not_a_copy(seeded: MachineStore, store_path:
         tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     assert ("address_book", 1, 1) in rows and ("address_book", 0, 1) in rows
     assert sum(1 for _, previous, _ in rows if previous == 1) == 1
-    assert "restore_point" in tables and not any(t.endswith("_v2") for t in tables)
+    assert "restore_point" in tables and not any(t.endswith(("_v2", "_v3")) for t in tables)
+    with sqlite3.connect(store_path) as raw:
+        documents = raw.execute("SELECT count(*), count(DISTINCT i.document) FROM device_info i"
+                                " JOIN device_document d ON d.id = i.document").fetchone()
+        stored = raw.execute("SELECT count(*) FROM device_document").fetchone()[0]
+    assert documents == (sum(n for _, _, n in rows), sum(n for _, _, n in rows)) and stored == documents[0]
+    seeded.apply_update(make_info(3), [Category.PAPER_INFORMATION], False, received(3))
+    with sqlite3.connect(store_path) as raw:  # the older point's document went with its row
+        assert raw.execute("SELECT count(*) FROM device_document").fetchone()[0] == stored
 
 
 def info_generations_of_restore_point(store: MachineStore, category: Category) -> set[int]:
