@@ -114,16 +114,14 @@ class PreparedHostData:
             has not got the ID receives (DID-14), the same value for every such client.
         unprotected_settings: The host's settings values without its password-protected inboxes (DID-27),
             None when the bundle has none.
-        fresh_order: ``fresh_departments`` in the host's order: a client's merged list before its own
-            counters are put in.
-        fresh_position: Where each ID stands in ``fresh_order``.
+        fresh_position: Where each ID stands in ``fresh_departments`` (kept in the host's order: a client's
+            merged list before its own counters are put in).
         host_settings: The host's side of the settings merge per client series and network switch
             (:class:`HostSettings`), filled as clients of each series apply the bundle.
     """
 
     fresh_departments: Mapping[str, DepartmentId]
     unprotected_settings: tuple[SettingValue, ...] | None = None
-    fresh_order: tuple[DepartmentId, ...] = ()
     fresh_position: Mapping[str, int] = field(default_factory=dict)
     host_settings: dict[tuple[str, bool], HostSettings] = field(default_factory=dict, compare=False)
 
@@ -164,7 +162,7 @@ def prepare_host_data(host_bundle: Mapping[Category, Any]) -> PreparedHostData:
     }
     settings = host_bundle.get(Category.SETTINGS_VALUES)
     return PreparedHostData(fresh, None if settings is None else without_protected(settings)[0],
-                            tuple(fresh.values()), {dept_id: i for i, dept_id in enumerate(fresh)})
+                            {dept_id: i for i, dept_id in enumerate(fresh)})
 
 
 _NO_PAGES = PageCounts()
@@ -353,15 +351,15 @@ def _department_ids(
             "is fitted on only one of host and client"
         )
     mine = client.by_id()
-    if prepared is not None and len(prepared.fresh_order) == len(host.departments):
-        departments = list(prepared.fresh_order)
-        position = prepared.fresh_position
+    if prepared is not None and len(prepared.fresh_departments) == len(host.departments):
+        departments = list(prepared.fresh_departments.values())
+        kept = 0
         for dept_id, own in mine.items():
-            i = position.get(dept_id)
+            i = prepared.fresh_position.get(dept_id)
             if i is not None:
+                kept += 1
                 dept = host.departments[i]
                 departments[i] = DepartmentId(dept.dept_id, dept.password_hash, dept.limits, own.counters)
-        kept = sum(1 for dept_id in mine if dept_id in position)
         host_ids: Collection[str] = prepared.fresh_departments
     else:
         departments = []

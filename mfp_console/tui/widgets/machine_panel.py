@@ -95,11 +95,15 @@ class MachinePanel(Vertical):
         self.query_one(PanelHeader).show_starting(self._panel_app.machine_identity(self.machine))
         self.query_one(KeyRow).show(breadcrumb(self.node.key))
         self.query_one(Curtain).show_starting()
-        self.add_class("-covered")
-        self.query_one("#settings-key", TouchButton).disabled = True
-        self.query_one("#remote-ui-key", TouchButton).disabled = True
-        self.query_one(KeyStrip).enable_for(PowerState.OFF, True)
-        self.query_one(ActionBar).enable(frozenset(), all_off=True)
+        self._enable_keys(PowerState.OFF, covered=True)
+
+    def _enable_keys(self, power: PowerState, covered: bool) -> None:
+        """Greys what a covered panel, or a machine without power, does not take."""
+        self.set_class(covered, "-covered")
+        self.query_one("#settings-key", TouchButton).disabled = covered
+        self.query_one("#remote-ui-key", TouchButton).disabled = power is PowerState.OFF
+        self.query_one(KeyStrip).enable_for(power, covered)
+        self._paint_bar(covered)
 
     @property
     def _panel_app(self) -> MfpConsoleApp:
@@ -134,11 +138,7 @@ class MachinePanel(Vertical):
         facts = HeaderFacts(machine.identity, machine.state, admin, machine.lock_seconds, machine.user)
         self.query_one(PanelHeader).show(facts)
         covered = self.query_one(Curtain).show(machine.state)
-        self.set_class(covered, "-covered")
-        self.query_one("#settings-key", TouchButton).disabled = covered
-        self.query_one("#remote-ui-key", TouchButton).disabled = machine.state.power is PowerState.OFF
-        self.query_one(KeyStrip).enable_for(machine.state.power, covered)
-        self._paint_bar(covered)
+        self._enable_keys(machine.state.power, covered)
         if not admin and self._presented_from is None and any(node_by_key(k).needs_admin for k in self.path):
             # Logged out (or powered off) inside an Administrator menu: the panel returns to the top.
             self.path = (MENU_TREE.key,)

@@ -206,8 +206,15 @@ class Curtain(Vertical):
 
     def show(self, state: MachineState) -> bool:
         """Covers the panel when ``state`` needs it; returns True when covered."""
-        title, text, kind = _curtain_for(state)
-        for name in ("-off", "-sleep", "-updating", "-error"):
+        return self._cover(*_curtain_for(state))
+
+    def show_starting(self) -> None:
+        """Covers the panel while the machine starts up."""
+        self._cover(STARTING_UP, "Please wait.", "starting")
+
+    def _cover(self, title: str, text: str, kind: str) -> bool:
+        """Shows ``title`` and ``text`` over the panel as ``kind`` (none: uncovered); True when covered."""
+        for name in ("-off", "-sleep", "-updating", "-error", "-starting"):
             self.remove_class(name)
         self.set_class(bool(kind), "-shown")
         if kind:
@@ -216,14 +223,6 @@ class Curtain(Vertical):
             self.query_one("#curtain-text", Static).update(Content(text))
         self.query_one("#wake-key").display = kind == "sleep"
         return bool(kind)
-
-    def show_starting(self) -> None:
-        """Covers the panel while the machine starts up."""
-        self.remove_class("-off", "-sleep", "-updating", "-error")
-        self.add_class("-shown")
-        self.query_one("#curtain-title", Static).update(Content(STARTING_UP))
-        self.query_one("#curtain-text", Static).update(Content("Please wait."))
-        self.query_one("#wake-key").display = False
 
 
 def _curtain_for(state: MachineState) -> tuple[str, str, str]:
