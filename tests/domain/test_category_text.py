@@ -62,6 +62,34 @@ def test_a_shared_department_with_a_clients_counters_is_spliced_to_the_compact_e
     assert len(items) == 0
 
 
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(DEPARTMENTS, st.data())
+def test_a_run_with_some_items_replaced_is_spliced_to_the_compact_encoding(
+        departments: list[DepartmentId], data: st.DataObject) -> None:
+    """A value that is a run of shared items with any of them replaced (none, a few, most, all; by an item
+    that only looks like one of the run's) is the plain encoding, the first time and the next."""
+    run = tuple(departments)
+    items = ItemTexts(run, runs=[run])
+    replaced = data.draw(st.sets(st.integers(0, max(len(run) - 1, 0)), max_size=len(run)) if run else st.just(set()))
+    counters = data.draw(COUNTS)
+    value = tuple(replace(d, counters=counters) if i in replaced else d for i, d in enumerate(run))
+    for depts in (DepartmentIds(departments=value), DepartmentIds(departments=run)):
+        for _ in range(2):
+            assert category_text(Category.DEPARTMENT_ID, depts, items) == compact_json(
+                category_to_json(Category.DEPARTMENT_ID, depts))
+
+
+def test_a_run_is_only_kept_for_shared_items() -> None:
+    """A run holding an item that is not shared is not laid out: its text would keep a client's own item."""
+    shared = SettingValue("a", "1")
+    own = SettingValue("b", "2")
+    items = ItemTexts([shared], runs=[(shared, own)])
+    value = (shared, replace(own, value="3"))
+    assert category_text(Category.SETTINGS_VALUES, value, items) == compact_json(
+        category_to_json(Category.SETTINGS_VALUES, value))
+    assert len(items) == 1
+
+
 def test_a_clients_merged_categories_are_spliced_to_the_compact_encoding() -> None:
     """The receiver's case: a seeded host's bundle merged into a client that keeps its counters for some of
     the host's IDs and its not-deliverable settings (DID-14, DID-16), the shared items named as the
@@ -74,7 +102,8 @@ def test_a_clients_merged_categories_are_spliced_to_the_compact_encoding() -> No
     client = client.with_category(Category.DEPARTMENT_ID, DepartmentIds(departments=own))
     bundle = {c: host.category(c) for c in (Category.DEPARTMENT_ID, Category.SETTINGS_VALUES)}
     prepared = prepare_host_data(bundle)
-    items = ItemTexts([*host.settings_values, *host.department_ids.departments, *prepared.fresh_departments.values()])
+    items = ItemTexts([*host.settings_values, *host.department_ids.departments, *prepared.fresh_departments.values()],
+                      runs=[tuple(prepared.fresh_departments.values())])
     update = apply_received(client, bundle, list(bundle), include_network=False, card_reader_mismatch=False,
                             prepared=prepared)
     for category in bundle:

@@ -27,7 +27,7 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -111,23 +111,27 @@ def decode_bundle(text: str, categories: list[Category]) -> dict[Category, Any]:
     return dict(decode_received_bundle(raw, categories, hashlib.sha256(raw).hexdigest()).values)
 
 
-def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) -> ReceivedBundle:
+def decode_received_bundle(data: bytes | Sequence[bytes], categories: list[Category], digest: str) -> ReceivedBundle:
     """Checks that ``digest`` is the SHA-256 of a bundle (UTF-8 JSON) and decodes it, or returns the same
     bundle decoded a moment ago.
 
-    A bundle kept from before was hashed when it was kept; bytes equal to it (compared whole, far cheaper
-    than hashing them again) have its digest.
+    ``data`` is the bundle, or its pieces in order as the attachment frames brought them. A bundle kept
+    from before was hashed when it was kept; bytes equal to it have its digest. They are compared piece
+    by piece where they came: joining a megabyte of pieces first cost more than the comparison (a fresh
+    megabyte of memory for every client), and hashing it again far more.
 
     Raises:
         RemoteProtocolError: ``digest`` is not the bundle's SHA-256; the bytes are not UTF-8, not the JSON
             of exactly the offered categories, or hold a lone UTF-16 surrogate (text no store or screen
             can hold).
     """
+    pieces = (data,) if isinstance(data, bytes) else data
     key = (digest, tuple(c.value for c in categories))
     known = _recent_bundles.get(key)
-    if known is not None and known[0] == raw:
+    if known is not None and _same_bytes(known[0], pieces):
         _recent_bundles.move_to_end(key)
         return known[1]
+    raw = pieces[0] if len(pieces) == 1 else b"".join(pieces)
     if hashlib.sha256(raw).hexdigest() != digest:
         raise RemoteProtocolError("the bundle's SHA-256 does not match the digest the host sent")
     try:
@@ -150,11 +154,21 @@ def decode_received_bundle(raw: bytes, categories: list[Category], digest: str) 
         raise RemoteProtocolError(f"bad distribution bundle: {exc}") from None
     prepared = prepare_host_data(values)
     bundle = ReceivedBundle(values, {c: members[c.value][1] for c in categories}, prepared,
-                            ItemTexts(_shared_items(values, prepared)))
+                            ItemTexts(_shared_items(values, prepared), runs=[tuple(prepared.fresh_departments.values())]))
     _recent_bundles[key] = (raw, bundle)
     while len(_recent_bundles) > _RECENT_BUNDLES:
         _recent_bundles.popitem(last=False)
     return bundle
+
+
+def _same_bytes(whole: bytes, pieces: Sequence[bytes]) -> bool:
+    """True when ``pieces`` joined are exactly ``whole`` (compared in place, nothing copied)."""
+    offset = 0
+    for piece in pieces:
+        if not whole.startswith(piece, offset):
+            return False
+        offset += len(piece)
+    return offset == len(whole)
 
 
 def _shared_items(values: Mapping[Category, Any], prepared: PreparedHostData) -> list[object]:
@@ -301,11 +315,10 @@ async def receive_bundle(channel: Channel, taken: OfferTaken, end: type[Apply] |
     for _ in range(offer.chunk_count):
         pieces.append((await channel.expect(Attachment)).data)
     closing = await channel.expect(end)
-    raw = b"".join(pieces)
-    del pieces
-    if len(raw) != offer.total_bytes:
-        raise RemoteProtocolError(f"the bundle holds {len(raw)} bytes; the offer announced {offer.total_bytes}")
-    return decode_received_bundle(raw, taken.offered, closing.sha256)
+    size = sum(len(piece) for piece in pieces)
+    if size != offer.total_bytes:
+        raise RemoteProtocolError(f"the bundle holds {size} bytes; the offer announced {offer.total_bytes}")
+    return decode_received_bundle(pieces, taken.offered, closing.sha256)
 
 
 def received_log(machine: Machine, hello: Hello) -> Callable[[str, str, tuple[str, ...], str], LogEntry]:
