@@ -10,6 +10,7 @@ from mfp_console.store.machine_store import (
     MachineStore,
     RestoreOutcome,
     RestorePointMade,
+    StoredCategories,
 )
 from mfp_console.store.paths import machine_database_path, validate_machine_name
 from mfp_console.store.schema import SCHEMA_VERSION
@@ -21,6 +22,7 @@ __all__ = [
     "RestoreOutcome",
     "RestorePointMade",
     "Sharing",
+    "StoredCategories",
     "UserItem",
     "UserRecord",
     "machine_database_path",

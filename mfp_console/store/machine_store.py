@@ -44,7 +44,7 @@ from mfp_console.store.schema import INBOX_KEY
 from mfp_console.store.user_data import Sharing, UserItem, UserRecord
 from mfp_console.strict_json import loads_strict
 
-__all__ = ["MachineStore", "RestoreOutcome", "RestorePointMade"]
+__all__ = ["MachineStore", "RestoreOutcome", "RestorePointMade", "StoredCategories"]
 
 _DECODE_ERRORS = (ValueError, TypeError, KeyError)
 
@@ -69,6 +69,21 @@ class RestoreOutcome:
     def nothing_restored(self) -> bool:
         """True when no picked category had a restore point."""
         return not self.restored and not self.inbox_restored
+
+
+@dataclass(frozen=True)
+class StoredCategories:
+    """Categories as the store keeps them, for a reader that passes most of them on without looking inside.
+
+    Attributes:
+        texts: Each asked category's JSON text as stored, in :class:`Category` order: the compact text the
+            store writes, or a category received whole as its text came (valid JSON of the category, not
+            necessarily compact).
+        values: The decoded value of each category asked decoded.
+    """
+
+    texts: Mapping[Category, str]
+    values: Mapping[Category, Any]
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,32 @@ class MachineStore:
             category = Category(key)
             info = info.with_category(category, self._decode(key, rows[key]))
         return info
+
+    def load_category_texts(
+        self, categories: Collection[Category], decoded: Collection[Category] = ()
+    ) -> StoredCategories:
+        """The stored JSON texts of ``categories``, not decoded, and the decoded values of ``decoded``.
+
+        For a reader that sends categories on as they are: a distribution host's bundle is made of the
+        texts, so its address book (thousands of entries) is neither decoded nor encoded again; only what
+        it filters item by item is asked decoded. One read serves both; a decoded value at hand (the whole
+        device information, cached) is used instead of decoding its text again.
+
+        Raises:
+            StoreError: A wanted row is missing or a value asked decoded cannot be decoded.
+        """
+        wanted = set(categories) | set(decoded)
+        keys = [c.value for c in Category if c in wanted]
+        with self._db.guard("read device information"):
+            rows = tables.select_current_keys(self._db.connection, keys)
+        missing = [key_label(key) for key in keys if key not in rows]
+        if missing:
+            raise StoreError(f"{self.path}: device information cannot be read: missing {', '.join(missing)}")
+        info = self._info
+        texts = {c: rows[c.value] for c in Category if c in set(categories)}
+        values = {c: info.category(c) if info is not None else self._decode(c.value, rows[c.value])
+                  for c in Category if c in set(decoded)}
+        return StoredCategories(texts, values)
 
     def seed(self, info: DeviceInformation) -> None:
         """Writes the whole device information of a new machine in one transaction.

@@ -209,3 +209,27 @@ def test_load_for_merge_reads_the_merged_categories_and_the_inbox_only(tmp_path:
         assert merged.address_book == DeviceInformation().address_book  # not read
         assert store.load_device_info() == info
         assert store.load_for_merge([Category.DEPARTMENT_ID]) == info  # the whole, when at hand decoded
+
+
+def test_load_category_texts_reads_the_stored_texts_and_decodes_only_what_is_asked(tmp_path: Path) -> None:
+    """A distribution host's read: the texts as stored (the compact encoding of each value), one category
+    decoded; the same whether or not the whole device information is at hand decoded."""
+    from mfp_console.domain.device_info import Category
+    from mfp_console.domain.device_info_json import category_to_json, compact_json
+    from mfp_console.domain.seed import seed_device_information
+
+    info = seed_device_information("host", "host", seed=5)
+    picked = [Category.PAPER_INFORMATION, Category.ADDRESS_BOOK]
+    with MachineStore.open(tmp_path / "m.sqlite3") as store:
+        store.seed(info)
+    with MachineStore.open(tmp_path / "m.sqlite3") as store:
+        cold = store.load_category_texts(picked, decoded=[Category.SETTINGS_VALUES])
+        assert list(cold.texts) == [Category.ADDRESS_BOOK, Category.PAPER_INFORMATION]  # Category order
+        assert cold.texts == {c: compact_json(category_to_json(c, info.category(c))) for c in picked}
+        assert cold.values == {Category.SETTINGS_VALUES: info.settings_values}
+        store.load_device_info()
+        assert store.load_category_texts(picked, decoded=[Category.SETTINGS_VALUES]) == cold
+        with sqlite3.connect(store.path) as raw:
+            raw.execute("DELETE FROM device_info WHERE category = ?", (Category.PAPER_INFORMATION.value,))
+        with pytest.raises(StoreError, match="missing Paper"):
+            store.load_category_texts(picked)

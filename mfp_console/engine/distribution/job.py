@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from mfp_console.domain.communication_log import LogEntry
 from mfp_console.domain.destination_status import DestinationResult, StatusKind
-from mfp_console.domain.device_info import Category, DeviceInformation
-from mfp_console.domain.device_info_json import category_to_json
+from mfp_console.domain.device_info import Category, DeviceInformation, SettingValue
+from mfp_console.domain.device_info_json import category_text, compact_json
 from mfp_console.domain.inboxes import without_protected
 from mfp_console.domain.machine import Activity
 from mfp_console.engine.distribution.offer import converse
@@ -83,28 +83,57 @@ class Bundle:
     @classmethod
     def build(cls, info: DeviceInformation, categories: Sequence[Category], include_network: bool,
               chunk_bytes: int, withheld: Sequence[tuple[Category, str]] = ()) -> Bundle:
-        """Encodes the host's categories: network settings only with ``<Include>`` (DID-03), nothing of an
-        inbox protected by a password (DID-27); ``withheld`` categories are left out with their reason
-        (DID-28)."""
-        kept_back = {c for c, _ in withheld}
-        ordered = tuple(c for c in Category if c in set(categories) and c not in kept_back)
+        """The bundle of ``info``'s categories: each encoded to its compact JSON text, then as
+        :meth:`from_texts` (for a caller holding decoded values, such as the bench)."""
+        with _encoding_errors():
+            texts = {c: category_text(c, info.category(c)) for c in cls.sent(categories, withheld)}
+        return cls.from_texts(texts, include_network, chunk_bytes, withheld, info.settings_values)
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[Category, str], include_network: bool, chunk_bytes: int,
+                   withheld: Sequence[tuple[Category, str]] = (),
+                   settings_values: Sequence[SettingValue] | None = None) -> Bundle:
+        """The bundle spliced from each category's JSON text, as the host's store keeps it: an address book
+        of thousands of entries goes out without being decoded and encoded again.
+
+        Only ``<Settings/Registration Value>`` is filtered item by item: network settings only with
+        ``<Include>`` (DID-03), nothing of an inbox protected by a password (DID-27). Its text is sent as
+        it is when the filter drops nothing, else ``settings_values`` (the decoded value of that text)
+        filtered are encoded. ``withheld`` categories are left out with their reason (DID-28).
+
+        Args:
+            texts: The JSON text of each category to send; the bundle holds them in :class:`Category`
+                order, compact texts giving exactly the bytes :func:`json.dumps` of the values would.
+            settings_values: The value of ``texts[Category.SETTINGS_VALUES]``, when that is sent.
+
+        Raises:
+            ValueError: The settings values are sent without their value (they could not be filtered).
+            LocalProtocolError: The text cannot be UTF-8 (it holds a lone surrogate).
+        """
+        ordered = cls.sent(texts, withheld)
+        if Category.SETTINGS_VALUES in ordered and settings_values is None:
+            raise ValueError("the settings values are filtered before they are sent: their value is needed")
         not_sent = [f"<{c.label}> ({why})" for c, why in withheld]
-        data = {}
-        for category in ordered:
-            value = info.category(category)
-            if category is Category.SETTINGS_VALUES:
-                if not include_network:
-                    value = tuple(s for s in value if not s.network)
-                value, protected = without_protected(value)
-                if protected:
-                    not_sent.append(f"{', '.join(protected)} (protected by a password)")
-            data[category.value] = category_to_json(category, value)
-        try:
-            raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
-        except (TypeError, ValueError) as exc:  # a lone surrogate cannot be UTF-8 (UnicodeEncodeError)
-            raise LocalProtocolError(f"cannot encode the bundle: {exc}") from exc
+        members = []
+        with _encoding_errors():
+            for category in ordered:
+                text = texts[category]
+                if category is Category.SETTINGS_VALUES:
+                    text, protected = _filtered_settings(text, tuple(settings_values or ()), include_network)
+                    if protected:
+                        not_sent.append(f"{', '.join(protected)} (protected by a password)")
+                members.append(f"{compact_json(category.value)}:{text}")
+            raw = ("{" + ",".join(members) + "}").encode("utf-8")
         frames = tuple(encode_raw_frame(piece) for piece in split_bytes(raw, chunk_bytes))
         return cls(ordered, include_network, raw, frames, hashlib.sha256(raw).hexdigest(), tuple(not_sent))
+
+    @staticmethod
+    def sent(categories: Collection[Category],
+             withheld: Sequence[tuple[Category, str]] = ()) -> tuple[Category, ...]:
+        """The categories a bundle of ``categories`` holds, in :class:`Category` order: ``withheld`` ones
+        left out."""
+        kept_back = {c for c, _ in withheld}
+        return tuple(c for c in Category if c in set(categories) and c not in kept_back)
 
     @property
     def size(self) -> int:
@@ -115,6 +144,26 @@ class Bundle:
     def wire_bytes(self) -> int:
         """Bytes of the frames that carry it."""
         return sum(len(frame) for frame in self.frames)
+
+
+def _filtered_settings(text: str, values: tuple[SettingValue, ...],
+                       include_network: bool) -> tuple[str, tuple[str, ...]]:
+    """The text of the settings values a host sends, and the inboxes kept back for their password: network
+    items only with ``<Include>`` (DID-03), no item of a protected inbox (DID-27)."""
+    sent = values if include_network else tuple(s for s in values if not s.network)
+    sent, protected = without_protected(sent)
+    if len(sent) == len(values):
+        return text, protected  # nothing dropped: the text is that of the values sent
+    return category_text(Category.SETTINGS_VALUES, sent), protected
+
+
+@contextmanager
+def _encoding_errors() -> Iterator[None]:
+    """A value JSON or UTF-8 cannot carry (NaN, a lone surrogate) becomes a :class:`LocalProtocolError`."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise LocalProtocolError(f"cannot encode the bundle: {exc}") from exc
 
 
 @dataclass

@@ -245,8 +245,17 @@ class DistributionPart:
             withheld.append((Category.ADDRESS_BOOK, NO_SEND_OPTION_REASON))  # DID-28: not sent
             if set(categories) <= {Category.ADDRESS_BOOK}:
                 raise RuleRefusal(f"<Address Book> cannot be sent: {NO_SEND_OPTION_REASON}", "DID-28")
-        bundle = Bundle.build(machine.device_info, list(categories), include_network, self.chunk_bytes, withheld)
-        return _Plan(machine, bundle, resolutions)
+        return _Plan(machine, self._bundle(machine, categories, include_network, withheld), resolutions)
+
+    def _bundle(self, machine: Machine, categories: Collection[Category], include_network: bool,
+                withheld: list[tuple[Category, str]]) -> Bundle:
+        """The host's bundle from the texts its store keeps: only the settings values, which are filtered,
+        are decoded (the address book of thousands of entries would cost more than the rest of a start)."""
+        sent = Bundle.sent(categories, withheld)
+        filtered = [c for c in sent if c is Category.SETTINGS_VALUES]
+        stored = machine.store.load_category_texts(sent, decoded=filtered)
+        return Bundle.from_texts(stored.texts, include_network, self.chunk_bytes, withheld,
+                                 stored.values.get(Category.SETTINGS_VALUES))
 
     async def forecast(
         self,
