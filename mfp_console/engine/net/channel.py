@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from mfp_console.engine.net.transport import TlsStream
 from mfp_console.errors import RemoteProtocolError, TransportError
+from mfp_console.pki.tls_stream import SOCKET_READ
 from mfp_console.protocol import CLOSED, NEED_DATA, Conversation, Message, Role
 from mfp_console.protocol.messages import ProtocolErrorMessage
 
@@ -20,7 +21,7 @@ __all__ = ["Channel", "PeerClosed", "PeerError"]
 
 M = TypeVar("M", bound=Message)
 
-_READ_SIZE = 256 * 1024
+_READ_SIZE = SOCKET_READ  # the TLS stream allocates what is asked: kept small (see SOCKET_READ)
 
 
 class PeerClosed(TransportError):
