@@ -54,7 +54,6 @@ from mfp_console.protocol.messages import (
     Attachment,
     Auth,
     AuthResult,
-    Bye,
     ForecastAsk,
     Hello,
     Offer,
@@ -350,11 +349,9 @@ async def serve_distribution(machine: Machine, channel: Channel, hello: Hello, w
         _log_refusal(machine, log("NG", "E-INTERRUPTED", taken.labels, reason))
         await channel.send(Result(code="NG", error="E-INTERRUPTED", outcomes={}, detail=reason))
         return
+    # The result ends this side's part: the update is stored and reported, so the host's Bye is not waited
+    # for (waiting only held the link and a turn of the loop per client).
     await channel.send(Result(code="OK", error="", outcomes=outcomes, detail=result_detail(decision, skipped)))
-    try:
-        await channel.expect(Bye)
-    except Exception:  # the host may hang up right after the result; the update is already stored
-        pass
 
 
 async def _apply(
