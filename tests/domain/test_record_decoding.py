@@ -219,3 +219,23 @@ def test_inbox_settings_need_a_real_flag_and_bounded_entries() -> None:
         inbox_from_json({"enabled": "no", "entries": []})
     with pytest.raises(RecordError, match=f"more than the {INBOX_URL_SEND_ENTRIES:,}"):
         inbox_from_json({"enabled": True, "entries": [["a", "b"]] * (INBOX_URL_SEND_ENTRIES + 1)})
+
+
+def test_settings_values_seen_before_are_the_same_values() -> None:
+    """A settings value decoded again is the value decoded before (machines share most of theirs), and the
+    values kept for that stay bounded."""
+    from mfp_console.domain import device_info_json
+
+    rows = [{"key": "a", "value": "1", "deliverable": True, "network": False},
+            {"key": "b", "value": "2", "deliverable": False, "network": True}]
+    first = category_from_json(Category.SETTINGS_VALUES, rows)
+    again = category_from_json(Category.SETTINGS_VALUES, [dict(r) for r in rows], bounded=False)
+    assert first == (SettingValue("a", "1"), SettingValue("b", "2", False, True))
+    assert all(x is y for x, y in zip(first, again))
+    other = category_from_json(Category.SETTINGS_VALUES, [{"key": "a", "value": "1", "deliverable": False,
+                                                             "network": False}])
+    assert other[0] is not first[0] and other[0].deliverable is False
+    for n in range(device_info_json._SETTINGS_SEEN_AT_MOST + 10):
+        category_from_json(Category.SETTINGS_VALUES, [{"key": f"k{n}", "value": "v", "deliverable": True,
+                                                        "network": False}])
+    assert len(device_info_json._settings_seen) <= device_info_json._SETTINGS_SEEN_AT_MOST
