@@ -24,7 +24,8 @@ The decoder is deliberately strict and defensive because its input comes from an
   byte stream has no resynchronisation point after a bad frame.
 
 Buffering uses one ``bytearray`` and a read offset; consumed bytes are dropped only once they are at
-least half the buffer, so decoding a stream costs O(n) however it is cut into pieces.
+least half the buffer, so decoding a stream costs O(n) however it is cut into pieces. The body of a raw
+frame that has not arrived whole is kept as the pieces it comes in and joined once, when it is complete.
 """
 
 from __future__ import annotations
@@ -153,6 +154,11 @@ class FrameDecoder:
         self._json_limit = min(max_frame, _MAX_WIRE_LENGTH)
         self._buffer = bytearray()
         self._offset = 0
+        # A raw frame whose body did not arrive whole is collected piece by piece, as the pieces came, and
+        # joined once: growing the buffer to hold it and copying it out again cost two copies of every byte
+        # of a bundle or a sync answer and a reallocation per piece.
+        self._raw_pieces: list[bytes] = []
+        self._raw_missing = 0
         self._failure: RemoteProtocolError | None = None
         self.raw_budget: int | None = None
         """When set, the most bytes the next raw frame may hold (what the peer announced and has not sent
@@ -166,7 +172,8 @@ class FrameDecoder:
     @property
     def buffered(self) -> int:
         """Bytes received but not yet returned as a frame (a partial frame, or frames not yet read)."""
-        return len(self._buffer) - self._offset
+        collected = sum(len(piece) for piece in self._raw_pieces)
+        return len(self._buffer) - self._offset + (HEADER_SIZE + collected if self._raw_pieces else 0)
 
     @property
     def failed(self) -> bool:
@@ -180,6 +187,15 @@ class FrameDecoder:
             RemoteProtocolError: The decoder already failed.
         """
         self._raise_if_failed()
+        missing = self._raw_missing
+        if missing:
+            if len(data) <= missing:
+                self._raw_pieces.append(bytes(data))  # a bytes piece is kept as it is, not copied
+                self._raw_missing = missing - len(data)
+                return
+            self._raw_pieces.append(bytes(data[:missing]))
+            self._raw_missing = 0
+            data = data[missing:]
         if self._offset and self._offset * 2 >= len(self._buffer):
             # Dropping the consumed prefix only when it is at least half the buffer keeps the copying
             # amortised O(1) per byte, whatever the sizes of the pieces fed in.
@@ -198,6 +214,11 @@ class FrameDecoder:
                 not UTF-8, not JSON, or not a JSON object. The decoder stays failed afterwards.
         """
         self._raise_if_failed()
+        if self._raw_pieces:
+            if self._raw_missing:
+                return None
+            pieces, self._raw_pieces = self._raw_pieces, []
+            return b"".join(pieces)
         available = len(self._buffer) - self._offset
         if available < HEADER_SIZE:
             return None
@@ -226,11 +247,15 @@ class FrameDecoder:
         if budget is not None and length > budget:
             self._fail(f"raw frame of {length} bytes goes beyond the {budget} bytes the peer announced and has "
                        "not sent yet")
-        if available - HEADER_SIZE < length:
-            return None
         start = self._offset + HEADER_SIZE
         with memoryview(self._buffer) as view:  # released at once, so the buffer can grow again
-            data = bytes(view[start : start + length])  # one copy of this frame only
+            data = bytes(view[start : start + length])  # one copy of this frame only (or of its start)
+        if available - HEADER_SIZE < length:  # the rest is collected as it comes (see __init__)
+            del self._buffer[:]
+            self._offset = 0
+            self._raw_pieces = [data]
+            self._raw_missing = length - len(data)
+            return None
         self._offset = start + length
         return data
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 from itertools import pairwise
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -203,3 +204,35 @@ def test_splitting_conversation_bytes_anywhere_gives_the_same_events(
     split, initiator, responder = play(script, cuts)
     assert split == whole == [message for _, message in script]
     assert initiator.state is responder.state is ConversationState.DONE
+
+
+@BOUNDED
+@given(
+    bodies=st.lists(st.one_of(st.binary(min_size=1, max_size=3000), json_objects), min_size=1, max_size=6),
+    cuts=st.lists(st.integers(0, 100_000), max_size=12),
+    reads=st.lists(st.booleans(), max_size=24),
+)
+def test_raw_and_json_frames_cut_anywhere_come_out_whole_and_buffered_counts_what_is_left(
+    bodies: list[Any], cuts: list[int], reads: list[bool]
+) -> None:
+    """Raw frames whose bodies arrive in pieces (collected as they come) and JSON frames between them decode
+    to the bodies sent, whether frames are read after every piece or after several; ``buffered`` is always
+    the bytes received and not yet returned."""
+    frames = [encode_raw_frame(b) if isinstance(b, bytes) else encode_frame(b) for b in bodies]
+    stream = b"".join(frames)
+    decoder = FrameDecoder()
+    decoded: list[Any] = []
+    returned = 0
+    received = 0
+    for i, piece in enumerate(pieces_of(stream, cuts)):
+        decoder.feed(piece)
+        received += len(piece)
+        if i >= len(reads) or reads[i]:
+            while (body := decoder.next_frame()) is not None:
+                returned += len(frames[len(decoded)])
+                decoded.append(body)
+        assert decoder.buffered == received - returned
+    while (body := decoder.next_frame()) is not None:
+        decoded.append(body)
+    assert decoded == bodies
+    assert decoder.buffered == 0

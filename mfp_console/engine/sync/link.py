@@ -191,6 +191,8 @@ class SyncLink:
         self._pulls: deque[Callable[[PullAnswer], Awaitable[None] | None]] = deque()
         self._pull_records: list[dict[str, Any]] = []
         self._pull_users: tuple[tuple[str, int], ...] = ()
+        self._pull_expected = 0
+        """Document bytes the answer being gathered announced (the sum of ``_pull_users``' lengths)."""
         self._pull_parts: list[bytes] = []
         self._pull_size = 0
         self._held = 0
@@ -325,11 +327,6 @@ class SyncLink:
             _log.exception("%s: sync session with %s failed", self.local, self.peer)
             self._close(f"internal error: {exc!r}")
 
-    @property
-    def _pull_expected(self) -> int:
-        """Document bytes the answer being gathered announced."""
-        return sum(length for _, length in self._pull_users)
-
     def _attach(self, data: bytes) -> None:
         if self._pull_size + len(data) > self._pull_expected:
             raise RemoteProtocolError("an attachment carries more bytes than the snapshot announced")
@@ -344,12 +341,14 @@ class SyncLink:
                 if self._pull_users:
                     raise RemoteProtocolError("an answer holds one snapshot at most")
                 self._pull_users = snapshot_users(rec.get("value"))
+                self._pull_expected = sum(length for _, length in self._pull_users)
             elif rec.get("item") == END:
                 if self._pull_size != self._pull_expected:
                     raise RemoteProtocolError(f"the answer ended with {self._pull_size} of "
                                               f"{self._pull_expected} announced snapshot bytes")
                 answer = PullAnswer(self._pull_records, self._pull_users, b"".join(self._pull_parts))
                 self._pull_records, self._pull_users, self._pull_parts, self._pull_size = [], (), [], 0
+                self._pull_expected = 0
                 callback = self._pulls.popleft() if self._pulls else None
                 try:
                     if callback is not None:
