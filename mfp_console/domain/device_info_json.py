@@ -101,6 +101,10 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+OWN_SETTINGS_KEPT = 4096
+"""The most settings values of clients' own whose texts one :class:`ItemTexts` keeps."""
+
+
 class ItemTexts:
     """The JSON text of the list items many values share, each encoded once, and a quick writer for the rest.
 
@@ -108,10 +112,12 @@ class ItemTexts:
     own: most items of every client's result are the same objects (the host's, or the host's with counters
     0). Those are the ``shared`` items: each is encoded at its first use and its text kept, known by
     identity (each is held here, so its identity is not reused while it is known). Any other item is a
-    client's own (a setting it keeps, a Department ID with its own counters): it is written every time and
-    never kept, or the texts would grow with every client a bundle is applied to. A Department ID that is
-    a shared one with other counters is spliced: the shared one's text up to ``"counters":``, then its
-    own counters.
+    client's own (a setting it keeps, a Department ID with its own counters). A Department ID of a client's
+    is written every time and never kept, or the texts would grow with every client a bundle is applied
+    to; one that is a shared one with other counters is spliced: the shared one's text up to
+    ``"counters":``, then its own counters. A client's own settings value is kept, up to
+    :data:`OWN_SETTINGS_KEPT` of them: decoding hands out the same value for the same fields (machines
+    share most of their settings), so the next client's text finds it.
 
     A *run* is a list of shared items that many values hold whole but for a few items of their own (the
     host's Department IDs with counters 0, where each client puts in its own counters): its items' texts
@@ -123,6 +129,7 @@ class ItemTexts:
     def __init__(self, shared: Iterable[object] = (), runs: Iterable[Sequence[object]] = ()) -> None:
         self._shared: dict[int, object] = {id(item): item for item in shared}
         self._texts: dict[int, tuple[object, str]] = {}
+        self._own_settings_kept = 0
         self._heads: dict[str, tuple[DepartmentId, str]] = {}
         for item in self._shared.values():
             if type(item) is DepartmentId:
@@ -142,6 +149,10 @@ class ItemTexts:
             text = self._department_text(item)
         elif encode is _asdict and type(item) is SettingValue:
             text = setting_value_text(item)
+            if self._own_settings_kept < OWN_SETTINGS_KEPT and self._shared.get(id(item)) is not item:
+                self._own_settings_kept += 1
+                self._texts[id(item)] = (item, text)
+                return text
         else:
             text = compact_json(encode(item))
         if self._shared.get(id(item)) is item:

@@ -110,17 +110,24 @@ class TlsStream:
         except (ssl.SSLError, OSError) as exc:
             raise self._lost(exc) from exc
 
-    async def receive(self, max_bytes: int = 65536) -> bytes:
+    async def receive(self, max_bytes: int = 65536, timeout: float | None = None) -> bytes:
         """Returns the next bytes, at most ``max_bytes``; ``b""`` once the peer closed properly.
 
+        Args:
+            max_bytes: The most bytes returned.
+            timeout: Real seconds to wait for the peer's next bytes (None: no bound).
+
         Raises:
+            TimeoutError: No bytes came within ``timeout``.
             TransportError: ``E-INTERRUPTED`` when the link is lost (peer vanished, reset, cut).
         """
         self._check_open()
         try:
-            return await self._receive(max_bytes)
+            return await self._receive(max_bytes, timeout)
         except ssl.SSLZeroReturnError:
             return b""
+        except TimeoutError:
+            raise  # an OSError, but not a lost link
         except (ssl.SSLError, OSError, EOFError) as exc:
             raise self._lost(exc) from exc
 
@@ -167,10 +174,19 @@ class TlsStream:
         return TransportError(f"connection with {who} lost: {why}", E_INTERRUPTED)
 
     async def _flush(self) -> None:
-        async with self._write_lock:
-            data = self._outgoing.read()
-            if data:
-                await self._loop.sock_sendall(self._sock, data)
+        data = self._outgoing.read()
+        if not data:
+            return
+        if not self._write_lock.locked():  # nothing of ours is still going out: try at once
+            try:
+                sent = self._sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            if sent == len(data):
+                return  # the usual case: a message fits the socket's buffer, no turn of the loop needed
+            data = data[sent:]
+        async with self._write_lock:  # bytes read from TLS later wait for these, so they go out in order
+            await self._loop.sock_sendall(self._sock, data)
 
     def _send_now(self) -> None:
         """Sends what is queued without waiting (an alert or a goodbye: best effort)."""
@@ -179,16 +195,25 @@ class TlsStream:
             with contextlib.suppress(OSError):
                 self._sock.send(data)
 
-    async def _fill(self) -> bytes:
-        """Feeds the next bytes the socket delivered to TLS and returns them (``b""`` at end of stream)."""
+    async def _fill(self, timeout: float | None = None) -> bytes:
+        """Feeds the next bytes the socket delivered to TLS and returns them (``b""`` at end of stream).
+
+        Raises:
+            TimeoutError: Nothing came within ``timeout`` real seconds (when given).
+        """
         async with self._read_lock:
             while not self._arrived and self._ended is False:
                 self._start_reading()
-                self._waiter = self._loop.create_future()
+                waiter = self._waiter = self._loop.create_future()
+                # One timer on the wait itself: asyncio.timeout around each read cost a scope object,
+                # a task look-up and a rescheduled timer per message.
+                timer = None if timeout is None else self._loop.call_later(timeout, _time_out, waiter)
                 try:
-                    await self._waiter
+                    await waiter
                 finally:
                     self._waiter = None
+                    if timer is not None:
+                        timer.cancel()
             if self._arrived:
                 data = self._arrived.popleft()
                 self._arrived_bytes -= len(data)
@@ -256,7 +281,7 @@ class TlsStream:
         await self._flush()
         self.peer = peer_certificate(self._ssl)
 
-    async def _receive(self, max_bytes: int) -> bytes:
+    async def _receive(self, max_bytes: int, timeout: float | None = None) -> bytes:
         if self._pending:
             data = bytes(self._pending[:max_bytes])
             del self._pending[:max_bytes]
@@ -267,7 +292,7 @@ class TlsStream:
                     return self._drain(self._ssl.read(max_bytes), max_bytes)
                 except ssl.SSLWantReadError:
                     pass  # part of a record: more bytes are needed
-            if not await self._fill():
+            if not await self._fill(timeout):
                 with contextlib.suppress(ssl.SSLWantReadError):
                     return self._ssl.read(max_bytes)  # raises: EOF without goodbye
                 raise ConnectionResetError("connection closed")
@@ -308,3 +333,8 @@ class TlsStream:
         line, _, rest = bytes(self._pending).partition(b"\n")
         self._pending = bytearray(rest)
         return line
+
+
+def _time_out(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())

@@ -81,12 +81,12 @@ def test_a_run_with_some_items_replaced_is_spliced_to_the_compact_encoding(
 
 def test_a_run_is_only_kept_for_shared_items() -> None:
     """A run holding an item that is not shared is not laid out: its text would keep a client's own item."""
-    shared = SettingValue("a", "1")
-    own = SettingValue("b", "2")
+    shared = DepartmentId("1", "h", PageCounts(), PageCounts())
+    own = DepartmentId("2", "h", PageCounts(), PageCounts())
     items = ItemTexts([shared], runs=[(shared, own)])
-    value = (shared, replace(own, value="3"))
-    assert category_text(Category.SETTINGS_VALUES, value, items) == compact_json(
-        category_to_json(Category.SETTINGS_VALUES, value))
+    value = DepartmentIds(departments=(shared, replace(own, counters=PageCounts(1, 1, 0))))
+    assert category_text(Category.DEPARTMENT_ID, value, items) == compact_json(
+        category_to_json(Category.DEPARTMENT_ID, value))
     assert len(items) == 1
 
 
@@ -114,8 +114,7 @@ def test_a_clients_merged_categories_are_spliced_to_the_compact_encoding() -> No
 
 
 def test_shared_items_are_known_by_identity_not_by_equality() -> None:
-    """A new item equal to a shared one is written afresh, a changed one never takes another's text, and
-    only shared items' texts are kept (a client's own would pile up client after client)."""
+    """A new item equal to a shared one is written afresh, and a changed one never takes another's text."""
     first = SettingValue("a", "1")
     items = ItemTexts([first])
     assert category_text(Category.SETTINGS_VALUES, (first,), items) == '[{"key":"a","value":"1","deliverable":true,"network":false}]'
@@ -123,7 +122,22 @@ def test_shared_items_are_known_by_identity_not_by_equality() -> None:
     assert '"value":"2"' in category_text(Category.SETTINGS_VALUES, (changed,), items)
     assert category_text(Category.SETTINGS_VALUES, (SettingValue("a", "1"),), items) == (
         '[{"key":"a","value":"1","deliverable":true,"network":false}]')
-    assert len(items) == 1
+    assert '"value":"2"' in category_text(Category.SETTINGS_VALUES, (changed,), items)  # its own text, kept
+
+
+def test_a_clients_own_settings_texts_are_kept_up_to_a_bound_and_its_departments_not_at_all() -> None:
+    """Clients' own settings values are kept (decoding hands out the same values again) up to
+    OWN_SETTINGS_KEPT; a client's own Department IDs never are (they are new for every client)."""
+    from mfp_console.domain.device_info_json import OWN_SETTINGS_KEPT
+
+    items = ItemTexts()
+    own = tuple(SettingValue(f"k{n}", "v") for n in range(OWN_SETTINGS_KEPT + 10))
+    assert category_text(Category.SETTINGS_VALUES, own, items) == compact_json(
+        category_to_json(Category.SETTINGS_VALUES, own))
+    assert len(items) == OWN_SETTINGS_KEPT
+    depts = DepartmentIds(departments=(DepartmentId("1", "h", PageCounts(), PageCounts(3, 1, 2)),))
+    category_text(Category.DEPARTMENT_ID, depts, items)
+    assert len(items) == OWN_SETTINGS_KEPT
 
 
 def test_a_whole_seeded_category_round_trips_through_its_spliced_text() -> None:

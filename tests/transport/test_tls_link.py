@@ -67,6 +67,38 @@ async def test_peer_closing_properly_reads_as_end_of_stream(pki: Pki) -> None:
         await listener.close()
 
 
+async def test_a_read_that_waits_too_long_times_out_and_leaves_the_link_usable(served: Served, pki: Pki) -> None:
+    """A bounded read with nothing coming is a TimeoutError (not a lost link), and the link still works."""
+    async with asyncio.timeout(TEST_BOUND):
+        stream = await dial("127.0.0.1", served.listener.port, pki.host, pki.ca_pem, "client-a", DIAL_TIMEOUT)
+        with pytest.raises(TimeoutError):
+            await stream.receive(timeout=0.05)
+        await stream.send(b"still here")
+        assert await stream.receive(timeout=TEST_BOUND) == b"still here"
+        await stream.close()
+
+
+async def test_sends_larger_than_the_socket_takes_at_once_arrive_whole_and_in_order(served: Served, pki: Pki) -> None:
+    """Sends the socket cannot take at once (the rest goes out as it drains) arrive whole and in order."""
+    pieces = [bytes([n]) * 3_000_000 for n in range(3)]
+
+    async def send_all(stream: TlsStream) -> None:
+        for piece in pieces:
+            await stream.send(piece)
+
+    async def read_all(stream: TlsStream) -> bytes:
+        echoed = bytearray()
+        while len(echoed) < sum(map(len, pieces)):
+            echoed += await stream.receive()
+        return bytes(echoed)
+
+    async with asyncio.timeout(TEST_BOUND):
+        stream = await dial("127.0.0.1", served.listener.port, pki.host, pki.ca_pem, "client-a", DIAL_TIMEOUT)
+        _, echoed = await asyncio.gather(send_all(stream), read_all(stream))
+        assert echoed == b"".join(pieces)
+        await stream.close()
+
+
 @pytest.mark.rules("DID-05")
 async def test_cut_link_mid_conversation_is_e_interrupted(served: Served, pki: Pki) -> None:
     """DID-05: a link lost during a transfer is E-INTERRUPTED, not an end of stream."""

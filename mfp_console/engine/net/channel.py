@@ -7,7 +7,6 @@ stalls cannot hold a machine forever.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -90,10 +89,9 @@ class Channel:
             event = self.conversation.next_event()
             if event is NEED_DATA:
                 try:
-                    # asyncio.timeout, not wait_for: wait_for wraps every read in a new task (one extra
-                    # loop turn per TLS record, ~85 per MiB received).
-                    async with asyncio.timeout(self.timeout):
-                        data = await self.stream.receive(_READ_SIZE)
+                    # The stream bounds its own wait: no task or timeout scope per read (wait_for made a
+                    # task per TLS record).
+                    data = await self.stream.receive(_READ_SIZE, self.timeout)
                 except TimeoutError:
                     reason = f"no answer from {self.stream.peer_name or 'the peer'} within {self.timeout:g} s"
                     # Tell a stalled peer (e.g. one that sent half a frame) why the link ends.
