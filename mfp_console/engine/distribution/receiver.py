@@ -15,7 +15,8 @@ share them. Each category's exact JSON text is kept beside its value, and a cate
 (address book, printer settings, paper types) is stored as that text: it decodes to exactly the value the
 client checked, which is all the store promises. A merged category (Department IDs keep each client's
 counters, DID-14; settings values keep what may not be delivered, DID-16) is spliced from its items'
-texts, the host's encoded once per bundle and a client's own written directly each time
+texts, the host's encoded once per bundle (its Department IDs as one run, where each client puts in its
+own counters) and a client's own written directly, its settings values kept for the next client
 (:class:`~mfp_console.domain.device_info_json.ItemTexts`), and the merge
 reads only the client's merged categories and inbox from its store
 (:meth:`~mfp_console.store.MachineStore.load_for_merge`).
