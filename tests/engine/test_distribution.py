@@ -345,3 +345,23 @@ async def test_import_refuses_a_file_that_is_not_an_export(fleet_sync_stopped: F
     (tmp_path / "bad.json").write_text('{"format": "something else"}')
     with pytest.raises(ConfigError, match="not an mfp-console device information export"):
         await fleet.import_export.import_device_info("client-a", tmp_path / "bad.json")
+
+
+@pytest.mark.rules("DID-05")
+async def test_a_client_gone_before_the_hosts_goodbye_still_ends_ok(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client leaves once its result is sent: a Bye that can no longer reach it does not turn the stored
+    and reported update into NG."""
+    from mfp_console.engine.net.channel import Channel
+    from mfp_console.errors import TransportError
+    from mfp_console.protocol.messages import Bye
+
+    send = Channel.send
+
+    async def lost_bye(self: Channel, message: object) -> None:
+        if isinstance(message, Bye):
+            raise TransportError("connection with client-a lost: the link was cut", "E-INTERRUPTED")
+        await send(self, message)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Channel, "send", lost_bye)
+    statuses, _ = await distribute(fleet, categories=(Category.PAPER_INFORMATION,))
+    assert statuses == {"client-a": "OK"}

@@ -38,7 +38,7 @@ from mfp_console.engine.events import (
 from mfp_console.engine.net.channel import Channel
 from mfp_console.engine.runtime import Runtime
 from mfp_console.engine.views import JobStatus, JobView
-from mfp_console.errors import LocalProtocolError
+from mfp_console.errors import LocalProtocolError, TransportError
 from mfp_console.protocol import encode_raw_frame
 from mfp_console.protocol.messages import (
     Apply,
@@ -365,7 +365,10 @@ class DistributionJob:
             await channel.send_encoded(Attachment, frame)
         await channel.send(Apply(sha256=bundle.digest))
         result = await channel.expect(Result)
-        await channel.send(Bye())
+        try:
+            await channel.send(Bye())
+        except TransportError:
+            pass  # the client leaves once its result is sent: the outcome is in, whether Bye reaches it or not
         if result.code == "OK":
             return DestinationResult(name, StatusKind.OK, "", result.detail)
         return DestinationResult(name, StatusKind.NG, result.error or "E-PROTOCOL", result.detail)
