@@ -1,7 +1,8 @@
 """A TLS 1.3 byte stream run by hand: an ``ssl.SSLObject`` over memory BIOs on a non-blocking socket.
 
 asyncio's TLS transports hide handshake failures and keep a 256 KiB buffer per side and connection.
-Running the TLS state machine ourselves keeps a link to a few kilobytes, lets the caller see the
+Running the TLS state machine ourselves keeps an idle link to a few kilobytes (a busy one holds at most
+256 KiB read ahead of its reader, then the peer waits), lets the caller see the
 first bytes a peer sends before any TLS happens, and lets OpenSSL's alert reach the peer when a
 handshake fails (so the other end learns *why*). :mod:`mfp_console.engine.net.transport` builds its
 listener and dialer on :class:`TlsStream`; the underscore methods are for it alone.
@@ -30,7 +31,7 @@ SOCKET_READ = 64 * 1024
 """Bytes asked of the socket at once. Each read allocates this much and gives back what it did not fill, so it
 stays below the C library's threshold for mapping a block of its own (128 KiB): 256 KiB reads cost an
 ``mmap`` and ``munmap`` each, about 40 us for every small message, and made bulk reads slower too."""
-_READ_AHEAD = 1024 * 1024  # bytes read from the socket ahead of the reader, at most (then it is left unwatched)
+_READ_AHEAD = 256 * 1024  # bytes read from the socket ahead of the reader, at most (then it is left unwatched)
 LINE_LIMIT = 200
 
 
