@@ -145,17 +145,17 @@ class ItemTexts:
         known = self._texts.get(id(item))
         if known is not None and known[0] is item:
             return known[1]
+        keep = self._shared.get(id(item)) is item
         if encode is _department_json and type(item) is DepartmentId:
             text = self._department_text(item)
         elif encode is _asdict and type(item) is SettingValue:
             text = setting_value_text(item)
-            if self._own_settings_kept < OWN_SETTINGS_KEPT and self._shared.get(id(item)) is not item:
+            if not keep and self._own_settings_kept < OWN_SETTINGS_KEPT:
                 self._own_settings_kept += 1
-                self._texts[id(item)] = (item, text)
-                return text
+                keep = True
         else:
             text = compact_json(encode(item))
-        if self._shared.get(id(item)) is item:
+        if keep:
             self._texts[id(item)] = (item, text)
         return text
 

@@ -406,15 +406,12 @@ def _settings_values(
 
     result: list[SettingValue] = []
     overwritten = kept = skipped_network = 0
-    never = NON_DELIVERABLE_KEYS
     for mine in client:
-        key = mine.key
-        theirs = host_by_key.get(key)
+        theirs = host_by_key.get(mine.key)
         if theirs is None:
             result.append(mine)
             continue
-        # setting_is_deliverable, written out: this loop runs for each of a client's few hundred items
-        if not (mine.deliverable and theirs.deliverable and key not in never):
+        if not (setting_is_deliverable(mine) and setting_is_deliverable(theirs)):
             kept += 1
             result.append(mine)
         elif (mine.network or theirs.network) and not include_network:

@@ -220,7 +220,8 @@ class MachineStore:
         Raises:
             StoreError: A wanted row is missing or a value asked decoded cannot be decoded.
         """
-        wanted = set(categories) | set(decoded)
+        as_text, as_value = set(categories), set(decoded)
+        wanted = as_text | as_value
         keys = [c.value for c in Category if c in wanted]
         with self._db.guard("read device information"):
             rows = tables.select_current_keys(self._db.connection, keys)
@@ -228,9 +229,9 @@ class MachineStore:
         if missing:
             raise StoreError(f"{self.path}: device information cannot be read: missing {', '.join(missing)}")
         info = self._info
-        texts = {c: rows[c.value] for c in Category if c in set(categories)}
+        texts = {c: rows[c.value] for c in Category if c in as_text}
         values = {c: info.category(c) if info is not None else self._decode(c.value, rows[c.value])
-                  for c in Category if c in set(decoded)}
+                  for c in Category if c in as_value}
         return StoredCategories(texts, values)
 
     def seed(self, info: DeviceInformation) -> None:

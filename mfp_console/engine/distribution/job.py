@@ -132,8 +132,8 @@ class Bundle:
              withheld: Sequence[tuple[Category, str]] = ()) -> tuple[Category, ...]:
         """The categories a bundle of ``categories`` holds, in :class:`Category` order: ``withheld`` ones
         left out."""
-        kept_back = {c for c, _ in withheld}
-        return tuple(c for c in Category if c in set(categories) and c not in kept_back)
+        asked, kept_back = set(categories), {c for c, _ in withheld}
+        return tuple(c for c in Category if c in asked and c not in kept_back)
 
     @property
     def size(self) -> int:
